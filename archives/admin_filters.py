@@ -1,0 +1,81 @@
+"""Changelist filters by street, community and grid.
+
+Django's ``RelatedFieldListFilter`` lists every related row, and ``RelatedOnlyFieldListFilter``
+scans the whole filtered table to find the used ones. These filters list org units from their own
+small tables instead and cascade: once a street is chosen, only its communities are offered, and
+once a community is chosen, only its grids.
+"""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from archives.models import Community, Grid, Street
+
+
+class _OrgUnitFilter(admin.SimpleListFilter):
+    #: Path from the filtered model to ``Grid``, e.g. ``household__building__grid``.
+    grid_path: str = ""
+    #: Path from ``Grid`` to the org unit this filter chooses.
+    unit_path_from_grid: str = ""
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value or not value.isdigit():
+            return queryset
+        path = "__".join(p for p in (self.grid_path, self.unit_path_from_grid) if p)
+        return queryset.filter(**{f"{path}_id" if path else "id": value})
+
+
+def _chosen(request, parameter: str) -> str | None:
+    value = request.GET.get(parameter)
+    return value if value and value.isdigit() else None
+
+
+class StreetFilter(_OrgUnitFilter):
+    title = _("street")
+    parameter_name = "street"
+    unit_path_from_grid = "community__street"
+
+    def lookups(self, request, model_admin):
+        return [(s.pk, s.name) for s in Street.objects.only("pk", "name")]
+
+
+class CommunityFilter(_OrgUnitFilter):
+    title = _("community")
+    parameter_name = "community"
+    unit_path_from_grid = "community"
+
+    def lookups(self, request, model_admin):
+        communities = Community.objects.only("pk", "name")
+        if street := _chosen(request, StreetFilter.parameter_name):
+            communities = communities.filter(street_id=street)
+        return [(c.pk, c.name) for c in communities]
+
+
+class GridFilter(_OrgUnitFilter):
+    title = _("grid")
+    parameter_name = "grid"
+    unit_path_from_grid = ""
+
+    def lookups(self, request, model_admin):
+        grids = Grid.objects.only("pk", "name")
+        if community := _chosen(request, CommunityFilter.parameter_name):
+            grids = grids.filter(community_id=community)
+        elif street := _chosen(request, StreetFilter.parameter_name):
+            grids = grids.filter(community__street_id=street)
+        return [(g.pk, g.name) for g in grids]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value or not value.isdigit():
+            return queryset
+        return queryset.filter(**{f"{self.grid_path}_id": value})
+
+
+def org_filters(grid_path: str) -> list[type[admin.SimpleListFilter]]:
+    """Street, community and grid filters for a model reaching ``Grid`` through ``grid_path``."""
+    suffix = grid_path.title().replace("__", "").replace("_", "")
+    return [
+        type(f"{base.__name__}Via{suffix}", (base,), {"grid_path": grid_path})
+        for base in (StreetFilter, CommunityFilter, GridFilter)
+    ]

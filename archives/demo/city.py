@@ -1,0 +1,494 @@
+"""Builds the demo city: streets, communities, grids, buildings, households, residents, visits
+and one account per role. Deterministic for a given seed and day; written with bulk inserts.
+
+Residents are generated grid by grid and flushed to the database in chunks, so a province-sized
+benchmark city (``residents=1_000_000``) needs memory for one chunk, not for the whole city.
+"""
+
+import datetime as dt
+import math
+import random
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+
+from archives.demo import names
+from archives.models import (
+    Building,
+    Community,
+    Department,
+    Grid,
+    Household,
+    Resident,
+    Street,
+    Tag,
+    Visit,
+)
+from archives.roles import (
+    AUDITOR,
+    COMMUNITY_STAFF,
+    DEPARTMENT_STAFF,
+    GRID_MEMBER,
+    MUNICIPAL_OFFICIAL,
+    STREET_OFFICIAL,
+    roles_ensure,
+)
+from archives.validators import FEMALE, MALE, id_number_check_char
+
+DEMO_PASSWORD = "demo"
+GRID_MEMBER_PREFIX = "gm-"
+BATCH_SIZE = 2000
+# Residents per chunk flushed to the database; bounds memory for province-sized cities.
+CHUNK_RESIDENTS = 50_000
+VISIT_MONTHS = 3
+PERSONS_PER_HOUSEHOLD = 2.6
+
+# (username, role, what the account is for) in the order they are printed.
+DEMO_ACCOUNTS = [
+    ("admin", None, "administrator (superuser)"),
+    ("clerk", GRID_MEMBER, "grid member of the first grid"),
+    ("community", COMMUNITY_STAFF, "staff of the first community"),
+    ("street", STREET_OFFICIAL, "official of the first street"),
+    ("department", DEPARTMENT_STAFF, "health department staff"),
+    ("auditor", AUDITOR, "audit staff"),
+    ("official", MUNICIPAL_OFFICIAL, "municipal official, read-only"),
+]
+
+
+@dataclass(frozen=True)
+class CitySize:
+    residents: int = 60_000
+    grids: int = 126
+    streets: int = 3
+    grids_per_community: int = 3
+
+
+@dataclass
+class SeedSummary:
+    counts: dict[str, int] = field(default_factory=dict)
+    accounts: list[tuple[str, str]] = field(default_factory=list)
+
+
+def demo_city_exists() -> bool:
+    return Street.objects.exists()
+
+
+@transaction.atomic
+def demo_city_reset() -> None:
+    """Remove the demo city and its accounts. Demo data only: never part of normal work."""
+    User = get_user_model()
+    Visit.objects.all().delete()
+    Resident.tags.through.objects.all().delete()
+    Resident.objects.all().delete()
+    Household.objects.all().delete()
+    Building.objects.all().delete()
+    Grid.members.through.objects.all().delete()
+    Grid.objects.all().delete()
+    Community.objects.all().delete()
+    Department.objects.all().delete()
+    Street.objects.all().delete()
+    Tag.objects.all().delete()
+    demo_usernames = [username for username, _role, _about in DEMO_ACCOUNTS]
+    User.objects.filter(username__in=demo_usernames).delete()
+    User.objects.filter(username__startswith=GRID_MEMBER_PREFIX).delete()
+
+
+@transaction.atomic
+def demo_city_seed(*, seed: int, size: CitySize, today: dt.date) -> SeedSummary:
+    builder = _CityBuilder(rng=random.Random(seed), size=size, today=today)
+    return builder.build()
+
+
+class _CityBuilder:
+    def __init__(self, *, rng: random.Random, size: CitySize, today: dt.date) -> None:
+        self.rng = rng
+        self.size = size
+        self.today = today
+        self.used_id_numbers: set[str] = set()
+        self.tags: dict[str, Tag] = {}
+        self.members_by_grid: dict[int, list[int]] = {}
+        self.summary = SeedSummary()
+        self._pending: list[tuple[Grid, list[Building], list[list[Household]], list]] = []
+        self._pending_residents = 0
+        self.tz = timezone.get_current_timezone()
+
+    # --- organisation -------------------------------------------------------------------
+
+    def build(self) -> SeedSummary:
+        self._create_tags()
+        streets = self._create_streets()
+        communities = self._create_communities(streets)
+        grids = self._create_grids(communities)
+        self._create_departments()
+        self._create_grid_members(grids)
+        self._create_demo_accounts(streets[0], communities[0], grids[0])
+        self._create_archive(grids)
+        return self.summary
+
+    def _create_tags(self) -> None:
+        created = Tag.objects.bulk_create(
+            Tag(code=code, name=name, needs_visits_per_month=visits)
+            for code, name, visits, _share in names.TAGS
+        )
+        self.tags = {tag.code: tag for tag in created}
+        self.summary.counts["tags"] = len(created)
+
+    def _create_streets(self) -> list[Street]:
+        streets = []
+        for i in range(self.size.streets):
+            name = names.STREET_NAMES[i % len(names.STREET_NAMES)]
+            if i >= len(names.STREET_NAMES):
+                name = f"{name}{i // len(names.STREET_NAMES) + 1}"
+            streets.append(Street(code=f"S{i + 1:02d}", name=name))
+        self.summary.counts["streets"] = len(streets)
+        return Street.objects.bulk_create(streets)
+
+    def _create_communities(self, streets: list[Street]) -> list[Community]:
+        count = math.ceil(self.size.grids / self.size.grids_per_community)
+        communities = []
+        for i in range(count):
+            street = streets[i * len(streets) // count]
+            stem = names.COMMUNITY_STEMS[i % len(names.COMMUNITY_STEMS)]
+            suffix = "" if i < len(names.COMMUNITY_STEMS) else str(i // len(names.COMMUNITY_STEMS))
+            communities.append(
+                Community(street=street, code=f"C{i + 1:03d}", name=f"{stem}{suffix}社区")
+            )
+        self.summary.counts["communities"] = len(communities)
+        return Community.objects.bulk_create(communities)
+
+    def _create_grids(self, communities: list[Community]) -> list[Grid]:
+        grids = []
+        for i in range(self.size.grids):
+            community = communities[i // self.size.grids_per_community]
+            number = i % self.size.grids_per_community + 1
+            grids.append(
+                Grid(
+                    community=community, code=f"G{i + 1:04d}", name=f"{community.name}{number}网格"
+                )
+            )
+        self.summary.counts["grids"] = len(grids)
+        return Grid.objects.bulk_create(grids)
+
+    def _create_departments(self) -> None:
+        for code, name, tag_codes in names.DEPARTMENTS:
+            department = Department.objects.create(code=code, name=name, serves_whole_city=True)
+            department.served_tags.set([self.tags[c] for c in tag_codes])
+        self.summary.counts["departments"] = len(names.DEPARTMENTS)
+
+    def _create_grid_members(self, grids: list[Grid]) -> None:
+        """One grid member per grid, and a second one in about a third of the grids."""
+        User = get_user_model()
+        group = roles_ensure()[GRID_MEMBER]
+        users, owners = [], []
+        for grid in grids:
+            for n in range(1 if self.rng.random() < 0.67 else 2):
+                surname = self.rng.choice(names.HAN_SURNAMES)
+                users.append(
+                    User(
+                        username=f"{GRID_MEMBER_PREFIX}{grid.code.lower()}-{n + 1}",
+                        first_name=surname + self._given_name(),
+                        is_staff=True,
+                        password=make_password(None),
+                    )
+                )
+                owners.append(grid)
+        users = User.objects.bulk_create(users, batch_size=BATCH_SIZE)
+        Grid.members.through.objects.bulk_create(
+            [
+                Grid.members.through(grid_id=g.pk, user_id=u.pk)
+                for g, u in zip(owners, users, strict=True)
+            ],
+            batch_size=BATCH_SIZE,
+        )
+        User.groups.through.objects.bulk_create(
+            [User.groups.through(user_id=u.pk, group_id=group.pk) for u in users],
+            batch_size=BATCH_SIZE,
+        )
+        for grid, user in zip(owners, users, strict=True):
+            self.members_by_grid.setdefault(grid.pk, []).append(user.pk)
+        self.summary.counts["grid members"] = len(users)
+
+    def _create_demo_accounts(self, street: Street, community: Community, grid: Grid) -> None:
+        User = get_user_model()
+        groups = roles_ensure()
+        password = make_password(DEMO_PASSWORD)  # hashed once: hashing is slow on purpose
+        for username, role, about in DEMO_ACCOUNTS:
+            user = User.objects.create(
+                username=username,
+                password=password,
+                is_staff=True,
+                is_superuser=role is None,
+            )
+            if role:
+                user.groups.add(groups[role])
+            if username == "clerk":
+                grid.members.add(user)
+                self.members_by_grid.setdefault(grid.pk, []).insert(0, user.pk)
+            self.summary.accounts.append((username, about))
+
+    # --- archive ------------------------------------------------------------------------
+
+    def _create_archive(self, grids: list[Grid]) -> None:
+        per_grid = self._split(self.size.residents, len(grids))
+        self.summary.counts.update(buildings=0, households=0, residents=0, visits=0)
+        for index, (grid, quota) in enumerate(zip(grids, per_grid, strict=True)):
+            self._plan_grid(index, grid, quota)
+            if self._pending_residents >= CHUNK_RESIDENTS:
+                self._flush()
+        self._flush()
+
+    def _split(self, total: int, parts: int) -> list[int]:
+        """Split ``total`` into ``parts`` sizes varying ±25% around the mean, summing exactly."""
+        weights = [self.rng.uniform(0.75, 1.25) for _ in range(parts)]
+        scale = total / sum(weights)
+        sizes = [int(w * scale) for w in weights]
+        for i in range(total - sum(sizes)):
+            sizes[i % parts] += 1
+        return sizes
+
+    def _plan_grid(self, index: int, grid: Grid, quota: int) -> None:
+        rng = self.rng
+        road = names.ROAD_NAMES[index % len(names.ROAD_NAMES)]
+        first_number = (index // len(names.ROAD_NAMES)) * 40 + 1
+        households_needed = max(1, math.ceil(quota / PERSONS_PER_HOUSEHOLD * 1.04))
+        buildings, households = [], []
+        capacity = 0
+        while capacity < households_needed:
+            units, floors = rng.randint(2, 4), rng.randint(5, 7)
+            building = Building(
+                grid=grid,
+                address=f"{road}{first_number + len(buildings)}号",
+                units=units,
+                floors=floors,
+            )
+            places = [
+                Household(
+                    building=building,
+                    unit=unit,
+                    floor=floor,
+                    room=f"{floor}{room:02d}",
+                    status=Household.Status.OCCUPIED,
+                )
+                for unit in range(1, units + 1)
+                for floor in range(1, floors + 1)
+                for room in (1, 2)
+            ]
+            buildings.append(building)
+            households.append(places)
+            capacity += len(places)
+        people = self._plan_people(grid, [h for places in households for h in places], quota)
+        self._pending.append((grid, buildings, households, people))
+        self._pending_residents += quota
+
+    def _plan_people(self, grid: Grid, households: list[Household], quota: int) -> list:
+        """Fill households with families until the grid's quota is met; the rest stay vacant."""
+        rng = self.rng
+        people: list[tuple[Household, Resident, list[str]]] = []
+        order = list(range(len(households)))
+        rng.shuffle(order)
+        placed = 0
+        for position in order:
+            household = households[position]
+            if placed >= quota:
+                household.status = Household.Status.VACANT
+                continue
+            if rng.random() < 0.05:
+                household.status = Household.Status.VACANT
+                continue
+            rented = rng.random() < 0.12
+            if rented:
+                household.status = Household.Status.RENTED
+            size = min(quota - placed, rng.choices([1, 2, 3, 4, 5], [18, 32, 28, 15, 7])[0])
+            family = self._family(size, rented=rented)
+            people.extend((household, resident, tags) for resident, tags in family)
+            placed += size
+        return people
+
+    def _family(self, size: int, *, rented: bool) -> list[tuple[Resident, list[str]]]:
+        rng = self.rng
+        ethnicity = rng.choices(
+            list(Resident.Ethnicity),
+            [60, 34, 3, 1.5, 1, 0.5],
+        )[0]
+        surnames = (
+            names.KOREAN_SURNAMES if ethnicity == Resident.Ethnicity.KOREAN else names.HAN_SURNAMES
+        )
+        family_name = rng.choice(surnames)
+        head_age = rng.randint(68, 92) if size == 1 and rng.random() < 0.55 else rng.randint(24, 85)
+        head_sex = rng.choice([MALE, FEMALE])
+        members = [(Resident.Relation.HEAD, head_age, head_sex, family_name)]
+        if size >= 2:
+            spouse_sex = FEMALE if head_sex == MALE else MALE
+            spouse_age = max(20, head_age + rng.randint(-5, 5))
+            members.append((Resident.Relation.SPOUSE, spouse_age, spouse_sex, rng.choice(surnames)))
+        for _ in range(size - len(members)):
+            if head_age > 60 and rng.random() < 0.5:
+                relation, age = Resident.Relation.GRANDCHILD, rng.randint(1, 20)
+            elif head_age < 50 and rng.random() < 0.3:
+                relation, age = Resident.Relation.PARENT, min(98, head_age + rng.randint(22, 32))
+            else:
+                relation, age = Resident.Relation.CHILD, max(0, head_age - rng.randint(22, 35))
+            inherits = relation in (Resident.Relation.CHILD, Resident.Relation.GRANDCHILD)
+            surname = family_name if inherits else rng.choice(surnames)
+            members.append((relation, age, rng.choice([MALE, FEMALE]), surname))
+
+        family = []
+        for relation, age, sex, surname in members:
+            resident = self._resident(age=age, sex=sex, surname=surname, rented=rented)
+            resident.relation_to_head = relation
+            resident.ethnicity = ethnicity
+            tags = self._tags_for(resident, age=age, family_size=size, ages=[m[1] for m in members])
+            family.append((resident, tags))
+        return family
+
+    def _resident(self, *, age: int, sex: str, surname: str, rented: bool) -> Resident:
+        rng = self.rng
+        birth_date = self.today - dt.timedelta(days=age * 365 + rng.randint(0, 364))
+        status_weights = [72, 23, 3, 2] if rented else [90, 5, 3, 2]
+        status = rng.choices(list(Resident.ResidencyStatus), status_weights)[0]
+        verified = rng.random() < 0.8
+        return Resident(
+            name=surname + self._given_name(),
+            id_number=self._id_number(birth_date, sex),
+            sex=sex,
+            birth_date=birth_date,
+            phone=self._phone(age),
+            residency_status=status,
+            medical_history=(
+                "、".join(rng.sample(names.MEDICAL_CONDITIONS, rng.randint(1, 2)))
+                if age >= 50 and rng.random() < 0.3
+                else ""
+            ),
+            last_verified_at=(
+                self._moment(self.today - dt.timedelta(days=rng.randint(0, 400)))
+                if verified
+                else None
+            ),
+        )
+
+    def _tags_for(self, resident: Resident, *, age: int, family_size: int, ages: list[int]):
+        rng = self.rng
+        tags = []
+        if family_size == 1 and age >= 65:
+            tags.append("elderly-alone")
+        elif family_size == 2 and min(ages) >= 60:
+            tags.append("empty-nest")
+        if resident.medical_history:
+            tags.append("chronic-illness")
+        for code, _name, _visits, share in names.TAGS:
+            if share is None:
+                continue
+            if code == "working-away" and not 18 <= age <= 55:
+                continue
+            if rng.random() < share:
+                tags.append(code)
+        return tags
+
+    def _given_name(self) -> str:
+        return "".join(self.rng.choices(names.GIVEN_NAME_CHARS, k=self.rng.choice([1, 2, 2])))
+
+    def _id_number(self, birth_date: dt.date, sex: str) -> str:
+        rng = self.rng
+        while True:
+            region = rng.choice(names.REGION_CODES)
+            sex_digit = rng.randrange(1 if sex == MALE else 0, 10, 2)
+            first_17 = f"{region}{birth_date:%Y%m%d}{rng.randint(0, 99):02d}{sex_digit}"
+            id_number = first_17 + id_number_check_char(first_17)
+            if id_number not in self.used_id_numbers:
+                self.used_id_numbers.add(id_number)
+                return id_number
+
+    def _phone(self, age: int) -> str:
+        rng = self.rng
+        if age < 12 or rng.random() < 0.05:
+            return ""
+        if age >= 70 and rng.random() < 0.3:
+            return f"0433-{rng.randint(2000000, 3999999)}"
+        return f"1{rng.choice('3456789')}{rng.randint(0, 999_999_999):09d}"
+
+    def _moment(self, day: dt.date) -> dt.datetime:
+        time = dt.time(self.rng.randint(8, 18), self.rng.randint(0, 59))
+        return dt.datetime.combine(day, time, tzinfo=self.tz)
+
+    # --- writing ------------------------------------------------------------------------
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        buildings = Building.objects.bulk_create(
+            [b for _grid, bs, _hs, _ps in self._pending for b in bs], batch_size=BATCH_SIZE
+        )
+        for _grid, bs, hs, _ps in self._pending:
+            for building, places in zip(bs, hs, strict=True):
+                for household in places:
+                    household.building = building
+        Household.objects.bulk_create(
+            [h for _grid, _bs, hs, _ps in self._pending for places in hs for h in places],
+            batch_size=BATCH_SIZE,
+        )
+        for _grid, _bs, _hs, people in self._pending:
+            for household, resident, _tags in people:
+                resident.household = household
+        residents = Resident.objects.bulk_create(
+            [r for _grid, _bs, _hs, ps in self._pending for _h, r, _t in ps], batch_size=BATCH_SIZE
+        )
+        Through = Resident.tags.through
+        Through.objects.bulk_create(
+            [
+                Through(resident_id=resident.pk, tag_id=self.tags[code].pk)
+                for _grid, _bs, _hs, ps in self._pending
+                for _h, resident, tags in ps
+                for code in tags
+            ],
+            batch_size=BATCH_SIZE,
+        )
+        visits = [v for grid, _bs, _hs, ps in self._pending for v in self._visits(grid, ps)]
+        Visit.objects.bulk_create(visits, batch_size=BATCH_SIZE)
+        counts = self.summary.counts
+        counts["buildings"] += len(buildings)
+        counts["households"] += sum(len(p) for _g, _b, hs, _p in self._pending for p in hs)
+        counts["residents"] += len(residents)
+        counts["visits"] += len(visits)
+        self._pending, self._pending_residents = [], 0
+
+    def _visits(self, grid: Grid, people: list) -> list[Visit]:
+        """Visits over the last few months: households with tagged residents get their due visits
+        most months; about one in eight other households is visited in a month."""
+        rng = self.rng
+        members = self.members_by_grid[grid.pk]
+        needs: dict[int, tuple[Household, int]] = {}
+        for household, _resident, tags in people:
+            due = max((self.tags[c].needs_visits_per_month for c in tags), default=0)
+            current = needs.get(id(household), (household, 0))[1]
+            needs[id(household)] = (household, max(due, current))
+        visits = []
+        start = self.today.replace(day=1)
+        for back in range(VISIT_MONTHS):
+            if back:
+                start = (start - dt.timedelta(days=1)).replace(day=1)
+            days = (self.today - start).days + 1 if back == 0 else 28
+            for household, due in needs.values():
+                count = due if due and rng.random() < 0.8 else int(rng.random() < 0.12)
+                for _ in range(count):
+                    day = start + dt.timedelta(days=rng.randrange(days))
+                    located = rng.random() < 0.7
+                    visits.append(
+                        Visit(
+                            grid_member_id=rng.choice(members),
+                            household=household,
+                            visited_at=self._moment(day),
+                            latitude=self._coordinate(42.766, located),
+                            longitude=self._coordinate(129.423, located),
+                            note=rng.choice(names.VISIT_NOTES),
+                        )
+                    )
+        return visits
+
+    def _coordinate(self, centre: float, located: bool) -> Decimal | None:
+        if not located:
+            return None
+        return Decimal(f"{centre + self.rng.uniform(-0.03, 0.03):.6f}")

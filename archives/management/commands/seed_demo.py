@@ -1,0 +1,76 @@
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from archives.demo.city import (
+    DEMO_ACCOUNTS,
+    DEMO_PASSWORD,
+    CitySize,
+    demo_city_exists,
+    demo_city_reset,
+    demo_city_seed,
+)
+
+
+class Command(BaseCommand):
+    help = "Build the demo city (3 streets, 126 grids, about 60,000 residents) and demo logins."
+
+    def add_arguments(self, parser):
+        defaults = CitySize()
+        parser.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
+        parser.add_argument("--residents", type=int, default=defaults.residents)
+        parser.add_argument("--grids", type=int, default=defaults.grids)
+        parser.add_argument("--streets", type=int, default=defaults.streets)
+        parser.add_argument(
+            "--reset", action="store_true", help="remove an existing demo city first"
+        )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="do nothing, quietly, when the database already holds a city",
+        )
+        parser.add_argument(
+            "--force", action="store_true", help="run even with DEBUG off (never in production)"
+        )
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                "seed_demo creates accounts with the password 'demo' and refuses to run with "
+                "DEBUG off. Use --force only on a database that is not production."
+            )
+        size = CitySize(
+            residents=options["residents"], grids=options["grids"], streets=options["streets"]
+        )
+        if size.residents < 0 or size.grids < 1 or size.streets < 1 or size.streets > size.grids:
+            raise CommandError("Need at least one street, at least as many grids as streets.")
+
+        if demo_city_exists():
+            if options["if_empty"]:
+                self.stdout.write("The database already holds a city; it was left as it is.")
+                self._print_logins([(u, about) for u, _role, about in DEMO_ACCOUNTS])
+                return
+            if not options["reset"]:
+                self.stdout.write(
+                    "The database already holds a city; nothing was changed. "
+                    "Use --reset to rebuild the demo city."
+                )
+                return
+            demo_city_reset()
+
+        started = time.perf_counter()
+        summary = demo_city_seed(seed=options["seed"], size=size, today=timezone.localdate())
+        elapsed = time.perf_counter() - started
+
+        counts = ", ".join(f"{n:,} {what}" for what, n in summary.counts.items())
+        self.stdout.write(self.style.SUCCESS(f"Demo city built in {elapsed:.1f} s: {counts}."))
+        self._print_logins(summary.accounts)
+
+    def _print_logins(self, accounts: list[tuple[str, str]]) -> None:
+        self.stdout.write(
+            f"Demo logins at http://127.0.0.1:8000/admin/ (password '{DEMO_PASSWORD}'):"
+        )
+        for username, about in accounts:
+            self.stdout.write(f"  {username:<12} {about}")

@@ -1,0 +1,339 @@
+"""The resident archive: the org hierarchy (street → community → grid), departments, and the
+resident files (buildings, households, residents, tags) with the visits grid members make.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from archives.validators import (
+    FEMALE,
+    MALE,
+    normalize_id_number,
+    parse_id_number,
+    validate_id_number,
+    validate_phone,
+)
+
+
+class OrgUnit(models.Model):
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        abstract = True
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Street(OrgUnit):
+    class Meta(OrgUnit.Meta):
+        verbose_name = _("street")
+        verbose_name_plural = _("streets")
+
+
+class Community(OrgUnit):
+    street = models.ForeignKey(
+        Street, on_delete=models.PROTECT, related_name="communities", verbose_name=_("street")
+    )
+
+    class Meta(OrgUnit.Meta):
+        verbose_name = _("community")
+        verbose_name_plural = _("communities")
+
+
+class Grid(OrgUnit):
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="grids", verbose_name=_("community")
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="grids",
+        verbose_name=_("grid members"),
+    )
+
+    class Meta(OrgUnit.Meta):
+        verbose_name = _("grid")
+        verbose_name_plural = _("grids")
+
+
+class Tag(models.Model):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    needs_visits_per_month = models.PositiveSmallIntegerField(
+        _("visits needed per month"),
+        default=0,
+        help_text=_("Households with a resident carrying this tag should be visited this often."),
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Department(OrgUnit):
+    """A functional bureau that serves residents carrying some tags, in some streets."""
+
+    served_tags = models.ManyToManyField(
+        Tag, blank=True, related_name="departments", verbose_name=_("tags served")
+    )
+    streets = models.ManyToManyField(
+        Street,
+        blank=True,
+        related_name="departments",
+        verbose_name=_("streets served"),
+        help_text=_("Leave empty together with 'whole city' ticked to serve every street."),
+    )
+    serves_whole_city = models.BooleanField(_("whole city"), default=False)
+
+    class Meta(OrgUnit.Meta):
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+
+
+class Building(models.Model):
+    grid = models.ForeignKey(
+        Grid, on_delete=models.PROTECT, related_name="buildings", verbose_name=_("grid")
+    )
+    address = models.CharField(_("address"), max_length=200)
+    units = models.PositiveSmallIntegerField(_("units"), default=1)
+    floors = models.PositiveSmallIntegerField(_("floors"), default=1)
+
+    class Meta:
+        ordering = ["grid", "address"]
+        verbose_name = _("building")
+        verbose_name_plural = _("buildings")
+        constraints = [
+            models.UniqueConstraint(fields=["grid", "address"], name="unique_building_address"),
+        ]
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class Household(models.Model):
+    class Status(models.TextChoices):
+        OCCUPIED = "occupied", _("occupied")
+        VACANT = "vacant", _("vacant")
+        RENTED = "rented", _("rented")
+
+    building = models.ForeignKey(
+        Building, on_delete=models.PROTECT, related_name="households", verbose_name=_("building")
+    )
+    unit = models.PositiveSmallIntegerField(_("unit"))
+    floor = models.SmallIntegerField(_("floor"))
+    room = models.CharField(_("room"), max_length=10)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OCCUPIED
+    )
+
+    class Meta:
+        ordering = ["building", "unit", "floor", "room"]
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["building", "unit", "floor", "room"], name="unique_household_place"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        # Needs building loaded; admin querysets select it so that lists stay constant-query.
+        return _("%(address)s, unit %(unit)s, room %(room)s") % {
+            "address": self.building.address,
+            "unit": self.unit,
+            "room": self.room,
+        }
+
+    def clean(self) -> None:
+        if self.building_id is None:
+            return
+        errors = {}
+        if self.unit and self.unit > self.building.units:
+            errors["unit"] = _("This building has only %(units)d units.") % {
+                "units": self.building.units
+            }
+        if self.floor and self.floor > self.building.floors:
+            errors["floor"] = _("This building has only %(floors)d floors.") % {
+                "floors": self.building.floors
+            }
+        if errors:
+            raise ValidationError(errors)
+
+
+class Resident(models.Model):
+    class Sex(models.TextChoices):
+        MALE = MALE, _("male")
+        FEMALE = FEMALE, _("female")
+
+    class Ethnicity(models.TextChoices):
+        HAN = "han", _("Han")
+        KOREAN = "korean", _("Korean")
+        MANCHU = "manchu", _("Manchu")
+        HUI = "hui", _("Hui")
+        MONGOL = "mongol", _("Mongol")
+        OTHER = "other", _("other")
+
+    class Relation(models.TextChoices):
+        HEAD = "head", _("head of household")
+        SPOUSE = "spouse", _("spouse")
+        CHILD = "child", _("child")
+        PARENT = "parent", _("parent")
+        GRANDCHILD = "grandchild", _("grandchild")
+        SIBLING = "sibling", _("sibling")
+        OTHER = "other", _("other relation")
+
+    class ResidencyStatus(models.TextChoices):
+        REGISTERED = "registered", _("registered")
+        FLOATING = "floating", _("floating")
+        MOVED_OUT = "moved_out", _("moved out")
+        DECEASED = "deceased", _("deceased")
+
+    ACTIVE_STATUSES = (ResidencyStatus.REGISTERED, ResidencyStatus.FLOATING)
+
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="residents", verbose_name=_("household")
+    )
+    name = models.CharField(_("name"), max_length=50, db_index=True)
+    id_number = models.CharField(
+        _("resident ID number"), max_length=18, db_index=True, validators=[validate_id_number]
+    )
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    birth_date = models.DateField(_("birth date"))
+    phone = models.CharField(
+        _("phone"), max_length=20, blank=True, db_index=True, validators=[validate_phone]
+    )
+    ethnicity = models.CharField(
+        _("ethnicity"), max_length=10, choices=Ethnicity.choices, default=Ethnicity.HAN
+    )
+    relation_to_head = models.CharField(
+        _("relation to head of household"),
+        max_length=12,
+        choices=Relation.choices,
+        default=Relation.HEAD,
+    )
+    residency_status = models.CharField(
+        _("residency status"),
+        max_length=12,
+        choices=ResidencyStatus.choices,
+        default=ResidencyStatus.REGISTERED,
+        db_index=True,
+    )
+    medical_history = models.TextField(_("medical history"), blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="residents", verbose_name=_("tags"))
+    last_verified_at = models.DateTimeField(_("last verified at"), null=True, blank=True)
+    last_verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("last verified by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["household", "id"]
+        verbose_name = _("resident")
+        verbose_name_plural = _("residents")
+        constraints = [
+            # Moved-out and deceased records stay in the archive, so the same ID number may
+            # appear again once; only one record per person may be active at a time.
+            models.UniqueConstraint(
+                fields=["id_number"],
+                condition=Q(residency_status__in=["registered", "floating"]),
+                name="unique_active_resident_id_number",
+                violation_error_message=_("An active resident with this ID number already exists."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.id_number = normalize_id_number(self.id_number)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        self.id_number = normalize_id_number(self.id_number or "")
+        try:
+            facts = parse_id_number(self.id_number)
+        except ValidationError:
+            return  # the field validator reports it against the field
+        errors = {}
+        if self.birth_date and self.birth_date != facts.birth_date:
+            errors["birth_date"] = _(
+                "The birth date does not match the ID number, which says %(date)s."
+            ) % {"date": facts.birth_date.isoformat()}
+        if self.sex and self.sex != facts.sex:
+            errors["sex"] = _("The sex does not match the ID number, which says %(sex)s.") % {
+                "sex": self.Sex(facts.sex).label
+            }
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_active(self) -> bool:
+        return self.residency_status in self.ACTIVE_STATUSES
+
+    def age_on(self, day: dt.date) -> int:
+        before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)
+        return day.year - self.birth_date.year - before_birthday
+
+
+class Visit(models.Model):
+    grid_member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="visits",
+        verbose_name=_("grid member"),
+    )
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="visits", verbose_name=_("household")
+    )
+    visited_at = models.DateTimeField(_("visited at"))
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["-visited_at"]
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        indexes = [
+            models.Index(fields=["household", "visited_at"], name="visit_household_time"),
+            models.Index(fields=["grid_member", "visited_at"], name="visit_member_time"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="visit_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="visit_longitude_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household} @ {self.visited_at:%Y-%m-%d %H:%M}"
+
+    def clean(self) -> None:
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValidationError(_("Give both latitude and longitude, or neither."))

@@ -1,0 +1,98 @@
+"""Validation of resident ID numbers (GB 11643-1999) and Chinese phone numbers.
+
+The ID number is 18 characters: a 6-digit region code, the birth date as YYYYMMDD, a 3-digit
+sequence whose last digit is odd for men and even for women, and a check character computed
+with ISO 7064 MOD 11-2 (``X`` stands for 10).
+"""
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_CHECK_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK_CHARS = "10X98765432"
+
+# Mainland mobile numbers: 11 digits starting 13-19. Landlines: area code 0xx or 0xxx, then a
+# 7- or 8-digit local number, optionally separated by a hyphen.
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+
+MALE = "M"
+FEMALE = "F"
+
+
+@dataclass(frozen=True)
+class ResidentIdFacts:
+    """What a valid ID number says about its holder."""
+
+    region_code: str
+    birth_date: dt.date
+    sex: str
+
+
+def id_number_check_char(first_17: str) -> str:
+    total = sum(int(digit) * weight for digit, weight in zip(first_17, _CHECK_WEIGHTS, strict=True))
+    return _CHECK_CHARS[total % 11]
+
+
+def normalize_id_number(value: str) -> str:
+    """Clerks type a lowercase x and stray spaces; store the canonical form."""
+    return value.strip().replace(" ", "").upper()
+
+
+def parse_id_number(value: str, *, today: dt.date | None = None) -> ResidentIdFacts:
+    """Return the facts encoded in ``value`` or raise ``ValidationError`` saying what is wrong."""
+    if len(value) != 18:
+        raise ValidationError(
+            _("A resident ID number has 18 characters; this one has %(length)d."),
+            code="id_length",
+            params={"length": len(value)},
+        )
+    if not _ID_SHAPE.match(value):
+        raise ValidationError(
+            _("A resident ID number is 17 digits followed by a digit or X."),
+            code="id_shape",
+        )
+    try:
+        birth_date = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        raise ValidationError(
+            _("The birth date in this ID number (%(digits)s) is not a real date."),
+            code="id_birth_date",
+            params={"digits": value[6:14]},
+        ) from None
+    today = today or dt.date.today()
+    if birth_date > today or birth_date.year < 1880:
+        raise ValidationError(
+            _("The birth date in this ID number (%(date)s) is impossible."),
+            code="id_birth_date",
+            params={"date": birth_date.isoformat()},
+        )
+    expected = id_number_check_char(value[:17])
+    if value[17] != expected:
+        raise ValidationError(
+            _("The check digit of this ID number is wrong: it should end in %(expected)s."),
+            code="id_check_digit",
+            params={"expected": expected},
+        )
+    sex = MALE if int(value[16]) % 2 == 1 else FEMALE
+    return ResidentIdFacts(region_code=value[:6], birth_date=birth_date, sex=sex)
+
+
+def validate_id_number(value: str) -> None:
+    parse_id_number(value)
+
+
+def validate_phone(value: str) -> None:
+    if not (_MOBILE.match(value) or _LANDLINE.match(value)):
+        raise ValidationError(
+            _(
+                "Enter an 11-digit mobile number starting with 13–19, or a landline with its "
+                "area code, such as 0433-3221234."
+            ),
+            code="phone",
+        )

@@ -1,0 +1,36 @@
+import pytest
+
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    # Speed only: production hashing is deliberately slow.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def admin_user(db):
+    return factories.make_user("root", superuser=True)
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
+def two_grids(db):
+    """Two grids in different streets, each with one resident, and a clerk for the first."""
+    first = factories.make_grid(code="G1", street_code="S1")
+    second = factories.make_grid(code="G2", street_code="S2")
+    clerk = factories.make_user("clerk-g1", role="grid member")
+    first.members.add(clerk)
+    return {
+        "grid": first,
+        "other_grid": second,
+        "clerk": clerk,
+        "resident": factories.make_resident(grid=first, name="金顺姬"),
+        "other_resident": factories.make_resident(grid=second, name="朴敏浩"),
+    }
