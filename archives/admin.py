@@ -119,13 +119,14 @@ class BuildingAdmin(ScopedArchiveAdmin):
 class HouseholdAdmin(ScopedArchiveAdmin):
     list_display = ["__str__", "status", "grid"]
     list_filter = ["status", *org_filters("building__grid")]
-    list_select_related = ["building__grid"]
+    show_full_result_count = False
     search_fields = ["building__address", "=room"]
     autocomplete_fields = ["building"]
 
     def get_queryset(self, request):
-        # Its name includes the building's address, also in autocomplete results.
-        return super().get_queryset(request).select_related("building")
+        # Its name includes the building's address, also in autocomplete results. (A queryset
+        # that already selects related rows makes the changelist skip list_select_related.)
+        return super().get_queryset(request).select_related("building__grid")
 
     @admin.display(description=_("grid"), ordering="building__grid__name")
     def grid(self, household: Household) -> Grid:

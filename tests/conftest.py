@@ -32,5 +32,5 @@ def two_grids(db):
         "other_grid": second,
         "clerk": clerk,
         "resident": factories.make_resident(grid=first, name="金顺姬"),
-        "other_resident": factories.make_resident(grid=second, name="朴敏浩"),
+        "other_resident": factories.make_resident(grid=second, name="朴敏浩", phone="13800001111"),
     }

@@ -1,0 +1,186 @@
+"""The archive admin as its users meet it: every page renders, lists stay constant-query, bad
+input is refused in words, and a clerk's pages hold only their own grid."""
+
+import datetime as dt
+
+import pytest
+from django.contrib import admin
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from archives.models import Department, Household, Resident, Visit
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+ARCHIVE_MODELS = [m for m in admin.site._registry if m._meta.app_label == "archives"]
+
+
+@pytest.fixture
+def one_of_each(two_grids, admin_user):
+    resident = two_grids["resident"]
+    resident.tags.add(factories.make_tag())
+    Department.objects.create(code="health", name="卫健局", serves_whole_city=True)
+    Visit.objects.create(
+        grid_member=two_grids["clerk"],
+        household=resident.household,
+        visited_at=dt.datetime(2026, 11, 2, 10, 0, tzinfo=dt.UTC),
+    )
+    return two_grids
+
+
+def admin_url(model, view: str, *args) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+@pytest.mark.parametrize("model", ARCHIVE_MODELS, ids=lambda m: m.__name__)
+def test_admin_can_open_every_list_add_change_and_history_page(admin_client, one_of_each, model):
+    obj = model._default_manager.first()
+    for url in (
+        admin_url(model, "changelist"),
+        admin_url(model, "add"),
+        admin_url(model, "change", obj.pk),
+        admin_url(model, "history", obj.pk),
+    ):
+        response = admin_client.get(url)
+        assert response.status_code == 200, url
+
+
+def count_changelist_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("model", [Resident, Household, Visit], ids=lambda m: m.__name__)
+def test_changelist_queries_do_not_grow_with_the_rows_on_the_page(admin_client, model):
+    grid = factories.make_grid()
+    tags = [factories.make_tag("a", "甲"), factories.make_tag("b", "乙")]
+    visitor = factories.make_user("visitor")
+
+    def add_rows(n: int) -> None:
+        for _ in range(n):
+            resident = factories.make_resident(grid=grid)
+            resident.tags.set(tags)
+            Visit.objects.create(
+                grid_member=visitor,
+                household=resident.household,
+                visited_at=dt.datetime(2026, 11, 2, tzinfo=dt.UTC),
+            )
+
+    url = admin_url(model, "changelist")
+    add_rows(3)
+    few = count_changelist_queries(admin_client, url)
+    add_rows(25)
+    many = count_changelist_queries(admin_client, url)
+    assert model._default_manager.count() >= 28
+    assert many == few
+
+
+def resident_form(household: Household, **overrides) -> dict:
+    data = {
+        "name": "崔英兰",
+        "id_number": factories.id_number_for(dt.date(1950, 5, 1), "F"),
+        "sex": "F",
+        "birth_date": "1950-05-01",
+        "ethnicity": "korean",
+        "phone": "13943321234",
+        "household": household.pk,
+        "relation_to_head": "head",
+        "residency_status": "registered",
+        "medical_history": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_admin_adds_a_resident_with_a_valid_form(admin_client, two_grids):
+    household = two_grids["resident"].household
+    response = admin_client.post(admin_url(Resident, "add"), resident_form(household))
+    assert response.status_code == 302
+    assert Resident.objects.filter(name="崔英兰", household=household).exists()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "words"),
+    [
+        ({"id_number": "110105194912310021"}, "id_number", ["check digit", "校验"]),
+        ({"id_number": "22240519500230002X"}, "id_number", ["not a real date", "不是真实"]),
+        ({"birth_date": "1950-05-02"}, "birth_date", ["1950-05-01"]),
+        ({"sex": "M"}, "sex", ["ID number", "身份证"]),
+        ({"phone": "1394332123"}, "phone", ["0433-3221234"]),
+        ({"birth_date": "1950-02-30"}, "birth_date", ["date", "日期"]),
+    ],
+    ids=["check-digit", "impossible-id-date", "birth-date", "sex", "phone", "impossible-date"],
+)
+def test_bad_input_gets_a_field_error_and_saves_nothing(
+    admin_client, two_grids, overrides, field, words
+):
+    before = Resident.objects.count()
+    response = admin_client.post(
+        admin_url(Resident, "add"), resident_form(two_grids["resident"].household, **overrides)
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert field in errors, errors
+    assert any(word in " ".join(errors[field]) for word in words), errors[field]
+    assert Resident.objects.count() == before
+
+
+def test_a_second_active_resident_with_the_same_id_number_is_refused(admin_client, two_grids):
+    existing = two_grids["resident"]
+    form = resident_form(
+        existing.household,
+        id_number=existing.id_number,
+        birth_date=existing.birth_date.isoformat(),
+        sex=existing.sex,
+    )
+    response = admin_client.post(admin_url(Resident, "add"), form)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.non_field_errors()
+    assert Resident.objects.filter(id_number=existing.id_number).count() == 1
+
+
+@pytest.mark.parametrize(
+    "query", ["金顺", "lookup-id", "3321234"], ids=["name-part", "whole-id", "phone-digits"]
+)
+def test_admin_finds_a_resident_by_name_id_number_or_phone(admin_client, two_grids, query):
+    resident = two_grids["resident"]
+    query = resident.id_number if query == "lookup-id" else query
+    response = admin_client.get(admin_url(Resident, "changelist"), {"q": query})
+    names = [r.name for r in response.context["cl"].result_list]
+    assert resident.name in names
+    assert two_grids["other_resident"].name not in names
+
+
+def test_clerk_lists_only_residents_of_their_own_grid(client, two_grids):
+    client.force_login(two_grids["clerk"])
+    response = client.get(admin_url(Resident, "changelist"))
+    names = [r.name for r in response.context["cl"].result_list]
+    assert names == [two_grids["resident"].name]
+
+
+def test_clerk_cannot_open_a_resident_of_another_grid(client, two_grids):
+    client.force_login(two_grids["clerk"])
+    other = two_grids["other_resident"]
+    response = client.get(admin_url(Resident, "change", other.pk), follow=True)
+    assert other.id_number not in response.content.decode()
+    assert other.name not in response.content.decode()
+
+
+def test_a_forged_post_into_another_grids_household_changes_nothing(client, two_grids):
+    client.force_login(two_grids["clerk"])
+    foreign_household = two_grids["other_resident"].household
+    before = Resident.objects.count()
+    response = client.post(admin_url(Resident, "add"), resident_form(foreign_household))
+    assert response.status_code == 200
+    assert "household" in response.context["adminform"].form.errors
+    assert Resident.objects.count() == before
+
+
+def test_a_user_with_no_grants_sees_an_empty_list_not_an_error(client, two_grids):
+    client.force_login(factories.make_user("nobody", role="street official"))
+    response = client.get(admin_url(Resident, "changelist"))
+    assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == []
