@@ -16,6 +16,7 @@ from archives.models import (
     Tag,
     Visit,
 )
+from archives.validators import ID_NUMBER_SHAPE, normalize_id_number
 
 
 class ScopedArchiveAdmin(admin.ModelAdmin):
@@ -153,8 +154,8 @@ class ResidentAdmin(ScopedArchiveAdmin):
         *org_filters("household__building__grid"),
     ]
     list_select_related = ["household__building__grid"]
-    # Name by prefix or part, ID number only whole (it is the one exact key), phone by any part.
-    search_fields = ["name", "=id_number", "phone"]
+    # Name or phone by any part; a whole ID number is looked up exactly (get_search_results).
+    search_fields = ["name", "phone"]
     autocomplete_fields = ["household", "tags"]
     readonly_fields = ["last_verified_at", "last_verified_by", "created_at", "updated_at"]
     # Counting the whole archive a second time for "N total" costs a full scan at province scale.
@@ -174,6 +175,14 @@ class ResidentAdmin(ScopedArchiveAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("tags")
+
+    def get_search_results(self, request, queryset, search_term):
+        # An ID number is the one exact key: answer it from its index alone instead of OR-ing it
+        # with substring scans of names and phones.
+        term = normalize_id_number(search_term)
+        if ID_NUMBER_SHAPE.match(term):
+            return queryset.filter(id_number=term), False
+        return super().get_search_results(request, queryset, search_term)
 
     @admin.display(description=_("grid"), ordering="household__building__grid__name")
     def grid(self, resident: Resident) -> Grid:

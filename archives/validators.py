@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
+ID_NUMBER_SHAPE = re.compile(r"^\d{17}[\dX]$")
 _CHECK_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
 
@@ -52,7 +52,7 @@ def parse_id_number(value: str, *, today: dt.date | None = None) -> ResidentIdFa
             code="id_length",
             params={"length": len(value)},
         )
-    if not _ID_SHAPE.match(value):
+    if not ID_NUMBER_SHAPE.match(value):
         raise ValidationError(
             _("A resident ID number is 17 digits followed by a digit or X."),
             code="id_shape",

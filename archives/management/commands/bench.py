@@ -1,0 +1,203 @@
+"""Benchmarks printed as one table. Figures live here, never in timed tests.
+
+``make bench`` points DATABASE_URL at a PostgreSQL benchmark database (created if missing), fills
+it once with a province-sized city and reuses it afterwards.
+"""
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.utils import timezone
+
+from archives.demo.city import CitySize, demo_city_exists, demo_city_reset, demo_city_seed
+from archives.models import Grid, Resident
+
+ROOT = Path(settings.BASE_DIR)
+
+
+@dataclass
+class Row:
+    what: str
+    value: str
+    unit: str
+    note: str = ""
+
+
+class Command(BaseCommand):
+    help = "Print benchmark figures for the portal (run through `make bench`)."
+    requires_system_checks = []  # the benchmark database may not exist yet
+
+    def add_arguments(self, parser):
+        parser.add_argument("--residents", type=int, default=1_000_000)
+        parser.add_argument("--requests", type=int, default=20)
+        parser.add_argument("--rebuild", action="store_true", help="rebuild the benchmark city")
+        parser.add_argument(
+            "--skip-seed-timing",
+            action="store_true",
+            help="skip timing seed_demo for the demo city on scratch databases",
+        )
+
+    def handle(self, *args, **options):
+        database = settings.DATABASES["default"]
+        if database["ENGINE"] != "django.db.backends.postgresql":
+            raise CommandError("bench runs on PostgreSQL: set DATABASE_URL (make bench does).")
+        self._ensure_database(database)
+        call_command("migrate", verbosity=0)
+
+        rows: list[Row] = []
+        if not options["skip_seed_timing"]:
+            rows += self._seed_demo_timings(database)
+        rows += self._bench_city(options["residents"], rebuild=options["rebuild"])
+        rows += self._changelist_timings(options["requests"])
+        self._print(rows)
+
+    # --- setup --------------------------------------------------------------------------
+
+    def _ensure_database(self, database: dict) -> None:
+        with psycopg.connect(**self._server_params(database), dbname="postgres") as server:
+            server.autocommit = True
+            exists = server.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [database["NAME"]]
+            ).fetchone()
+            if not exists:
+                self.stderr.write(f"creating database {database['NAME']}")
+                server.execute(f'CREATE DATABASE "{database["NAME"]}"')
+
+    @staticmethod
+    def _server_params(database: dict) -> dict:
+        params = {
+            "host": database.get("HOST") or None,
+            "port": database.get("PORT") or None,
+            "user": database.get("USER") or None,
+            "password": database.get("PASSWORD") or None,
+        }
+        return {k: v for k, v in params.items() if v}
+
+    # --- seed_demo ----------------------------------------------------------------------
+
+    def _seed_demo_timings(self, database: dict) -> list[Row]:
+        """Time `seed_demo` as a user runs it, for the full demo city, on scratch databases."""
+        rows = []
+        with tempfile.TemporaryDirectory() as scratch:
+            sqlite_url = f"sqlite:///{scratch}/seed.sqlite3"
+            seconds = self._time_seed_demo(sqlite_url)
+            rows.append(
+                Row("seed_demo, demo city (60,000 residents), SQLite", f"{seconds:.1f}", "s")
+            )
+        scratch_name = f"{database['NAME']}_seed"
+        with psycopg.connect(**self._server_params(database), dbname="postgres") as server:
+            server.autocommit = True
+            server.execute(f'DROP DATABASE IF EXISTS "{scratch_name}"')
+            server.execute(f'CREATE DATABASE "{scratch_name}"')
+            try:
+                params = self._server_params(database)
+                auth = params.get("user", "")
+                if params.get("password"):
+                    auth += f":{params['password']}"
+                host = f"{params.get('host', '')}:{params.get('port', 5432)}"
+                pg_url = f"postgres://{auth}@{host}/{scratch_name}"
+                seconds = self._time_seed_demo(pg_url)
+                rows.append(
+                    Row(
+                        "seed_demo, demo city (60,000 residents), PostgreSQL", f"{seconds:.1f}", "s"
+                    )
+                )
+            finally:
+                server.execute(f'DROP DATABASE IF EXISTS "{scratch_name}" WITH (FORCE)')
+        return rows
+
+    def _time_seed_demo(self, database_url: str) -> float:
+        env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "1"}
+        manage = [sys.executable, str(ROOT / "manage.py")]
+        subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)
+        started = time.perf_counter()
+        subprocess.run([*manage, "seed_demo"], env=env, check=True, stdout=subprocess.DEVNULL)
+        return time.perf_counter() - started
+
+    # --- the province-sized city -------------------------------------------------------
+
+    def _bench_city(self, residents: int, *, rebuild: bool) -> list[Row]:
+        present = Resident.objects.count() if demo_city_exists() else 0
+        if present == residents and not rebuild:
+            return [Row("benchmark city", f"{present:,}", "residents", "reused")]
+        if present:
+            demo_city_reset()
+        grids = max(126, round(residents / 500))
+        size = CitySize(residents=residents, grids=grids, streets=max(3, grids // 100))
+        self.stderr.write(f"building the benchmark city: {residents:,} residents, {grids:,} grids")
+        started = time.perf_counter()
+        demo_city_seed(seed=2026, size=size, today=timezone.localdate())
+        seconds = time.perf_counter() - started
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        return [
+            Row(
+                f"seed the benchmark city ({residents:,} residents, {grids:,} grids)",
+                f"{seconds:.1f}",
+                "s",
+                f"{residents / seconds:,.0f} residents/s",
+            )
+        ]
+
+    # --- admin changelist --------------------------------------------------------------
+
+    def _changelist_timings(self, requests: int) -> list[Row]:
+        admin = get_user_model().objects.get(username="admin")
+        grid = Grid.objects.order_by("pk").first()
+        sample = Resident.objects.order_by("pk").only("id_number").last()
+        cases = [
+            ("admin: resident changelist, first page", "/admin/archives/resident/"),
+            ("admin: resident changelist, one grid", f"/admin/archives/resident/?grid={grid.pk}"),
+            (
+                "admin: resident search by ID number",
+                f"/admin/archives/resident/?q={sample.id_number}",
+            ),
+            ("admin: visit changelist, first page", "/admin/archives/visit/"),
+        ]
+        rows = []
+        with override_settings(ALLOWED_HOSTS=["testserver"], DEBUG=False):
+            client = Client()
+            client.force_login(admin)
+            for what, url in cases:
+                median, p95, queries = self._time_get(client, url, requests)
+                rows.append(
+                    Row(what, f"{median:.0f}", "ms median", f"p95 {p95:.0f} ms, {queries} queries")
+                )
+        return rows
+
+    @staticmethod
+    def _time_get(client: Client, url: str, requests: int) -> tuple[float, float, int]:
+        client.get(url)  # warm caches, as a user's second page load would be
+        timings = []
+        for _ in range(requests):
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter()
+                response = client.get(url)
+                timings.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                raise CommandError(f"{url} answered {response.status_code}")
+        timings.sort()
+        p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
+        return statistics.median(timings), p95, len(queries)
+
+    # --- output -------------------------------------------------------------------------
+
+    def _print(self, rows: list[Row]) -> None:
+        width = max(len(r.what) for r in rows)
+        self.stdout.write(f"{'benchmark':<{width}}  {'value':>10}  unit         note")
+        for r in rows:
+            self.stdout.write(f"{r.what:<{width}}  {r.value:>10}  {r.unit:<11}  {r.note}")

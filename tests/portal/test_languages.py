@@ -1,0 +1,54 @@
+import pytest
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.utils import translation
+
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_admin_speaks_chinese_by_default(admin_client, two_grids):
+    page = admin_client.get("/admin/archives/resident/").content.decode()
+    assert "居民" in page
+    assert "社区网格治理平台" in page
+    assert two_grids["resident"].name in page
+
+
+def test_a_user_can_switch_the_admin_to_english(admin_client):
+    response = admin_client.post("/i18n/setlang/", {"language": "en", "next": "/admin/"})
+    assert response.status_code == 302
+    page = admin_client.get("/admin/archives/resident/").content.decode()
+    assert "Residents" in page
+    assert "Community governance portal" in page
+
+
+def archive_labels() -> list[str]:
+    labels = []
+    for model in apps.get_app_config("archives").get_models():
+        labels += [str(model._meta.verbose_name), str(model._meta.verbose_name_plural)]
+        for field in model._meta.get_fields():
+            if hasattr(field, "verbose_name") and not field.auto_created:
+                labels.append(str(field.verbose_name))
+            labels += [str(label) for _value, label in getattr(field, "choices", None) or []]
+    return labels
+
+
+def test_every_archive_label_has_a_chinese_translation():
+    with translation.override("en"):
+        english = archive_labels()
+    with translation.override("zh-hans"):
+        chinese = archive_labels()
+    untranslated = [en for en, zh in zip(english, chinese, strict=True) if en == zh]
+    assert untranslated == []
+
+
+def test_validation_messages_are_translated():
+    resident = factories.make_resident()
+    resident.phone = "123"
+    with translation.override("zh-hans"):
+        with pytest.raises(ValidationError) as caught:
+            resident.full_clean()
+        message = caught.value.message_dict["phone"][0]  # lazy: read it in the language
+    assert "0433-3221234" in message
+    assert "手机" in message
