@@ -251,41 +251,48 @@ class _CityBuilder:
         return sizes
 
     def _plan_grid(self, index: int, grid: Grid, quota: int) -> None:
-        rng = self.rng
         road = names.ROAD_NAMES[index % len(names.ROAD_NAMES)]
         first_number = (index // len(names.ROAD_NAMES)) * 40 + 1
         households_needed = max(1, math.ceil(quota / PERSONS_PER_HOUSEHOLD * 1.04))
-        buildings, households = [], []
-        capacity = 0
-        while capacity < households_needed:
-            units, floors = rng.randint(2, 4), rng.randint(5, 7)
-            building = Building(
-                grid=grid,
-                address=f"{road}{first_number + len(buildings)}号",
-                units=units,
-                floors=floors,
-            )
-            places = [
-                Household(
-                    building=building,
-                    unit=unit,
-                    floor=floor,
-                    room=f"{floor}{room:02d}",
-                    status=Household.Status.OCCUPIED,
-                )
-                for unit in range(1, units + 1)
-                for floor in range(1, floors + 1)
-                for room in (1, 2)
-            ]
+        buildings: list[Building] = []
+        households: list[list[Household]] = []
+
+        def add_building() -> list[Household]:
+            building, places = self._building(grid, f"{road}{first_number + len(buildings)}号")
             buildings.append(building)
             households.append(places)
-            capacity += len(places)
-        people = self._plan_people(grid, [h for places in households for h in places], quota)
+            return places
+
+        while sum(len(places) for places in households) < households_needed:
+            add_building()
+        people, placed = self._plan_people([h for p in households for h in p], quota)
+        while placed < quota:  # families came out larger than planned: build on
+            more, more_placed = self._plan_people(add_building(), quota - placed)
+            people += more
+            placed += more_placed
         self._pending.append((grid, buildings, households, people))
         self._pending_residents += quota
 
-    def _plan_people(self, grid: Grid, households: list[Household], quota: int) -> list:
-        """Fill households with families until the grid's quota is met; the rest stay vacant."""
+    def _building(self, grid: Grid, address: str) -> tuple[Building, list[Household]]:
+        units, floors = self.rng.randint(2, 4), self.rng.randint(5, 7)
+        building = Building(grid=grid, address=address, units=units, floors=floors)
+        places = [
+            Household(
+                building=building,
+                unit=unit,
+                floor=floor,
+                room=f"{floor}{room:02d}",
+                status=Household.Status.OCCUPIED,
+            )
+            for unit in range(1, units + 1)
+            for floor in range(1, floors + 1)
+            for room in (1, 2)
+        ]
+        return building, places
+
+    def _plan_people(self, households: list[Household], quota: int) -> tuple[list, int]:
+        """Fill households in random order with families until ``quota`` residents are placed;
+        the households left over stay vacant. Returns the people and how many were placed."""
         rng = self.rng
         people: list[tuple[Household, Resident, list[str]]] = []
         order = list(range(len(households)))
@@ -293,10 +300,7 @@ class _CityBuilder:
         placed = 0
         for position in order:
             household = households[position]
-            if placed >= quota:
-                household.status = Household.Status.VACANT
-                continue
-            if rng.random() < 0.05:
+            if placed >= quota or rng.random() < 0.05:
                 household.status = Household.Status.VACANT
                 continue
             rented = rng.random() < 0.12
@@ -306,7 +310,7 @@ class _CityBuilder:
             family = self._family(size, rented=rented)
             people.extend((household, resident, tags) for resident, tags in family)
             placed += size
-        return people
+        return people, placed
 
     def _family(self, size: int, *, rented: bool) -> list[tuple[Resident, list[str]]]:
         rng = self.rng

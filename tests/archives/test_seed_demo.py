@@ -64,6 +64,13 @@ def test_the_city_has_the_requested_shape():
     assert Household.objects.filter(status=Household.Status.VACANT).exists()
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_grids_of_realistic_size_get_exactly_the_residents_asked_for(seed):
+    size = CitySize(residents=2_400, grids=5, streets=1)  # about 480 per grid, as in the demo
+    summary = demo_city_seed(seed=seed, size=size, today=TODAY)
+    assert Resident.objects.count() == summary.counts["residents"] == 2_400
+
+
 def test_every_generated_resident_passes_the_archive_validation():
     demo_city_seed(seed=3, size=SMALL, today=TODAY)
     for resident in Resident.objects.all():

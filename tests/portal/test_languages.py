@@ -15,12 +15,19 @@ def test_the_admin_speaks_chinese_by_default(admin_client, two_grids):
     assert two_grids["resident"].name in page
 
 
+def test_an_english_browser_still_gets_chinese_until_the_user_switches(admin_client):
+    page = admin_client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "社区网格治理平台" in page
+    assert 'value="en"' in page  # the switch offers English
+
+
 def test_a_user_can_switch_the_admin_to_english(admin_client):
     response = admin_client.post("/i18n/setlang/", {"language": "en", "next": "/admin/"})
     assert response.status_code == 302
     page = admin_client.get("/admin/archives/resident/").content.decode()
     assert "Residents" in page
     assert "Community governance portal" in page
+    assert 'value="zh-hans"' in page  # and back
 
 
 def archive_labels() -> list[str]:

@@ -132,8 +132,10 @@ class Command(BaseCommand):
 
     def _bench_city(self, residents: int, *, rebuild: bool) -> list[Row]:
         present = Resident.objects.count() if demo_city_exists() else 0
-        if present == residents and not rebuild:
-            return [Row("benchmark city", f"{present:,}", "residents", "reused")]
+        if present and not rebuild:
+            note = "reused" if present == residents else f"reused; --rebuild for {residents:,}"
+            grids = Grid.objects.count()
+            return [Row(f"benchmark city ({grids:,} grids)", f"{present:,}", "residents", note)]
         if present:
             demo_city_reset()
         grids = max(126, round(residents / 500))
