@@ -4,17 +4,18 @@ input is refused in words, and a clerk's pages hold only their own grid."""
 import datetime as dt
 
 import pytest
+from django.apps import apps
 from django.contrib import admin
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from archives.models import Department, Household, Resident, Visit
+from archives.models import Building, Department, Household, Resident, Visit
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-ARCHIVE_MODELS = [m for m in admin.site._registry if m._meta.app_label == "archives"]
+REGISTERED_MODELS = list(admin.site._registry)
 
 
 @pytest.fixture
@@ -34,9 +35,14 @@ def admin_url(model, view: str, *args) -> str:
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
 
 
-@pytest.mark.parametrize("model", ARCHIVE_MODELS, ids=lambda m: m.__name__)
+def test_every_archive_model_is_in_the_admin():
+    assert set(apps.get_app_config("archives").get_models()) <= set(REGISTERED_MODELS)
+
+
+@pytest.mark.parametrize("model", REGISTERED_MODELS, ids=lambda m: m.__name__)
 def test_admin_can_open_every_list_add_change_and_history_page(admin_client, one_of_each, model):
     obj = model._default_manager.first()
+    assert obj is not None, f"the fixture has no {model.__name__}"
     for url in (
         admin_url(model, "changelist"),
         admin_url(model, "add"),
@@ -53,7 +59,7 @@ def count_changelist_queries(client, url: str) -> int:
     return len(queries)
 
 
-@pytest.mark.parametrize("model", [Resident, Household, Visit], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("model", [Resident, Household, Building, Visit], ids=lambda m: m.__name__)
 def test_changelist_queries_do_not_grow_with_the_rows_on_the_page(admin_client, model):
     grid = factories.make_grid()
     tags = [factories.make_tag("a", "甲"), factories.make_tag("b", "乙")]
