@@ -203,7 +203,8 @@ class VisitAdmin(ScopedArchiveAdmin):
     list_select_related = ["household__building", "grid_member"]
     search_fields = ["household__building__address", "note"]
     autocomplete_fields = ["household"]
-    date_hierarchy = "visited_at"
+    # No date_hierarchy: its year/month links scan every visit for DISTINCT DATE_TRUNC (0.7 s at
+    # 850,000 visits); the newest visits come first through the (visited_at, id) index.
     show_full_result_count = False
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):

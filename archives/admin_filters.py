@@ -2,8 +2,8 @@
 
 Django's ``RelatedFieldListFilter`` lists every related row, and ``RelatedOnlyFieldListFilter``
 scans the whole filtered table to find the used ones. These filters list org units from their own
-small tables instead and cascade: once a street is chosen, only its communities are offered, and
-once a community is chosen, only its grids.
+small tables instead and cascade: communities are offered once a street is chosen, and grids once
+a community is chosen, so a page never renders thousands of choices.
 """
 
 from django.contrib import admin
@@ -13,6 +13,9 @@ from archives.models import Community, Grid, Street
 
 
 class _OrgUnitFilter(admin.SimpleListFilter):
+    # Django applies a SimpleListFilter only while it offers choices, so a filter whose parent is
+    # not chosen still offers its own chosen value: a link to ?grid=N must never be ignored.
+
     #: Path from the filtered model to ``Grid``, e.g. ``household__building__grid``.
     grid_path: str = ""
     #: Path from ``Grid`` to the org unit this filter chooses.
@@ -46,10 +49,11 @@ class CommunityFilter(_OrgUnitFilter):
     unit_path_from_grid = "community"
 
     def lookups(self, request, model_admin):
-        communities = Community.objects.only("pk", "name")
         if street := _chosen(request, StreetFilter.parameter_name):
-            communities = communities.filter(street_id=street)
-        return [(c.pk, c.name) for c in communities]
+            communities = Community.objects.filter(street_id=street)
+        else:  # offered once a street is chosen (a province has hundreds), or when linked to
+            communities = Community.objects.filter(pk=_chosen(request, self.parameter_name))
+        return [(c.pk, c.name) for c in communities.only("pk", "name")]
 
 
 class GridFilter(_OrgUnitFilter):
@@ -58,12 +62,11 @@ class GridFilter(_OrgUnitFilter):
     unit_path_from_grid = ""
 
     def lookups(self, request, model_admin):
-        grids = Grid.objects.only("pk", "name")
         if community := _chosen(request, CommunityFilter.parameter_name):
-            grids = grids.filter(community_id=community)
-        elif street := _chosen(request, StreetFilter.parameter_name):
-            grids = grids.filter(community__street_id=street)
-        return [(g.pk, g.name) for g in grids]
+            grids = Grid.objects.filter(community_id=community)
+        else:  # offered once a community is chosen (a province has thousands), or when linked to
+            grids = Grid.objects.filter(pk=_chosen(request, self.parameter_name))
+        return [(g.pk, g.name) for g in grids.only("pk", "name")]
 
     def queryset(self, request, queryset):
         value = self.value()

@@ -320,6 +320,8 @@ class Visit(models.Model):
         indexes = [
             models.Index(fields=["household", "visited_at"], name="visit_household_time"),
             models.Index(fields=["grid_member", "visited_at"], name="visit_member_time"),
+            # The visit list shows the newest first (ordering plus the pk as tie-breaker).
+            models.Index(fields=["-visited_at", "-id"], name="visit_newest_first"),
         ]
         constraints = [
             models.CheckConstraint(

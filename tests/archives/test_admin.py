@@ -190,3 +190,39 @@ def test_a_user_with_no_grants_sees_an_empty_list_not_an_error(client, two_grids
     response = client.get(admin_url(Resident, "changelist"))
     assert response.status_code == 200
     assert list(response.context["cl"].result_list) == []
+
+
+def test_org_filters_cascade_from_street_to_community_to_grid(admin_client, two_grids):
+    grid = two_grids["grid"]
+    community = grid.community
+    url = admin_url(Resident, "changelist")
+
+    def offered(params: dict) -> set[str]:
+        response = admin_client.get(url, params)
+        return {
+            choice["display"]
+            for spec in response.context["cl"].filter_specs
+            for choice in spec.choices(response.context["cl"])
+        }
+
+    assert community.street.name in offered({})
+    assert community.name not in offered({})
+    assert community.name in offered({"street": community.street_id})
+    assert grid.name not in offered({"street": community.street_id})
+    with_grids = offered({"street": community.street_id, "community": community.pk})
+    assert grid.name in with_grids
+    assert two_grids["other_grid"].name not in with_grids
+
+
+def test_the_grid_filter_narrows_the_list(admin_client, two_grids):
+    grid = two_grids["grid"]
+    response = admin_client.get(
+        admin_url(Resident, "changelist"),
+        {"street": grid.community.street_id, "community": grid.community_id, "grid": grid.pk},
+    )
+    assert [r.name for r in response.context["cl"].result_list] == [two_grids["resident"].name]
+
+
+def test_a_link_to_one_grid_filters_the_list_on_its_own(admin_client, two_grids):
+    response = admin_client.get(admin_url(Resident, "changelist"), {"grid": two_grids["grid"].pk})
+    assert [r.name for r in response.context["cl"].result_list] == [two_grids["resident"].name]
