@@ -26,16 +26,18 @@ class ScopedArchiveAdmin(admin.ModelAdmin):
         return scope.restrict_to_scope(super().get_queryset(request), request.user)
 
     def has_view_permission(self, request, obj=None):
-        allowed = super().has_view_permission(request, obj)
-        return allowed and (obj is None or scope.in_scope(request.user, obj))
+        return super().has_view_permission(request, obj) and self._reaches(request, obj)
 
     def has_change_permission(self, request, obj=None):
-        allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or scope.in_scope(request.user, obj))
+        return super().has_change_permission(request, obj) and self._reaches(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        allowed = super().has_delete_permission(request, obj)
-        return allowed and (obj is None or scope.in_scope(request.user, obj))
+        return super().has_delete_permission(request, obj) and self._reaches(request, obj)
+
+    @staticmethod
+    def _reaches(request, obj) -> bool:
+        """Without an object the question is model-level; with one, it must be in scope."""
+        return obj is None or scope.in_scope(request.user, obj)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         # Choices (and so server-side validation of a posted ID) are limited to the user's scope;

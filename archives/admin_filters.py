@@ -12,10 +12,12 @@ from django.utils.translation import gettext_lazy as _
 from archives.models import Community, Grid, Street
 
 
-class _OrgUnitFilter(admin.SimpleListFilter):
-    # Django applies a SimpleListFilter only while it offers choices, so a filter whose parent is
-    # not chosen still offers its own chosen value: a link to ?grid=N must never be ignored.
+def _chosen(request, parameter: str) -> str | None:
+    value = request.GET.get(parameter)
+    return value if value and value.isdigit() else None
 
+
+class _OrgUnitFilter(admin.SimpleListFilter):
     #: Path from the filtered model to ``Grid``, e.g. ``household__building__grid``.
     grid_path: str = ""
     #: Path from ``Grid`` to the org unit this filter chooses.
@@ -26,12 +28,7 @@ class _OrgUnitFilter(admin.SimpleListFilter):
         if not value or not value.isdigit():
             return queryset
         path = "__".join(p for p in (self.grid_path, self.unit_path_from_grid) if p)
-        return queryset.filter(**{f"{path}_id" if path else "id": value})
-
-
-def _chosen(request, parameter: str) -> str | None:
-    value = request.GET.get(parameter)
-    return value if value and value.isdigit() else None
+        return queryset.filter(**{f"{path}_id": value})
 
 
 class StreetFilter(_OrgUnitFilter):
@@ -41,6 +38,11 @@ class StreetFilter(_OrgUnitFilter):
 
     def lookups(self, request, model_admin):
         return [(s.pk, s.name) for s in Street.objects.only("pk", "name")]
+
+
+# Django applies a SimpleListFilter only while it offers choices, so the community and grid
+# filters, whose choices wait for a parent, still offer their own chosen value: a link to
+# ?grid=N must never be ignored.
 
 
 class CommunityFilter(_OrgUnitFilter):
@@ -67,12 +69,6 @@ class GridFilter(_OrgUnitFilter):
         else:  # offered once a community is chosen (a province has thousands), or when linked to
             grids = Grid.objects.filter(pk=_chosen(request, self.parameter_name))
         return [(g.pk, g.name) for g in grids.only("pk", "name")]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if not value or not value.isdigit():
-            return queryset
-        return queryset.filter(**{f"{self.grid_path}_id": value})
 
 
 def org_filters(grid_path: str) -> list[type[admin.SimpleListFilter]]:
