@@ -1,10 +1,17 @@
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.db.models import Count
+from django.db.models import Count, Model
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from guardian.admin import (
+    AdminGroupObjectPermissionsForm,
+    AdminUserObjectPermissionsForm,
+    ReinforcedGuardedModelAdminMixin,
+)
 
 from archives import scope, services
-from archives.admin_filters import org_filters
+from archives.admin_filters import CommunityStreetFilter, org_filters
 from archives.models import (
     Building,
     Community,
@@ -19,41 +26,113 @@ from archives.models import (
 from archives.validators import ID_NUMBER_SHAPE, normalize_id_number
 
 
-class ScopedArchiveAdmin(admin.ModelAdmin):
-    """Admin for archive rows: lists, object pages and foreign-key choices follow ``scope``."""
+class ScopedAdmin(admin.ModelAdmin):
+    """Lists, object pages and autocomplete follow ``archives.scope``.
+
+    Object questions go through ``user.has_perm(perm, obj)``, which the scope backend answers,
+    so this admin and third-party admin code ask the same place.
+    """
 
     def get_queryset(self, request):
-        return scope.restrict_to_scope(super().get_queryset(request), request.user)
+        queryset = super().get_queryset(request)
+        if for_model := _autocomplete_source_model(request):
+            # Choices offered while editing another row: only where that row may be written.
+            return scope.writable(queryset, request.user, for_model=for_model)
+        return scope.restrict(queryset, request.user, scope.VIEW)
 
     def has_view_permission(self, request, obj=None):
-        return super().has_view_permission(request, obj) and self._reaches(request, obj)
+        if obj is None:
+            return super().has_view_permission(request)
+        return self._has_object_perm(request, scope.VIEW, obj) or self._has_object_perm(
+            request, scope.CHANGE, obj
+        )
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._reaches(request, obj)
+        if obj is None:
+            return super().has_change_permission(request)
+        return self._has_object_perm(request, scope.CHANGE, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and self._reaches(request, obj)
+        if obj is None:
+            return super().has_delete_permission(request)
+        return self._has_object_perm(request, scope.DELETE, obj)
 
-    @staticmethod
-    def _reaches(request, obj) -> bool:
-        """Without an object the question is model-level; with one, it must be in scope."""
-        return obj is None or scope.in_scope(request.user, obj)
+    def _has_object_perm(self, request, action: str, obj) -> bool:
+        return request.user.has_perm(scope.permission_name(self.model, action), obj)
+
+
+def _autocomplete_source_model(request) -> type[Model] | None:
+    """The model whose form asks an autocomplete for choices, if this request is one."""
+    match = request.resolver_match
+    if match is None or match.url_name != "autocomplete":
+        return None
+    try:
+        return apps.get_model(request.GET["app_label"], request.GET["model_name"])
+    except (KeyError, LookupError, ValueError):
+        return None  # the autocomplete view itself refuses such a request
+
+
+class ScopedArchiveAdmin(ScopedAdmin):
+    """Admin for archive rows: foreign-key choices are limited to where the row may be written,
+    and saving goes through a service that checks scope again on the server.
+    """
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        # Choices (and so server-side validation of a posted ID) are limited to the user's scope;
+        # Choices (and so server-side validation of a posted ID) are limited to writable grids;
         # a forged POST naming another grid's household fails as "not one of the choices".
         related = db_field.related_model
-        if related in scope.GRID_PATHS:
-            kwargs["queryset"] = scope.restrict_to_scope(
-                related._default_manager.all(), request.user
+        if related in scope.GRID_PATHS or related is Grid:
+            kwargs["queryset"] = scope.writable(
+                related._default_manager.all(), request.user, for_model=self.model
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-@admin.register(Street)
-class StreetAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "community_count"]
+class GrantUserForm(AdminUserObjectPermissionsForm):
+    """Offers only the unit's grant (``access_<unit>``), not guardian's per-object model
+    permissions, which scope ignores."""
+
+    def get_obj_perms_field_choices(self):
+        codename = scope.grant_codename(type(self.obj))
+        return [choice for choice in super().get_obj_perms_field_choices() if choice[0] == codename]
+
+
+class GrantGroupForm(AdminGroupObjectPermissionsForm):
+    get_obj_perms_field_choices = GrantUserForm.get_obj_perms_field_choices
+
+
+class OrgUnitAdmin(ScopedAdmin, ReinforcedGuardedModelAdminMixin):
+    """Org units are listed within scope; grants on them are managed on guardian's pages, which
+    ask for change rights on the unit and on guardian's permission tables (administrators).
+    """
+
     search_fields = ["code", "name"]
+    readonly_fields = ["who_can_see"]
+
+    def get_obj_perms_manage_user_form(self, request):
+        return GrantUserForm
+
+    def get_obj_perms_manage_group_form(self, request):
+        return GrantGroupForm
+
+    def get_fields(self, request, obj=None):
+        fields = [f for f in super().get_fields(request, obj) if f != "who_can_see"]
+        return [*fields, "who_can_see"] if obj else fields
+
+    @admin.display(description=_("who can see it"))
+    def who_can_see(self, unit) -> str:
+        rows = scope.who_can_see(unit)
+        if not rows:
+            return _("administrators only")
+        return format_html(
+            "<ul class='who-can-see'>{}</ul>",
+            format_html_join("", "<li>{} <small>({})</small></li>", rows),
+        )
+
+
+@admin.register(Street)
+class StreetAdmin(OrgUnitAdmin):
+    list_display = ["code", "name", "community_count"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(community_count=Count("communities"))
@@ -64,11 +143,10 @@ class StreetAdmin(admin.ModelAdmin):
 
 
 @admin.register(Community)
-class CommunityAdmin(admin.ModelAdmin):
+class CommunityAdmin(OrgUnitAdmin):
     list_display = ["code", "name", "street", "grid_count"]
-    list_filter = ["street"]
+    list_filter = [CommunityStreetFilter]
     list_select_related = ["street"]
-    search_fields = ["code", "name"]
     autocomplete_fields = ["street"]
 
     def get_queryset(self, request):
@@ -80,11 +158,10 @@ class CommunityAdmin(admin.ModelAdmin):
 
 
 @admin.register(Grid)
-class GridAdmin(admin.ModelAdmin):
+class GridAdmin(OrgUnitAdmin):
     list_display = ["code", "name", "community", "street"]
     list_filter = org_filters("")[:2]
     list_select_related = ["community__street"]
-    search_fields = ["code", "name"]
     autocomplete_fields = ["community", "members"]
 
     @admin.display(description=_("street"), ordering="community__street__name")
@@ -99,9 +176,8 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "serves_whole_city"]
-    search_fields = ["code", "name"]
+class DepartmentAdmin(OrgUnitAdmin):
+    list_display = ["code", "name", "serves_whole_city", "shares_medical_history"]
     filter_horizontal = ["served_tags", "streets"]
 
 
@@ -116,6 +192,9 @@ class BuildingAdmin(ScopedArchiveAdmin):
     @admin.display(description=_("community"), ordering="grid__community__name")
     def community(self, building: Building) -> Community:
         return building.grid.community
+
+    def save_model(self, request, obj, form, change):
+        services.building_save(building=obj, actor=request.user)
 
 
 @admin.register(Household)
@@ -135,12 +214,15 @@ class HouseholdAdmin(ScopedArchiveAdmin):
     def grid(self, household: Household) -> Grid:
         return household.building.grid
 
+    def save_model(self, request, obj, form, change):
+        services.household_save(household=obj, actor=request.user)
+
 
 @admin.register(Resident)
 class ResidentAdmin(ScopedArchiveAdmin):
     list_display = [
         "name",
-        "id_number",
+        "id_number_shown",
         "sex",
         "birth_date",
         "phone",
@@ -176,15 +258,57 @@ class ResidentAdmin(ScopedArchiveAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("tags")
+        residents = super().get_queryset(request).prefetch_related("tags")
+        # Each row says whether this user may read its ID number and medical history in full.
+        return scope.with_sensitive_flags(residents, request.user)
+
+    def get_fieldsets(self, request, obj=None):
+        # Fields the user may not read are not in the form at all: not shown, not posted back.
+        hidden = self._hidden_sensitive_fields(request, obj)
+        fieldsets = []
+        for title, options in self.fieldsets:
+            fields = [
+                "masked_id_number" if f == scope.ID_NUMBER and f in hidden else f
+                for f in options["fields"]
+                if not (f == scope.MEDICAL_HISTORY and f in hidden)
+            ]
+            if fields:
+                fieldsets.append((title, {**options, "fields": fields}))
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if scope.ID_NUMBER in self._hidden_sensitive_fields(request, obj):
+            readonly.append("masked_id_number")
+        return readonly
+
+    def _hidden_sensitive_fields(self, request, obj) -> set[str]:
+        if obj is None:  # a new resident: the person adding types the ID number in
+            return set()
+        return {
+            field
+            for field in (scope.ID_NUMBER, scope.MEDICAL_HISTORY)
+            if not getattr(obj, f"shows_{field}", False)
+        }
 
     def get_search_results(self, request, queryset, search_term):
         # An ID number is the one exact key: answer it from its index alone instead of OR-ing it
-        # with substring scans of names and phones.
+        # with substring scans of names and phones. Only rows whose ID number the user may read
+        # answer it: otherwise a search would confirm whose number it is.
         term = normalize_id_number(search_term)
         if ID_NUMBER_SHAPE.match(term):
-            return queryset.filter(id_number=term), False
+            return queryset.filter(id_number=term, shows_id_number=True), False
         return super().get_search_results(request, queryset, search_term)
+
+    @admin.display(description=_("ID number"))
+    def id_number_shown(self, resident: Resident) -> str:
+        if resident.shows_id_number:
+            return resident.id_number
+        return scope.mask_id_number(resident.id_number)
+
+    @admin.display(description=_("ID number"))
+    def masked_id_number(self, resident: Resident) -> str:
+        return scope.mask_id_number(resident.id_number)
 
     @admin.display(description=_("grid"), ordering="household__building__grid__name")
     def grid(self, resident: Resident) -> Grid:
@@ -211,10 +335,13 @@ class VisitAdmin(ScopedArchiveAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "grid_member":
-            # The members of the grids in scope: a handful of people, so a plain select.
+            # The members of the grids the user may log visits in: a handful of people.
             members = get_user_model().objects.filter(
-                grids__in=scope.grids_visible_to(request.user)
+                grids__in=scope.writable(Grid.objects.all(), request.user, for_model=Visit)
             )
             kwargs["queryset"] = members.distinct().order_by("username")
             kwargs.setdefault("initial", request.user.pk)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        services.visit_save(visit=obj, actor=request.user)

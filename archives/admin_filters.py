@@ -3,12 +3,14 @@
 Django's ``RelatedFieldListFilter`` lists every related row, and ``RelatedOnlyFieldListFilter``
 scans the whole filtered table to find the used ones. These filters list org units from their own
 small tables instead and cascade: communities are offered once a street is chosen, and grids once
-a community is chosen, so a page never renders thousands of choices.
+a community is chosen, so a page never renders thousands of choices. Choices stay within the
+user's scope.
 """
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from archives import scope
 from archives.models import Community, Grid, Street
 
 
@@ -37,7 +39,14 @@ class StreetFilter(_OrgUnitFilter):
     unit_path_from_grid = "community__street"
 
     def lookups(self, request, model_admin):
-        return [(s.pk, s.name) for s in Street.objects.only("pk", "name")]
+        streets = scope.restrict(Street.objects.all(), request.user)
+        return [(s.pk, s.name) for s in streets.only("pk", "name")]
+
+
+class CommunityStreetFilter(StreetFilter):
+    """The street filter on the community list, where the street is one step away."""
+
+    unit_path_from_grid = "street"
 
 
 # Django applies a SimpleListFilter only while it offers choices, so the community and grid
@@ -55,6 +64,7 @@ class CommunityFilter(_OrgUnitFilter):
             communities = Community.objects.filter(street_id=street)
         else:  # offered once a street is chosen (a province has hundreds), or when linked to
             communities = Community.objects.filter(pk=_chosen(request, self.parameter_name))
+        communities = scope.restrict(communities, request.user)
         return [(c.pk, c.name) for c in communities.only("pk", "name")]
 
 
@@ -68,6 +78,7 @@ class GridFilter(_OrgUnitFilter):
             grids = Grid.objects.filter(community_id=community)
         else:  # offered once a community is chosen (a province has thousands), or when linked to
             grids = Grid.objects.filter(pk=_chosen(request, self.parameter_name))
+        grids = scope.restrict(grids, request.user)
         return [(g.pk, g.name) for g in grids.only("pk", "name")]
 
 

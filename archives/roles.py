@@ -1,6 +1,8 @@
 """The portal's roles: Django groups holding model-level permissions (what a person may do).
 
-Where they may do it is scope, answered by ``archives.scope``; a role alone shows nothing.
+Where they may do it is scope, answered by ``archives.scope`` from grants on streets,
+communities, grids and departments; a role alone shows nothing, except the municipal official's
+``access_whole_city``.
 """
 
 from django.contrib.auth.models import Group, Permission
@@ -31,19 +33,20 @@ ROLE_LABELS = {
     ADMINISTRATOR: _("administrator"),
 }
 
+_ARCHIVE_READ = ["view_resident", "view_household", "view_building"]
+_SENSITIVE = ["view_resident_id_number", "view_resident_medical_history"]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    GRID_MEMBER: [*_ARCHIVE_EDIT, *_ORG_VIEW],
-    COMMUNITY_STAFF: [*_ARCHIVE_EDIT, *_ORG_VIEW],
-    STREET_OFFICIAL: [*_ARCHIVE_EDIT, *_ORG_VIEW],
-    DEPARTMENT_STAFF: ["view_resident", "view_household", "view_building", *_ORG_VIEW],
-    AUDITOR: ["view_resident", "view_household", "view_building", *_ORG_VIEW],
-    MUNICIPAL_OFFICIAL: [
-        "view_resident",
-        "view_household",
-        "view_building",
-        "view_visit",
-        *_ORG_VIEW,
-    ],
+    GRID_MEMBER: [*_ARCHIVE_EDIT, *_ORG_VIEW, *_SENSITIVE],
+    COMMUNITY_STAFF: [*_ARCHIVE_EDIT, *_ORG_VIEW, *_SENSITIVE],
+    STREET_OFFICIAL: [*_ARCHIVE_EDIT, *_ORG_VIEW, *_SENSITIVE],
+    # Read-only; medical history only where their department shares it (e.g. health), and
+    # never a full ID number.
+    DEPARTMENT_STAFF: [*_ARCHIVE_READ, *_ORG_VIEW, "view_resident_medical_history"],
+    # Masked values only; the audit tool shows them their samples.
+    AUDITOR: [*_ARCHIVE_READ, *_ORG_VIEW],
+    # The whole city, read-only and masked.
+    MUNICIPAL_OFFICIAL: [*_ARCHIVE_READ, "view_visit", *_ORG_VIEW, "access_whole_city"],
     ADMINISTRATOR: [],  # administrators are superusers
 }
 

@@ -1,51 +1,413 @@
-"""The one place that decides which archive rows a user may see or touch.
+"""The one place that decides who may see or touch which part of the archive.
 
-Every path that returns archive rows (admin lists and forms, autocomplete, exports, reports,
-audits) filters through ``restrict_to_scope`` or asks ``in_scope``. Scope always resolves through
-a row's grid, so there are never per-resident permission rows, and the filter is a subquery on
-grid IDs that the database plans with its indexes, whatever the archive's size.
+Every path asks one of two questions, and both are answered here:
 
-Today's rules: superusers see every grid; a grid member sees the grids they are a member of;
-everyone else sees nothing. Grants on streets, communities and departments extend
-``grids_visible_to`` here and nowhere else.
+- which rows of a model may this user do an action with: ``restrict(queryset, user, action)``,
+  a filter of subqueries on grid IDs that the database plans with its indexes at any size (no
+  IDs are loaded into Python);
+- may this user do an action with this object: ``may(user, action, obj)``. The authentication
+  backend ``portal.backends.ScopeBackend`` answers ``user.has_perm(perm, obj)`` with it, so
+  third-party code that asks Django gets the same answer.
+
+What a person may do comes from their role: model-level permissions on their groups
+(``archives.roles``). Where they may do it comes from grants (``archives.models.grants``):
+
+- ``access_street``, ``access_community`` or ``access_grid`` on a unit covers that unit and every
+  grid below it, for every action the role allows;
+- ``access_department`` on a department shows, read-only, the residents in the department's area
+  that carry a tag it serves, with their households and buildings;
+- the model-level ``access_whole_city`` covers every grid (municipal officials).
+
+A role without grants sees nothing: model-level permissions such as ``view_resident`` never widen
+scope. Superusers (administrators) see and do everything. Residents, households, buildings and
+visits never carry permission rows of their own; they are in scope through their grid.
+
+Sensitive fields (the full ID number and the medical history) need their own permission and,
+row by row, an org grant that covers the row; a department that shares medical history reveals
+that field, never the ID number. Everyone else sees ``mask_id_number(...)`` and no history.
 """
 
+import functools
+import operator
+from dataclasses import dataclass
 from typing import TypeVar
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Model, QuerySet
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.utils.translation import gettext as _
 
-from archives.models import Building, Grid, Household, Resident, Visit
+from archives.models import (
+    Building,
+    Community,
+    CommunityGroupObjectPermission,
+    CommunityUserObjectPermission,
+    Department,
+    DepartmentGroupObjectPermission,
+    DepartmentUserObjectPermission,
+    Grid,
+    GridGroupObjectPermission,
+    GridUserObjectPermission,
+    Household,
+    Resident,
+    Street,
+    StreetGroupObjectPermission,
+    StreetUserObjectPermission,
+    Visit,
+)
 
-#: How each scoped model reaches its grid.
+User = AbstractBaseUser | AnonymousUser
+M = TypeVar("M", bound=Model)
+
+VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
+ACTIONS = (VIEW, ADD, CHANGE, DELETE)
+
+#: How each archive model reaches its grid.
 GRID_PATHS: dict[type[Model], str] = {
-    Grid: "pk",
     Building: "grid",
     Household: "building__grid",
     Resident: "household__building__grid",
     Visit: "household__building__grid",
 }
+ORG_UNITS: tuple[type[Model], ...] = (Street, Community, Grid, Department)
+SCOPED_MODELS: tuple[type[Model], ...] = (*GRID_PATHS, *ORG_UNITS)
 
-M = TypeVar("M", bound=Model)
+CITY_PERMISSION = "archives.access_whole_city"
+ID_NUMBER, MEDICAL_HISTORY = "id_number", "medical_history"
+SENSITIVE_PERMISSIONS = {
+    ID_NUMBER: "archives.view_resident_id_number",
+    MEDICAL_HISTORY: "archives.view_resident_medical_history",
+}
+
+_GRANT_TABLES = {
+    Street: (StreetUserObjectPermission, StreetGroupObjectPermission),
+    Community: (CommunityUserObjectPermission, CommunityGroupObjectPermission),
+    Grid: (GridUserObjectPermission, GridGroupObjectPermission),
+    Department: (DepartmentUserObjectPermission, DepartmentGroupObjectPermission),
+}
+_ResidentTag = Resident.tags.through
+_ServedTag = Department.served_tags.through
+_ServedStreet = Department.streets.through
 
 
-def grids_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Grid]:
+def permission_name(model: type[Model], action: str) -> str:
+    """``archives.change_resident`` for ``(Resident, "change")``."""
+    return f"{model._meta.app_label}.{action}_{model._meta.model_name}"
+
+
+def grant_codename(unit_model: type[Model]) -> str:
+    return f"access_{unit_model._meta.model_name}"
+
+
+# Grants ----------------------------------------------------------------------------------------
+
+
+def granted_units(user: User, unit_model: type[M]) -> QuerySet[M]:
+    """The ``unit_model`` rows granted to ``user`` directly or through one of their groups."""
+    user_table, group_table = _GRANT_TABLES[unit_model]
+    codename = grant_codename(unit_model)
+    to_user = user_table.objects.filter(user=user, permission__codename=codename)
+    to_groups = group_table.objects.filter(group__user=user, permission__codename=codename)
+    return unit_model._default_manager.filter(
+        Q(pk__in=to_user.values("content_object")) | Q(pk__in=to_groups.values("content_object"))
+    )
+
+
+def granted_grids(user: User) -> QuerySet[Grid]:
+    """Grids covered by the user's street, community and grid grants, or by the whole city.
+
+    Department grants are not here: they show only some residents of a grid, read-only.
+    """
     if not user.is_active:
         return Grid.objects.none()
-    if user.is_superuser:
+    if user.is_superuser or user.has_perm(CITY_PERMISSION):
         return Grid.objects.all()
-    return Grid.objects.filter(members=user)
+    return Grid.objects.filter(
+        Q(pk__in=granted_units(user, Grid).values("pk"))
+        | Q(community__in=granted_units(user, Community).values("pk"))
+        | Q(community__street__in=granted_units(user, Street).values("pk"))
+    )
 
 
-def restrict_to_scope(queryset: QuerySet[M], user) -> QuerySet[M]:
-    """``queryset`` narrowed to the rows in ``user``'s grids."""
-    if user.is_active and user.is_superuser:
+@dataclass(frozen=True)
+class _DepartmentGrant:
+    pk: int
+    serves_whole_city: bool
+    shares_medical_history: bool
+
+
+def _department_grants(user: User) -> list[_DepartmentGrant]:
+    # A person works for one or two departments: loading them keeps the SQL below simple.
+    rows = granted_units(user, Department).values_list(
+        "pk", "serves_whole_city", "shares_medical_history"
+    )
+    return [_DepartmentGrant(*row) for row in rows]
+
+
+def _served_residents(departments: list[_DepartmentGrant]) -> Q | None:
+    """Residents in the departments' areas carrying a tag one of them serves (a Resident Q)."""
+    conditions = []
+    for department in departments:
+        served_tags = _ServedTag.objects.filter(department_id=department.pk).values("tag_id")
+        tagged = Exists(
+            _ResidentTag.objects.filter(resident_id=OuterRef("pk"), tag_id__in=served_tags)
+        )
+        condition = Q(tagged)
+        if not department.serves_whole_city:
+            streets = _ServedStreet.objects.filter(department_id=department.pk).values("street_id")
+            condition &= Q(household__building__grid__community__street__in=streets)
+        conditions.append(condition)
+    return functools.reduce(operator.or_, conditions) if conditions else None
+
+
+def _department_area_grids(departments: list[_DepartmentGrant]) -> QuerySet[Grid]:
+    if any(d.serves_whole_city for d in departments):
+        return Grid.objects.all()
+    streets = _ServedStreet.objects.filter(department_id__in=[d.pk for d in departments])
+    return Grid.objects.filter(community__street__in=streets.values("street_id"))
+
+
+# Which rows ------------------------------------------------------------------------------------
+
+
+def _grid_scope(model: type[Model], grids: QuerySet[Grid]) -> Q:
+    if model in GRID_PATHS:
+        return Q(**{f"{GRID_PATHS[model]}__in": grids.values("pk")})
+    if model is Grid:
+        return Q(pk__in=grids.values("pk"))
+    if model is Community:
+        return Q(pk__in=grids.values("community_id"))
+    if model is Street:
+        return Q(pk__in=grids.values("community__street_id"))
+    raise TypeError(f"{model.__name__} is not reached through grids")
+
+
+def _department_scope(model: type[Model], departments: list[_DepartmentGrant]) -> Q | None:
+    """What department grants show of ``model``: served residents, where they live, the area."""
+    served = _served_residents(departments)
+    if served is None:
+        return None
+    if model is Resident:
+        return served
+    if model is Household:
+        return Q(pk__in=Resident.objects.filter(served).values("household_id"))
+    if model is Building:
+        return Q(pk__in=Resident.objects.filter(served).values("household__building_id"))
+    if model in (Grid, Community, Street):
+        return _grid_scope(model, _department_area_grids(departments))
+    return None  # visits are the grid members' own work, not a department's
+
+
+def _scope(model: type[Model], user: User, action: str) -> Q:
+    if model is Department:
+        if user.has_perm(CITY_PERMISSION):
+            return Q()
+        return Q(pk__in=granted_units(user, Department).values("pk"))
+    scope = _grid_scope(model, granted_grids(user))
+    if action == VIEW and (department_scope := _department_scope(model, _department_grants(user))):
+        scope |= department_scope
+    return scope
+
+
+def restrict(queryset: QuerySet[M], user: User, action: str = VIEW) -> QuerySet[M]:
+    """``queryset`` narrowed to the rows ``user`` may ``action``: role and grants together."""
+    model = queryset.model
+    if not user.is_active:
+        return queryset.none()
+    if user.is_superuser:
         return queryset
-    path = GRID_PATHS[queryset.model]
-    lookup = f"{path}__in" if path != "pk" else "pk__in"
-    return queryset.filter(**{lookup: grids_visible_to(user).values("pk")})
+    if not user.has_perm(permission_name(model, action)):
+        return queryset.none()
+    return queryset.filter(_scope(model, user, action))
 
 
-def in_scope(user, obj: Model) -> bool:
+def may(user: User, action: str, obj: Model) -> bool:
+    """Whether ``user`` may ``action`` the stored ``obj`` (as it is in the database)."""
+    if obj.pk is None:
+        return False
+    return restrict(type(obj)._default_manager.filter(pk=obj.pk), user, action).exists()
+
+
+# Writes ----------------------------------------------------------------------------------------
+
+
+def _grid_of(obj: Model) -> QuerySet | int | None:
+    """The grid an unsaved or edited archive row would sit in, from its in-memory foreign key."""
+    if isinstance(obj, Building):
+        return obj.grid_id
+    if isinstance(obj, Household):
+        return Building.objects.filter(pk=obj.building_id).values("grid_id")
+    if isinstance(obj, Resident | Visit):
+        return Household.objects.filter(pk=obj.household_id).values("building__grid_id")
+    raise TypeError(f"{type(obj).__name__} is not an archive row")
+
+
+def may_place(user: User, action: str, obj: Model) -> bool:
+    """Whether ``obj`` as it is in memory (a form's new values) lies where ``user`` may
+    ``action`` it: a clerk cannot create a row in, or move one to, a grid outside their grants.
+    """
+    if not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    if not user.has_perm(permission_name(type(obj), action)):
+        return False
+    grid = _grid_of(obj)
+    if grid is None:
+        return False
+    lookup = {"pk__in": grid} if isinstance(grid, QuerySet) else {"pk": grid}
+    return granted_grids(user).filter(**lookup).exists()
+
+
+def writable(queryset: QuerySet[M], user: User, *, for_model: type[Model]) -> QuerySet[M]:
+    """Rows of ``queryset`` (grids or archive rows) that a ``for_model`` row being added or
+    changed by ``user`` may point to: the choices its form offers.
+    """
+    if not user.is_active:
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    if not (
+        user.has_perm(permission_name(for_model, ADD))
+        or user.has_perm(permission_name(for_model, CHANGE))
+    ):
+        return queryset.none()
+    return queryset.filter(_grid_scope(queryset.model, granted_grids(user)))
+
+
+# Sensitive fields ------------------------------------------------------------------------------
+
+
+def mask_id_number(id_number: str) -> str:
+    """The first 6 (region) and last 4 characters; the birth date in between is hidden."""
+    if len(id_number) <= 10:
+        return "*" * len(id_number)
+    return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:]
+
+
+def _sensitive_condition(user: User, field: str) -> Q | bool:
+    if user.is_superuser:
+        return user.is_active
+    if not user.is_active or not user.has_perm(SENSITIVE_PERMISSIONS[field]):
+        return False
+    condition = _grid_scope(Resident, granted_grids(user))
+    if field == MEDICAL_HISTORY:
+        sharing = [d for d in _department_grants(user) if d.shares_medical_history]
+        if served := _served_residents(sharing):
+            condition |= served
+    return condition
+
+
+def with_sensitive_flags(queryset: QuerySet[Resident], user: User) -> QuerySet[Resident]:
+    """Residents annotated with ``shows_id_number`` and ``shows_medical_history`` per row."""
+    flags = {}
+    for field in (ID_NUMBER, MEDICAL_HISTORY):
+        condition = _sensitive_condition(user, field)
+        flags[f"shows_{field}"] = (
+            Value(condition)
+            if isinstance(condition, bool)
+            else ExpressionWrapper(condition, output_field=BooleanField())
+        )
+    return queryset.annotate(**flags)
+
+
+def sensitive_fields_shown(user: User, resident: Resident) -> frozenset[str]:
+    """Which of the resident's sensitive fields ``user`` may read in full."""
+    if resident.pk is None:
+        return frozenset()
+    flags = (
+        with_sensitive_flags(restrict(Resident.objects.filter(pk=resident.pk), user), user)
+        .values("shows_id_number", "shows_medical_history")
+        .first()
+    )
+    if flags is None:
+        return frozenset()
+    return frozenset(field for field in (ID_NUMBER, MEDICAL_HISTORY) if flags[f"shows_{field}"])
+
+
+# The authentication backend's question ---------------------------------------------------------
+
+
+def has_object_permission(user: User, perm: str, obj: Model) -> bool:
+    """``user.has_perm(perm, obj)`` for archive rows and org units, e.g.
+    ``archives.change_resident`` or ``archives.view_resident_id_number`` on a resident.
+    """
+    if not isinstance(obj, SCOPED_MODELS):
+        return False
+    app_label, _dot, codename = perm.partition(".")
     model = type(obj)
-    return restrict_to_scope(model._default_manager.filter(pk=obj.pk), user).exists()
+    if app_label != model._meta.app_label:
+        return False
+    for action in ACTIONS:
+        if codename == f"{action}_{model._meta.model_name}":
+            return may(user, action, obj)
+    for field, sensitive_perm in SENSITIVE_PERMISSIONS.items():
+        if perm == sensitive_perm and isinstance(obj, Resident):
+            return field in sensitive_fields_shown(user, obj)
+    return False
+
+
+# Who can see an org unit -----------------------------------------------------------------------
+
+
+def _units_covering(unit: Model) -> list[Model]:
+    """The unit and the units above it, whose grants all cover it."""
+    if isinstance(unit, Grid):
+        return [unit, unit.community, unit.community.street]
+    if isinstance(unit, Community):
+        return [unit, unit.street]
+    return [unit]
+
+
+def who_can_see(unit: Model) -> list[tuple[str, str]]:
+    """(who, through what) for everyone whose grants reach ``unit``, for its admin page.
+
+    Administrators (superusers) see everything and are not listed.
+    """
+    rows: list[tuple[str, str]] = []
+    for covering in _units_covering(unit):
+        user_table, group_table = _GRANT_TABLES[type(covering)]
+        codename = grant_codename(type(covering))
+        through = _("grant on %(unit)s %(name)s") % {
+            "unit": covering._meta.verbose_name,
+            "name": covering,
+        }
+        grants = user_table.objects.filter(content_object=covering, permission__codename=codename)
+        rows += [(user.get_username(), through) for user in _users(grants)]
+        group_grants = group_table.objects.filter(
+            content_object=covering, permission__codename=codename
+        )
+        groups = Group.objects.filter(pk__in=group_grants.values("group_id")).order_by("name")
+        rows += [(_("group %(name)s") % {"name": group.name}, through) for group in groups]
+    if isinstance(unit, Department):
+        return rows
+    app_label, codename = CITY_PERMISSION.split(".")
+    city = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+    city_users = get_user_model().objects.filter(
+        Q(user_permissions__in=city) | Q(groups__permissions__in=city), is_active=True
+    )
+    rows += [(user.get_username(), _("the whole city")) for user in city_users.distinct()]
+    street = _units_covering(unit)[-1]
+    departments = Department.objects.filter(Q(serves_whole_city=True) | Q(streets=street))
+    for department in departments.distinct():
+        rows.append(
+            (
+                _("staff of %(department)s") % {"department": department},
+                _("residents with the tags it serves, read-only"),
+            )
+        )
+    return rows
+
+
+def _users(grants: QuerySet) -> QuerySet:
+    users = get_user_model().objects.filter(pk__in=grants.values("user_id"), is_active=True)
+    return users.order_by(get_user_model().USERNAME_FIELD)

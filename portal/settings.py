@@ -87,9 +87,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "guardian.backends.ObjectPermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",  # what a role may do
+    "portal.backends.ScopeBackend",  # where: object permissions through archives.scope
 ]
+# guardian stores the grants but its backend is left out on purpose (see portal/backends.py).
+SILENCED_SYSTEM_CHECKS = ["guardian.W001"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -22,11 +22,12 @@ def admin_client(client, admin_user):
 
 @pytest.fixture
 def two_grids(db):
-    """Two grids in different streets, each with one resident, and a clerk for the first."""
+    """Two grids in different streets, each with one resident, and a clerk granted the first."""
     first = factories.make_grid(code="G1", street_code="S1")
     second = factories.make_grid(code="G2", street_code="S2")
     clerk = factories.make_user("clerk-g1", role="grid member")
     first.members.add(clerk)
+    factories.grant(clerk, first)
     return {
         "grid": first,
         "other_grid": second,

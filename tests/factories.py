@@ -4,9 +4,11 @@ import datetime as dt
 import itertools
 
 from django.contrib.auth import get_user_model
+from guardian.shortcuts import assign_perm
 
 from archives.models import Building, Community, Grid, Household, Resident, Street, Tag
 from archives.roles import roles_ensure
+from archives.scope import grant_codename
 from archives.validators import FEMALE, id_number_check_char
 
 _sequence = itertools.count(1)
@@ -27,6 +29,11 @@ def make_user(username: str, *, role: str | None = None, superuser: bool = False
     if role:
         user.groups.add(roles_ensure()[role])
     return user
+
+
+def grant(who, unit) -> None:
+    """Grant a user or group access to a street, community, grid or department."""
+    assign_perm(f"archives.{grant_codename(type(unit))}", who, unit)
 
 
 def make_grid(*, code: str | None = None, street_code: str = "S1") -> Grid:

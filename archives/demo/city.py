@@ -13,8 +13,10 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.utils import timezone
+from guardian.shortcuts import assign_perm
 
 from archives.demo import names
 from archives.models import (
@@ -22,6 +24,7 @@ from archives.models import (
     Community,
     Department,
     Grid,
+    GridUserObjectPermission,
     Household,
     Resident,
     Street,
@@ -37,6 +40,7 @@ from archives.roles import (
     STREET_OFFICIAL,
     roles_ensure,
 )
+from archives.scope import grant_codename
 from archives.validators import FEMALE, MALE, id_number_check_char
 
 DEMO_PASSWORD = "demo"
@@ -53,9 +57,9 @@ DEMO_ACCOUNTS = [
     ("clerk", GRID_MEMBER, "grid member of the first grid"),
     ("community", COMMUNITY_STAFF, "staff of the first community"),
     ("street", STREET_OFFICIAL, "official of the first street"),
-    ("department", DEPARTMENT_STAFF, "health department staff"),
-    ("auditor", AUDITOR, "audit staff"),
-    ("official", MUNICIPAL_OFFICIAL, "municipal official, read-only"),
+    ("department", DEPARTMENT_STAFF, "health department: its residents, read-only"),
+    ("auditor", AUDITOR, "audit staff of the last street, masked"),
+    ("official", MUNICIPAL_OFFICIAL, "municipal official: whole city, read-only, masked"),
 ]
 
 
@@ -98,6 +102,45 @@ def demo_city_reset() -> None:
 
 
 @transaction.atomic
+def demo_grants_ensure() -> None:
+    """Give the demo accounts and grid members the grants their descriptions promise.
+
+    Idempotent, so a benchmark city built before grants existed can be brought up to date.
+    """
+    User = get_user_model()
+    accounts = User.objects.in_bulk(
+        [username for username, role, _about in DEMO_ACCOUNTS if role], field_name="username"
+    )
+    streets = list(Street.objects.order_by("code")[:2])
+    first_grid = Grid.objects.filter(community__street=streets[0]).order_by("code").first()
+    scope_of = {
+        "clerk": first_grid,
+        "community": first_grid.community,
+        "street": streets[0],
+        "department": Department.objects.get(code="health"),
+        # An audit team works away from the grids it could be tempted to favour.
+        "auditor": streets[-1],
+    }
+    for username, unit in scope_of.items():
+        if username in accounts:
+            assign_perm(f"archives.{grant_codename(type(unit))}", accounts[username], unit)
+    access_grid = Permission.objects.get(
+        content_type__app_label="archives", codename=grant_codename(Grid)
+    )
+    members = Grid.members.through.objects.filter(user__username__startswith=GRID_MEMBER_PREFIX)
+    GridUserObjectPermission.objects.bulk_create(
+        [
+            GridUserObjectPermission(
+                user_id=m.user_id, content_object_id=m.grid_id, permission=access_grid
+            )
+            for m in members
+        ],
+        batch_size=BATCH_SIZE,
+        ignore_conflicts=True,
+    )
+
+
+@transaction.atomic
 def demo_city_seed(*, seed: int, size: CitySize, today: dt.date) -> SeedSummary:
     builder = _CityBuilder(rng=random.Random(seed), size=size, today=today)
     return builder.build()
@@ -125,7 +168,8 @@ class _CityBuilder:
         grids = self._create_grids(communities)
         self._create_departments()
         self._create_grid_members(grids)
-        self._create_demo_accounts(streets[0], communities[0], grids[0])
+        self._create_demo_accounts(grids[0])
+        demo_grants_ensure()
         self._create_archive(grids)
         return self.summary
 
@@ -174,8 +218,13 @@ class _CityBuilder:
         return Grid.objects.bulk_create(grids)
 
     def _create_departments(self) -> None:
-        for code, name, tag_codes in names.DEPARTMENTS:
-            department = Department.objects.create(code=code, name=name, serves_whole_city=True)
+        for code, name, tag_codes, shares_medical_history in names.DEPARTMENTS:
+            department = Department.objects.create(
+                code=code,
+                name=name,
+                serves_whole_city=True,
+                shares_medical_history=shares_medical_history,
+            )
             department.served_tags.set([self.tags[c] for c in tag_codes])
         self.summary.counts["departments"] = len(names.DEPARTMENTS)
 
@@ -212,7 +261,7 @@ class _CityBuilder:
             self.members_by_grid.setdefault(grid.pk, []).append(user.pk)
         self.summary.counts["grid members"] = len(users)
 
-    def _create_demo_accounts(self, street: Street, community: Community, grid: Grid) -> None:
+    def _create_demo_accounts(self, grid: Grid) -> None:
         User = get_user_model()
         groups = roles_ensure()
         password = make_password(DEMO_PASSWORD)  # hashed once: hashing is slow on purpose

@@ -92,10 +92,11 @@ TAGS = [
     ("key-care", "重点关注", 2, 0.01),
 ]
 
+# (code, name, tags served, whether its staff read medical history)
 DEPARTMENTS = [
-    ("health", "卫健局", ["chronic-illness", "disabled"]),
-    ("civil-affairs", "民政局", ["elderly-alone", "empty-nest", "low-income"]),
-    ("agriculture", "农业农村局", ["working-away"]),
-    ("public-security", "公安局", ["key-care"]),
-    ("housing", "住建局", ["vacant-home"]),
+    ("health", "卫健局", ["chronic-illness", "disabled"], True),
+    ("civil-affairs", "民政局", ["elderly-alone", "empty-nest", "low-income"], False),
+    ("agriculture", "农业农村局", ["working-away"], False),
+    ("public-security", "公安局", ["key-care"], False),
+    ("housing", "住建局", ["vacant-home"], False),
 ]

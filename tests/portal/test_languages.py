@@ -30,11 +30,17 @@ def test_a_user_can_switch_the_admin_to_english(admin_client):
     assert 'value="zh-hans"' in page  # and back
 
 
+# guardian's own columns on the grant tables; guardian's pages label them in its own words.
+GUARDIAN_COLUMNS = {"user", "group", "permission"}
+
+
 def archive_labels() -> list[str]:
     labels = []
     for model in apps.get_app_config("archives").get_models():
         labels += [str(model._meta.verbose_name), str(model._meta.verbose_name_plural)]
         for field in model._meta.get_fields():
+            if field.name in GUARDIAN_COLUMNS and "ObjectPermission" in model.__name__:
+                continue
             if hasattr(field, "verbose_name") and not field.auto_created:
                 labels.append(str(field.verbose_name))
             labels += [str(label) for _value, label in getattr(field, "choices", None) or []]

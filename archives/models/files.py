@@ -1,6 +1,4 @@
-"""The resident archive: the org hierarchy (street → community → grid), departments, and the
-resident files (buildings, households, residents, tags) with the visits grid members make.
-"""
+"""The resident files: buildings, households and residents, and the visits grid members make."""
 
 import datetime as dt
 
@@ -11,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from archives.models.org import Grid, Tag
 from archives.validators import (
     FEMALE,
     MALE,
@@ -19,88 +18,6 @@ from archives.validators import (
     validate_id_number,
     validate_phone,
 )
-
-
-class OrgUnit(models.Model):
-    code = models.CharField(_("code"), max_length=20, unique=True)
-    name = models.CharField(_("name"), max_length=100)
-
-    class Meta:
-        abstract = True
-        ordering = ["code"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Street(OrgUnit):
-    class Meta(OrgUnit.Meta):
-        verbose_name = _("street")
-        verbose_name_plural = _("streets")
-
-
-class Community(OrgUnit):
-    street = models.ForeignKey(
-        Street, on_delete=models.PROTECT, related_name="communities", verbose_name=_("street")
-    )
-
-    class Meta(OrgUnit.Meta):
-        verbose_name = _("community")
-        verbose_name_plural = _("communities")
-
-
-class Grid(OrgUnit):
-    community = models.ForeignKey(
-        Community, on_delete=models.PROTECT, related_name="grids", verbose_name=_("community")
-    )
-    members = models.ManyToManyField(
-        settings.AUTH_USER_MODEL,
-        blank=True,
-        related_name="grids",
-        verbose_name=_("grid members"),
-    )
-
-    class Meta(OrgUnit.Meta):
-        verbose_name = _("grid")
-        verbose_name_plural = _("grids")
-
-
-class Tag(models.Model):
-    code = models.SlugField(_("code"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=50)
-    needs_visits_per_month = models.PositiveSmallIntegerField(
-        _("visits needed per month"),
-        default=0,
-        help_text=_("Households with a resident carrying this tag should be visited this often."),
-    )
-
-    class Meta:
-        ordering = ["code"]
-        verbose_name = _("tag")
-        verbose_name_plural = _("tags")
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Department(OrgUnit):
-    """A functional bureau that serves residents carrying some tags, in some streets."""
-
-    served_tags = models.ManyToManyField(
-        Tag, blank=True, related_name="departments", verbose_name=_("tags served")
-    )
-    streets = models.ManyToManyField(
-        Street,
-        blank=True,
-        related_name="departments",
-        verbose_name=_("streets served"),
-        help_text=_("Leave empty together with 'whole city' ticked to serve every street."),
-    )
-    serves_whole_city = models.BooleanField(_("whole city"), default=False)
-
-    class Meta(OrgUnit.Meta):
-        verbose_name = _("department")
-        verbose_name_plural = _("departments")
 
 
 class Building(models.Model):
@@ -249,6 +166,12 @@ class Resident(models.Model):
         ordering = ["household", "id"]
         verbose_name = _("resident")
         verbose_name_plural = _("residents")
+        permissions = [
+            # Sensitive fields: without these (within scope) a user sees the ID number masked
+            # and no medical history, wherever residents are shown.
+            ("view_resident_id_number", _("Can see full ID numbers")),
+            ("view_resident_medical_history", _("Can see medical histories")),
+        ]
         constraints = [
             # Moved-out and deceased records stay in the archive, so the same ID number may
             # appear again once; only one record per person may be active at a time.
