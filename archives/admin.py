@@ -88,7 +88,19 @@ class ScopedArchiveAdmin(ScopedAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class GrantUserForm(AdminUserObjectPermissionsForm):
+def _manages_grants(user) -> bool:
+    """The rights guardian's pages ask for (``ReinforcedGuardedModelAdminMixin``)."""
+    return user.has_perms(
+        [
+            "guardian.view_userobjectpermission",
+            "guardian.view_groupobjectpermission",
+            "guardian.change_userobjectpermission",
+            "guardian.change_groupobjectpermission",
+        ]
+    )
+
+
+class _OffersOnlyTheGrant:
     """Offers only the unit's grant (``access_<unit>``), not guardian's per-object model
     permissions, which scope ignores."""
 
@@ -97,11 +109,15 @@ class GrantUserForm(AdminUserObjectPermissionsForm):
         return [choice for choice in super().get_obj_perms_field_choices() if choice[0] == codename]
 
 
-class GrantGroupForm(AdminGroupObjectPermissionsForm):
-    get_obj_perms_field_choices = GrantUserForm.get_obj_perms_field_choices
+class GrantUserForm(_OffersOnlyTheGrant, AdminUserObjectPermissionsForm):
+    pass
 
 
-class OrgUnitAdmin(ScopedAdmin, ReinforcedGuardedModelAdminMixin):
+class GrantGroupForm(_OffersOnlyTheGrant, AdminGroupObjectPermissionsForm):
+    pass
+
+
+class OrgUnitAdmin(ReinforcedGuardedModelAdminMixin, ScopedAdmin):
     """Org units are listed within scope; grants on them are managed on guardian's pages, which
     ask for change rights on the unit and on guardian's permission tables (administrators).
     """
@@ -117,7 +133,10 @@ class OrgUnitAdmin(ScopedAdmin, ReinforcedGuardedModelAdminMixin):
 
     def get_fields(self, request, obj=None):
         fields = [f for f in super().get_fields(request, obj) if f != "who_can_see"]
-        return [*fields, "who_can_see"] if obj else fields
+        # Who holds which grant is for those who manage grants, not for all who see the unit.
+        if obj and _manages_grants(request.user):
+            fields.append("who_can_see")
+        return fields
 
     @admin.display(description=_("who can see it"))
     def who_can_see(self, unit) -> str:
@@ -285,11 +304,10 @@ class ResidentAdmin(ScopedArchiveAdmin):
     def _hidden_sensitive_fields(self, request, obj) -> set[str]:
         if obj is None:  # a new resident: the person adding types the ID number in
             return set()
-        return {
-            field
-            for field in (scope.ID_NUMBER, scope.MEDICAL_HISTORY)
-            if not getattr(obj, f"shows_{field}", False)
-        }
+        sensitive = {scope.ID_NUMBER, scope.MEDICAL_HISTORY}
+        if hasattr(obj, "shows_id_number"):  # loaded through get_queryset
+            return {field for field in sensitive if not getattr(obj, f"shows_{field}")}
+        return sensitive - scope.sensitive_fields_shown(request.user, obj)
 
     def get_search_results(self, request, queryset, search_term):
         # An ID number is the one exact key: answer it from its index alone instead of OR-ing it

@@ -122,11 +122,27 @@ def granted_units(user: User, unit_model: type[M]) -> QuerySet[M]:
     )
 
 
+def _cached(user: User, key: str, build):
+    """``build()`` once per user object, like Django's own permission cache on the user.
+
+    Querysets kept here are lazy subqueries that the database runs afresh every time; only
+    building them in Python is saved, which a page asking several questions would repeat.
+    """
+    cache = user.__dict__.setdefault("_scope_cache", {})
+    if key not in cache:
+        cache[key] = build()
+    return cache[key]
+
+
 def granted_grids(user: User) -> QuerySet[Grid]:
     """Grids covered by the user's street, community and grid grants, or by the whole city.
 
     Department grants are not here: they show only some residents of a grid, read-only.
     """
+    return _cached(user, "granted_grids", lambda: _granted_grids(user))
+
+
+def _granted_grids(user: User) -> QuerySet[Grid]:
     if not user.is_active:
         return Grid.objects.none()
     if user.is_superuser or user.has_perm(CITY_PERMISSION):
@@ -147,10 +163,13 @@ class _DepartmentGrant:
 
 def _department_grants(user: User) -> list[_DepartmentGrant]:
     # A person works for one or two departments: loading them keeps the SQL below simple.
-    rows = granted_units(user, Department).values_list(
-        "pk", "serves_whole_city", "shares_medical_history"
-    )
-    return [_DepartmentGrant(*row) for row in rows]
+    def load() -> list[_DepartmentGrant]:
+        rows = granted_units(user, Department).values_list(
+            "pk", "serves_whole_city", "shares_medical_history"
+        )
+        return [_DepartmentGrant(*row) for row in rows]
+
+    return _cached(user, "department_grants", load)
 
 
 def _served_residents(departments: list[_DepartmentGrant]) -> Q | None:

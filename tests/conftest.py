@@ -1,6 +1,6 @@
 import pytest
 
-from tests import factories
+from tests import factories, scoped_city
 
 
 @pytest.fixture(autouse=True)
@@ -35,3 +35,9 @@ def two_grids(db):
         "resident": factories.make_resident(grid=first, name="金顺姬"),
         "other_resident": factories.make_resident(grid=second, name="朴敏浩", phone="13800001111"),
     }
+
+
+@pytest.fixture
+def city(db):
+    """A small city with grants at every level; see tests/scoped_city.py."""
+    return scoped_city.build_city()

@@ -15,18 +15,14 @@ from archives.models.org import Community, Department, Grid, Street
 
 
 class StreetUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(
-        Street, on_delete=models.CASCADE, verbose_name=_("street")
-    )
+    content_object = models.ForeignKey(Street, on_delete=models.CASCADE, verbose_name=_("street"))
 
     class Meta(UserObjectPermissionBase.Meta):
         verbose_name = _("street grant to a user")
 
 
 class StreetGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(
-        Street, on_delete=models.CASCADE, verbose_name=_("street")
-    )
+    content_object = models.ForeignKey(Street, on_delete=models.CASCADE, verbose_name=_("street"))
 
     class Meta(GroupObjectPermissionBase.Meta):
         verbose_name = _("street grant to a group")
@@ -51,18 +47,14 @@ class CommunityGroupObjectPermission(GroupObjectPermissionBase):
 
 
 class GridUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(
-        Grid, on_delete=models.CASCADE, verbose_name=_("grid")
-    )
+    content_object = models.ForeignKey(Grid, on_delete=models.CASCADE, verbose_name=_("grid"))
 
     class Meta(UserObjectPermissionBase.Meta):
         verbose_name = _("grid grant to a user")
 
 
 class GridGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(
-        Grid, on_delete=models.CASCADE, verbose_name=_("grid")
-    )
+    content_object = models.ForeignKey(Grid, on_delete=models.CASCADE, verbose_name=_("grid"))
 
     class Meta(GroupObjectPermissionBase.Meta):
         verbose_name = _("grid grant to a group")

@@ -2,8 +2,10 @@ import datetime as dt
 from io import StringIO
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
+from archives import scope
 from archives.demo.city import DEMO_ACCOUNTS, CitySize, demo_city_reset, demo_city_seed
 from archives.models import Building, Grid, Household, Resident, Street, Visit
 
@@ -128,3 +130,39 @@ def test_it_refuses_to_run_with_debug_off(settings):
         stdout=StringIO(),
     )
     assert Resident.objects.count() == 10
+
+
+def test_each_demo_account_sees_what_its_description_promises():
+    demo_city_seed(seed=1, size=SMALL, today=TODAY)
+    users = {u.username: u for u in get_user_model().objects.all()}
+    streets = list(Street.objects.order_by("code"))
+    first_grid = Grid.objects.order_by("code").first()
+
+    def street_codes(username: str) -> set[str]:
+        residents = scope.restrict(Resident.objects.all(), users[username])
+        return set(
+            residents.values_list("household__building__grid__community__street__code", flat=True)
+        )
+
+    assert street_codes("street") == {streets[0].code}
+    assert street_codes("auditor") == {streets[-1].code}
+    assert street_codes("official") == {s.code for s in streets}
+    community = scope.restrict(Resident.objects.all(), users["community"])
+    assert set(community.values_list("household__building__grid__community", flat=True)) == {
+        first_grid.community_id
+    }
+    served = scope.restrict(Resident.objects.all(), users["department"])
+    assert served.exists()
+    assert not served.exclude(tags__code__in=["chronic-illness", "disabled"]).exists()
+    resident = served.first()
+    assert users["department"].has_perm("archives.view_resident_medical_history", resident)
+    assert not users["department"].has_perm("archives.view_resident_id_number", resident)
+    assert not users["official"].has_perm("archives.view_resident_id_number", resident)
+
+
+def test_every_grid_member_sees_their_own_grid():
+    demo_city_seed(seed=1, size=SMALL, today=TODAY)
+    for grid in Grid.objects.prefetch_related("members"):
+        for member in grid.members.all():
+            visible = scope.restrict(Grid.objects.all(), member)
+            assert list(visible) == [grid]

@@ -1,0 +1,484 @@
+"""The leak matrix: every admin URL, for every role, with objects inside and outside its scope.
+
+URLs come from the URL resolver, so a new endpoint is covered without editing this test; a URL
+parameter the matrix does not know how to fill fails the test until it is taught. For each
+account of ``tests/scoped_city.py``:
+
+- no page it can open shows an object outside its scope, a full ID number it may not read, or
+  a medical history it may not read (checked on the content, whatever the status code);
+- a page about an object in scope opens and shows it; lists show every row in scope;
+- a POST to any view that writes (add, change, delete, grant pages, changelist actions) about an
+  object it may not change leaves the database exactly as it was, and a POST it may make works;
+- autocomplete offers only rows the account may write into.
+"""
+
+import datetime as dt
+import functools
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.forms import MultiWidget
+from django.test import RequestFactory
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils.html import escape
+
+from archives import scope
+from archives.models import (
+    Building,
+    Community,
+    Department,
+    Grid,
+    Household,
+    Resident,
+    Street,
+    Visit,
+)
+from tests import factories, scoped_city
+
+pytestmark = pytest.mark.django_db
+
+SNAPSHOT_APPS = {"archives", "auth", "guardian", "admin"}
+WRITING_VIEWS = {
+    "add",
+    "change",
+    "delete",
+    "password_change",
+    "permissions_manage_user",
+    "permissions_manage_group",
+}
+# Site pages that are about no object; logout would end the session the matrix runs in.
+SKIPPED_SITE_PAGES = {"logout"}
+
+
+# URLs from the resolver ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AdminRoute:
+    route: str  # e.g. "archives/resident/<path:object_id>/change/"
+    name: str | None  # e.g. "archives_resident_change"
+    model: type | None  # the model the URL belongs to, if any
+    view: str  # e.g. "change", or the site page's name
+
+    @property
+    def parameters(self) -> list[str]:
+        return [a or b for a, b in re.findall(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>", self.route)]
+
+    def url(self, **values) -> str:
+        missing = set(self.parameters) - set(values)
+        assert not missing, f"the matrix cannot fill {missing} in {self.route}: teach it"
+        path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), self.route)
+        path = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: str(values[m.group(1)]), path)
+        return "/admin/" + path.lstrip("^").rstrip("$")
+
+
+def admin_routes() -> list[AdminRoute]:
+    admin_resolver = next(
+        p
+        for p in get_resolver().url_patterns
+        if isinstance(p, URLResolver) and p.namespace == "admin"
+    )
+    routes = []
+    for route, name in _walk(admin_resolver, ""):
+        model, view = None, name or ""
+        for candidate in admin.site._registry:
+            app_label, model_name = candidate._meta.app_label, candidate._meta.model_name
+            if route.startswith(f"{app_label}/{model_name}/"):
+                # unnamed: <object_id>/, which redirects to the change page
+                model = candidate
+                view = name.removeprefix(f"{app_label}_{model_name}_") if name else "object"
+        routes.append(AdminRoute(route=route, name=name, model=model, view=view))
+    return routes
+
+
+def _walk(resolver: URLResolver, prefix: str) -> Iterator[tuple[str, str | None]]:
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _walk(pattern, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern), pattern.name
+
+
+ROUTES = admin_routes()
+
+
+# What each object looks like on a page, and who may see it -----------------------------------
+
+
+def grid_code(obj) -> str:
+    path = scope.GRID_PATHS[type(obj)].split("__")
+    for step in path:
+        obj = getattr(obj, step)
+    return obj.code
+
+
+def marker(obj) -> str | None:
+    """Text that appears wherever ``obj`` is shown."""
+    if isinstance(obj, Resident):
+        return obj.name
+    if isinstance(obj, Building):
+        return obj.address
+    if isinstance(obj, Household):
+        return obj.building.address
+    if isinstance(obj, Visit):
+        return obj.note
+    if isinstance(obj, Street | Community | Grid | Department):
+        return obj.name
+    return None
+
+
+def sees(username: str, obj) -> bool:
+    if type(obj) in scope.GRID_PATHS:
+        return grid_code(obj) in scoped_city.archive_grids_seen(username, obj._meta.model_name)
+    if isinstance(obj, Grid):
+        return obj.code in scoped_city.grids_seen(username)
+    if isinstance(obj, Community):
+        return any(g.code in scoped_city.grids_seen(username) for g in obj.grids.all())
+    if isinstance(obj, Street):
+        return any(
+            g.code in scoped_city.grids_seen(username)
+            for g in Grid.objects.filter(community__street=obj)
+        )
+    if isinstance(obj, Department):
+        return obj.code in scoped_city.departments_seen(username)
+    return obj._meta.model_name == "tag"  # tags are a shared list every role reads
+
+
+def changes(username: str, obj) -> bool:
+    return type(obj) in scope.GRID_PATHS and grid_code(obj) in scoped_city.grids_written(username)
+
+
+def forbidden_texts(username: str) -> dict[str, str]:
+    """Text that must not appear on any page the account sees, and why."""
+    texts = {}
+    for model in scope.SCOPED_MODELS:
+        for obj in model.objects.all():
+            if not sees(username, obj) and (text := marker(obj)):
+                texts[text] = f"{model.__name__} {obj.pk} outside scope"
+    for resident in Resident.objects.select_related("household__building__grid"):
+        if not scoped_city.reads_id_number(username, resident):
+            texts[resident.id_number] = f"full ID number of {resident.name}"
+        if not scoped_city.reads_medical_history(username, resident):
+            texts[resident.medical_history] = f"medical history of {resident.name}"
+    return texts
+
+
+# The database before and after ---------------------------------------------------------------
+
+
+def snapshot() -> dict[str, list]:
+    """Every row of the archive, auth, guardian and admin-log tables.
+
+    Read with plain SELECTs: the matrix takes hundreds of these, and building each query through
+    the ORM would cost most of the test's time.
+    """
+    state = {}
+    with connection.cursor() as cursor:
+        for label, sql in _snapshot_queries():
+            cursor.execute(sql)
+            state[label] = cursor.fetchall()
+    return state
+
+
+@functools.cache
+def _snapshot_queries() -> list[tuple[str, str]]:
+    quote = connection.ops.quote_name
+    queries = []
+    for model in apps.get_models(include_auto_created=True):
+        if model._meta.app_label in SNAPSHOT_APPS and not model._meta.proxy:
+            # Logging in stamps last_login; that is not a change the matrix looks for.
+            columns = ", ".join(
+                quote(f.column) for f in model._meta.concrete_fields if f.name != "last_login"
+            )
+            table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+            queries.append((model._meta.label, f"SELECT {columns} FROM {table} ORDER BY {pk}"))
+    return queries
+
+
+# Form data an administrator would post -------------------------------------------------------
+
+
+def form_data(model, obj, *, fresh: bool) -> dict:
+    """What the admin form for ``obj`` posts, with one text changed; ``fresh`` also makes the
+    unique fields new, so that posting it to the add page creates a second row."""
+    superuser = get_user_model().objects.filter(is_superuser=True).get()
+    request = RequestFactory().get("/")
+    request.user = superuser
+    model_admin = admin.site._registry[model]
+    form = model_admin.get_form(request, obj)(instance=obj)
+    data = {}
+    for name, field in form.fields.items():
+        value = form[name].value()
+        widget = field.widget
+        if isinstance(widget, RelatedFieldWidgetWrapper):
+            widget = widget.widget
+        if isinstance(widget, MultiWidget):
+            for suffix, part in zip(widget.widgets_names, widget.decompress(value), strict=True):
+                data[name + suffix] = "" if part is None else str(part)
+        elif isinstance(value, list | tuple):
+            data[name] = [str(v) for v in value]
+        elif isinstance(value, bool):
+            if value:
+                data[name] = "on"
+        else:
+            data[name] = "" if value is None else str(value)
+    for text_field in ("note", "address", "name"):
+        if text_field in data:
+            data[text_field] += "改"
+            break
+    if fresh:
+        for unique_field in ("code", "room"):
+            if unique_field in data:
+                data[unique_field] += "9"
+        if "address" in data and model is Building:
+            data["address"] += "新"
+        if model is Resident:
+            birth_date = dt.date.fromisoformat(data["birth_date"])
+            data["id_number"] = factories.id_number_for(birth_date, data["sex"])
+    return data
+
+
+# The matrix ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Findings:
+    problems: list[str]
+
+    def check(self, ok: bool, problem: str) -> None:
+        if not ok:
+            self.problems.append(problem)
+
+
+class Matrix:
+    def __init__(self, city, username: str, client) -> None:
+        self.city = city
+        self.username = username
+        self.user = city.users[username]
+        self.client = client
+        self.findings = Findings([])
+        self.forbidden = forbidden_texts(username)
+        self.other_user = city.users["nobody" if username != "nobody" else "clerk"]
+        self.group = city.team
+
+    def get(self, url: str):
+        response = self.client.get(url)
+        content = response.content.decode(errors="replace")
+        for text, why in self.forbidden.items():
+            self.findings.check(text not in content, f"GET {url} shows the {why}")
+        return response, content
+
+    def post(self, url: str, data: dict, *, allowed: bool, what: str) -> None:
+        before = snapshot()
+        response = self.client.post(url, data)
+        after = snapshot()
+        if allowed:
+            self.findings.check(
+                response.status_code == 302 and before != after,
+                f"POST {url} ({what}) may be made but did not work: {response.status_code}",
+            )
+        else:
+            changed = [label for label in before if before[label] != after[label]]
+            self.findings.check(not changed, f"POST {url} ({what}) changed {changed}")
+        content = response.content.decode(errors="replace")
+        posted = " ".join(str(v) for v in data.values())
+        for text, why in self.forbidden.items():
+            # A form shown again with errors may echo what the user typed, and only that.
+            self.findings.check(
+                text not in content or text in posted, f"POST {url} answers with the {why}"
+            )
+        if allowed and response.status_code == 200:
+            errors = re.findall(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', content, re.S)
+            self.findings.problems.append(f"POST {url} ({what}) form errors: {errors}")
+
+    def run(self) -> list[str]:
+        for route in ROUTES:
+            if route.model is None:
+                self.site_page(route)
+            elif not route.parameters:
+                self.model_page(route)
+            else:
+                objects = route.model._default_manager.order_by("pk")
+                if route.model not in scope.SCOPED_MODELS:
+                    objects = objects[:1]  # users, groups, tags: the same answer for every row
+                for obj in objects:
+                    self.object_page(route, obj)
+        self.autocomplete()
+        return self.findings.problems
+
+    def site_page(self, route: AdminRoute) -> None:
+        if route.view in SKIPPED_SITE_PAGES or route.name is None:
+            return
+        values = {
+            "app_label": "archives",
+            "content_type_id": 1,
+            "object_id": self.city.residents["GB1a"].pk,
+        }
+        if route.view == "view_on_site":
+            for resident in Resident.objects.all():
+                ct = apps.get_model("contenttypes", "ContentType").objects.get_for_model(Resident)
+                self.get(route.url(content_type_id=ct.pk, object_id=resident.pk))
+            return
+        self.get(route.url(**values))
+
+    def model_page(self, route: AdminRoute) -> None:
+        model = route.model
+        url = route.url()
+        response, content = self.get(url)
+        if route.view == "changelist" and model in scope.SCOPED_MODELS:
+            for obj in model._default_manager.all():
+                if sees(self.username, obj):
+                    self.findings.check(
+                        response.status_code == 200 and marker(obj) in content,
+                        f"{url} does not list {model.__name__} {obj.pk}, which is in scope",
+                    )
+            self.actions(route)
+        if route.view == "add" and model in scope.GRID_PATHS:
+            for obj in model._default_manager.all():
+                self.post(
+                    url,
+                    form_data(model, obj, fresh=True),
+                    allowed=changes(self.username, obj),
+                    what=f"a new {model.__name__} beside {obj.pk}",
+                )
+
+    def actions(self, route: AdminRoute) -> None:
+        model = route.model
+        request = RequestFactory().get("/")
+        request.user = get_user_model().objects.filter(is_superuser=True).get()
+        selected = [obj.pk for obj in model._default_manager.all()]
+        for action in admin.site._registry[model].get_actions(request):
+            self.post(
+                route.url(),
+                {"action": action, "_selected_action": selected, "post": "yes"},
+                allowed=False,  # no role holds a bulk action on archive rows
+                what=f"action {action} on every {model.__name__}",
+            )
+
+    def object_page(self, route: AdminRoute, obj) -> None:
+        model = route.model
+        values = {
+            "id": obj.pk,
+            "object_id": obj.pk,
+            "object_pk": obj.pk,
+            "user_id": self.other_user.pk,
+            "group_id": self.group.pk,
+        }
+        url = route.url(**values)
+        response, content = self.get(url)
+        visible = model in scope.SCOPED_MODELS and sees(self.username, obj)
+        if route.view in ("change", "history") and visible:
+            self.findings.check(
+                response.status_code == 200 and escape(str(obj)) in content,
+                f"{url} does not show {model.__name__} {obj.pk}, which is in scope",
+            )
+        if route.view not in WRITING_VIEWS:
+            return
+        what = f"{route.view} {model.__name__} {obj.pk}"
+        if route.view == "change" and model in scope.SCOPED_MODELS:
+            data = form_data(model, obj, fresh=False)
+            self.post(url, data, allowed=changes(self.username, obj), what=what)
+        elif route.view == "delete":
+            self.post(url, {"post": "yes"}, allowed=False, what=what)
+        elif route.view.startswith("permissions_manage"):
+            codename = scope.grant_codename(model)
+            self.post(url, {"permissions": [codename]}, allowed=False, what=what)
+        elif route.view == "password_change":
+            password = {"password1": "Xk2!pigeon-lamp", "password2": "Xk2!pigeon-lamp"}
+            self.post(url, {**password, "usable_password": "true"}, allowed=False, what=what)
+        else:
+            self.post(url, {}, allowed=False, what=what)
+
+    def autocomplete(self) -> None:
+        for source_model, model_admin in admin.site._registry.items():
+            for field_name in model_admin.autocomplete_fields:
+                field = source_model._meta.get_field(field_name)
+                target = field.related_model
+                url = (
+                    f"/admin/autocomplete/?app_label={source_model._meta.app_label}"
+                    f"&model_name={source_model._meta.model_name}&field_name={field_name}"
+                )
+                response, content = self.get(url)
+                if response.status_code != 200 or target not in scope.SCOPED_MODELS:
+                    continue
+                offered = {int(r["id"]) for r in json.loads(content)["results"]}
+                may_write = self.user.has_perm(
+                    scope.permission_name(source_model, "change")
+                ) or self.user.has_perm(scope.permission_name(source_model, "add"))
+                expected = {
+                    obj.pk
+                    for obj in target._default_manager.all()
+                    if may_write and _writable_target(self.username, obj)
+                }
+                self.findings.check(
+                    offered == expected,
+                    f"{url} offers {sorted(offered)}, expected {sorted(expected)}",
+                )
+
+
+def _writable_target(username: str, obj) -> bool:
+    if isinstance(obj, Grid):
+        return obj.code in scoped_city.grids_written(username)
+    return changes(username, obj)
+
+
+@pytest.mark.parametrize("username", scoped_city.ACCOUNTS)
+def test_no_admin_page_leaks_outside_scope(city, client, admin_user, username):
+    client.force_login(city.users[username])
+    problems = Matrix(city, username, client).run()
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_matrix_covers_every_kind_of_admin_page():
+    views = {(route.model.__name__ if route.model else "site", route.view) for route in ROUTES}
+    for model in (Resident, Household, Building, Visit, Street, Community, Grid, Department):
+        for view in ("changelist", "add", "change", "delete", "history"):
+            assert (model.__name__, view) in views
+    for model in (Street, Community, Grid, Department):
+        assert (model.__name__, "permissions_manage_user") in views
+    assert ("site", "autocomplete") in views
+
+
+def test_the_matrix_posts_what_an_administrator_could_save(city, admin_client):
+    # Otherwise "nothing changed" could only mean the form data was wrong.
+    for model in (Resident, Household, Building, Visit, Street, Community, Grid, Department):
+        obj = model._default_manager.first()
+        route = next(r for r in ROUTES if r.model is model and r.view == "change")
+        before = snapshot()
+        response = admin_client.post(
+            route.url(object_id=obj.pk), form_data(model, obj, fresh=False)
+        )
+        assert response.status_code == 302, (model, response.content.decode()[:2000])
+        assert snapshot() != before
+        add = next(r for r in ROUTES if r.model is model and r.view == "add")
+        count = model._default_manager.count()
+        response = admin_client.post(add.url(), form_data(model, obj, fresh=True))
+        assert response.status_code == 302, (model, response.content.decode()[:2000])
+        assert model._default_manager.count() == count + 1
+    street = Street.objects.first()
+    route = next(r for r in ROUTES if r.model is Street and r.view == "permissions_manage_user")
+    nobody = city.users["nobody"]
+    admin_client.post(
+        route.url(object_pk=street.pk, user_id=nobody.pk), {"permissions": ["access_street"]}
+    )
+    assert scope.restrict(Resident.objects.all(), nobody).exists()
+
+
+def test_a_group_grant_page_grants_to_the_whole_group(city, admin_client):
+    grid = city.grids["GB1a"]
+    route = next(r for r in ROUTES if r.model is Grid and r.view == "permissions_manage_group")
+    admin_client.post(
+        route.url(object_pk=grid.pk, group_id=city.team.pk), {"permissions": ["access_grid"]}
+    )
+    team_member = city.users["team"]
+    assert team_member.has_perm("archives.change_resident", city.residents["GB1a"])
+    assert Group.objects.get(pk=city.team.pk)  # the group itself is untouched

@@ -1,0 +1,158 @@
+"""A small city with one account per role and grants at every level, plus the expected answer to
+"who sees what" written out by hand, independent of ``archives.scope``.
+
+    street SA ── community CA1 ── grids GA1a, GA1b
+              └─ community CA2 ── grid GA2a
+    street SB ── community CB1 ── grid GB1a
+
+Each grid holds one building, one household, one resident and one visit. The residents of GA2a
+and GB1a carry the "chronic illness" tag that the health department serves in street SA only;
+the resident of GA1a is elderly living alone, which health does not serve.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import Group
+
+from archives.models import Community, Department, Grid, Resident, Street, Visit
+from archives.roles import (
+    AUDITOR,
+    COMMUNITY_STAFF,
+    DEPARTMENT_STAFF,
+    GRID_MEMBER,
+    MUNICIPAL_OFFICIAL,
+    STREET_OFFICIAL,
+)
+from tests import factories
+
+GRID_CODES = ["GA1a", "GA1b", "GA2a", "GB1a"]
+SERVED_BY_HEALTH = {"GA2a", "GB1a"}  # residents carrying the chronic illness tag
+
+# Role of each account, and the grids its street, community or grid grants cover.
+ACCOUNTS = {
+    "clerk": (GRID_MEMBER, {"GA1a"}),
+    "team": (GRID_MEMBER, {"GA1b"}),  # through a grant to their group, not to them
+    "community": (COMMUNITY_STAFF, {"GA1a", "GA1b"}),
+    "street": (STREET_OFFICIAL, {"GA1a", "GA1b", "GA2a"}),
+    "department": (DEPARTMENT_STAFF, set()),
+    "auditor": (AUDITOR, {"GB1a"}),
+    "official": (MUNICIPAL_OFFICIAL, set(GRID_CODES)),
+    "nobody": (GRID_MEMBER, set()),  # a role and no grant
+}
+WRITERS = {"clerk", "team", "community", "street"}
+#: What the health department's grant shows: its area (street SA) and its residents there.
+DEPARTMENT_AREA = {"GA1a", "GA1b", "GA2a"}
+DEPARTMENT_RESIDENTS = {"GA2a"}
+
+
+@dataclass
+class City:
+    users: dict = field(default_factory=dict)
+    grids: dict = field(default_factory=dict)
+    residents: dict = field(default_factory=dict)
+    streets: dict = field(default_factory=dict)
+    communities: dict = field(default_factory=dict)
+    health: Department | None = None
+    civil_affairs: Department | None = None
+    team: Group | None = None
+
+
+def build_city() -> City:
+    city = City()
+    city.streets = {
+        code: Street.objects.create(code=code, name=f"{code}街道") for code in ("SA", "SB")
+    }
+    city.communities = {
+        code: Community.objects.create(code=code, name=f"{code}社区", street=city.streets[s])
+        for code, s in (("CA1", "SA"), ("CA2", "SA"), ("CB1", "SB"))
+    }
+    chronic = factories.make_tag("chronic-illness", "慢性病")
+    elderly = factories.make_tag("elderly-alone", "独居老人")
+    for code in GRID_CODES:
+        community = city.communities[f"C{code[1:3]}"]
+        grid = Grid.objects.create(code=code, name=f"{code}网格", community=community)
+        building = factories.make_building(grid=grid, address=f"{code}路1号")
+        household = factories.make_household(building=building)
+        resident = factories.make_resident(
+            household=household, name=f"居民{code}", medical_history=f"病史{code}"
+        )
+        resident.tags.add(chronic if code in SERVED_BY_HEALTH else elderly)
+        city.grids[code] = grid
+        city.residents[code] = resident
+
+    city.health = Department.objects.create(
+        code="health", name="卫健局", shares_medical_history=True
+    )
+    city.health.streets.add(city.streets["SA"])
+    city.health.served_tags.add(chronic)
+    city.civil_affairs = Department.objects.create(
+        code="civil", name="民政局", serves_whole_city=True
+    )
+    city.civil_affairs.served_tags.add(elderly)
+
+    for username, (role, _grids) in ACCOUNTS.items():
+        city.users[username] = factories.make_user(username, role=role)
+    factories.grant(city.users["clerk"], city.grids["GA1a"])
+    factories.grant(city.users["community"], city.communities["CA1"])
+    factories.grant(city.users["street"], city.streets["SA"])
+    factories.grant(city.users["department"], city.health)
+    factories.grant(city.users["auditor"], city.streets["SB"])
+    city.team = Group.objects.create(name="GA1b team")
+    city.users["team"].groups.add(city.team)
+    factories.grant(city.team, city.grids["GA1b"])
+
+    for code, grid in city.grids.items():
+        member = city.users["team" if code == "GA1b" else "clerk"]
+        grid.members.add(member)
+        Visit.objects.create(
+            grid_member=member,
+            household=city.residents[code].household,
+            visited_at=dt.datetime(2026, 11, 2, 10, 0, tzinfo=dt.UTC),
+            note=f"走访{code}",
+        )
+    return city
+
+
+# The expected answers ------------------------------------------------------------------------
+
+
+def grids_seen(username: str) -> set[str]:
+    """Grids whose org units (grid, community, street) the account may see."""
+    grids = set(ACCOUNTS[username][1])
+    if username == "department":
+        grids |= DEPARTMENT_AREA
+    return grids
+
+
+def archive_grids_seen(username: str, model_name: str) -> set[str]:
+    """Grids whose rows of ``model_name`` (building, household, resident, visit) it may see."""
+    if model_name == "visit" and username in ("department", "auditor"):
+        return set()  # their roles do not read visits
+    grids = set(ACCOUNTS[username][1])
+    if username == "department" and model_name != "visit":
+        grids |= DEPARTMENT_RESIDENTS
+    return grids
+
+
+def grids_written(username: str) -> set[str]:
+    return set(ACCOUNTS[username][1]) if username in WRITERS else set()
+
+
+def reads_id_number(username: str, resident: Resident) -> bool:
+    return username in WRITERS and _grid_code(resident) in ACCOUNTS[username][1]
+
+
+def reads_medical_history(username: str, resident: Resident) -> bool:
+    code = _grid_code(resident)
+    if username == "department":
+        return code in DEPARTMENT_RESIDENTS
+    return reads_id_number(username, resident)
+
+
+def departments_seen(username: str) -> set[str]:
+    return {"official": {"health", "civil"}, "department": {"health"}}.get(username, set())
+
+
+def _grid_code(resident: Resident) -> str:
+    return resident.household.building.grid.code
