@@ -2,6 +2,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Model
+from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import (
@@ -243,7 +244,7 @@ class ResidentAdmin(ScopedArchiveAdmin):
         "name",
         "id_number_shown",
         "sex",
-        "birth_date",
+        "birth_date_shown",
         "phone",
         "residency_status",
         "household",
@@ -287,7 +288,7 @@ class ResidentAdmin(ScopedArchiveAdmin):
         fieldsets = []
         for title, options in self.fieldsets:
             fields = [
-                "masked_id_number" if f == scope.ID_NUMBER and f in hidden else f
+                self._MASKED_STAND_INS.get(f, f) if f in hidden else f
                 for f in options["fields"]
                 if not (f == scope.MEDICAL_HISTORY and f in hidden)
             ]
@@ -295,19 +296,27 @@ class ResidentAdmin(ScopedArchiveAdmin):
                 fieldsets.append((title, {**options, "fields": fields}))
         return fieldsets
 
+    #: What a user who may not read a field sees in its place on the form.
+    _MASKED_STAND_INS = {scope.ID_NUMBER: "masked_id_number", "birth_date": "age"}
+
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
-        if scope.ID_NUMBER in self._hidden_sensitive_fields(request, obj):
-            readonly.append("masked_id_number")
-        return readonly
+        hidden = self._hidden_sensitive_fields(request, obj)
+        return readonly + [self._MASKED_STAND_INS[f] for f in hidden if f in self._MASKED_STAND_INS]
 
     def _hidden_sensitive_fields(self, request, obj) -> set[str]:
         if obj is None:  # a new resident: the person adding types the ID number in
             return set()
         sensitive = {scope.ID_NUMBER, scope.MEDICAL_HISTORY}
         if hasattr(obj, "shows_id_number"):  # loaded through get_queryset
-            return {field for field in sensitive if not getattr(obj, f"shows_{field}")}
-        return sensitive - scope.sensitive_fields_shown(request.user, obj)
+            hidden = {field for field in sensitive if not getattr(obj, f"shows_{field}")}
+        else:
+            hidden = sensitive - scope.sensitive_fields_shown(request.user, obj)
+        if scope.ID_NUMBER in hidden:
+            # The birth date is digits 7-14 of the ID number: with the unmasked ends it would
+            # give the whole number back.
+            hidden.add("birth_date")
+        return hidden
 
     def get_search_results(self, request, queryset, search_term):
         # An ID number is the one exact key: answer it from its index alone instead of OR-ing it
@@ -327,6 +336,16 @@ class ResidentAdmin(ScopedArchiveAdmin):
     @admin.display(description=_("ID number"))
     def masked_id_number(self, resident: Resident) -> str:
         return scope.mask_id_number(resident.id_number)
+
+    @admin.display(description=_("birth date"), ordering="birth_date")
+    def birth_date_shown(self, resident: Resident) -> str:
+        if resident.shows_id_number:
+            return formats.date_format(resident.birth_date)
+        return self.age(resident)
+
+    @admin.display(description=_("age"))
+    def age(self, resident: Resident) -> str:
+        return _("%(age)d years") % {"age": resident.age_on(timezone.localdate())}
 
     @admin.display(description=_("grid"), ordering="household__building__grid__name")
     def grid(self, resident: Resident) -> Grid:

@@ -24,7 +24,8 @@ visits never carry permission rows of their own; they are in scope through their
 
 Sensitive fields (the full ID number and the medical history) need their own permission and,
 row by row, an org grant that covers the row; a department that shares medical history reveals
-that field, never the ID number. Everyone else sees ``mask_id_number(...)`` and no history.
+that field, never the ID number. Everyone else sees ``mask_id_number(...)`` and no history; as
+the birth date is digits 7-14 of the ID number, they see an age instead of it.
 """
 
 import functools
@@ -139,19 +140,35 @@ def granted_grids(user: User) -> QuerySet[Grid]:
 
     Department grants are not here: they show only some residents of a grid, read-only.
     """
-    return _cached(user, "granted_grids", lambda: _granted_grids(user))
+    grid_ids = _granted_grid_ids(user)
+    return Grid.objects.all() if grid_ids is EVERY_GRID else Grid.objects.filter(pk__in=grid_ids)
 
 
-def _granted_grids(user: User) -> QuerySet[Grid]:
+EVERY_GRID = None
+
+
+def _granted_grid_ids(user: User) -> list[int] | None:
+    """The IDs of the granted grids, or ``EVERY_GRID``; looked up once per user object.
+
+    Grid IDs (a handful, at most a few thousand for a province-wide street) are read into
+    Python on purpose: given a literal list the planner sees how few grids a filter keeps and
+    walks the indexes, where a nested OR of grant subqueries made it guess a third of the city
+    and scan every resident.
+    """
     if not user.is_active:
-        return Grid.objects.none()
+        return []
     if user.is_superuser or user.has_perm(CITY_PERMISSION):
-        return Grid.objects.all()
-    return Grid.objects.filter(
-        Q(pk__in=granted_units(user, Grid).values("pk"))
-        | Q(community__in=granted_units(user, Community).values("pk"))
-        | Q(community__street__in=granted_units(user, Street).values("pk"))
-    )
+        return EVERY_GRID
+
+    def load() -> list[int]:
+        grids = Grid.objects.filter(
+            Q(pk__in=granted_units(user, Grid).values("pk"))
+            | Q(community__in=granted_units(user, Community).values("pk"))
+            | Q(community__street__in=granted_units(user, Street).values("pk"))
+        )
+        return list(grids.values_list("pk", flat=True))
+
+    return _cached(user, "granted_grid_ids", load)
 
 
 @dataclass(frozen=True)
@@ -188,21 +205,31 @@ def _served_residents(departments: list[_DepartmentGrant]) -> Q | None:
     return functools.reduce(operator.or_, conditions) if conditions else None
 
 
-def _department_area_grids(departments: list[_DepartmentGrant]) -> QuerySet[Grid]:
+def _department_area(model: type[Model], departments: list[_DepartmentGrant]) -> Q:
+    """The grids, communities or streets of the departments' areas."""
     if any(d.serves_whole_city for d in departments):
-        return Grid.objects.all()
+        return Q()
     streets = _ServedStreet.objects.filter(department_id__in=[d.pk for d in departments])
-    return Grid.objects.filter(community__street__in=streets.values("street_id"))
+    street_ids = streets.values("street_id")
+    if model is Street:
+        return Q(pk__in=street_ids)
+    if model is Community:
+        return Q(street__in=street_ids)
+    return Q(community__street__in=street_ids)
 
 
 # Which rows ------------------------------------------------------------------------------------
 
 
-def _grid_scope(model: type[Model], grids: QuerySet[Grid]) -> Q:
+def _grid_scope(model: type[Model], grid_ids: list[int] | None) -> Q:
+    """Rows of ``model`` in the given grids (``EVERY_GRID``: no filter at all)."""
+    if grid_ids is EVERY_GRID:
+        return Q()
     if model in GRID_PATHS:
-        return Q(**{f"{GRID_PATHS[model]}__in": grids.values("pk")})
+        return Q(**{f"{GRID_PATHS[model]}__in": grid_ids})
     if model is Grid:
-        return Q(pk__in=grids.values("pk"))
+        return Q(pk__in=grid_ids)
+    grids = Grid.objects.filter(pk__in=grid_ids)
     if model is Community:
         return Q(pk__in=grids.values("community_id"))
     if model is Street:
@@ -222,7 +249,7 @@ def _department_scope(model: type[Model], departments: list[_DepartmentGrant]) -
     if model is Building:
         return Q(pk__in=Resident.objects.filter(served).values("household__building_id"))
     if model in (Grid, Community, Street):
-        return _grid_scope(model, _department_area_grids(departments))
+        return _department_area(model, departments)
     return None  # visits are the grid members' own work, not a department's
 
 
@@ -231,10 +258,15 @@ def _scope(model: type[Model], user: User, action: str) -> Q:
         if user.has_perm(CITY_PERMISSION):
             return Q()
         return Q(pk__in=granted_units(user, Department).values("pk"))
-    scope = _grid_scope(model, granted_grids(user))
+    grid_ids = _granted_grid_ids(user)
+    if grid_ids is EVERY_GRID:
+        return Q()
+    # Only the parts that apply: a filter on no grids would still join the tables to reach
+    # them, and a department's count would pay for those joins over every resident it serves.
+    parts = [_grid_scope(model, grid_ids)] if grid_ids else []
     if action == VIEW and (department_scope := _department_scope(model, _department_grants(user))):
-        scope |= department_scope
-    return scope
+        parts.append(department_scope)
+    return functools.reduce(operator.or_, parts) if parts else Q(pk__in=[])
 
 
 def restrict(queryset: QuerySet[M], user: User, action: str = VIEW) -> QuerySet[M]:
@@ -300,7 +332,7 @@ def writable(queryset: QuerySet[M], user: User, *, for_model: type[Model]) -> Qu
         or user.has_perm(permission_name(for_model, CHANGE))
     ):
         return queryset.none()
-    return queryset.filter(_grid_scope(queryset.model, granted_grids(user)))
+    return queryset.filter(_grid_scope(queryset.model, _granted_grid_ids(user)))
 
 
 # Sensitive fields ------------------------------------------------------------------------------
@@ -318,12 +350,15 @@ def _sensitive_condition(user: User, field: str) -> Q | bool:
         return user.is_active
     if not user.is_active or not user.has_perm(SENSITIVE_PERMISSIONS[field]):
         return False
-    condition = _grid_scope(Resident, granted_grids(user))
+    grid_ids = _granted_grid_ids(user)
+    if grid_ids is EVERY_GRID:
+        return True
+    conditions = [_grid_scope(Resident, grid_ids)] if grid_ids else []
     if field == MEDICAL_HISTORY:
         sharing = [d for d in _department_grants(user) if d.shares_medical_history]
         if served := _served_residents(sharing):
-            condition |= served
-    return condition
+            conditions.append(served)
+    return functools.reduce(operator.or_, conditions) if conditions else False
 
 
 def with_sensitive_flags(queryset: QuerySet[Resident], user: User) -> QuerySet[Resident]:

@@ -69,13 +69,16 @@ def build_city() -> City:
     }
     chronic = factories.make_tag("chronic-illness", "慢性病")
     elderly = factories.make_tag("elderly-alone", "独居老人")
-    for code in GRID_CODES:
+    for index, code in enumerate(GRID_CODES):
         community = city.communities[f"C{code[1:3]}"]
         grid = Grid.objects.create(code=code, name=f"{code}网格", community=community)
         building = factories.make_building(grid=grid, address=f"{code}路1号")
         household = factories.make_household(building=building)
         resident = factories.make_resident(
-            household=household, name=f"居民{code}", medical_history=f"病史{code}"
+            household=household,
+            name=f"居民{code}",
+            birth_date=dt.date(1950 + index, 3, 14),
+            medical_history=f"病史{code}",
         )
         resident.tags.add(chronic if code in SERVED_BY_HEALTH else elderly)
         city.grids[code] = grid

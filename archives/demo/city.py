@@ -107,6 +107,7 @@ def demo_grants_ensure() -> None:
 
     Idempotent, so a benchmark city built before grants existed can be brought up to date.
     """
+    roles_ensure()  # roles gain permissions as the portal grows (e.g. sensitive fields)
     User = get_user_model()
     accounts = User.objects.in_bulk(
         [username for username, role, _about in DEMO_ACCOUNTS if role], field_name="username"

@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import formats, timezone
 
 from archives import scope, services
 from archives.models import Building, Grid, Resident
@@ -37,6 +38,8 @@ def test_an_official_sees_the_whole_city_masked_and_without_medical_history(clie
     resident = city.residents["GB1a"]
     form = page(client, f"{RESIDENTS}{resident.pk}/change/")
     assert scope.mask_id_number(resident.id_number) in form
+    assert formats.date_format(resident.birth_date) not in form  # it would unmask the ID
+    assert f"{resident.age_on(timezone.localdate())}岁" in form
     assert resident.id_number not in form
     assert resident.medical_history not in form
 

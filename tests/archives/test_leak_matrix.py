@@ -29,6 +29,7 @@ from django.db import connection
 from django.forms import MultiWidget
 from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import formats
 from django.utils.html import escape
 
 from archives import scope
@@ -167,6 +168,9 @@ def forbidden_texts(username: str) -> dict[str, str]:
     for resident in Resident.objects.select_related("household__building__grid"):
         if not scoped_city.reads_id_number(username, resident):
             texts[resident.id_number] = f"full ID number of {resident.name}"
+            # The birth date is inside the ID number; both ends of it are shown masked.
+            texts[formats.date_format(resident.birth_date)] = f"birth date of {resident.name}"
+            texts[resident.birth_date.isoformat()] = f"birth date of {resident.name}"
         if not scoped_city.reads_medical_history(username, resident):
             texts[resident.medical_history] = f"medical history of {resident.name}"
     return texts
