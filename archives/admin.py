@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Model
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import (
     AdminGroupObjectPermissionsForm,
@@ -125,6 +126,16 @@ class OrgUnitAdmin(ReinforcedGuardedModelAdminMixin, ScopedAdmin):
 
     search_fields = ["code", "name"]
     readonly_fields = ["who_can_see"]
+
+    def get_obj_perms_base_context(self, request, obj):
+        context = super().get_obj_perms_base_context(request, obj)
+        # The tables' columns: only the grant, as on the forms.
+        codename = scope.grant_codename(type(obj))
+        grants = [p for p in context["model_perms"] if p.codename == codename]
+        for grant in grants:  # stored in English; shown in the user's language
+            grant.name = gettext(grant.name)
+        context["model_perms"] = grants
+        return context
 
     def get_obj_perms_manage_user_form(self, request):
         return GrantUserForm
