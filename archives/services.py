@@ -1,16 +1,23 @@
 """Writes to the resident archive: admin, commands and tests call these, never a bare save().
 
 Each write re-checks scope on the server, whatever a form offered: the stored row must be one the
-actor may change, and the row as it will be saved must lie in a grid they may write to.
+actor may change, and the row as it will be saved must lie in a grid they may write to. Each
+write is recorded in the row's history with the actor and the reason (django-simple-history).
 """
+
+from collections.abc import Iterable
+from typing import TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from archives import scope
-from archives.models import Building, Household, Resident, Visit
+from archives.models import Building, Household, Resident, Tag, Visit
+
+M = TypeVar("M", bound=models.Model)
 
 
 def _check_scope(*, row: models.Model, actor: AbstractBaseUser) -> None:
@@ -21,37 +28,164 @@ def _check_scope(*, row: models.Model, actor: AbstractBaseUser) -> None:
         raise PermissionDenied(_("This record would be in a grid you do not work in."))
 
 
-def _save(*, row: models.Model, actor: AbstractBaseUser) -> None:
+def _save(*, row: models.Model, actor: AbstractBaseUser, reason: str) -> None:
     _check_scope(row=row, actor=actor)
     row.full_clean()
+    row._history_user = actor
+    row._change_reason = reason
     row.save()
 
 
 @transaction.atomic
-def building_save(*, building: Building, actor: AbstractBaseUser) -> Building:
+def building_save(*, building: Building, actor: AbstractBaseUser, reason: str = "") -> Building:
     """Create or update ``building`` for ``actor``, within their grids."""
-    _save(row=building, actor=actor)
+    _save(row=building, actor=actor, reason=reason)
     return building
 
 
 @transaction.atomic
-def household_save(*, household: Household, actor: AbstractBaseUser) -> Household:
+def household_save(*, household: Household, actor: AbstractBaseUser, reason: str = "") -> Household:
     """Create or update ``household`` for ``actor``, within their grids."""
-    _save(row=household, actor=actor)
+    _save(row=household, actor=actor, reason=reason)
     return household
 
 
+class ConcurrentEditError(Exception):
+    """Someone saved the resident after the form being posted was loaded."""
+
+    def __init__(self, *, resident: Resident, loaded_version: int) -> None:
+        super().__init__(f"resident {resident.pk} is at version {resident.version}")
+        self.resident = resident
+        self.loaded_version = loaded_version
+
+
+# The fields a person edits; a save that changes none of them (and no tag) records nothing.
+_RESIDENT_EDITABLE = [
+    f.attname
+    for f in Resident._meta.concrete_fields
+    if f.editable and not f.primary_key and f.name not in ("created_at", "updated_at")
+]
+
+
 @transaction.atomic
-def resident_save(*, resident: Resident, actor: AbstractBaseUser) -> Resident:
-    """Create or update ``resident`` for ``actor`` after validating it completely, constraints
-    included. Tags are set by the caller afterwards (a many-to-many needs the saved row).
+def resident_save(
+    *,
+    resident: Resident,
+    actor: AbstractBaseUser,
+    tags: Iterable[Tag] | None = None,
+    reason: str = "",
+    loaded_version: int | None = None,
+) -> Resident:
+    """Create or update ``resident`` (and its tags, when given) for ``actor``.
+
+    The whole change is one history entry with the actor and ``reason``. ``loaded_version`` is
+    the version the editing form was loaded with: if someone saved since, the stored row, which
+    is locked for the check, wins and ``ConcurrentEditError`` says so; nothing is written.
+    A save that changes nothing writes nothing, history included.
     """
-    _save(row=resident, actor=actor)
+    adding = resident._state.adding
+    _check_scope(row=resident, actor=actor)
+    tag_ids = None if tags is None else {tag.pk for tag in tags}
+    if not adding:
+        stored = Resident.objects.select_for_update().get(pk=resident.pk)
+        if loaded_version is not None and stored.version != loaded_version:
+            raise ConcurrentEditError(resident=stored, loaded_version=loaded_version)
+        if not _resident_differs(stored, resident, tag_ids):
+            return stored
+        resident.version = stored.version + 1
+    resident.full_clean()
+    resident._history_user = actor
+    resident._change_reason = reason
+    if tag_ids is None:
+        resident.save()
+        return resident
+    # The row and its tags, then one history entry that records both.
+    resident.save_without_historical_record()
+    resident.skip_history_when_saving = True
+    try:
+        resident.tags.set(tag_ids)
+    finally:
+        del resident.skip_history_when_saving
+    Resident.history_records.create_historical_record(resident, "+" if adding else "~")
     return resident
 
 
+def _resident_differs(stored: Resident, edited: Resident, tag_ids: set[int] | None) -> bool:
+    if any(getattr(stored, f) != getattr(edited, f) for f in _RESIDENT_EDITABLE):
+        return True
+    if tag_ids is None:
+        return False
+    return tag_ids != set(stored.tags.values_list("pk", flat=True))
+
+
 @transaction.atomic
-def visit_save(*, visit: Visit, actor: AbstractBaseUser) -> Visit:
+def visit_save(*, visit: Visit, actor: AbstractBaseUser, reason: str = "") -> Visit:
     """Record or correct ``visit`` for ``actor``, within their grids."""
-    _save(row=visit, actor=actor)
+    _save(row=visit, actor=actor, reason=reason)
     return visit
+
+
+# Bulk writes: seeding and imports. Each row still gets its history entry, written in bulk. ------
+
+
+@transaction.atomic
+def rows_bulk_create(
+    *, rows: list[M], actor: AbstractBaseUser, reason: str, batch_size: int = 2000
+) -> list[M]:
+    """Insert many rows of one historied model (not residents: see ``residents_bulk_create``),
+    each with a "created" history entry naming ``actor`` and ``reason``.
+    """
+    if not rows:
+        return rows
+    return bulk_create_with_history(
+        rows,
+        type(rows[0]),
+        batch_size=batch_size,
+        default_user=actor,
+        default_change_reason=reason,
+    )
+
+
+@transaction.atomic
+def residents_bulk_create(
+    *,
+    residents: list[Resident],
+    tag_ids: list[set[int]],
+    actor: AbstractBaseUser,
+    reason: str,
+    batch_size: int = 2000,
+) -> list[Resident]:
+    """Insert residents with their tags (``tag_ids[i]`` for ``residents[i]``) and one "created"
+    history entry each that records those tags, all in bulk.
+
+    simple-history's ``bulk_create_with_history`` leaves many-to-many history out, so the tag
+    rows of each entry are written here the way the library writes them for a single save.
+    """
+    residents = Resident.objects.bulk_create(residents, batch_size=batch_size)
+    Through = Resident.tags.through
+    links = Through.objects.bulk_create(
+        [
+            Through(resident_id=resident.pk, tag_id=tag_id)
+            for resident, ids in zip(residents, tag_ids, strict=True)
+            for tag_id in sorted(ids)
+        ],
+        batch_size=batch_size,
+    )
+    records = Resident.history.bulk_history_create(
+        residents, batch_size=batch_size, default_user=actor, default_change_reason=reason
+    )
+    record_of = {record.id: record for record in records}
+    TagHistory = Resident.history_records.m2m_models[Resident._meta.get_field("tags")]
+    TagHistory.objects.bulk_create(
+        [
+            TagHistory(
+                history=record_of[link.resident_id],
+                id=link.pk,
+                resident_id=link.resident_id,
+                tag_id=link.tag_id,
+            )
+            for link in links
+        ],
+        batch_size=batch_size,
+    )
+    return residents

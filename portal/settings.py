@@ -50,6 +50,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Records the signed-in user on history entries written during a request.
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -115,6 +117,11 @@ LOGIN_URL = "admin:login"
 # django-guardian: the anonymous user gets no object permissions, so none is created for it.
 ANONYMOUS_USER_NAME = None
 GUARDIAN_MONKEY_PATCH_USER = False
+
+# django-simple-history: reasons are sentences ("import of residents.xlsx by clerk"), and each
+# history table gets a (history_date, id) index for "the archive as of the end of a month".
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+SIMPLE_HISTORY_DATE_INDEX = "composite"
 
 # An admin changelist with a few thousand ticked rows posts one field per row.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000

@@ -15,10 +15,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
+from archives import services
 from archives.demo import names
+from archives.history import HISTORIED_MODELS, system_actor
 from archives.models import (
     Building,
     Community,
@@ -83,19 +86,25 @@ def demo_city_exists() -> bool:
 
 @transaction.atomic
 def demo_city_reset() -> None:
-    """Remove the demo city and its accounts. Demo data only: never part of normal work."""
+    """Remove the demo city, its history and its accounts. Demo data only: never part of
+    normal work, where residents are not deleted and history is never removed.
+    """
     User = get_user_model()
-    Visit.objects.all().delete()
-    Resident.tags.through.objects.all().delete()
-    Resident.objects.all().delete()
-    Household.objects.all().delete()
-    Building.objects.all().delete()
-    Grid.members.through.objects.all().delete()
-    Grid.objects.all().delete()
-    Community.objects.all().delete()
-    Department.objects.all().delete()
-    Street.objects.all().delete()
-    Tag.objects.all().delete()
+    # A deleted row normally leaves a "deleted" history entry; the demo's go with it instead.
+    with override_settings(SIMPLE_HISTORY_ENABLED=False):
+        Visit.objects.all().delete()
+        Resident.tags.through.objects.all().delete()
+        Resident.objects.all().delete()
+        Household.objects.all().delete()
+        Building.objects.all().delete()
+        Grid.members.through.objects.all().delete()
+        Grid.objects.all().delete()
+        Community.objects.all().delete()
+        Department.objects.all().delete()
+        Street.objects.all().delete()
+        Tag.objects.all().delete()
+    for model in HISTORIED_MODELS:
+        model.history.all().delete()
     demo_usernames = [username for username, _role, _about in DEMO_ACCOUNTS]
     User.objects.filter(username__in=demo_usernames).delete()
     User.objects.filter(username__startswith=GRID_MEMBER_PREFIX).delete()
@@ -143,12 +152,15 @@ def demo_grants_ensure() -> None:
 
 @transaction.atomic
 def demo_city_seed(*, seed: int, size: CitySize, today: dt.date) -> SeedSummary:
-    builder = _CityBuilder(rng=random.Random(seed), size=size, today=today)
+    builder = _CityBuilder(rng=random.Random(seed), size=size, today=today, seed=seed)
     return builder.build()
 
 
 class _CityBuilder:
-    def __init__(self, *, rng: random.Random, size: CitySize, today: dt.date) -> None:
+    def __init__(self, *, rng: random.Random, size: CitySize, today: dt.date, seed: int) -> None:
+        # Every row gets a "created" history entry by the system account, saying why.
+        self.actor = system_actor()
+        self.reason = f"seed_demo --seed {seed}"
         self.rng = rng
         self.size = size
         self.today = today
@@ -175,9 +187,11 @@ class _CityBuilder:
         return self.summary
 
     def _create_tags(self) -> None:
-        created = Tag.objects.bulk_create(
-            Tag(code=code, name=name, needs_visits_per_month=visits)
-            for code, name, visits, _share in names.TAGS
+        created = self._insert(
+            [
+                Tag(code=code, name=name, needs_visits_per_month=visits)
+                for code, name, visits, _share in names.TAGS
+            ]
         )
         self.tags = {tag.code: tag for tag in created}
         self.summary.counts["tags"] = len(created)
@@ -190,7 +204,7 @@ class _CityBuilder:
                 name = f"{name}{i // len(names.STREET_NAMES) + 1}"
             streets.append(Street(code=f"S{i + 1:02d}", name=name))
         self.summary.counts["streets"] = len(streets)
-        return Street.objects.bulk_create(streets)
+        return self._insert(streets)
 
     def _create_communities(self, streets: list[Street]) -> list[Community]:
         count = math.ceil(self.size.grids / self.size.grids_per_community)
@@ -203,7 +217,7 @@ class _CityBuilder:
                 Community(street=street, code=f"C{i + 1:03d}", name=f"{stem}{suffix}社区")
             )
         self.summary.counts["communities"] = len(communities)
-        return Community.objects.bulk_create(communities)
+        return self._insert(communities)
 
     def _create_grids(self, communities: list[Community]) -> list[Grid]:
         grids = []
@@ -216,18 +230,25 @@ class _CityBuilder:
                 )
             )
         self.summary.counts["grids"] = len(grids)
-        return Grid.objects.bulk_create(grids)
+        return self._insert(grids)
 
     def _create_departments(self) -> None:
-        for code, name, tag_codes, shares_medical_history in names.DEPARTMENTS:
-            department = Department.objects.create(
-                code=code,
-                name=name,
-                serves_whole_city=True,
-                shares_medical_history=shares_medical_history,
-            )
+        departments = self._insert(
+            [
+                Department(
+                    code=code,
+                    name=name,
+                    serves_whole_city=True,
+                    shares_medical_history=shares_medical_history,
+                )
+                for code, name, _tags, shares_medical_history in names.DEPARTMENTS
+            ]
+        )
+        for department, (_code, _name, tag_codes, _shares) in zip(
+            departments, names.DEPARTMENTS, strict=True
+        ):
             department.served_tags.set([self.tags[c] for c in tag_codes])
-        self.summary.counts["departments"] = len(names.DEPARTMENTS)
+        self.summary.counts["departments"] = len(departments)
 
     def _create_grid_members(self, grids: list[Grid]) -> None:
         """One grid member per grid, and a second one in about a third of the grids."""
@@ -470,38 +491,32 @@ class _CityBuilder:
 
     # --- writing ------------------------------------------------------------------------
 
+    def _insert(self, rows: list) -> list:
+        return services.rows_bulk_create(
+            rows=rows, actor=self.actor, reason=self.reason, batch_size=BATCH_SIZE
+        )
+
     def _flush(self) -> None:
         if not self._pending:
             return
-        buildings = Building.objects.bulk_create(
-            [b for _grid, bs, _hs, _ps in self._pending for b in bs], batch_size=BATCH_SIZE
-        )
+        buildings = self._insert([b for _grid, bs, _hs, _ps in self._pending for b in bs])
         for _grid, bs, hs, _ps in self._pending:
             for building, places in zip(bs, hs, strict=True):
                 for household in places:
                     household.building = building
-        Household.objects.bulk_create(
-            [h for _grid, _bs, hs, _ps in self._pending for places in hs for h in places],
-            batch_size=BATCH_SIZE,
-        )
-        for _grid, _bs, _hs, people in self._pending:
-            for household, resident, _tags in people:
-                resident.household = household
-        residents = Resident.objects.bulk_create(
-            [r for _grid, _bs, _hs, ps in self._pending for _h, r, _t in ps], batch_size=BATCH_SIZE
-        )
-        Through = Resident.tags.through
-        Through.objects.bulk_create(
-            [
-                Through(resident_id=resident.pk, tag_id=self.tags[code].pk)
-                for _grid, _bs, _hs, ps in self._pending
-                for _h, resident, tags in ps
-                for code in tags
-            ],
+        self._insert([h for _grid, _bs, hs, _ps in self._pending for places in hs for h in places])
+        people = [(h, r, t) for _grid, _bs, _hs, ps in self._pending for h, r, t in ps]
+        for household, resident, _tags in people:
+            resident.household = household
+        residents = services.residents_bulk_create(
+            residents=[r for _h, r, _t in people],
+            tag_ids=[{self.tags[code].pk for code in tags} for _h, _r, tags in people],
+            actor=self.actor,
+            reason=self.reason,
             batch_size=BATCH_SIZE,
         )
         visits = [v for grid, _bs, _hs, ps in self._pending for v in self._visits(grid, ps)]
-        Visit.objects.bulk_create(visits, batch_size=BATCH_SIZE)
+        self._insert(visits)
         counts = self.summary.counts
         counts["buildings"] += len(buildings)
         counts["households"] += sum(len(p) for _g, _b, hs, _p in self._pending for p in hs)

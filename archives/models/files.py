@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
 
 from archives.models.org import Grid, Tag
 from archives.validators import (
@@ -20,6 +21,18 @@ from archives.validators import (
 )
 
 
+class RecordableHistory(HistoricalRecords):
+    """``HistoricalRecords`` that stays reachable as ``Model.history_records``, so that a service
+    can write one history entry for a save and its tag changes together (the library would
+    otherwise write one per signal: the save, each tag added, each tag removed).
+    """
+
+    def finalize(self, sender, **kwargs):
+        super().finalize(sender, **kwargs)
+        if sender is self.cls:
+            sender.history_records = self
+
+
 class Building(models.Model):
     grid = models.ForeignKey(
         Grid, on_delete=models.PROTECT, related_name="buildings", verbose_name=_("grid")
@@ -27,6 +40,8 @@ class Building(models.Model):
     address = models.CharField(_("address"), max_length=200)
     units = models.PositiveSmallIntegerField(_("units"), default=1)
     floors = models.PositiveSmallIntegerField(_("floors"), default=1)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["grid", "address"]
@@ -55,6 +70,8 @@ class Household(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.OCCUPIED
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["building", "unit", "floor", "room"]
@@ -161,6 +178,13 @@ class Resident(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    #: Raised by every save through ``services.resident_save``; a form posts the version it
+    #: was loaded with, and a save based on an older one is refused (no lost updates).
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    # Tags are part of the file, so each history entry keeps the tags as they were then.
+    # updated_at is left out: the entry's own date says when.
+    history = RecordableHistory(m2m_fields=[tags], excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["household", "id"]
@@ -235,6 +259,8 @@ class Visit(models.Model):
         _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
     )
     note = models.TextField(_("note"), blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-visited_at"]

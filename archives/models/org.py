@@ -3,11 +3,14 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class OrgUnit(models.Model):
     code = models.CharField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=100)
+
+    history = HistoricalRecords(inherit=True)
 
     class Meta:
         abstract = True
@@ -65,6 +68,8 @@ class Tag(models.Model):
         default=0,
         help_text=_("Households with a resident carrying this tag should be visited this often."),
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["code"]

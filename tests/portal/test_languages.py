@@ -37,6 +37,8 @@ GUARDIAN_COLUMNS = {"user", "group", "permission"}
 def archive_labels() -> list[str]:
     labels = []
     for model in apps.get_app_config("archives").get_models():
+        if model.__name__.startswith("Historical"):
+            continue  # simple-history's tables; the history pages use the models' own labels
         labels += [str(model._meta.verbose_name), str(model._meta.verbose_name_plural)]
         for field in model._meta.get_fields():
             if field.name in GUARDIAN_COLUMNS and "ObjectPermission" in model.__name__:

@@ -1,0 +1,66 @@
+"""Admin pages of the org hierarchy, departments and tags."""
+
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from archives.admin.base import OrgUnitAdmin
+from archives.admin.filters import CommunityStreetFilter, org_filters
+from archives.models import (
+    Community,
+    Department,
+    Grid,
+    Street,
+    Tag,
+)
+
+
+@admin.register(Street)
+class StreetAdmin(OrgUnitAdmin):
+    list_display = ["code", "name", "community_count"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(community_count=Count("communities"))
+
+    @admin.display(description=_("communities"), ordering="community_count")
+    def community_count(self, street: Street) -> int:
+        return street.community_count
+
+
+@admin.register(Community)
+class CommunityAdmin(OrgUnitAdmin):
+    list_display = ["code", "name", "street", "grid_count"]
+    list_filter = [CommunityStreetFilter]
+    list_select_related = ["street"]
+    autocomplete_fields = ["street"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(grid_count=Count("grids"))
+
+    @admin.display(description=_("grids"), ordering="grid_count")
+    def grid_count(self, community: Community) -> int:
+        return community.grid_count
+
+
+@admin.register(Grid)
+class GridAdmin(OrgUnitAdmin):
+    list_display = ["code", "name", "community", "street"]
+    list_filter = org_filters("")[:2]
+    list_select_related = ["community__street"]
+    autocomplete_fields = ["community", "members"]
+
+    @admin.display(description=_("street"), ordering="community__street__name")
+    def street(self, grid: Grid) -> Street:
+        return grid.community.street
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "needs_visits_per_month"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Department)
+class DepartmentAdmin(OrgUnitAdmin):
+    list_display = ["code", "name", "serves_whole_city", "shares_medical_history"]
+    filter_horizontal = ["served_tags", "streets"]
