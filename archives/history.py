@@ -15,7 +15,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from archives import scope
-from archives.models import Building, Community, Grid, Household, Resident, Street, Tag, Visit
+from archives.models import (
+    Building,
+    Community,
+    Department,
+    Grid,
+    Household,
+    Resident,
+    Street,
+    Tag,
+    Visit,
+)
 
 #: Every model whose changes are kept; a test checks no code writes to them without history.
 HISTORIED_MODELS: tuple[type[Model], ...] = (
@@ -26,6 +36,7 @@ HISTORIED_MODELS: tuple[type[Model], ...] = (
     Street,
     Community,
     Grid,
+    Department,
     Tag,
 )
 #: The resident fields a history entry shows, in form order; bookkeeping fields are left out.
@@ -45,6 +56,7 @@ RESIDENT_FIELDS = [
     "last_verified_by",
 ]
 SYSTEM_USERNAME = "system"
+_TagHistory = Resident.history_records.m2m_models[Resident._meta.get_field("tags")]
 HISTORY_TYPES = {
     "+": gettext_lazy("created"),
     "~": gettext_lazy("changed"),
@@ -98,11 +110,11 @@ def resident_history(resident: Resident, user, *, limit: int = 100) -> list[Hist
     diff the oldest shown against), their tags, and the households and users they name.
     """
     records = list(
-        resident.history.select_related("history_user")
-        .prefetch_related("tags")
-        .order_by("-history_date", "-history_id")[: limit + 1]
+        resident.history.select_related("history_user").order_by("-history_date", "-history_id")[
+            : limit + 1
+        ]
     )
-    hidden = _hidden_fields(user, resident)
+    hidden = scope.hidden_fields(user, resident)
     names = _Names.for_records(records)
     entries = []
     for newer, older in zip(records, [*records[1:], None], strict=True):
@@ -127,7 +139,6 @@ def resident_as_of(resident: Resident, user, moment: dt.datetime) -> FileAsOf | 
     record = (
         resident.history.filter(history_date__lte=moment)
         .select_related("history_user")
-        .prefetch_related("tags")
         .order_by("-history_date", "-history_id")
         .first()
     )
@@ -139,7 +150,7 @@ def resident_as_of(resident: Resident, user, moment: dt.datetime) -> FileAsOf | 
 def file_at(record, user) -> FileAsOf:
     """The file as one history entry recorded it."""
     resident = Resident(pk=record.id)
-    hidden = _hidden_fields(user, resident)
+    hidden = scope.hidden_fields(user, resident)
     names = _Names.for_records([record])
     rows = [
         (_label(name), _display(record, name, hidden, names))
@@ -152,21 +163,15 @@ def file_at(record, user) -> FileAsOf:
 # Internals -----------------------------------------------------------------------------------
 
 
-def _hidden_fields(user, resident: Resident) -> set[str]:
-    shown = scope.sensitive_fields_shown(user, resident)
-    hidden = {scope.ID_NUMBER, scope.MEDICAL_HISTORY} - shown
-    if scope.ID_NUMBER in hidden:
-        hidden.add("birth_date")  # digits 7-14 of the ID number
-    return hidden
-
-
 @dataclass
 class _Names:
-    """Display names of the households, users and tags history entries refer to by ID."""
+    """Display names of the households, users and tags history entries refer to by ID, and
+    the tags each entry recorded."""
 
     households: dict[int, str]
     users: dict[int, str]
     tags: dict[int, str]
+    tags_of: dict[int, set[int]]  # history_id -> tag IDs
 
     @classmethod
     def for_records(cls, records: list) -> "_Names":
@@ -174,26 +179,27 @@ class _Names:
         user_ids = {r.last_verified_by_id for r in records} - {None}
         households = Household.objects.select_related("building").in_bulk(household_ids)
         users = get_user_model().objects.in_bulk(user_ids)
+        tags_of: dict[int, set[int]] = {r.history_id: set() for r in records}
+        tag_rows = _TagHistory.objects.filter(history_id__in=list(tags_of))
+        for history_id, tag_id in tag_rows.values_list("history_id", "tag_id"):
+            tags_of[history_id].add(tag_id)
         return cls(
             households={pk: str(h) for pk, h in households.items()},
             users={pk: u.get_username() for pk, u in users.items()},
             tags=dict(Tag.objects.values_list("pk", "name")),
+            tags_of=tags_of,
         )
 
 
-def _tag_ids(record) -> set[int]:
-    return {row.tag_id for row in record.tags.all()}
-
-
-def _raw(record, name: str):
+def _raw(record, name: str, names: _Names):
     if name == "tags":
-        return _tag_ids(record)
+        return names.tags_of[record.history_id]
     field = Resident._meta.get_field(name)
     return getattr(record, field.attname)
 
 
 def _display(record, name: str, hidden: set[str], names: _Names) -> str:
-    value = _raw(record, name)
+    value = _raw(record, name, names)
     if name in hidden:
         if name == scope.ID_NUMBER:
             return scope.mask_id_number(value)
@@ -223,8 +229,8 @@ def _changes(older, newer, hidden: set[str], names: _Names) -> list[FieldChange]
     for name in RESIDENT_FIELDS:
         if name == scope.MEDICAL_HISTORY and name in hidden:
             continue  # not even the fact that it changed
-        new_value = _raw(newer, name)
-        old_value = _raw(older, name) if older is not None else None
+        new_value = _raw(newer, name, names)
+        old_value = _raw(older, name, names) if older is not None else None
         if older is not None and old_value == new_value:
             continue
         if older is None and new_value in (None, "", set()):

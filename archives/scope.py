@@ -361,6 +361,23 @@ def _sensitive_condition(user: User, field: str) -> Q | bool:
     return functools.reduce(operator.or_, conditions) if conditions else False
 
 
+def hidden_fields(user: User, resident: Resident) -> set[str]:
+    """The resident's fields ``user`` may not read in full: the ID number with the birth date
+    (digits 7-14 of it: with the masked number's ends it would give the whole number back),
+    and the medical history.
+
+    Uses the flags of ``with_sensitive_flags`` when the resident was loaded with them.
+    """
+    sensitive = {ID_NUMBER, MEDICAL_HISTORY}
+    if hasattr(resident, "shows_id_number"):
+        hidden = {field for field in sensitive if not getattr(resident, f"shows_{field}")}
+    else:
+        hidden = sensitive - sensitive_fields_shown(user, resident)
+    if ID_NUMBER in hidden:
+        hidden.add("birth_date")
+    return hidden
+
+
 def with_sensitive_flags(queryset: QuerySet[Resident], user: User) -> QuerySet[Resident]:
     """Residents annotated with ``shows_id_number`` and ``shows_medical_history`` per row."""
     flags = {}

@@ -11,11 +11,12 @@ from typing import TypeVar
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from archives import scope
-from archives.models import Building, Household, Resident, Tag, Visit
+from archives.models import Building, Household, Resident, SensitiveAccess, Tag, Visit
 
 M = TypeVar("M", bound=models.Model)
 
@@ -110,6 +111,45 @@ def resident_save(
     return resident
 
 
+@transaction.atomic
+def resident_revert(*, resident: Resident, record, actor: AbstractBaseUser) -> Resident:
+    """Bring the file back to what history entry ``record`` holds, tags included.
+
+    The revert is itself a change: checked against scope like any save and recorded as a new
+    history entry that says which version it went back to.
+    """
+    stored = Resident.objects.select_for_update().get(pk=resident.pk)
+    if record.id != stored.pk:
+        raise PermissionDenied(_("That history entry belongs to another resident."))
+    earlier = record.instance
+    for attname in _RESIDENT_EDITABLE:
+        setattr(stored, attname, getattr(earlier, attname))
+    tags = Tag.objects.filter(pk__in=[row.tag_id for row in record.tags.all()])
+    when = formats.localize(timezone.localtime(record.history_date))
+    return resident_save(
+        resident=stored,
+        actor=actor,
+        tags=list(tags),
+        reason=_("revert to the version of %(when)s") % {"when": when},
+        loaded_version=stored.version,
+    )
+
+
+def sensitive_reads_record(
+    *, user: AbstractBaseUser, shown: dict[int, set[str]], view: str
+) -> None:
+    """Log that ``user`` was shown, per resident ID, these sensitive fields in full."""
+    SensitiveAccess.objects.bulk_create(
+        [
+            SensitiveAccess(
+                user=user, resident_id=resident_id, fields=",".join(sorted(fields)), view=view
+            )
+            for resident_id, fields in shown.items()
+            if fields
+        ]
+    )
+
+
 def _resident_differs(stored: Resident, edited: Resident, tag_ids: set[int] | None) -> bool:
     if any(getattr(stored, f) != getattr(edited, f) for f in _RESIDENT_EDITABLE):
         return True
@@ -161,7 +201,7 @@ def residents_bulk_create(
     simple-history's ``bulk_create_with_history`` leaves many-to-many history out, so the tag
     rows of each entry are written here the way the library writes them for a single save.
     """
-    residents = Resident.objects.bulk_create(residents, batch_size=batch_size)
+    residents = Resident.objects.bulk_create(residents, batch_size=batch_size)  # history: below
     Through = Resident.tags.through
     links = Through.objects.bulk_create(
         [

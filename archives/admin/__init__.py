@@ -1,3 +1,3 @@
 """The archive's admin pages, one module per part; importing this registers them all."""
 
-from archives.admin import files, org, residents  # noqa: F401  (registration)
+from archives.admin import access, files, org, residents  # noqa: F401  (registration)

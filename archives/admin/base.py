@@ -14,6 +14,7 @@ from guardian.admin import (
 )
 
 from archives import scope
+from archives.admin.forms import EDIT_ONLY_FIELDS, ChangeReasonForm
 from archives.models import (
     Grid,
 )
@@ -67,8 +68,21 @@ def _autocomplete_source_model(request) -> type[Model] | None:
 
 class ScopedArchiveAdmin(ScopedAdmin):
     """Admin for archive rows: foreign-key choices are limited to where the row may be written,
-    and saving goes through a service that checks scope again on the server.
+    and saving goes through a service that checks scope again on the server. Every form asks
+    for an optional reason that the history keeps.
     """
+
+    form = ChangeReasonForm
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            fields = [f for f in fields if f not in EDIT_ONLY_FIELDS]
+        return fields
+
+    @staticmethod
+    def change_reason(form) -> str:
+        return form.cleaned_data.get("change_reason", "")
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         # Choices (and so server-side validation of a posted ID) are limited to writable grids;

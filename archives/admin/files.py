@@ -29,7 +29,7 @@ class BuildingAdmin(ScopedArchiveAdmin):
         return building.grid.community
 
     def save_model(self, request, obj, form, change):
-        services.building_save(building=obj, actor=request.user)
+        services.building_save(building=obj, actor=request.user, reason=self.change_reason(form))
 
 
 @admin.register(Household)
@@ -50,7 +50,7 @@ class HouseholdAdmin(ScopedArchiveAdmin):
         return household.building.grid
 
     def save_model(self, request, obj, form, change):
-        services.household_save(household=obj, actor=request.user)
+        services.household_save(household=obj, actor=request.user, reason=self.change_reason(form))
 
 
 @admin.register(Visit)
@@ -75,4 +75,4 @@ class VisitAdmin(ScopedArchiveAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
-        services.visit_save(visit=obj, actor=request.user)
+        services.visit_save(visit=obj, actor=request.user, reason=self.change_reason(form))

@@ -1,21 +1,30 @@
 """The resident admin: masked sensitive fields, exact ID search, history and revert."""
 
-from django.contrib import admin
+import datetime as dt
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import formats, timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from archives import scope, services
+from archives import history, scope, services
 from archives.admin.base import ScopedArchiveAdmin
 from archives.admin.filters import org_filters
-from archives.models import (
-    Grid,
-    Resident,
-)
+from archives.admin.forms import EDIT_ONLY_FIELDS, ResidentForm
+from archives.models import Grid, Resident, SensitiveAccess
 from archives.validators import ID_NUMBER_SHAPE, normalize_id_number
 
 
 @admin.register(Resident)
 class ResidentAdmin(ScopedArchiveAdmin):
+    form = ResidentForm
     list_display = [
         "name",
         "id_number_shown",
@@ -49,7 +58,16 @@ class ResidentAdmin(ScopedArchiveAdmin):
         (_("Health"), {"fields": ["medical_history"]}),
         (
             _("Record"),
-            {"fields": ["last_verified_at", "last_verified_by", "created_at", "updated_at"]},
+            {
+                "fields": [
+                    "last_verified_at",
+                    "last_verified_by",
+                    "created_at",
+                    "updated_at",
+                    "change_reason",
+                    "loaded_version",
+                ]
+            },
         ),
     ]
 
@@ -61,12 +79,14 @@ class ResidentAdmin(ScopedArchiveAdmin):
     def get_fieldsets(self, request, obj=None):
         # Fields the user may not read are not in the form at all: not shown, not posted back.
         hidden = self._hidden_sensitive_fields(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            hidden |= set(EDIT_ONLY_FIELDS)
         fieldsets = []
         for title, options in self.fieldsets:
             fields = [
                 self._MASKED_STAND_INS.get(f, f) if f in hidden else f
                 for f in options["fields"]
-                if not (f == scope.MEDICAL_HISTORY and f in hidden)
+                if not (f in (scope.MEDICAL_HISTORY, *EDIT_ONLY_FIELDS) and f in hidden)
             ]
             if fields:
                 fieldsets.append((title, {**options, "fields": fields}))
@@ -83,16 +103,7 @@ class ResidentAdmin(ScopedArchiveAdmin):
     def _hidden_sensitive_fields(self, request, obj) -> set[str]:
         if obj is None:  # a new resident: the person adding types the ID number in
             return set()
-        sensitive = {scope.ID_NUMBER, scope.MEDICAL_HISTORY}
-        if hasattr(obj, "shows_id_number"):  # loaded through get_queryset
-            hidden = {field for field in sensitive if not getattr(obj, f"shows_{field}")}
-        else:
-            hidden = sensitive - scope.sensitive_fields_shown(request.user, obj)
-        if scope.ID_NUMBER in hidden:
-            # The birth date is digits 7-14 of the ID number: with the unmasked ends it would
-            # give the whole number back.
-            hidden.add("birth_date")
-        return hidden
+        return scope.hidden_fields(request.user, obj)
 
     def get_search_results(self, request, queryset, search_term):
         # An ID number is the one exact key: answer it from its index alone instead of OR-ing it
@@ -131,5 +142,174 @@ class ResidentAdmin(ScopedArchiveAdmin):
     def tag_list(self, resident: Resident) -> str:
         return "、".join(tag.name for tag in resident.tags.all())
 
+    # Saving: one history entry per save, tags included; no lost updates -------------------
+
     def save_model(self, request, obj, form, change):
-        services.resident_save(resident=obj, actor=request.user)
+        try:
+            services.resident_save(
+                resident=obj,
+                actor=request.user,
+                tags=form.cleaned_data.get("tags"),
+                reason=self.change_reason(form),
+                loaded_version=form.cleaned_data.get("loaded_version"),
+            )
+        except services.ConcurrentEditError as conflict:
+            conflict.attempted = [
+                str(form.fields[name].label)
+                for name in form.changed_data
+                if name not in EDIT_ONLY_FIELDS
+            ]
+            raise
+
+    def save_related(self, request, form, formsets, change):
+        # The tags were saved by resident_save, in the same history entry as the fields.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.ConcurrentEditError as conflict:
+            # The transaction around the view is rolled back: nothing of this save remains.
+            messages.error(request, self._conflict_message(request, conflict))
+            return HttpResponseRedirect(request.path)
+
+    def _conflict_message(self, request, conflict: services.ConcurrentEditError) -> str:
+        since = [
+            entry
+            for entry in history.resident_history(conflict.resident, request.user, limit=20)
+            if entry.record.version > conflict.loaded_version
+        ]
+        changes = "; ".join(
+            f"{change.label}: {change.old or '—'} → {change.new}"
+            for entry in reversed(since)
+            for change in entry.changes
+        )
+        who = ", ".join(sorted({entry.who for entry in since})) or _("someone")
+        return _(
+            "Not saved: %(who)s saved this file after you opened it. Changed in between: "
+            "%(changes)s. Your edits (%(yours)s) were not applied; the form now shows the "
+            "current file — make them again if they still apply."
+        ) % {
+            "who": who,
+            "changes": changes or "—",
+            "yours": "、".join(getattr(conflict, "attempted", [])) or "—",
+        }
+
+    def delete_model(self, request, obj):
+        # Only administrators get here (has_delete_permission); the history keeps the record.
+        obj._history_user = request.user
+        obj._change_reason = gettext("deleted by an administrator")
+        super().delete_model(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        # In normal work a resident moves out or dies; the file stays. Administrators only.
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+    # Reading: unmasked values are logged ------------------------------------------------------
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            services.sensitive_reads_record(
+                user=request.user,
+                shown={
+                    r.pk: {scope.ID_NUMBER} for r in changelist.result_list if r.shows_id_number
+                },
+                view=SensitiveAccess.View.LIST,
+            )
+        return response
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            self._log_reads(request, obj, SensitiveAccess.View.FILE)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _log_reads(self, request, obj: Resident, view: str) -> None:
+        shown = {scope.ID_NUMBER, scope.MEDICAL_HISTORY} - self._hidden_sensitive_fields(
+            request, obj
+        )
+        services.sensitive_reads_record(user=request.user, shown={obj.pk: shown}, view=view)
+
+    # History: who changed what, when and why; the file as of a date; revert ----------------
+
+    def get_urls(self):
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/history/<int:history_id>/",
+                view(self.history_entry_view),
+                name=f"{prefix}_history_entry",
+            ),
+            path(
+                "<path:object_id>/history/<int:history_id>/revert/",
+                view(self.revert_view),
+                name=f"{prefix}_revert",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _viewable(self, request, object_id) -> Resident:
+        """The resident, if in the user's scope; a 404 otherwise, as for any other row."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or not self.has_view_or_change_permission(request, obj):
+            raise Http404(_("No such resident in your area."))
+        return obj
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = self._viewable(request, object_id)
+        as_of_day = (
+            parse_date(request.GET.get("as_of", "") or "") if "as_of" in request.GET else None
+        )
+        snapshot = None
+        if as_of_day is not None:
+            end_of_day = timezone.make_aware(dt.datetime.combine(as_of_day, dt.time.max))
+            snapshot = history.resident_as_of(obj, request.user, end_of_day)
+        self._log_reads(request, obj, SensitiveAccess.View.HISTORY)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("History of %(name)s") % {"name": obj},
+            "opts": self.opts,
+            "object": obj,
+            "entries": history.resident_history(obj, request.user),
+            "as_of": as_of_day,
+            "as_of_asked": "as_of" in request.GET,
+            "snapshot": snapshot,
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/archives/resident/history.html", context)
+
+    def history_entry_view(self, request, object_id, history_id):
+        obj = self._viewable(request, object_id)
+        record = get_object_or_404(obj.history, history_id=history_id)
+        self._log_reads(request, obj, SensitiveAccess.View.HISTORY)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("%(name)s as of %(when)s")
+            % {"name": obj, "when": formats.localize(timezone.localtime(record.history_date))},
+            "opts": self.opts,
+            "object": obj,
+            "record": record,
+            "snapshot": history.file_at(record, request.user),
+            "can_revert": self.has_change_permission(request, obj),
+        }
+        return TemplateResponse(request, "admin/archives/resident/history_entry.html", context)
+
+    def revert_view(self, request, object_id, history_id):
+        obj = self._viewable(request, object_id)
+        if request.method != "POST":
+            return HttpResponseRedirect("../")
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        record = get_object_or_404(obj.history, history_id=history_id)
+        try:
+            services.resident_revert(resident=obj, record=record, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, _("Not reverted: %(why)s") % {"why": " ".join(error.messages)})
+            return HttpResponseRedirect("../")
+        messages.success(
+            request, _("The file is back to that version; the revert is in the history.")
+        )
+        return HttpResponseRedirect(reverse("admin:archives_resident_history", args=[obj.pk]))

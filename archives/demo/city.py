@@ -268,7 +268,7 @@ class _CityBuilder:
                 )
                 owners.append(grid)
         users = User.objects.bulk_create(users, batch_size=BATCH_SIZE)
-        Grid.members.through.objects.bulk_create(
+        Grid.members.through.objects.bulk_create(  # history: grid membership is not historied
             [
                 Grid.members.through(grid_id=g.pk, user_id=u.pk)
                 for g, u in zip(owners, users, strict=True)

@@ -1,5 +1,6 @@
 """The resident archive's models, one module per concern; import them from here."""
 
+from archives.models.access import SensitiveAccess
 from archives.models.files import Building, Household, Resident, Visit
 from archives.models.grants import (
     CommunityGroupObjectPermission,
@@ -27,6 +28,7 @@ __all__ = [
     "Household",
     "OrgUnit",
     "Resident",
+    "SensitiveAccess",
     "Street",
     "StreetGroupObjectPermission",
     "StreetUserObjectPermission",

@@ -153,7 +153,7 @@ class Command(BaseCommand):
         seconds = time.perf_counter() - started
         # Planner statistics only (writes no rows): a freshly bulk-loaded table is otherwise
         # planned as if it were empty until autovacuum catches up.
-        with connection.cursor() as cursor:
+        with connection.cursor() as cursor:  # history: ANALYZE reads statistics, writes no row
             cursor.execute("ANALYZE")
         return [
             Row(

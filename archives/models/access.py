@@ -1,0 +1,43 @@
+"""The sensitive read log: who was shown which resident's full ID number or medical history."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from archives.models.files import Resident
+
+
+class SensitiveAccess(models.Model):
+    class View(models.TextChoices):
+        LIST = "list", _("resident list")
+        FILE = "file", _("resident file")
+        HISTORY = "history", _("history")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
+    )
+    # No database constraint: the entry outlives a resident an administrator deletes.
+    resident = models.ForeignKey(
+        Resident,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("resident"),
+    )
+    fields = models.CharField(_("fields shown"), max_length=100)
+    view = models.CharField(_("where"), max_length=10, choices=View.choices)
+    accessed_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-accessed_at", "-id"]
+        verbose_name = _("sensitive read")
+        verbose_name_plural = _("sensitive reads")
+        indexes = [
+            models.Index(fields=["-accessed_at", "-id"], name="access_newest_first"),
+            models.Index(fields=["user", "accessed_at"], name="access_user_time"),
+            models.Index(fields=["resident", "accessed_at"], name="access_resident_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.resident_id} · {self.fields}"
