@@ -15,14 +15,16 @@ from pathlib import Path
 
 import psycopg
 from django.conf import settings
+from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
-from django.test import Client
+from django.db import connection, transaction
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
+from archives import scope, services
 from archives.demo.city import (
     CitySize,
     demo_city_exists,
@@ -30,9 +32,14 @@ from archives.demo.city import (
     demo_city_seed,
     demo_grants_ensure,
 )
+from archives.history import system_actor
 from archives.models import Grid, Resident
 
 ROOT = Path(settings.BASE_DIR)
+
+
+class _RollBack(Exception):
+    """Leaves a measured write out of the benchmark database."""
 
 
 @dataclass
@@ -70,6 +77,8 @@ class Command(BaseCommand):
         rows += self._bench_city(options["residents"], rebuild=options["rebuild"])
         demo_grants_ensure()  # a city built before grants existed gets them now
         rows += self._changelist_timings(options["requests"])
+        rows += self._save_timings(options["requests"])
+        rows += self._bulk_history_size(100_000)
         self._print(rows)
 
     # --- setup --------------------------------------------------------------------------
@@ -200,6 +209,94 @@ class Command(BaseCommand):
                     )
                 )
         return rows
+
+    # --- history ------------------------------------------------------------------------
+
+    def _save_timings(self, requests: int) -> list[Row]:
+        """A clerk saves a resident through the admin: form load, then the timed POST."""
+        clerk = get_user_model().objects.get(username="clerk")
+        resident = scope.restrict(Resident.objects.order_by("pk"), clerk, scope.CHANGE).first()
+        url = f"/admin/archives/resident/{resident.pk}/change/"
+        timings, queries = [], 0
+        with override_settings(ALLOWED_HOSTS=["testserver"], DEBUG=False):
+            client = Client()
+            client.force_login(clerk)
+            resident_admin = admin.site._registry[Resident]
+            request = RequestFactory().get(url)
+            request.user = clerk
+            for n in range(requests + 1):
+                client.get(url)  # the clerk opens the file ...
+                obj = resident_admin.get_object(request, str(resident.pk))
+                form = resident_admin.get_form(request, obj)(instance=obj)
+                data = {name: form[name].value() for name in form.fields}
+                data = {k: v for k, v in data.items() if v is not None}
+                data.update(phone=f"139{n:08d}", change_reason="bench")
+                with CaptureQueriesContext(connection) as captured:
+                    started = time.perf_counter()
+                    response = client.post(url, data)
+                    elapsed = (time.perf_counter() - started) * 1000
+                if response.status_code != 302:
+                    raise CommandError(f"saving {url} answered {response.status_code}")
+                if n:  # the first save warms caches
+                    timings.append(elapsed)
+                    queries = len(captured)
+        timings.sort()
+        p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
+        return [
+            Row(
+                "admin as clerk: save a resident (with history)",
+                f"{statistics.median(timings):.0f}",
+                "ms median",
+                f"p95 {p95:.0f} ms, {queries} queries",
+            )
+        ]
+
+    def _bulk_history_size(self, count: int) -> list[Row]:
+        """Insert ``count`` residents the way an import does, with history, and measure the
+        history tables' growth; then roll it all back."""
+        tables = ["archives_historicalresident", "archives_historicalresident_tags"]
+
+        def size() -> int:
+            with connection.cursor() as cursor:  # history: reads table sizes, writes no row
+                cursor.execute(
+                    "SELECT sum(pg_total_relation_size(t)) FROM unnest(%s::regclass[]) t", [tables]
+                )
+                return cursor.fetchone()[0]
+
+        sources = Resident.objects.order_by("pk").prefetch_related("tags")[:count]
+        copies, tag_ids = [], []
+        for source in sources:
+            tag_ids.append({tag.pk for tag in source.tags.all()})
+            source.pk = None
+            # Kept out of the active-ID constraint: these copies never become active.
+            source.residency_status = Resident.ResidencyStatus.MOVED_OUT
+            copies.append(source)
+        before = size()
+        try:
+            with transaction.atomic():
+                started = time.perf_counter()
+                services.residents_bulk_create(
+                    residents=copies, tag_ids=tag_ids, actor=system_actor(), reason="bench import"
+                )
+                seconds = time.perf_counter() - started
+                grown = size() - before
+                raise _RollBack
+        except _RollBack:
+            pass
+        return [
+            Row(
+                f"import {count:,} residents with history (bulk)",
+                f"{seconds:.1f}",
+                "s",
+                f"{count / seconds:,.0f} residents/s",
+            ),
+            Row(
+                f"history tables' growth for {count:,} residents",
+                f"{grown / 2**20:.0f}",
+                "MB",
+                f"{grown / count:.0f} bytes per resident, tags and indexes included",
+            ),
+        ]
 
     @staticmethod
     def _time_get(client: Client, url: str, requests: int) -> tuple[float, float, int]:
