@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db.models import Model
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -55,6 +55,13 @@ RESIDENT_FIELDS = [
     "last_verified_at",
     "last_verified_by",
 ]
+#: What a history page shows of each archive model, in form order.
+HISTORY_FIELDS: dict[type[Model], list[str]] = {
+    Resident: RESIDENT_FIELDS,
+    Household: ["building", "unit", "floor", "room", "status"],
+    Building: ["grid", "address", "units", "floors"],
+    Visit: ["grid_member", "household", "visited_at", "latitude", "longitude", "note"],
+}
 SYSTEM_USERNAME = "system"
 _TagHistory = Resident.history_records.m2m_models[Resident._meta.get_field("tags")]
 HISTORY_TYPES = {
@@ -103,19 +110,21 @@ class FileAsOf:
     rows: list[tuple[str, str]]
 
 
-def resident_history(resident: Resident, user, *, limit: int = 100) -> list[HistoryEntry]:
-    """The resident's history, newest first, each entry with its field-by-field changes.
+def row_history(obj: Model, user, *, limit: int = 100) -> list[HistoryEntry]:
+    """The history of a resident, household, building or visit, newest first, each entry with
+    its field-by-field changes, masked for ``user``.
 
     A fixed number of queries whatever the number of entries: the entries and one more (to
-    diff the oldest shown against), their tags, and the households and users they name.
+    diff the oldest shown against), their tags, and the rows and users they name.
     """
     records = list(
-        resident.history.select_related("history_user").order_by("-history_date", "-history_id")[
+        obj.history.select_related("history_user").order_by("-history_date", "-history_id")[
             : limit + 1
         ]
     )
-    hidden = scope.hidden_fields(user, resident)
-    names = _Names.for_records(records)
+    model = type(obj)
+    hidden = scope.hidden_fields(user, obj) if model is Resident else set()
+    names = _Names.for_records(model, records)
     entries = []
     for newer, older in zip(records, [*records[1:], None], strict=True):
         if len(entries) == limit:
@@ -127,10 +136,14 @@ def resident_history(resident: Resident, user, *, limit: int = 100) -> list[Hist
                 who=newer.history_user.get_username() if newer.history_user else _("unknown"),
                 why=newer.history_change_reason or "",
                 what=str(HISTORY_TYPES.get(newer.history_type, newer.history_type)),
-                changes=_changes(older, newer, hidden, names),
+                changes=_changes(model, older, newer, hidden, names),
             )
         )
     return entries
+
+
+def resident_history(resident: Resident, user, *, limit: int = 100) -> list[HistoryEntry]:
+    return row_history(resident, user, limit=limit)
 
 
 def resident_as_of(resident: Resident, user, moment: dt.datetime) -> FileAsOf | None:
@@ -151,9 +164,9 @@ def file_at(record, user) -> FileAsOf:
     """The file as one history entry recorded it."""
     resident = Resident(pk=record.id)
     hidden = scope.hidden_fields(user, resident)
-    names = _Names.for_records([record])
+    names = _Names.for_records(Resident, [record])
     rows = [
-        (_label(name), _display(record, name, hidden, names))
+        (_label(Resident, name), _display(Resident, record, name, hidden, names))
         for name in RESIDENT_FIELDS
         if not (name == scope.MEDICAL_HISTORY and name in hidden)
     ]
@@ -165,41 +178,48 @@ def file_at(record, user) -> FileAsOf:
 
 @dataclass
 class _Names:
-    """Display names of the households, users and tags history entries refer to by ID, and
-    the tags each entry recorded."""
+    """Display names of the rows and users history entries refer to by ID, and the tags each
+    resident entry recorded."""
 
-    households: dict[int, str]
-    users: dict[int, str]
+    related: dict[str, dict[int, str]]  # foreign key name -> {id: name}
     tags: dict[int, str]
     tags_of: dict[int, set[int]]  # history_id -> tag IDs
 
     @classmethod
-    def for_records(cls, records: list) -> "_Names":
-        household_ids = {r.household_id for r in records}
-        user_ids = {r.last_verified_by_id for r in records} - {None}
-        households = Household.objects.select_related("building").in_bulk(household_ids)
-        users = get_user_model().objects.in_bulk(user_ids)
+    def for_records(cls, model: type[Model], records: list) -> "_Names":
+        related = {}
+        for name in HISTORY_FIELDS[model]:
+            field = model._meta.get_field(name)
+            if field.many_to_one:
+                ids = {getattr(r, field.attname) for r in records} - {None}
+                related[name] = _names_of(field.related_model, ids)
         tags_of: dict[int, set[int]] = {r.history_id: set() for r in records}
-        tag_rows = _TagHistory.objects.filter(history_id__in=list(tags_of))
-        for history_id, tag_id in tag_rows.values_list("history_id", "tag_id"):
-            tags_of[history_id].add(tag_id)
-        return cls(
-            households={pk: str(h) for pk, h in households.items()},
-            users={pk: u.get_username() for pk, u in users.items()},
-            tags=dict(Tag.objects.values_list("pk", "name")),
-            tags_of=tags_of,
-        )
+        tags = {}
+        if model is Resident:
+            tag_rows = _TagHistory.objects.filter(history_id__in=list(tags_of))
+            for history_id, tag_id in tag_rows.values_list("history_id", "tag_id"):
+                tags_of[history_id].add(tag_id)
+            tags = dict(Tag.objects.values_list("pk", "name"))
+        return cls(related=related, tags=tags, tags_of=tags_of)
 
 
-def _raw(record, name: str, names: _Names):
+def _names_of(model: type[Model], ids: set[int]) -> dict[int, str]:
+    rows = model._default_manager.all()
+    if model is get_user_model():
+        return {pk: user.get_username() for pk, user in rows.in_bulk(ids).items()}
+    if model is Household:
+        rows = rows.select_related("building")
+    return {pk: str(row) for pk, row in rows.in_bulk(ids).items()}
+
+
+def _raw(model: type[Model], record, name: str, names: _Names):
     if name == "tags":
         return names.tags_of[record.history_id]
-    field = Resident._meta.get_field(name)
-    return getattr(record, field.attname)
+    return getattr(record, model._meta.get_field(name).attname)
 
 
-def _display(record, name: str, hidden: set[str], names: _Names) -> str:
-    value = _raw(record, name, names)
+def _display(model: type[Model], record, name: str, hidden: set[str], names: _Names) -> str:
+    value = _raw(model, record, name, names)
     if name in hidden:
         if name == scope.ID_NUMBER:
             return scope.mask_id_number(value)
@@ -208,29 +228,29 @@ def _display(record, name: str, hidden: set[str], names: _Names) -> str:
         return "、".join(sorted(names.tags.get(pk, str(pk)) for pk in value)) or "—"
     if value in (None, ""):
         return "—"
-    if name == "household":
-        return names.households.get(value, _("household %(id)s (removed)") % {"id": value})
-    if name == "last_verified_by":
-        return names.users.get(value, str(value))
-    field = Resident._meta.get_field(name)
+    if name in names.related:
+        return names.related[name].get(value, _("%(id)s (removed)") % {"id": value})
+    field = model._meta.get_field(name)
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
-    if isinstance(value, dt.datetime | dt.date):
+    if isinstance(value, dt.datetime):
+        return formats.localize(timezone.localtime(value))
+    if isinstance(value, dt.date):
         return formats.localize(value)
     return str(value)
 
 
-def _label(name: str) -> str:
-    return str(Resident._meta.get_field(name).verbose_name)
+def _label(model: type[Model], name: str) -> str:
+    return str(model._meta.get_field(name).verbose_name)
 
 
-def _changes(older, newer, hidden: set[str], names: _Names) -> list[FieldChange]:
+def _changes(model, older, newer, hidden: set[str], names: _Names) -> list[FieldChange]:
     changes = []
-    for name in RESIDENT_FIELDS:
+    for name in HISTORY_FIELDS[model]:
         if name == scope.MEDICAL_HISTORY and name in hidden:
             continue  # not even the fact that it changed
-        new_value = _raw(newer, name, names)
-        old_value = _raw(older, name, names) if older is not None else None
+        new_value = _raw(model, newer, name, names)
+        old_value = _raw(model, older, name, names) if older is not None else None
         if older is not None and old_value == new_value:
             continue
         if older is None and new_value in (None, "", set()):
@@ -240,7 +260,7 @@ def _changes(older, newer, hidden: set[str], names: _Names) -> list[FieldChange]
             removed = sorted(names.tags.get(pk, str(pk)) for pk in old_value - new_value)
             changes.append(
                 FieldChange(
-                    label=_label(name),
+                    label=_label(model, name),
                     old="、".join(f"−{t}" for t in removed),
                     new="、".join(f"+{t}" for t in added),
                 )
@@ -248,9 +268,9 @@ def _changes(older, newer, hidden: set[str], names: _Names) -> list[FieldChange]
             continue
         changes.append(
             FieldChange(
-                label=_label(name),
-                old=_display(older, name, hidden, names) if older is not None else "",
-                new=_display(newer, name, hidden, names),
+                label=_label(model, name),
+                old=_display(model, older, name, hidden, names) if older is not None else "",
+                new=_display(model, newer, name, hidden, names),
             )
         )
     return changes

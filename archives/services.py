@@ -31,6 +31,10 @@ def _check_scope(*, row: models.Model, actor: AbstractBaseUser) -> None:
 
 def _save(*, row: models.Model, actor: AbstractBaseUser, reason: str) -> None:
     _check_scope(row=row, actor=actor)
+    if not row._state.adding:
+        stored = type(row)._default_manager.get(pk=row.pk)
+        if not _fields_differ(stored, row):
+            return  # nothing changed: no save, no empty history entry
     row.full_clean()
     row._history_user = actor
     row._change_reason = reason
@@ -60,12 +64,20 @@ class ConcurrentEditError(Exception):
         self.loaded_version = loaded_version
 
 
-# The fields a person edits; a save that changes none of them (and no tag) records nothing.
-_RESIDENT_EDITABLE = [
-    f.attname
-    for f in Resident._meta.concrete_fields
-    if f.editable and not f.primary_key and f.name not in ("created_at", "updated_at")
-]
+def _editable_fields(model: type[models.Model]) -> list[str]:
+    """The fields a person edits; a save that changes none of them records nothing."""
+    return [
+        f.attname
+        for f in model._meta.concrete_fields
+        if f.editable and not f.primary_key and f.name not in ("created_at", "updated_at")
+    ]
+
+
+def _fields_differ(stored: models.Model, edited: models.Model) -> bool:
+    return any(getattr(stored, f) != getattr(edited, f) for f in _editable_fields(type(stored)))
+
+
+_RESIDENT_EDITABLE = _editable_fields(Resident)
 
 
 @transaction.atomic
@@ -151,7 +163,7 @@ def sensitive_reads_record(
 
 
 def _resident_differs(stored: Resident, edited: Resident, tag_ids: set[int] | None) -> bool:
-    if any(getattr(stored, f) != getattr(edited, f) for f in _RESIDENT_EDITABLE):
+    if _fields_differ(stored, edited):
         return True
     if tag_ids is None:
         return False

@@ -3,9 +3,8 @@
 import datetime as dt
 
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -251,35 +250,24 @@ class ResidentAdmin(ScopedArchiveAdmin):
             *super().get_urls(),
         ]
 
-    def _viewable(self, request, object_id) -> Resident:
-        """The resident, if in the user's scope; a 404 otherwise, as for any other row."""
-        obj = self.get_object(request, unquote(object_id))
-        if obj is None or not self.has_view_or_change_permission(request, obj):
-            raise Http404(_("No such resident in your area."))
-        return obj
-
-    def history_view(self, request, object_id, extra_context=None):
-        obj = self._viewable(request, object_id)
-        as_of_day = (
-            parse_date(request.GET.get("as_of", "") or "") if "as_of" in request.GET else None
-        )
+    def history_context(self, request, obj: Resident) -> dict:
+        try:
+            as_of_day = parse_date(request.GET.get("as_of") or "")
+        except ValueError:  # well-formed but impossible, e.g. 2026-02-30
+            as_of_day = None
         snapshot = None
         if as_of_day is not None:
             end_of_day = timezone.make_aware(dt.datetime.combine(as_of_day, dt.time.max))
             snapshot = history.resident_as_of(obj, request.user, end_of_day)
         self._log_reads(request, obj, SensitiveAccess.View.HISTORY)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("History of %(name)s") % {"name": obj},
-            "opts": self.opts,
-            "object": obj,
-            "entries": history.resident_history(obj, request.user),
+        return {
+            **super().history_context(request, obj),
+            "as_of_enabled": True,
             "as_of": as_of_day,
             "as_of_asked": "as_of" in request.GET,
             "snapshot": snapshot,
-            **(extra_context or {}),
+            "entry_links": True,
         }
-        return TemplateResponse(request, "admin/archives/resident/history.html", context)
 
     def history_entry_view(self, request, object_id, history_id):
         obj = self._viewable(request, object_id)

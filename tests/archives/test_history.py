@@ -218,3 +218,19 @@ def test_administrators_read_the_log_and_nobody_edits_it(client, admin_user, cit
         admin_client.post(f"/admin/archives/sensitiveaccess/{entry.pk}/delete/").status_code == 403
     )
     assert client.get("/admin/archives/sensitiveaccess/").status_code == 403
+
+
+def test_households_and_buildings_have_a_readable_history_too(client, city):
+    building = city.residents["GA1a"].household.building
+    client.force_login(city.users["clerk"])
+    form = client.get(f"/admin/archives/building/{building.pk}/change/").context["adminform"].form
+    data = {name: form[name].value() for name in form.fields}
+    data.update(floors=9, change_reason="加建三层")
+    assert client.post(f"/admin/archives/building/{building.pk}/change/", data).status_code == 302
+    page = client.get(f"/admin/archives/building/{building.pk}/history/").content.decode()
+    assert "加建三层" in page and "clerk" in page
+    entry = history.row_history(building, city.users["clerk"])[0]
+    assert [(c.label, c.old, c.new) for c in entry.changes] == [("层数", "6", "9")]
+    before = building.history.count()
+    client.post(f"/admin/archives/building/{building.pk}/change/", data)  # the same again
+    assert building.history.count() == before  # an unchanged save leaves no entry
