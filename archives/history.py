@@ -61,6 +61,11 @@ HISTORY_FIELDS: dict[type[Model], list[str]] = {
     Household: ["building", "unit", "floor", "room", "status"],
     Building: ["grid", "address", "units", "floors"],
     Visit: ["grid_member", "household", "visited_at", "latitude", "longitude", "note"],
+    Street: ["code", "name"],
+    Community: ["code", "name", "street"],
+    Grid: ["code", "name", "community"],
+    Department: ["code", "name", "serves_whole_city", "shares_medical_history"],
+    Tag: ["code", "name", "needs_visits_per_month"],
 }
 SYSTEM_USERNAME = "system"
 _TagHistory = Resident.history_records.m2m_models[Resident._meta.get_field("tags")]
@@ -230,6 +235,8 @@ def _display(model: type[Model], record, name: str, hidden: set[str], names: _Na
         return "—"
     if name in names.related:
         return names.related[name].get(value, _("%(id)s (removed)") % {"id": value})
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
     field = model._meta.get_field(name)
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))

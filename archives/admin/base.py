@@ -69,10 +69,12 @@ def _autocomplete_source_model(request) -> type[Model] | None:
         return None  # the autocomplete view itself refuses such a request
 
 
-class ScopedArchiveAdmin(ScopedAdmin):
-    """Admin for archive rows: foreign-key choices are limited to where the row may be written,
-    and saving goes through a service that checks scope again on the server. Every form asks
-    for an optional reason that the history keeps.
+class HistoryAdminMixin:
+    """Every form asks for an optional reason that the history keeps, and the history page
+    shows who changed what, when and why, field by field.
+
+    The page replaces Django's list of admin log entries, which says neither why nor what a
+    field said before, and misses changes made outside the admin.
     """
 
     form = ChangeReasonForm
@@ -87,7 +89,10 @@ class ScopedArchiveAdmin(ScopedAdmin):
     def change_reason(form) -> str:
         return form.cleaned_data.get("change_reason", "")
 
-    # The history page: who changed what, when and why, field by field ----------------------
+    def save_model(self, request, obj, form, change):
+        # Org units and tags are saved here; archive admins save through their services.
+        obj._change_reason = self.change_reason(form)
+        super().save_model(request, obj, form, change)
 
     def _viewable(self, request, object_id):
         """The row, if in the user's scope; a 404 otherwise, as for any other row."""
@@ -97,8 +102,6 @@ class ScopedArchiveAdmin(ScopedAdmin):
         return obj
 
     def history_view(self, request, object_id, extra_context=None):
-        # Replaces Django's page of admin log entries, which says neither why nor what a
-        # field said before, and misses changes made outside the admin.
         obj = self._viewable(request, object_id)
         context = {**self.history_context(request, obj), **(extra_context or {})}
         return TemplateResponse(request, "admin/archives/history.html", context)
@@ -111,6 +114,12 @@ class ScopedArchiveAdmin(ScopedAdmin):
             "object": obj,
             "entries": history.row_history(obj, request.user),
         }
+
+
+class ScopedArchiveAdmin(HistoryAdminMixin, ScopedAdmin):
+    """Admin for archive rows: foreign-key choices are limited to where the row may be written,
+    and saving goes through a service that checks scope again on the server.
+    """
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         # Choices (and so server-side validation of a posted ID) are limited to writable grids;
@@ -152,7 +161,7 @@ class GrantGroupForm(_OffersOnlyTheGrant, AdminGroupObjectPermissionsForm):
     pass
 
 
-class OrgUnitAdmin(ReinforcedGuardedModelAdminMixin, ScopedAdmin):
+class OrgUnitAdmin(HistoryAdminMixin, ReinforcedGuardedModelAdminMixin, ScopedAdmin):
     """Org units are listed within scope; grants on them are managed on guardian's pages, which
     ask for change rights on the unit and on guardian's permission tables (administrators).
     """

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from archives.admin.base import OrgUnitAdmin
+from archives.admin.base import HistoryAdminMixin, OrgUnitAdmin
 from archives.admin.filters import CommunityStreetFilter, org_filters
 from archives.models import (
     Community,
@@ -55,7 +55,7 @@ class GridAdmin(OrgUnitAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(HistoryAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "needs_visits_per_month"]
     search_fields = ["code", "name"]
 

@@ -234,3 +234,14 @@ def test_households_and_buildings_have_a_readable_history_too(client, city):
     before = building.history.count()
     client.post(f"/admin/archives/building/{building.pk}/change/", data)  # the same again
     assert building.history.count() == before  # an unchanged save leaves no entry
+
+
+def test_an_org_unit_change_keeps_its_reason(admin_client, city):
+    grid = city.grids["GA1a"]
+    form = admin_client.get(f"/admin/archives/grid/{grid.pk}/change/").context["adminform"].form
+    data = {name: form[name].value() for name in form.fields}
+    data.update(name="安民一网格", change_reason="街道发文更名")
+    data = {k: v for k, v in data.items() if v is not None}
+    assert admin_client.post(f"/admin/archives/grid/{grid.pk}/change/", data).status_code == 302
+    page = admin_client.get(f"/admin/archives/grid/{grid.pk}/history/").content.decode()
+    assert "街道发文更名" in page and "GA1a网格" in page and "安民一网格" in page
