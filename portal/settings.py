@@ -123,5 +123,10 @@ GUARDIAN_MONKEY_PATCH_USER = False
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 SIMPLE_HISTORY_DATE_INDEX = "composite"
 
+# django-import-export: exporting needs the model's view permission, importing its change
+# permission (the library's default lets any admin user do both).
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+
 # An admin changelist with a few thousand ticked rows posts one field per row.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000

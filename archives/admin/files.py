@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from archives import scope, services
 from archives.admin.base import ScopedArchiveAdmin
+from archives.admin.exports import ArchiveExportMixin
 from archives.admin.filters import org_filters
 from archives.models import (
     Building,
@@ -14,10 +15,12 @@ from archives.models import (
     Household,
     Visit,
 )
+from archives.resources import BuildingResource, HouseholdResource, VisitResource
 
 
 @admin.register(Building)
-class BuildingAdmin(ScopedArchiveAdmin):
+class BuildingAdmin(ArchiveExportMixin, ScopedArchiveAdmin):
+    resource_classes = [BuildingResource]
     list_display = ["address", "grid", "community", "units", "floors"]
     list_filter = org_filters("grid")
     list_select_related = ["grid__community"]
@@ -33,7 +36,8 @@ class BuildingAdmin(ScopedArchiveAdmin):
 
 
 @admin.register(Household)
-class HouseholdAdmin(ScopedArchiveAdmin):
+class HouseholdAdmin(ArchiveExportMixin, ScopedArchiveAdmin):
+    resource_classes = [HouseholdResource]
     list_display = ["__str__", "status", "grid"]
     list_filter = ["status", *org_filters("building__grid")]
     show_full_result_count = False
@@ -54,7 +58,8 @@ class HouseholdAdmin(ScopedArchiveAdmin):
 
 
 @admin.register(Visit)
-class VisitAdmin(ScopedArchiveAdmin):
+class VisitAdmin(ArchiveExportMixin, ScopedArchiveAdmin):
+    resource_classes = [VisitResource]
     list_display = ["visited_at", "household", "grid_member", "note"]
     list_filter = org_filters("household__building__grid")
     list_select_related = ["household__building", "grid_member"]

@@ -15,15 +15,18 @@ from django.utils.translation import gettext_lazy as _
 
 from archives import history, scope, services
 from archives.admin.base import ScopedArchiveAdmin
+from archives.admin.exports import ArchiveExportMixin
 from archives.admin.filters import org_filters
 from archives.admin.forms import EDIT_ONLY_FIELDS, ResidentForm
 from archives.models import Grid, Resident, SensitiveAccess
+from archives.resources import ResidentResource
 from archives.validators import ID_NUMBER_SHAPE, normalize_id_number
 
 
 @admin.register(Resident)
-class ResidentAdmin(ScopedArchiveAdmin):
+class ResidentAdmin(ArchiveExportMixin, ScopedArchiveAdmin):
     form = ResidentForm
+    resource_classes = [ResidentResource]
     list_display = [
         "name",
         "id_number_shown",

@@ -1,6 +1,6 @@
 """The resident archive's models, one module per concern; import them from here."""
 
-from archives.models.access import SensitiveAccess
+from archives.models.access import ExportRecord, SensitiveAccess
 from archives.models.files import Building, Household, Resident, Visit
 from archives.models.grants import (
     CommunityGroupObjectPermission,
@@ -22,6 +22,7 @@ __all__ = [
     "Department",
     "DepartmentGroupObjectPermission",
     "DepartmentUserObjectPermission",
+    "ExportRecord",
     "Grid",
     "GridGroupObjectPermission",
     "GridUserObjectPermission",

@@ -41,3 +41,25 @@ class SensitiveAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.resident_id} · {self.fields}"
+
+
+class ExportRecord(models.Model):
+    """Someone downloaded rows of the archive: which model, how many rows, with what filters."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
+    )
+    model = models.CharField(_("what"), max_length=50)
+    rows = models.PositiveIntegerField(_("rows"))
+    filters = models.TextField(_("filters and search"), blank=True)
+    file_format = models.CharField(_("format"), max_length=10)
+    exported_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-exported_at", "-id"]
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        indexes = [models.Index(fields=["user", "exported_at"], name="export_user_time")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.model} · {self.rows}"

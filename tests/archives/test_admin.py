@@ -11,7 +11,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from archives.models import Building, Department, Household, Resident, SensitiveAccess, Visit
+from archives.models import (
+    Building,
+    Department,
+    ExportRecord,
+    Household,
+    Resident,
+    SensitiveAccess,
+    Visit,
+)
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +40,7 @@ def one_of_each(two_grids, admin_user):
     SensitiveAccess.objects.create(
         user=admin_user, resident=resident, fields="id_number", view="file"
     )
+    ExportRecord.objects.create(user=admin_user, model="resident", rows=1, file_format="csv")
     return two_grids
 
 
@@ -56,7 +65,7 @@ def test_every_archive_model_is_in_the_admin():
 def test_admin_can_open_every_list_add_change_and_history_page(admin_client, one_of_each, model):
     obj = model._default_manager.first()
     assert obj is not None, f"the fixture has no {model.__name__}"
-    read_only_log = model is SensitiveAccess  # nobody adds to it by hand
+    read_only_log = model in (SensitiveAccess, ExportRecord)  # nobody adds to them by hand
     for url in (
         admin_url(model, "changelist"),
         *([] if read_only_log else [admin_url(model, "add")]),

@@ -356,6 +356,8 @@ class Matrix:
                         f"{url} does not list {model.__name__} {obj.pk}, which is in scope",
                     )
             self.actions(route)
+        if route.view == "export" and response.status_code == 200:
+            self.exported_file(url, response)
         if route.view == "add" and model in scope.GRID_PATHS:
             for obj in model._default_manager.all():
                 self.post(
@@ -364,6 +366,17 @@ class Matrix:
                     allowed=changes(self.username, obj),
                     what=f"a new {model.__name__} beside {obj.pk}",
                 )
+
+    def exported_file(self, url: str, response) -> None:
+        """The file itself: the same rows and masking as the list."""
+        form = response.context["form"]
+        choice = next(i for i, label in form.fields["format"].choices if label == "csv")
+        data = {"format": choice, "resource": 0}
+        skip = ("format", "resource", "export_items")
+        data.update({name: "on" for name in form.fields if name not in skip})
+        content = self.client.post(url, data).content.decode("utf-8-sig", errors="replace")
+        for text, why in self.forbidden.items():
+            self.findings.check(text not in content, f"the file from {url} holds the {why}")
 
     def actions(self, route: AdminRoute) -> None:
         model = route.model

@@ -1,0 +1,173 @@
+"""django-import-export resources: how residents, households, buildings and visits look as
+spreadsheet rows.
+
+Every resource is built for one user. Its queryset (which the import loader also uses to find
+existing rows) is narrowed by ``archives.scope``, sensitive values are masked as on every page,
+and every exported text cell is neutralised against formula injection.
+"""
+
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from import_export import fields, resources
+
+from archives import scope
+from archives.models import Building, Household, Resident, Visit
+from archives.spreadsheets import neutralise
+
+
+class ScopedResource(resources.ModelResource):
+    def __init__(self, *, user=None, **kwargs):
+        super().__init__(**kwargs)
+        self.user = user
+
+    def get_queryset(self):
+        # The import loader finds existing rows here: never outside the user's scope.
+        return scope.restrict(super().get_queryset(), self.user, scope.CHANGE)
+
+    def export_resource(self, instance, selected_fields=None, **kwargs):
+        row = super().export_resource(instance, selected_fields, **kwargs)
+        return [neutralise(value) for value in row]
+
+
+def _label(instance, name: str) -> str:
+    return str(getattr(instance, f"get_{name}_display")())
+
+
+class BuildingResource(ScopedResource):
+    grid = fields.Field(attribute="grid__code", column_name=_("grid code"))
+    address = fields.Field(attribute="address", column_name=_("address"))
+    units = fields.Field(attribute="units", column_name=_("units"))
+    floors = fields.Field(attribute="floors", column_name=_("floors"))
+
+    class Meta:
+        model = Building
+        fields = ["grid", "address", "units", "floors"]
+        export_order = fields
+        chunk_size = 2000
+
+
+class HouseholdResource(ScopedResource):
+    grid = fields.Field(attribute="building__grid__code", column_name=_("grid code"))
+    building = fields.Field(attribute="building__address", column_name=_("building address"))
+    unit = fields.Field(attribute="unit", column_name=_("unit"))
+    floor = fields.Field(attribute="floor", column_name=_("floor"))
+    room = fields.Field(attribute="room", column_name=_("room"))
+    status = fields.Field(column_name=_("status"))
+
+    class Meta:
+        model = Household
+        fields = ["grid", "building", "unit", "floor", "room", "status"]
+        export_order = fields
+        chunk_size = 2000
+
+    def dehydrate_status(self, household: Household) -> str:
+        return _label(household, "status")
+
+
+class ResidentResource(ScopedResource):
+    id_number = fields.Field(column_name=_("resident ID number"))
+    name = fields.Field(attribute="name", column_name=pgettext_lazy("person", "name"))
+    sex = fields.Field(column_name=_("sex"))
+    birth_date = fields.Field(column_name=_("birth date"))
+    ethnicity = fields.Field(column_name=_("ethnicity"))
+    phone = fields.Field(attribute="phone", column_name=_("phone"))
+    grid = fields.Field(attribute="household__building__grid__code", column_name=_("grid code"))
+    building = fields.Field(
+        attribute="household__building__address", column_name=_("building address")
+    )
+    unit = fields.Field(attribute="household__unit", column_name=_("unit"))
+    floor = fields.Field(attribute="household__floor", column_name=_("floor"))
+    room = fields.Field(attribute="household__room", column_name=_("room"))
+    relation_to_head = fields.Field(column_name=_("relation to head of household"))
+    residency_status = fields.Field(column_name=_("residency status"))
+    tags = fields.Field(column_name=_("tags"))
+    medical_history = fields.Field(column_name=_("medical history"))
+
+    class Meta:
+        model = Resident
+        fields = [
+            "id_number",
+            "name",
+            "sex",
+            "birth_date",
+            "ethnicity",
+            "phone",
+            "grid",
+            "building",
+            "unit",
+            "floor",
+            "room",
+            "relation_to_head",
+            "residency_status",
+            "tags",
+            "medical_history",
+        ]
+        export_order = fields
+        chunk_size = 2000
+
+    def _hidden(self, resident: Resident) -> set[str]:
+        return scope.hidden_fields(self.user, resident)
+
+    def dehydrate_id_number(self, resident: Resident) -> str:
+        if scope.ID_NUMBER in self._hidden(resident):
+            return scope.mask_id_number(resident.id_number)
+        return resident.id_number
+
+    def dehydrate_birth_date(self, resident: Resident) -> str:
+        if "birth_date" in self._hidden(resident):
+            return ""  # digits 7-14 of the ID number
+        return resident.birth_date.isoformat()
+
+    def dehydrate_medical_history(self, resident: Resident) -> str:
+        if scope.MEDICAL_HISTORY in self._hidden(resident):
+            return ""
+        return resident.medical_history
+
+    def dehydrate_sex(self, resident: Resident) -> str:
+        return _label(resident, "sex")
+
+    def dehydrate_ethnicity(self, resident: Resident) -> str:
+        return _label(resident, "ethnicity")
+
+    def dehydrate_relation_to_head(self, resident: Resident) -> str:
+        return _label(resident, "relation_to_head")
+
+    def dehydrate_residency_status(self, resident: Resident) -> str:
+        return _label(resident, "residency_status")
+
+    def dehydrate_tags(self, resident: Resident) -> str:
+        return "、".join(tag.name for tag in resident.tags.all())
+
+
+class VisitResource(ScopedResource):
+    visited_at = fields.Field(column_name=_("visited at"))
+    grid_member = fields.Field(attribute="grid_member__username", column_name=_("grid member"))
+    grid = fields.Field(attribute="household__building__grid__code", column_name=_("grid code"))
+    building = fields.Field(
+        attribute="household__building__address", column_name=_("building address")
+    )
+    unit = fields.Field(attribute="household__unit", column_name=_("unit"))
+    room = fields.Field(attribute="household__room", column_name=_("room"))
+    latitude = fields.Field(attribute="latitude", column_name=_("latitude"))
+    longitude = fields.Field(attribute="longitude", column_name=_("longitude"))
+    note = fields.Field(attribute="note", column_name=_("note"))
+
+    class Meta:
+        model = Visit
+        fields = [
+            "visited_at",
+            "grid_member",
+            "grid",
+            "building",
+            "unit",
+            "room",
+            "latitude",
+            "longitude",
+            "note",
+        ]
+        export_order = fields
+        chunk_size = 2000
+
+    def dehydrate_visited_at(self, visit: Visit) -> str:
+        return formats.date_format(timezone.localtime(visit.visited_at), "Y-m-d H:i")
