@@ -11,7 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 from django.utils.translation import gettext_lazy as _
 
-from portal.env import env_bool, env_list, env_str
+from portal.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -127,6 +127,12 @@ SIMPLE_HISTORY_DATE_INDEX = "composite"
 # permission (the library's default lets any admin user do both).
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+# Uploads larger or longer than these are refused before anything is read into the archive.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 2**20)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 100_000)
+# An upload waits here between its preview and the clerk's confirmation; a shared directory
+# (or storage) works with several app servers, where a per-process temporary file would not.
+MEDIA_ROOT = env_str("MEDIA_ROOT", str(BASE_DIR / "media"))
 
 # An admin changelist with a few thousand ticked rows posts one field per row.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
