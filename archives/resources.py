@@ -20,6 +20,7 @@ class ScopedResource(resources.ModelResource):
     def __init__(self, *, user=None, **kwargs):
         super().__init__(**kwargs)
         self.user = user
+        self.label = _Labels()
 
     def get_queryset(self):
         # The import loader finds existing rows here: never outside the user's scope.
@@ -30,8 +31,20 @@ class ScopedResource(resources.ModelResource):
         return [neutralise(value) for value in row]
 
 
-def _label(instance, name: str) -> str:
-    return str(getattr(instance, f"get_{name}_display")())
+class _Labels:
+    """Choice labels in the active language, looked up once per export instead of per cell
+    (Django's get_FOO_display rebuilds its dictionary on every call)."""
+
+    def __init__(self) -> None:
+        self._tables: dict[tuple[type, str], dict] = {}
+
+    def __call__(self, instance, name: str) -> str:
+        key = (type(instance), name)
+        if key not in self._tables:
+            field = type(instance)._meta.get_field(name)
+            self._tables[key] = {value: str(label) for value, label in field.flatchoices}
+        value = getattr(instance, name)
+        return self._tables[key].get(value, value)
 
 
 class BuildingResource(ScopedResource):
@@ -62,7 +75,7 @@ class HouseholdResource(ScopedResource):
         chunk_size = 2000
 
     def dehydrate_status(self, household: Household) -> str:
-        return _label(household, "status")
+        return self.label(household, "status")
 
 
 class ResidentResource(ScopedResource):
@@ -106,6 +119,13 @@ class ResidentResource(ScopedResource):
         export_order = fields
         chunk_size = 2000
 
+    def filter_export(self, queryset, **kwargs):
+        # One query per chunk, not per row: the rows carry their masking flags and their tags.
+        queryset = super().filter_export(queryset, **kwargs)
+        if "shows_id_number" not in queryset.query.annotations:
+            queryset = scope.with_sensitive_flags(queryset, self.user)
+        return queryset.select_related("household__building__grid").prefetch_related("tags")
+
     def _hidden(self, resident: Resident) -> set[str]:
         return scope.hidden_fields(self.user, resident)
 
@@ -125,16 +145,16 @@ class ResidentResource(ScopedResource):
         return resident.medical_history
 
     def dehydrate_sex(self, resident: Resident) -> str:
-        return _label(resident, "sex")
+        return self.label(resident, "sex")
 
     def dehydrate_ethnicity(self, resident: Resident) -> str:
-        return _label(resident, "ethnicity")
+        return self.label(resident, "ethnicity")
 
     def dehydrate_relation_to_head(self, resident: Resident) -> str:
-        return _label(resident, "relation_to_head")
+        return self.label(resident, "relation_to_head")
 
     def dehydrate_residency_status(self, resident: Resident) -> str:
-        return _label(resident, "residency_status")
+        return self.label(resident, "residency_status")
 
     def dehydrate_tags(self, resident: Resident) -> str:
         return "、".join(tag.name for tag in resident.tags.all())
