@@ -9,6 +9,12 @@ def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _media_in_a_temporary_directory(settings, tmp_path):
+    # Uploads waiting for confirmation are written under MEDIA_ROOT; never the project's own.
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
 @pytest.fixture
 def admin_user(db):
     return factories.make_user("root", superuser=True)

@@ -83,6 +83,7 @@ class ResidentImportMixin:
                 return self._render_import(request, context)
             data = upload.read()
             context.update(self._preview(request, upload.name, data))
+            _discard_pending(request)  # a new upload replaces one left unconfirmed
             if context.get("plan") and not context["plan"].errors:
                 token = uuid.uuid4().hex
                 stored = default_storage.save(f"imports/{token}", ContentFile(data))
@@ -137,3 +138,9 @@ class ResidentImportMixin:
 
     def _render_import(self, request, context):
         return TemplateResponse(request, "admin/archives/resident/import.html", context)
+
+
+def _discard_pending(request) -> None:
+    pending = request.session.pop(SESSION_KEY, None)
+    if pending:
+        default_storage.delete(pending["path"])

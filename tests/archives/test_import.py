@@ -4,6 +4,7 @@ error, confirm, all or nothing, scope, history, and files that try to do harm.""
 import csv
 import io
 import zipfile
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -248,3 +249,13 @@ def test_the_list_offers_import_to_those_who_may_import(client, city):
     listing = client.get("/admin/archives/resident/").content.decode()
     assert 'href="/admin/archives/resident/import/"' not in listing
     assert "export/" in listing  # exporting their (masked) list is still offered
+
+
+def test_an_unconfirmed_upload_is_removed_when_the_next_one_arrives(client, city, settings):
+    client.force_login(city.users["clerk"])
+    upload(client, "一.csv", as_csv([row()]))
+    upload(client, "二.csv", as_csv([row()]))
+    waiting = list((Path(settings.MEDIA_ROOT) / "imports").iterdir())
+    assert len(waiting) == 1
+    client.post(CONFIRM)
+    assert list((Path(settings.MEDIA_ROOT) / "imports").iterdir()) == []
