@@ -21,6 +21,13 @@ def neutralise(value):
     return value
 
 
+def unneutralise(text: str) -> str:
+    """The value ``neutralise`` was given, so that an exported file imports back as it was."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
+
+
 class FastXLSX(XLSX):
     """.xlsx export through openpyxl's write-only mode: rows are streamed to the file instead of
     kept as cell objects, about three times faster than the library's writer."""

@@ -123,10 +123,10 @@ GUARDIAN_MONKEY_PATCH_USER = False
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 SIMPLE_HISTORY_DATE_INDEX = "composite"
 
-# django-import-export: exporting needs the model's view permission, importing its change
-# permission (the library's default lets any admin user do both).
+# django-import-export: exporting needs the model's view permission (the library's default lets
+# any admin user export). Importing is ours (archives/admin/imports.py) and asks for add and
+# change rights on residents.
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
-IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
 # Uploads larger or longer than these are refused before anything is read into the archive.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 2**20)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 100_000)

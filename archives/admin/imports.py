@@ -17,7 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
-from archives.imports.reading import FileRefused, Limits, read_table
+from archives.imports.reading import FileRefused, Limits, check_size, read_table
 from archives.imports.residents import resident_import_apply, resident_import_plan
 from archives.imports.template import resident_template_workbook
 
@@ -72,14 +72,10 @@ class ResidentImportMixin:
         context = self._import_context(request)
         if request.method == "POST" and request.FILES.get("file"):
             upload = request.FILES["file"]
-            limits = Limits.from_settings()
-            if upload.size > limits.max_bytes:
-                context["refused"] = _(
-                    "The file is %(size)s MB; files up to %(limit)s MB are accepted."
-                ) % {
-                    "size": round(upload.size / 2**20, 1),
-                    "limit": round(limits.max_bytes / 2**20, 1),
-                }
+            try:
+                check_size(upload.size, Limits.from_settings())
+            except FileRefused as refused:
+                context.update(refused=str(refused), file_name=upload.name)
                 return self._render_import(request, context)
             data = upload.read()
             context.update(self._preview(request, upload.name, data))

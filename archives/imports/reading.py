@@ -39,14 +39,19 @@ class Table:
     rows: list[tuple[int, list]]  # (row number as the spreadsheet shows it, cell values)
 
 
+def check_size(size: int, limits: Limits) -> None:
+    """Refuse a file by its size alone, before it is read into memory."""
+    if size > limits.max_bytes:
+        raise FileRefused(
+            _("The file is %(size)s MB; files up to %(limit)s MB are accepted.")
+            % {"size": round(size / 2**20, 1), "limit": round(limits.max_bytes / 2**20, 1)}
+        )
+
+
 def read_table(name: str, data: bytes, limits: Limits) -> Table:
     if not data:
         raise FileRefused(_("The file is empty."))
-    if len(data) > limits.max_bytes:
-        raise FileRefused(
-            _("The file is %(size)s MB; files up to %(limit)s MB are accepted.")
-            % {"size": round(len(data) / 2**20, 1), "limit": round(limits.max_bytes / 2**20, 1)}
-        )
+    check_size(len(data), limits)
     lowered = name.lower()
     if lowered.endswith(".xlsx"):
         table = _read_xlsx(data, limits)

@@ -21,6 +21,7 @@ from archives import scope, services
 from archives.imports.reading import FileRefused, Table, cell_text
 from archives.models import Building, Grid, Household, Resident, Tag
 from archives.resources import ResidentResource
+from archives.spreadsheets import unneutralise
 from archives.validators import normalize_id_number, parse_id_number, validate_phone
 
 REQUIRED = ["id_number", "name", "grid", "building", "unit", "floor", "room"]
@@ -33,6 +34,7 @@ class RowError:
     row: int
     column: str
     message: str
+    position: int = field(default=0, compare=False, repr=False)  # the column's place in the file
 
 
 @dataclass
@@ -77,7 +79,7 @@ def resident_import_plan(table: Table, *, user) -> ImportPlan:
         if planned is not None:
             plan.rows.append(planned)
     if plan.errors:
-        plan.errors.sort(key=lambda e: (e.row, list(columns).index(_key_of(e, headers))))
+        plan.errors.sort(key=lambda e: (e.row, e.position))
     else:
         _mark_unchanged(plan)
     return plan
@@ -154,10 +156,6 @@ def _locate_columns(headers: list[str]) -> dict[str, int]:
     return columns
 
 
-def _key_of(error: RowError, headers: dict[str, str]) -> str:
-    return next((k for k, h in headers.items() if h == error.column), next(iter(headers)))
-
-
 class _RowReader:
     def __init__(self, number, cells, columns, headers, errors) -> None:
         self.number, self.cells, self.columns = number, cells, columns
@@ -165,27 +163,26 @@ class _RowReader:
         self.failed = False
         self.bad_columns: set[str] = set()
 
-    def raw(self, key: str):
+    def cell(self, key: str):
         index = self.columns.get(key)
         if index is None or index >= len(self.cells):
             return None
         return self.cells[index]
 
     def text(self, key: str) -> str:
-        value = cell_text(self.raw(key))
+        value = cell_text(self.cell(key))
         if value.startswith("="):
             self.error(key, _("formulas are not accepted; type the value itself"))
             return ""
-        if value.startswith("'") and value[1:2] in ("=", "+", "-", "@"):
-            value = value[1:]  # the apostrophe the export puts before formula-like text
-        return value
+        return unneutralise(value)  # an exported file imports back as it was
 
     def error(self, key: str, message: str) -> None:
         self.failed = True
         if key in self.bad_columns:
             return  # one problem per cell: the first says what to fix
         self.bad_columns.add(key)
-        self.errors.append(RowError(self.number, self.headers.get(key, key), message))
+        column = self.headers.get(key, key)
+        self.errors.append(RowError(self.number, column, message, self.columns.get(key, 0)))
 
 
 @dataclass
@@ -329,7 +326,7 @@ def _choice(row: _RowReader, lookups: _Lookups, key: str, *, default: str) -> st
 
 
 def _birth_date(row: _RowReader, facts) -> dt.date | None:
-    raw = row.raw("birth_date")
+    raw = row.cell("birth_date")
     if raw in (None, ""):
         return facts.birth_date if facts else None
     if isinstance(raw, dt.datetime):

@@ -51,6 +51,13 @@ from archives.validators import id_number_check_char
 ROOT = Path(settings.BASE_DIR)
 
 
+def _median_and_p95(timings: list[float]) -> tuple[float, float]:
+    ordered = sorted(timings)
+    return statistics.median(ordered), ordered[
+        min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))
+    ]
+
+
 class _RollBack(Exception):
     """Leaves a measured write out of the benchmark database."""
 
@@ -254,12 +261,11 @@ class Command(BaseCommand):
                 if n:  # the first save warms caches
                     timings.append(elapsed)
                     queries = len(captured)
-        timings.sort()
-        p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
+        median, p95 = _median_and_p95(timings)
         return [
             Row(
                 "admin as clerk: save a resident (with history)",
-                f"{statistics.median(timings):.0f}",
+                f"{median:.0f}",
                 "ms median",
                 f"p95 {p95:.0f} ms, {queries} queries",
             )
@@ -397,9 +403,8 @@ class Command(BaseCommand):
                 timings.append((time.perf_counter() - started) * 1000)
             if response.status_code != 200:
                 raise CommandError(f"{url} answered {response.status_code}")
-        timings.sort()
-        p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
-        return statistics.median(timings), p95, len(queries)
+        median, p95 = _median_and_p95(timings)
+        return median, p95, len(queries)
 
     # --- output -------------------------------------------------------------------------
 
