@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from archives import history, scope, services
 from archives.demo.city import CitySize, demo_city_seed
-from archives.models import Resident, SensitiveAccess, Tag
+from archives.models import Building, Household, Resident, SensitiveAccess, Tag
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -245,3 +245,45 @@ def test_an_org_unit_change_keeps_its_reason(admin_client, city):
     assert admin_client.post(f"/admin/archives/grid/{grid.pk}/change/", data).status_code == 302
     page = admin_client.get(f"/admin/archives/grid/{grid.pk}/history/").content.decode()
     assert "街道发文更名" in page and "GA1a网格" in page and "安民一网格" in page
+
+
+def test_rows_created_in_bulk_get_the_entry_a_single_save_writes(db):
+    clerk = factories.make_user("bulk-clerk", role="grid member")
+    grid = factories.make_grid(code="GBULK")
+    elderly, low_income = factories.make_tag(), factories.make_tag("low-income", "低保")
+    [building] = services.rows_bulk_create(
+        rows=[Building(grid=grid, address="新华路1号", units=2, floors=6)],
+        actor=clerk,
+        reason="import of a.xlsx",
+    )
+    [household] = services.rows_bulk_create(
+        rows=[Household(building=building, unit=1, floor=2, room="201")],
+        actor=clerk,
+        reason="import of a.xlsx",
+    )
+    [resident] = services.residents_bulk_create(
+        residents=[
+            Resident(
+                household=household,
+                name="金顺姬",
+                id_number=factories.id_number_for(dt.date(1948, 3, 14), "F"),
+                sex="F",
+                birth_date=dt.date(1948, 3, 14),
+                phone="13900001111",
+            )
+        ],
+        tag_ids=[{elderly.pk, low_income.pk}],
+        actor=clerk,
+        reason="import of a.xlsx",
+    )
+
+    for row in (building, household, resident):
+        [entry] = row.history.all()
+        assert (entry.history_type, entry.history_user, entry.history_change_reason) == (
+            "+",
+            clerk,
+            "import of a.xlsx",
+        )
+    entry = resident.history.get()
+    assert (entry.name, entry.phone, entry.household_id) == ("金顺姬", "13900001111", household.pk)
+    assert {t.tag_id for t in entry.tags.all()} == {elderly.pk, low_income.pk}
