@@ -4,10 +4,8 @@
 it once with a province-sized city and reuses it afterwards.
 """
 
-import datetime as dt
-import io
+import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -16,7 +14,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import openpyxl
 import psycopg
 from django.conf import settings
 from django.contrib import admin
@@ -26,7 +23,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext, override_settings
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from archives import scope, services
 from archives.demo.city import (
@@ -37,16 +34,8 @@ from archives.demo.city import (
     demo_grants_ensure,
 )
 from archives.history import system_actor
-from archives.imports.reading import Limits, read_table
-from archives.imports.residents import (
-    column_names,
-    resident_import_apply,
-    resident_import_plan,
-)
+from archives.management.commands import _spreadsheet_bench as spreadsheet_bench
 from archives.models import Grid, Resident
-from archives.resources import ResidentResource
-from archives.spreadsheets import FastXLSX
-from archives.validators import id_number_check_char
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -79,6 +68,11 @@ class Command(BaseCommand):
         parser.add_argument("--requests", type=int, default=20)
         parser.add_argument("--rebuild", action="store_true", help="rebuild the benchmark city")
         parser.add_argument(
+            "--only-spreadsheets", action="store_true", help="only the import and export rows"
+        )
+        # Internal: ``bench`` runs each measured import in a fresh process of its own.
+        parser.add_argument("--measure-import", nargs=2, metavar=("WHAT", "FILE"))
+        parser.add_argument(
             "--skip-seed-timing",
             action="store_true",
             help="skip timing seed_demo for the demo city on scratch databases",
@@ -88,10 +82,17 @@ class Command(BaseCommand):
         database = settings.DATABASES["default"]
         if database["ENGINE"] != "django.db.backends.postgresql":
             raise CommandError("bench runs on PostgreSQL: set DATABASE_URL (make bench does).")
+        if options["measure_import"]:
+            figures = spreadsheet_bench.measure_import(*options["measure_import"])
+            self.stdout.write(json.dumps(figures))
+            return
         self._ensure_database(database)
         call_command("migrate", verbosity=0)
 
         rows: list[Row] = []
+        if options["only_spreadsheets"]:
+            self._print(self._import_export_timings(100_000))
+            return
         if not options["skip_seed_timing"]:
             rows += self._seed_demo_timings(database)
         rows += self._bench_city(options["residents"], rebuild=options["rebuild"])
@@ -321,76 +322,38 @@ class Command(BaseCommand):
     # --- spreadsheets --------------------------------------------------------------------
 
     def _import_export_timings(self, count: int) -> list[Row]:
-        """Import a generated ``count``-row workbook as the administrator, through the same
-        read, plan and apply steps as the admin (rolled back afterwards); then export
-        ``count`` residents to .xlsx through the export resource."""
-        admin_user = get_user_model().objects.get(username="admin")
-        data = self._generated_workbook(count)
-        peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        try:
-            with transaction.atomic():
-                started = time.perf_counter()
-                table = read_table("bench.xlsx", data, Limits.from_settings())
-                plan = resident_import_plan(table, user=admin_user)
-                if plan.errors:
-                    raise CommandError(f"the generated workbook has errors: {plan.errors[:3]}")
-                resident_import_apply(plan, user=admin_user, filename="bench.xlsx")
-                seconds = time.perf_counter() - started
-                raise _RollBack
-        except _RollBack:
-            pass
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-        last = Resident.objects.order_by("pk").values_list("pk", flat=True)[count - 1]
-        residents = Resident.objects.filter(pk__lte=last).order_by("pk")
-        started = time.perf_counter()
-        dataset = ResidentResource(user=admin_user).export(residents)
-        xlsx = FastXLSX().export_data(dataset)
-        export_seconds = time.perf_counter() - started
+        """Import a generated ``count``-row workbook through the admin's read, plan and apply
+        steps, then the same file the library's default way, each in a process of its own;
+        then export ``count`` residents to .xlsx."""
+        data = spreadsheet_bench.generated_workbook(count)
+        ours = spreadsheet_bench.measure_in_child("ours", data)
+        library = spreadsheet_bench.measure_in_child("library", data)
+        export = spreadsheet_bench.measure_export(count)
+        ours_rate = ours["rows"] / ours["seconds"]
+        library_rate = library["rows"] / library["seconds"]
         return [
             Row(
                 f"import a {count:,}-row .xlsx (validate, plan, write with history)",
-                f"{count / seconds:,.0f}",
+                f"{ours_rate:,.0f}",
                 "rows/s",
-                f"{seconds:.1f} s; process peak memory {max(peak, peak_before) / 1024:,.0f} MB"
+                f"{ours['seconds']:.1f} s, peak memory {ours['peak_mb']:,.0f} MB"
                 f" ({len(data) / 2**20:.1f} MB file)",
             ),
             Row(
+                "the same file, django-import-export defaults",
+                f"{library_rate:,.0f}",
+                "rows/s",
+                f"ours is {ours_rate / library_rate:,.0f}x; read {library['read_seconds']:.1f} s,"
+                f" {library['sample_rows']:,} rows imported in {library['sample_seconds']:.1f} s,"
+                f" peak memory {library['peak_mb']:,.0f} MB",
+            ),
+            Row(
                 f"export {count:,} residents to .xlsx",
-                f"{export_seconds:.1f}",
+                f"{export['seconds']:.1f}",
                 "s",
-                f"{count / export_seconds:,.0f} rows/s, {len(xlsx) / 2**20:.1f} MB",
+                f"{count / export['seconds']:,.0f} rows/s, {export['megabytes']:.1f} MB",
             ),
         ]
-
-    @staticmethod
-    def _generated_workbook(count: int) -> bytes:
-        """``count`` new residents spread over the first grids, with valid, unused IDs."""
-        grids = list(Grid.objects.order_by("code").values_list("code", flat=True)[:200])
-        with translation.override("zh-hans"):
-            headers = [names[0] for names in column_names().values()]
-        book = openpyxl.Workbook(write_only=True)
-        sheet = book.create_sheet()
-        sheet.append(headers)
-        keys = list(column_names())
-        for i in range(count):
-            birth = dt.date(1940 + i % 60, 1 + i // 60 % 12, 1 + i // 720 % 28)
-            sequence = f"{i // 20160 % 100:02d}{i % 2}"
-            first17 = f"110101{birth:%Y%m%d}{sequence}"  # a region the demo city never uses
-            values = {
-                "id_number": first17 + id_number_check_char(first17),
-                "name": f"测试{i}",
-                "phone": f"139{i:08d}",
-                "grid": grids[i // 500 % len(grids)],
-                "building": f"导入路{i // 200}号",
-                "unit": 1,
-                "floor": 1 + i % 200 // 10,
-                "room": f"{i % 10 + 1:02d}",
-                "tags": "独居老人" if i % 7 == 0 else "",
-            }
-            sheet.append([values.get(key, "") for key in keys])
-        output = io.BytesIO()
-        book.save(output)
-        return output.getvalue()
 
     @staticmethod
     def _time_get(client: Client, url: str, requests: int) -> tuple[float, float, int]:
