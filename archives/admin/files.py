@@ -8,6 +8,7 @@ from archives import scope, services
 from archives.admin.base import ScopedArchiveAdmin
 from archives.admin.exports import ArchiveExportMixin
 from archives.admin.filters import org_filters
+from archives.admin.imports import HOUSEHOLDS, ImportMixin
 from archives.models import (
     Building,
     Community,
@@ -36,7 +37,8 @@ class BuildingAdmin(ArchiveExportMixin, ScopedArchiveAdmin):
 
 
 @admin.register(Household)
-class HouseholdAdmin(ArchiveExportMixin, ScopedArchiveAdmin):
+class HouseholdAdmin(ImportMixin, ArchiveExportMixin, ScopedArchiveAdmin):
+    importer = HOUSEHOLDS
     resource_classes = [HouseholdResource]
     list_display = ["__str__", "status", "grid"]
     list_filter = ["status", *org_filters("building__grid")]

@@ -1,12 +1,14 @@
-"""Importing residents in the admin, in two steps: upload and preview (every error listed, with
-its row and column), then confirm. Nothing is written until the confirmation, and then all
-rows or none.
+"""Importing residents and households in the admin, in two steps: upload and preview (every
+error listed, with its row and column), then confirm. Nothing is written until the confirmation,
+and then all rows or none.
 
 The upload waits between the two steps in the default file storage (``MEDIA_ROOT``), under a
 random name the user's session holds, so the confirmation works on any app server.
 """
 
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -16,42 +18,92 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from archives.imports import households, residents
 from archives.imports.reading import FileRefused, Limits, check_size, read_table
-from archives.imports.residents import resident_import_apply, resident_import_plan
-from archives.imports.template import resident_template_workbook
+from archives.imports.rows import PlannedRow
+from archives.imports.template import household_template_workbook, resident_template_workbook
 
-SESSION_KEY = "resident_import"
 PREVIEW_ROWS = 200
 
 
-class ResidentImportMixin:
-    change_list_template = "admin/archives/resident/change_list.html"
+@dataclass(frozen=True)
+class Importer:
+    """What one model's import needs from the admin."""
+
+    plan: Callable
+    apply: Callable
+    template: Callable[[int], bytes]
+    title: str
+    file_stem: str
+    describe: Callable[[PlannedRow], str]  # the preview's words for a row
+
+
+def _place_words(row: PlannedRow) -> str:
+    _grid, address, unit, _floor, room = row.place
+    return f"{address} {unit}-{room}"
+
+
+RESIDENTS = Importer(
+    plan=residents.resident_import_plan,
+    apply=residents.resident_import_apply,
+    template=resident_template_workbook,
+    title=gettext_lazy("Import residents"),
+    file_stem="residents",
+    describe=lambda row: f"{row.values['name']}, {_place_words(row)}",
+)
+HOUSEHOLDS = Importer(
+    plan=households.household_import_plan,
+    apply=households.household_import_apply,
+    template=household_template_workbook,
+    title=gettext_lazy("Import households"),
+    file_stem="households",
+    describe=_place_words,
+)
+
+
+class ImportMixin:
+    """Adds import, confirm and template views to a ModelAdmin; ``importer`` says how."""
+
+    importer: Importer
+    change_list_template = "admin/archives/change_list_import.html"
+
+    def _url_name(self, step: str) -> str:
+        return f"{self.opts.app_label}_{self.opts.model_name}_{step}"
 
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
-            path("import/", view(self.import_view), name="archives_resident_import"),
+            path("import/", view(self.import_view), name=self._url_name("import")),
             path(
                 "import/confirm/",
                 view(self.import_confirm_view),
-                name="archives_resident_import_confirm",
+                name=self._url_name("import_confirm"),
             ),
             path(
                 "import/template.xlsx",
                 view(self.import_template_view),
-                name="archives_resident_import_template",
+                name=self._url_name("import_template"),
             ),
             *super().get_urls(),
         ]
 
     def has_import_permission(self, request) -> bool:
-        return request.user.has_perm("archives.add_resident") and request.user.has_perm(
-            "archives.change_resident"
+        return all(
+            request.user.has_perm(f"{self.opts.app_label}.{action}_{self.opts.model_name}")
+            for action in ("add", "change")
         )
 
+    @property
+    def _session_key(self) -> str:
+        return f"import:{self.opts.label_lower}"
+
     def changelist_view(self, request, extra_context=None):
-        extra = {"has_import_permission": self.has_import_permission(request)}
+        extra = {
+            "has_import_permission": self.has_import_permission(request),
+            "import_url": reverse(f"admin:{self._url_name('import')}"),
+        }
         return super().changelist_view(request, {**extra, **(extra_context or {})})
 
     def import_template_view(self, request):
@@ -59,10 +111,11 @@ class ResidentImportMixin:
             raise PermissionDenied
         english = request.GET.get("lang") == "en"
         response = HttpResponse(
-            resident_template_workbook(1 if english else 0),
+            self.importer.template(1 if english else 0),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-        name = "residents-template.xlsx" if english else "residents-template-zh.xlsx"
+        stem = self.importer.file_stem
+        name = f"{stem}-template.xlsx" if english else f"{stem}-template-zh.xlsx"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
 
@@ -79,20 +132,20 @@ class ResidentImportMixin:
                 return self._render_import(request, context)
             data = upload.read()
             context.update(self._preview(request, upload.name, data))
-            _discard_pending(request)  # a new upload replaces one left unconfirmed
+            self._discard_pending(request)  # a new upload replaces one left unconfirmed
             if context.get("plan") and not context["plan"].errors:
                 token = uuid.uuid4().hex
                 stored = default_storage.save(f"imports/{token}", ContentFile(data))
-                request.session[SESSION_KEY] = {"path": stored, "name": upload.name}
+                request.session[self._session_key] = {"path": stored, "name": upload.name}
         return self._render_import(request, context)
 
     def import_confirm_view(self, request):
         if not self.has_import_permission(request) or request.method != "POST":
             raise PermissionDenied
-        pending = request.session.pop(SESSION_KEY, None)
+        pending = request.session.pop(self._session_key, None)
         if not pending:
             messages.error(request, _("Nothing is waiting to be imported; upload the file again."))
-            return HttpResponseRedirect(reverse("admin:archives_resident_import"))
+            return HttpResponseRedirect(reverse(f"admin:{self._url_name('import')}"))
         try:
             with default_storage.open(pending["path"]) as stored:
                 data = stored.read()
@@ -104,39 +157,42 @@ class ResidentImportMixin:
         if plan is None or plan.errors:
             context = {**self._import_context(request), **preview}
             return self._render_import(request, context)
-        counts = resident_import_apply(plan, user=request.user, filename=pending["name"])
+        counts = self.importer.apply(plan, user=request.user, filename=pending["name"])
         messages.success(
             request,
             _("Imported %(file)s: %(new)s new, %(update)s updated, %(unchanged)s unchanged.")
             % {"file": pending["name"], **counts},
         )
-        return HttpResponseRedirect(reverse("admin:archives_resident_changelist"))
+        return HttpResponseRedirect(reverse(f"admin:{self._url_name('changelist')}"))
 
     def _preview(self, request, name: str, data: bytes) -> dict:
         try:
             table = read_table(name, data, Limits.from_settings())
-            plan = resident_import_plan(table, user=request.user)
+            plan = self.importer.plan(table, user=request.user)
         except FileRefused as refused:
             return {"refused": str(refused), "file_name": name}
         return {
             "plan": plan,
             "file_name": name,
-            "preview_rows": plan.rows[:PREVIEW_ROWS],
-            "counts": {a: plan.count(a) for a in ("new", "update", "unchanged")},
+            "preview_rows": [
+                (row, self.importer.describe(row)) for row in plan.rows[:PREVIEW_ROWS]
+            ],
+            "counts": plan.counts(),
         }
 
     def _import_context(self, request) -> dict:
         return {
             **self.admin_site.each_context(request),
-            "title": _("Import residents"),
+            "title": self.importer.title,
             "opts": self.opts,
+            "template_url": reverse(f"admin:{self._url_name('import_template')}"),
+            "confirm_url": reverse(f"admin:{self._url_name('import_confirm')}"),
         }
 
     def _render_import(self, request, context):
-        return TemplateResponse(request, "admin/archives/resident/import.html", context)
+        return TemplateResponse(request, "admin/archives/import.html", context)
 
-
-def _discard_pending(request) -> None:
-    pending = request.session.pop(SESSION_KEY, None)
-    if pending:
-        default_storage.delete(pending["path"])
+    def _discard_pending(self, request) -> None:
+        pending = request.session.pop(self._session_key, None)
+        if pending:
+            default_storage.delete(pending["path"])

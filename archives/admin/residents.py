@@ -18,14 +18,15 @@ from archives.admin.base import ScopedArchiveAdmin
 from archives.admin.exports import ArchiveExportMixin
 from archives.admin.filters import org_filters
 from archives.admin.forms import EDIT_ONLY_FIELDS, ResidentForm
-from archives.admin.imports import ResidentImportMixin
+from archives.admin.imports import RESIDENTS, ImportMixin
 from archives.models import Grid, Resident, SensitiveAccess
 from archives.resources import ResidentResource
 from archives.validators import ID_NUMBER_SHAPE, normalize_id_number
 
 
 @admin.register(Resident)
-class ResidentAdmin(ResidentImportMixin, ArchiveExportMixin, ScopedArchiveAdmin):
+class ResidentAdmin(ImportMixin, ArchiveExportMixin, ScopedArchiveAdmin):
+    importer = RESIDENTS
     form = ResidentForm
     resource_classes = [ResidentResource]
     list_display = [

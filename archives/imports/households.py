@@ -1,0 +1,81 @@
+"""Importing households (dwellings) from a spreadsheet, residents or not: how vacant and rented
+homes enter the archive. Same steps and rules as the resident import: every row checked first,
+then all rows or none, with history.
+
+A row is one household: grid code, building address, unit, floor, room and status. A household
+that exists in the user's grids is updated (its status); buildings and households that do not
+exist yet are created there.
+"""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from archives import services
+from archives.imports.reading import Table
+from archives.imports.rows import (
+    ImportPlan,
+    Places,
+    PlannedRow,
+    choice_spellings,
+    column_values,
+    households_ensure,
+    import_reason,
+    read_choice,
+    read_place,
+    resource_column_names,
+    rows_of,
+)
+from archives.models import Household
+from archives.resources import HouseholdResource
+
+REQUIRED = ["grid", "building", "unit", "floor", "room"]
+
+
+def column_names() -> dict[str, list[str]]:
+    return resource_column_names(HouseholdResource)
+
+
+def household_import_plan(table: Table, *, user) -> ImportPlan:
+    names = column_names()
+    places = Places.load(column_values(table, names, "grid"), user, for_model=Household)
+    statuses = choice_spellings(Household, ["status"])
+    stored = dict(
+        Household.objects.filter(pk__in=places.households.values()).values_list("pk", "status")
+    )
+    plan = ImportPlan()
+    first_row_of: dict[tuple, int] = {}
+    for row in rows_of(table, names, REQUIRED, plan.errors):
+        place = read_place(row, places)
+        status = read_choice(row, Household, statuses, "status", default=Household.Status.OCCUPIED)
+        if row.failed:
+            continue
+        if place in first_row_of:
+            message = _("the same household is also on row %(row)s") % {"row": first_row_of[place]}
+            row.error("room", message)
+            continue
+        first_row_of[place] = row.number
+        existing_id = places.households.get(place)
+        if existing_id is None:
+            action = "new"
+        else:
+            action = "unchanged" if stored[existing_id] == status else "update"
+        values = {"status": status}
+        plan.rows.append(PlannedRow(row.number, action, values, place, existing_id=existing_id))
+    plan.finish()
+    return plan
+
+
+@transaction.atomic
+def household_import_apply(plan: ImportPlan, *, user, filename: str) -> dict[str, int]:
+    """Write a plan without errors: new buildings and households in bulk, changed households
+    one by one, each with a history entry and the reason "import of FILE"."""
+    if plan.errors:
+        raise ValueError("a plan with errors is never applied")
+    reason = import_reason(filename=filename, user=user)
+    new = {r.place: r.values["status"] for r in plan.rows if r.action == "new"}
+    households_ensure(set(new), user=user, reason=reason, status_of=new)
+    for planned in (r for r in plan.rows if r.action == "update"):
+        household = Household.objects.get(pk=planned.existing_id)
+        household.status = planned.values["status"]
+        services.household_save(household=household, actor=user, reason=reason)
+    return plan.counts()

@@ -1,0 +1,280 @@
+"""What every import shares: the plan (rows to write, or every error with its row and column),
+reading a row's cells, matching the header row, and where a row's household is: grid code,
+building address, unit, floor and room, found in the user's grids or created there.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.utils import translation
+from django.utils.translation import gettext as _
+from import_export.resources import ModelResource
+
+from archives import scope, services
+from archives.imports.reading import FileRefused, Table, cell_text
+from archives.models import Building, Grid, Household
+from archives.spreadsheets import unneutralise
+
+ID_CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str
+    message: str
+    position: int = field(default=0, compare=False, repr=False)  # the column's place in the file
+
+
+@dataclass
+class PlannedRow:
+    row: int
+    action: str  # "new" / "update" / "unchanged"
+    values: dict
+    place: tuple  # (grid_id, building address, unit, floor, room)
+    tag_ids: set[int] = field(default_factory=set)
+    existing_id: int | None = None
+
+
+@dataclass
+class ImportPlan:
+    rows: list[PlannedRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    def count(self, action: str) -> int:
+        return sum(1 for r in self.rows if r.action == action)
+
+    def counts(self) -> dict[str, int]:
+        return {action: self.count(action) for action in ("new", "update", "unchanged")}
+
+    def finish(self) -> None:
+        self.errors.sort(key=lambda e: (e.row, e.position))
+
+
+def resource_column_names(resource_class: type[ModelResource]) -> dict[str, list[str]]:
+    """Each column's header in every language the portal speaks, as the export writes it."""
+    names: dict[str, list[str]] = {}
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            resource = resource_class()
+            for key in resource_class._meta.fields:  # the export's columns, in its order
+                names.setdefault(key, []).append(str(resource.fields[key].column_name))
+    return names
+
+
+def locate_columns(
+    headers: list[str], names: dict[str, list[str]], required: list[str]
+) -> dict[str, int]:
+    columns = {}
+    for key, spellings in names.items():
+        for index, header in enumerate(headers):
+            if header in spellings or header.lower() in (s.lower() for s in spellings):
+                columns[key] = index
+                break
+    missing = [names[key][0] for key in required if key not in columns]
+    if missing:
+        raise FileRefused(
+            _("The header row lacks these columns: %(columns)s. Start from the template.")
+            % {"columns": "、".join(missing)}
+        )
+    return columns
+
+
+class RowReader:
+    """One row's cells by column key; records at most one error per cell."""
+
+    def __init__(self, number, cells, columns, headers, errors) -> None:
+        self.number, self.cells, self.columns = number, cells, columns
+        self.headers, self.errors = headers, errors
+        self.failed = False
+        self.bad_columns: set[str] = set()
+
+    def cell(self, key: str):
+        index = self.columns.get(key)
+        if index is None or index >= len(self.cells):
+            return None
+        return self.cells[index]
+
+    def text(self, key: str) -> str:
+        value = cell_text(self.cell(key))
+        if value.startswith("="):
+            self.error(key, _("formulas are not accepted; type the value itself"))
+            return ""
+        return unneutralise(value)  # an exported file imports back as it was
+
+    def error(self, key: str, message: str) -> None:
+        self.failed = True
+        if key in self.bad_columns:
+            return  # one problem per cell: the first says what to fix
+        self.bad_columns.add(key)
+        column = self.headers.get(key, key)
+        self.errors.append(RowError(self.number, column, message, self.columns.get(key, 0)))
+
+
+def rows_of(table: Table, names: dict[str, list[str]], required: list[str], errors: list):
+    """Each data row of ``table`` as a ``RowReader``."""
+    columns = locate_columns(table.headers, names, required)
+    headers = {key: table.headers[index] for key, index in columns.items()}
+    for number, cells in table.rows:
+        yield RowReader(number, cells, columns, headers, errors)
+
+
+def column_values(table: Table, names: dict[str, list[str]], key: str) -> set[str]:
+    """Every value of one column, for loading what the rows refer to in a few queries."""
+    columns = locate_columns(table.headers, names, [])
+    index = columns.get(key)
+    if index is None:
+        return set()
+    return {cell_text(cells[index]) for _n, cells in table.rows if index < len(cells)}
+
+
+def choice_spellings(model: type[models.Model], names: list[str]) -> dict[str, dict[str, str]]:
+    """Each choice field's stored values, reachable from the value or its label in any language."""
+    spellings: dict[str, dict[str, str]] = {}
+    for name in names:
+        table = spellings.setdefault(name, {})
+        for value, label in model._meta.get_field(name).choices:
+            table[value] = value
+            for language in ("zh-hans", "en"):
+                with translation.override(language):
+                    table[str(label)] = value
+    return spellings
+
+
+def read_choice(
+    row: RowReader, model: type[models.Model], spellings: dict, key: str, *, default: str
+) -> str:
+    text = row.text(key)
+    if not text:
+        return default
+    value = spellings[key].get(text)
+    if value is None:
+        allowed = "、".join(str(label) for _v, label in model._meta.get_field(key).choices)
+        row.error(
+            key, _("“%(text)s” is not one of: %(allowed)s") % {"text": text, "allowed": allowed}
+        )
+        return default
+    return value
+
+
+@dataclass
+class Places:
+    """The grids a file names, which of them the user may write into, and their buildings and
+    households, loaded once for the whole file."""
+
+    grids: dict[str, int]  # code -> id, every grid named in the file
+    writable: set[int]
+    buildings: dict[tuple[int, str], tuple[int, int, int]]  # -> (id, units, floors)
+    households: dict[tuple, int]  # (grid_id, address, unit, floor, room) -> id
+
+    @classmethod
+    def load(cls, grid_codes: set[str], user, *, for_model: type[models.Model]) -> "Places":
+        grids = dict(Grid.objects.filter(code__in=grid_codes).values_list("code", "pk"))
+        writable = set(
+            scope.writable(
+                Grid.objects.filter(pk__in=grids.values()), user, for_model=for_model
+            ).values_list("pk", flat=True)
+        )
+        buildings = {
+            (b.grid_id, b.address): (b.pk, b.units, b.floors)
+            for b in Building.objects.filter(grid_id__in=writable).only(
+                "grid_id", "address", "units", "floors"
+            )
+        }
+        households = {
+            (grid_id, address, unit, floor, room): pk
+            for pk, grid_id, address, unit, floor, room in Household.objects.filter(
+                building__grid_id__in=writable
+            ).values_list("pk", "building__grid_id", "building__address", "unit", "floor", "room")
+        }
+        return cls(grids, writable, buildings, households)
+
+
+def read_place(row: RowReader, places: Places) -> tuple:
+    """(grid id, building address, unit, floor, room), with an error for each part that is
+    missing, unknown, outside the user's grids or beyond the building's size."""
+    code = row.text("grid")
+    grid_id = places.grids.get(code)
+    if not code:
+        row.error("grid", _("the grid code is missing"))
+    elif grid_id is None:
+        row.error("grid", _("unknown grid code “%(code)s”") % {"code": code})
+    elif grid_id not in places.writable:
+        row.error("grid", _("grid “%(code)s” is outside your area") % {"code": code})
+    address = row.text("building")
+    if not address:
+        row.error("building", _("the building address is missing"))
+    numbers = {}
+    for key in ("unit", "floor"):
+        text = row.text(key)
+        try:
+            numbers[key] = int(float(text))
+            if numbers[key] < 1:
+                raise ValueError
+        except ValueError:
+            row.error(key, _("“%(text)s” is not a whole number from 1 up") % {"text": text})
+            numbers[key] = 0
+    room = row.text("room")
+    if not room:
+        row.error("room", _("the room is missing"))
+    building = places.buildings.get((grid_id, address))
+    if building and numbers["unit"] > building[1]:
+        row.error("unit", _("the building has only %(n)s units") % {"n": building[1]})
+    if building and numbers["floor"] > building[2]:
+        row.error("floor", _("the building has only %(n)s floors") % {"n": building[2]})
+    return (grid_id, address, numbers["unit"], numbers["floor"], room)
+
+
+def households_ensure(
+    places: set[tuple], *, user, reason: str, status_of: dict[tuple, str] | None = None
+) -> dict[tuple, int]:
+    """The household id of each place, creating the buildings (sized to the largest unit and
+    floor named) and households that do not exist yet (``status_of[place]`` or occupied), with
+    history."""
+    grid_ids = {p[0] for p in places}
+    buildings = {(b.grid_id, b.address): b for b in Building.objects.filter(grid_id__in=grid_ids)}
+    sizes = Counter()
+    for grid_id, address, unit, floor, _room in places:
+        key = (grid_id, address)
+        sizes[(key, "units")] = max(sizes[(key, "units")], unit)
+        sizes[(key, "floors")] = max(sizes[(key, "floors")], floor)
+    new_buildings = [
+        Building(
+            grid_id=grid_id,
+            address=address,
+            units=sizes[((grid_id, address), "units")],
+            floors=sizes[((grid_id, address), "floors")],
+        )
+        for grid_id, address in {(p[0], p[1]) for p in places}
+        if (grid_id, address) not in buildings
+    ]
+    for building in services.rows_bulk_create(rows=new_buildings, actor=user, reason=reason):
+        buildings[(building.grid_id, building.address)] = building
+    existing = {
+        (grid_id, address, unit, floor, room): pk
+        for pk, grid_id, address, unit, floor, room in Household.objects.filter(
+            building__in=buildings.values()
+        ).values_list("pk", "building__grid_id", "building__address", "unit", "floor", "room")
+    }
+    new_households = [
+        Household(
+            building=buildings[(p[0], p[1])],
+            unit=p[2],
+            floor=p[3],
+            room=p[4],
+            status=(status_of or {}).get(p, Household.Status.OCCUPIED),
+        )
+        for p in places
+        if p not in existing
+    ]
+    for household in services.rows_bulk_create(rows=new_households, actor=user, reason=reason):
+        building = household.building
+        existing[
+            (building.grid_id, building.address, household.unit, household.floor, household.room)
+        ] = household.pk
+    return existing
+
+
+def import_reason(*, filename: str, user) -> str:
+    return _("import of %(file)s by %(user)s") % {"file": filename, "user": user.get_username()}
