@@ -112,6 +112,46 @@ def _check_auditors(auditors: Iterable[AbstractBaseUser], grid_ids: list[int]) -
         raise ValidationError({"auditors": problems})
 
 
+def audit_campaign_validate(
+    *,
+    campaign: AuditCampaign,
+    actor: AbstractBaseUser,
+    streets: Iterable[Street] = (),
+    communities: Iterable[Community] = (),
+    grids: Iterable[Grid] = (),
+    auditors: Iterable[AbstractBaseUser] = (),
+) -> list[int]:
+    """Every check ``audit_campaign_save`` makes, writing nothing; the grid IDs of the scope.
+
+    The admin form calls it to show the errors beside the fields they are about.
+    """
+    if campaign._state.adding:
+        if not (actor.is_superuser or actor.has_perm("audits.add_auditcampaign")):
+            raise PermissionDenied(_("You may not create audit campaigns."))
+    else:
+        stored = AuditCampaign.objects.get(pk=campaign.pk)
+        if not selectors.may_manage_campaign(actor, stored):
+            raise PermissionDenied(_("You may not change this campaign."))
+        if stored.state != State.DRAFT:
+            raise ValidationError(
+                _("Only a draft campaign can be changed; this one is %(state)s.")
+                % {"state": stored.get_state_display()}
+            )
+    grid_ids = _scope_grid_ids(
+        whole_city=campaign.whole_city, streets=streets, communities=communities, grids=grids
+    )
+    if not grid_ids:
+        raise ValidationError(_("Choose the scope: the whole city, streets, communities or grids."))
+    if scope.granted_grids(actor).filter(pk__in=grid_ids).count() != len(grid_ids):
+        raise PermissionDenied(_("The scope reaches grids outside your own area."))
+    _check_plan(campaign)
+    auditors = list(auditors)
+    if not auditors:
+        raise ValidationError({"auditors": [_("Assign at least one auditor.")]})
+    _check_auditors(auditors, grid_ids)
+    return grid_ids
+
+
 @transaction.atomic
 def audit_campaign_save(
     *,
@@ -128,39 +168,21 @@ def audit_campaign_save(
     hold at least one grid; the plan must be complete (an LQAS plan must have a decision rule);
     no auditor may maintain a grid in the scope.
     """
-    adding = campaign._state.adding
-    if adding:
-        if not (actor.is_superuser or actor.has_perm("audits.add_auditcampaign")):
-            raise PermissionDenied(_("You may not create audit campaigns."))
+    if not campaign._state.adding:
+        AuditCampaign.objects.select_for_update().get(pk=campaign.pk)  # one editor at a time
+    streets, communities, grids = list(streets), list(communities), list(grids)
+    auditors = list(auditors)
+    grid_ids = audit_campaign_validate(
+        campaign=campaign,
+        actor=actor,
+        streets=streets,
+        communities=communities,
+        grids=grids,
+        auditors=auditors,
+    )
+    if campaign._state.adding:
         campaign.created_by = actor
-    else:
-        stored = AuditCampaign.objects.select_for_update().get(pk=campaign.pk)
-        if not selectors.may_manage_campaign(actor, stored):
-            raise PermissionDenied(_("You may not change this campaign."))
-        if stored.state != State.DRAFT:
-            raise ValidationError(
-                _("Only a draft campaign can be changed; this one is %(state)s.")
-                % {"state": stored.get_state_display()}
-            )
-    streets, communities, grids, auditors = (
-        list(streets),
-        list(communities),
-        list(grids),
-        list(auditors),
-    )
-    grid_ids = _scope_grid_ids(
-        whole_city=campaign.whole_city, streets=streets, communities=communities, grids=grids
-    )
-    if not grid_ids:
-        raise ValidationError(_("Choose the scope: the whole city, streets, communities or grids."))
-    granted = scope.granted_grids(actor).filter(pk__in=grid_ids).count()
-    if granted != len(grid_ids):
-        raise PermissionDenied(_("The scope reaches grids outside your own area."))
     campaign.period = campaign.period.replace(day=1)
-    _check_plan(campaign)
-    if not auditors:
-        raise ValidationError({"auditors": [_("Assign at least one auditor.")]})
-    _check_auditors(auditors, grid_ids)
     campaign.full_clean(exclude=["created_by"])
     campaign.save()
     campaign.streets.set(streets)
