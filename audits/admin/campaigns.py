@@ -140,7 +140,7 @@ class AuditCampaignAdmin(admin.ModelAdmin):
             "per_grid",
             "share_percent",
             "lqas_benchmark",
-            "audited_fields",
+            "audited_fields_shown",
             "auditors_shown",
             "draw_record",
             "strata_shown",
@@ -158,7 +158,15 @@ class AuditCampaignAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         if obj is None:
-            return super().has_view_permission(request) or request.user.audit_campaigns.exists()
+            # Assigned auditors without the role's permission still see their campaigns.
+            # (The login page asks this of anonymous visitors too.)
+            user = request.user
+            if super().has_view_permission(request):
+                return True
+            return (
+                user.is_active
+                and AuditCampaign.auditors.through.objects.filter(user_id=user.pk).exists()
+            )
         return selectors.campaigns_visible_to(request.user).filter(pk=obj.pk).exists()
 
     def has_module_permission(self, request):
@@ -214,6 +222,11 @@ class AuditCampaignAdmin(admin.ModelAdmin):
             *(str(g) for g in campaign.chosen_grids.all()),
         ]
         return "、".join(names)
+
+    @admin.display(description=gettext_lazy("audited fields"))
+    def audited_fields_shown(self, campaign):
+        labels = dict(AUDITABLE_FIELDS)
+        return "、".join(str(labels.get(code, code)) for code in campaign.audited_fields)
 
     @admin.display(description=gettext_lazy("auditors"))
     def auditors_shown(self, campaign):

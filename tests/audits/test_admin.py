@@ -162,3 +162,7 @@ def test_cancel_needs_a_reason_and_close_makes_findings_final(client, audit_city
     assert response.status_code == 403
     item.refresh_from_db()
     assert item.satisfaction == 4
+
+
+def test_the_login_page_opens_for_an_anonymous_visitor(client, db):
+    assert client.get("/admin/login/").status_code == 200
