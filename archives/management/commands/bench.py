@@ -445,7 +445,7 @@ class Command(BaseCommand):
                     auditors=[auditor],
                 )
                 started = time.perf_counter()
-                audit_services.audit_campaign_draw(campaign=campaign, actor=actor)
+                campaign = audit_services.audit_campaign_draw(campaign=campaign, actor=actor)
                 timings["draw"] = time.perf_counter() - started
                 started = time.perf_counter()
                 check = audit_services.audit_campaign_verify_draw(campaign=campaign, actor=actor)
