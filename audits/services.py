@@ -482,7 +482,8 @@ def audit_item_record(
     Completeness comes from the pinned version, not from anything typed.
     """
     item = (
-        AuditItem.objects.select_for_update()
+        # of=self: PostgreSQL cannot lock the nullable side of the join to the pinned record.
+        AuditItem.objects.select_for_update(of=("self",))
         .select_related("campaign", "stratum", "pinned_record")
         .get(pk=item.pk)
     )
@@ -574,7 +575,7 @@ def audit_correction_apply(
     The finding is not changed: it stays what the auditor found.
     """
     finding = (
-        AuditFieldFinding.objects.select_for_update()
+        AuditFieldFinding.objects.select_for_update(of=("self",))
         .select_related("item__campaign", "item__resident")
         .get(pk=finding.pk)
     )
