@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_bench
 BENCH_RESIDENTS ?= 1000000
 
-.PHONY: install run serve test lint format bench messages
+.PHONY: install run serve test lint format bench bench-audit-draw messages
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -35,6 +35,10 @@ format: install
 
 bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench --residents $(BENCH_RESIDENTS)
+
+# Only the audit draw row (on the same benchmark city).
+bench-audit-draw: install
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench --residents $(BENCH_RESIDENTS) --only audit-draw
 
 # Regenerate translations after changing strings; the compiled .mo files are committed so that
 # a fresh machine needs no gettext.

@@ -34,27 +34,41 @@ ROLE_LABELS = {
 }
 
 _ARCHIVE_READ = ["view_resident", "view_household", "view_building"]
+# Audit campaigns and items (the audits app). Those who keep or oversee files read campaigns
+# over their area and the items of residents they may see, to follow results and correct.
+_AUDIT_READ = ["view_auditcampaign", "view_audititem"]
+_AUDIT_WORK = ["add_auditcampaign", "change_auditcampaign", "change_audititem", *_AUDIT_READ]
 _SENSITIVE = ["view_resident_id_number", "view_resident_medical_history"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    GRID_MEMBER: [*_ARCHIVE_EDIT, *_ORG_VIEW, *_SENSITIVE],
-    COMMUNITY_STAFF: [*_ARCHIVE_EDIT, *_ORG_VIEW, *_SENSITIVE],
-    STREET_OFFICIAL: [*_ARCHIVE_EDIT, *_ORG_VIEW, *_SENSITIVE],
+    GRID_MEMBER: [*_ARCHIVE_EDIT, *_ORG_VIEW, *_SENSITIVE, *_AUDIT_READ],
+    COMMUNITY_STAFF: [*_ARCHIVE_EDIT, *_ORG_VIEW, *_SENSITIVE, *_AUDIT_READ],
+    STREET_OFFICIAL: [*_ARCHIVE_EDIT, *_ORG_VIEW, *_SENSITIVE, *_AUDIT_READ],
     # Read-only; medical history only where their department shares it (e.g. health), and
     # never a full ID number.
     DEPARTMENT_STAFF: [*_ARCHIVE_READ, *_ORG_VIEW, "view_resident_medical_history"],
-    # Masked values only; the audit tool shows them their samples.
-    AUDITOR: [*_ARCHIVE_READ, *_ORG_VIEW],
+    # Least privilege: no archive reading at all. The audit tool shows an auditor the pinned,
+    # masked versions of the residents sampled in their campaigns and nothing else; their
+    # grants say where they may run campaigns, not a part of the archive to browse.
+    AUDITOR: [*_ORG_VIEW, *_AUDIT_WORK],
     # The whole city, read-only and masked.
-    MUNICIPAL_OFFICIAL: [*_ARCHIVE_READ, "view_visit", *_ORG_VIEW, "access_whole_city"],
+    MUNICIPAL_OFFICIAL: [
+        *_ARCHIVE_READ,
+        "view_visit",
+        *_ORG_VIEW,
+        "access_whole_city",
+        *_AUDIT_READ,
+    ],
     ADMINISTRATOR: [],  # administrators are superusers
 }
 
 
 def roles_ensure() -> dict[str, Group]:
     """Create the role groups and set their permissions to exactly the table above."""
+    # Codenames are unique across these two apps.
+    apps = ["archives", "audits"]
     permissions = {
-        p.codename: p for p in Permission.objects.filter(content_type__app_label="archives")
+        p.codename: p for p in Permission.objects.filter(content_type__app_label__in=apps)
     }
     groups = {}
     for name, codenames in ROLE_PERMISSIONS.items():

@@ -130,8 +130,10 @@ def grids_seen(username: str) -> set[str]:
 
 def archive_grids_seen(username: str, model_name: str) -> set[str]:
     """Grids whose rows of ``model_name`` (building, household, resident, visit) it may see."""
-    if model_name == "visit" and username in ("department", "auditor"):
-        return set()  # their roles do not read visits
+    if username == "auditor":
+        return set()  # least privilege: auditors see sampled residents in the audit tool only
+    if model_name == "visit" and username == "department":
+        return set()  # the role does not read visits
     grids = set(ACCOUNTS[username][1])
     if username == "department" and model_name != "visit":
         grids |= DEPARTMENT_RESIDENTS

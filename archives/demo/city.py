@@ -61,7 +61,7 @@ DEMO_ACCOUNTS = [
     ("community", COMMUNITY_STAFF, "staff of the first community"),
     ("street", STREET_OFFICIAL, "official of the first street"),
     ("department", DEPARTMENT_STAFF, "health department: its residents, read-only"),
-    ("auditor", AUDITOR, "audit staff of the last street, masked"),
+    ("auditor", AUDITOR, "audit staff: runs sample audits in the last street"),
     ("official", MUNICIPAL_OFFICIAL, "municipal official: whole city, read-only, masked"),
 ]
 

@@ -20,6 +20,9 @@ from archives.models import (
     SensitiveAccess,
     Visit,
 )
+from archives.roles import AUDITOR
+from audits import services as audit_services
+from audits.models import AuditCampaign, AuditItem
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +44,13 @@ def one_of_each(two_grids, admin_user):
         user=admin_user, resident=resident, fields="id_number", view="file"
     )
     ExportRecord.objects.create(user=admin_user, model="resident", rows=1, file_format="csv")
+    campaign = audit_services.audit_campaign_save(
+        campaign=AuditCampaign(name="抽查", period=dt.date(2026, 11, 1), plan="fixed", per_grid=1),
+        actor=admin_user,
+        grids=[two_grids["grid"]],
+        auditors=[factories.make_user("auditor-1", role=AUDITOR)],
+    )
+    audit_services.audit_campaign_draw(campaign=campaign, actor=admin_user)
     return two_grids
 
 
@@ -65,7 +75,8 @@ def test_every_archive_model_is_in_the_admin():
 def test_admin_can_open_every_list_add_change_and_history_page(admin_client, one_of_each, model):
     obj = model._default_manager.first()
     assert obj is not None, f"the fixture has no {model.__name__}"
-    read_only_log = model in (SensitiveAccess, ExportRecord)  # nobody adds to them by hand
+    # Nobody adds to the logs by hand; audit items come from a draw.
+    read_only_log = model in (SensitiveAccess, ExportRecord, AuditItem)
     for url in (
         admin_url(model, "changelist"),
         *([] if read_only_log else [admin_url(model, "add")]),

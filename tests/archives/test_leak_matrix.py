@@ -43,11 +43,13 @@ from archives.models import (
     Street,
     Visit,
 )
+from audits import services as audit_services
+from audits.models import AuditCampaign, AuditFieldFinding, AuditItem
 from tests import factories, scoped_city
 
 pytestmark = pytest.mark.django_db
 
-SNAPSHOT_APPS = {"archives", "auth", "guardian", "admin"}
+SNAPSHOT_APPS = {"archives", "audits", "auth", "guardian", "admin"}
 # Appended to by every page that shows an unmasked value, refused POSTs that show a page again
 # included: a record of reading, not a change the matrix looks for.
 SNAPSHOT_SKIPPED = {"archives.SensitiveAccess"}
@@ -59,6 +61,11 @@ WRITING_VIEWS = {
     "password_change",
     "permissions_manage_user",
     "permissions_manage_group",
+    # audit campaigns and items (audits.admin)
+    "draw",
+    "cancel",
+    "close",
+    "correct",
 }
 # Site pages that are about no object; logout would end the session the matrix runs in.
 SKIPPED_SITE_PAGES = {"logout"}
@@ -165,8 +172,11 @@ def changes(username: str, obj) -> bool:
 def forbidden_texts(username: str) -> dict[str, str]:
     """Text that must not appear on any page the account sees, and why."""
     texts = {}
+    sampled = audited_rows(username)
     for model in scope.SCOPED_MODELS:
         for obj in model.objects.all():
+            if obj in sampled:
+                continue  # the audit tool shows an auditor the files sampled for them
             if not sees(username, obj) and (text := marker(obj)):
                 texts[text] = f"{model.__name__} {obj.pk} outside scope"
     for resident in Resident.objects.select_related("household__building__grid"):
@@ -178,6 +188,62 @@ def forbidden_texts(username: str) -> dict[str, str]:
         if not scoped_city.reads_medical_history(username, resident):
             texts[resident.medical_history] = f"medical history of {resident.name}"
     return texts
+
+
+def audited_rows(username: str) -> set:
+    """Residents sampled in campaigns the account audits, with their households and buildings
+    (the file as drawn names the household)."""
+    rows = set()
+    items = AuditItem.objects.filter(campaign__auditors__username=username)
+    for item in items.select_related("resident__household__building"):
+        resident = item.resident
+        rows |= {resident, resident.household, resident.household.building}
+    return rows
+
+
+def audit_setup(city) -> AuditCampaign:
+    """A campaign over street SB, created and audited by the auditor (who keeps no grid there),
+    drawn, with its one item checked and the phone found wrong: every audit page has something
+    to show and every audit button something to do."""
+    auditor = city.users["auditor"]
+    campaign = audit_services.audit_campaign_save(
+        campaign=AuditCampaign(
+            name="matrix audit",
+            period=dt.date(2026, 11, 1),
+            plan=AuditCampaign.Plan.FIXED,
+            per_grid=5,
+        ),
+        actor=auditor,
+        streets=[city.streets["SB"]],
+        auditors=[auditor],
+    )
+    audit_services.audit_campaign_draw(campaign=campaign, actor=auditor)
+    marks = {code: audit_services.FieldMark("correct") for code in campaign.audited_fields}
+    marks["phone"] = audit_services.FieldMark("wrong", "13912345678")
+    audit_services.audit_item_record(
+        item=campaign.items.get(),
+        actor=auditor,
+        found=True,
+        marks=marks,
+        satisfaction=4,
+        method=AuditItem.Method.PHONE,
+    )
+    return campaign
+
+
+def audit_post(username: str, view: str) -> tuple[dict, bool | None]:
+    """What the matrix posts to an audit button, and whether it may work for ``username``.
+
+    Only the auditor manages the matrix campaign (its scope is their street): cancelling or
+    closing may work for them (whichever comes first ends the campaign, so the answer is
+    checked only for leaks). Nobody may draw it again, and nobody in the matrix may change the
+    resident of street SB, so nobody may correct it.
+    """
+    finding = AuditFieldFinding.objects.filter(mark="wrong").first()
+    data = {"reason": "matrix", "finding": finding.pk if finding else 0}
+    if view in ("cancel", "close") and username == "auditor":
+        return data, None
+    return data, False
 
 
 # The database before and after ---------------------------------------------------------------
@@ -410,6 +476,13 @@ class Matrix:
                 response.status_code == 200 and escape(str(obj)) in content,
                 f"{url} does not show {model.__name__} {obj.pk}, which is in scope",
             )
+        if route.view == "change" and model is AuditItem:
+            # The auditor sees their sample; the official the whole city; nobody else this item.
+            shown = response.status_code == 200 and obj.resident.name in content
+            self.findings.check(
+                shown == (self.username in ("auditor", "official")),
+                f"{url} answers {response.status_code} to {self.username}",
+            )
         if route.view not in WRITING_VIEWS:
             return
         what = f"{route.view} {model.__name__} {obj.pk}"
@@ -426,6 +499,9 @@ class Matrix:
         elif route.view.startswith("permissions_manage"):
             codename = scope.grant_codename(model)
             self.post(url, {"permissions": [codename]}, allowed=False, what=what)
+        elif route.view in ("draw", "cancel", "close", "correct"):
+            data, allowed = audit_post(self.username, route.view)
+            self.post(url, data, allowed=allowed, what=what)
         elif route.view == "password_change":
             password = {"password1": "Xk2!pigeon-lamp", "password2": "Xk2!pigeon-lamp"}
             self.post(url, {**password, "usable_password": "true"}, allowed=False, what=what)
@@ -467,6 +543,7 @@ def _writable_target(username: str, obj) -> bool:
 
 @pytest.mark.parametrize("username", scoped_city.ACCOUNTS)
 def test_no_admin_page_leaks_outside_scope(city, client, admin_user, username):
+    audit_setup(city)
     client.force_login(city.users[username])
     problems = Matrix(city, username, client).run()
     assert problems == [], "\n".join(problems)

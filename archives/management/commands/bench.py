@@ -67,15 +67,17 @@ class Command(BaseCommand):
         parser.add_argument("--residents", type=int, default=1_000_000)
         parser.add_argument("--requests", type=int, default=20)
         parser.add_argument("--rebuild", action="store_true", help="rebuild the benchmark city")
-        parser.add_argument(
-            "--only-spreadsheets", action="store_true", help="only the import and export rows"
-        )
         # Internal: ``bench`` runs each measured import in a fresh process of its own.
         parser.add_argument("--measure-import", nargs=2, metavar=("WHAT", "FILE"))
         parser.add_argument(
             "--skip-seed-timing",
             action="store_true",
             help="skip timing seed_demo for the demo city on scratch databases",
+        )
+        parser.add_argument(
+            "--only",
+            choices=["audit-draw", "spreadsheets"],
+            help="build or reuse the benchmark city and print only these rows",
         )
 
     def handle(self, *args, **options):
@@ -90,8 +92,14 @@ class Command(BaseCommand):
         call_command("migrate", verbosity=0)
 
         rows: list[Row] = []
-        if options["only_spreadsheets"]:
+        if options["only"] == "spreadsheets":
             self._print(self._import_export_timings(100_000))
+            return
+        if options["only"] == "audit-draw":
+            rows += self._bench_city(options["residents"], rebuild=options["rebuild"])
+            demo_grants_ensure()
+            rows += self._audit_draw_timings()
+            self._print(rows)
             return
         if not options["skip_seed_timing"]:
             rows += self._seed_demo_timings(database)
@@ -101,6 +109,7 @@ class Command(BaseCommand):
         rows += self._save_timings(options["requests"])
         rows += self._bulk_history_size(100_000)
         rows += self._import_export_timings(100_000)
+        rows += self._audit_draw_timings()
         self._print(rows)
 
     # --- setup --------------------------------------------------------------------------
@@ -368,6 +377,51 @@ class Command(BaseCommand):
                 raise CommandError(f"{url} answered {response.status_code}")
         median, p95 = _median_and_p95(timings)
         return median, p95, len(queries)
+
+    # --- audits -------------------------------------------------------------------------
+
+    def _audit_draw_timings(self) -> list[Row]:
+        """Draw 19 residents from every grid of the whole city, then verify the draw; both
+        rolled back. The draw reads two integers per active resident and samples in Python."""
+        from audits import services as audit_services
+        from audits.models import AuditCampaign
+
+        User = get_user_model()
+        actor = User.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
+        auditor = User.objects.get(username="auditor")
+        timings = {}
+        try:
+            with transaction.atomic():
+                campaign = audit_services.audit_campaign_save(
+                    campaign=AuditCampaign(
+                        name="bench",
+                        period=timezone.localdate(),
+                        whole_city=True,
+                        plan=AuditCampaign.Plan.LQAS,
+                        per_grid=19,
+                        lqas_benchmark=80,
+                    ),
+                    actor=actor,
+                    auditors=[auditor],
+                )
+                started = time.perf_counter()
+                campaign = audit_services.audit_campaign_draw(campaign=campaign, actor=actor)
+                timings["draw"] = time.perf_counter() - started
+                started = time.perf_counter()
+                check = audit_services.audit_campaign_verify_draw(campaign=campaign, actor=actor)
+                timings["verify"] = time.perf_counter() - started
+                if not check.ok:
+                    raise CommandError(f"the bench draw does not verify: {check.problems}")
+                population, items = campaign.population_size, campaign.items.count()
+                packed = len(bytes(campaign.population))
+                raise _RollBack
+        except _RollBack:
+            pass
+        note = f"{population:,} eligible, {items:,} items, population stored in {packed:,} bytes"
+        return [
+            Row("audit draw, whole city, LQAS n=19 per grid", f"{timings['draw']:.2f}", "s", note),
+            Row("audit verify draw (re-run and compare)", f"{timings['verify']:.2f}", "s"),
+        ]
 
     # --- output -------------------------------------------------------------------------
 

@@ -1,0 +1,270 @@
+"""Reads for audits: who may see, check and correct what (built only from ``archives.scope``,
+which stays the one place that decides scope), and the results figures.
+
+Access, in short:
+
+- a campaign is seen by its auditors, and by holders of ``audits.view_auditcampaign`` whose
+  grants cover every grid of its scope (administrators see all);
+- it is managed (edited while a draft, drawn, cancelled, closed) by holders of
+  ``audits.change_auditcampaign`` whose grants cover its whole scope;
+- an item is seen by the campaign's auditors (only the sampled residents, never the archive),
+  and by holders of ``audits.view_audititem`` who may see the resident in the archive;
+- an item is checked only by an auditor of its campaign who does not maintain its grid (is
+  not a member of it and may not change its residents): segregation of duties;
+- a wrong field is corrected by whoever ``scope`` lets change the resident.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+
+from archives import scope
+from archives.models import Grid, Resident
+from audits.models import AuditCampaign, AuditItem, AuditStratum
+from audits.stats import Rate
+
+#: The verification factor is flagged outside this range.
+VERIFICATION_RANGE = (0.90, 1.10)
+
+_CampaignGrid = AuditCampaign.grids.through
+_CampaignAuditor = AuditCampaign.auditors.through
+_StratumMember = AuditStratum.members.through
+
+
+# Who may do what --------------------------------------------------------------------------------
+
+
+def _covers_whole_scope(user) -> Q:
+    """Campaigns with no grid outside the user's granted grids."""
+    outside = _CampaignGrid.objects.filter(auditcampaign_id=OuterRef("pk")).exclude(
+        grid_id__in=scope.granted_grids(user).values("pk")
+    )
+    return ~Q(Exists(outside))
+
+
+def campaigns_visible_to(user) -> QuerySet[AuditCampaign]:
+    campaigns = AuditCampaign.objects.all()
+    if not user.is_active:
+        return campaigns.none()
+    if user.is_superuser:
+        return campaigns
+    visible = Q(Exists(_CampaignAuditor.objects.filter(auditcampaign_id=OuterRef("pk"), user=user)))
+    if user.has_perm("audits.view_auditcampaign"):
+        visible |= _covers_whole_scope(user) & Q(
+            Exists(_CampaignGrid.objects.filter(auditcampaign_id=OuterRef("pk")))
+        )
+    return campaigns.filter(visible)
+
+
+def may_manage_campaign(user, campaign: AuditCampaign) -> bool:
+    if not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    if not user.has_perm("audits.change_auditcampaign"):
+        return False
+    return AuditCampaign.objects.filter(_covers_whole_scope(user), pk=campaign.pk).exists()
+
+
+def maintained_grids(user, grid_ids: Iterable[int]) -> QuerySet[Grid]:
+    """The grids among ``grid_ids`` that ``user`` maintains: member of, or may change residents
+    in. An auditor may not audit them."""
+    grids = Grid.objects.filter(pk__in=list(grid_ids))
+    writable = scope.writable(grids, user, for_model=Resident).values("pk")
+    return grids.filter(Q(members=user) | Q(pk__in=writable)).distinct()
+
+
+def items_visible_to(user) -> QuerySet[AuditItem]:
+    items = AuditItem.objects.all()
+    if not user.is_active:
+        return items.none()
+    if user.is_superuser:
+        return items
+    visible = Q(pk__in=[])
+    if user.has_perm("audits.view_audititem"):
+        auditing = Exists(
+            _CampaignAuditor.objects.filter(auditcampaign_id=OuterRef("campaign_id"), user=user)
+        )
+        visible = Q(auditing)
+        in_archive = scope.restrict(Resident.objects.all(), user, scope.VIEW).values("pk")
+        visible |= Q(resident__in=in_archive)
+    return items.filter(visible)
+
+
+def may_check(user, item: AuditItem) -> bool:
+    """Whether ``user`` may record the finding of ``item`` now (the campaign's state aside)."""
+    if not user.is_active or not user.has_perm("audits.change_audititem"):
+        return False
+    if not item.campaign.auditors.filter(pk=user.pk).exists():
+        return False
+    return not maintained_grids(user, [item.stratum.grid_id]).exists()
+
+
+def may_correct(user, item: AuditItem) -> bool:
+    return scope.may(user, scope.CHANGE, item.resident)
+
+
+# Figures ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    """Counts of one group of audited items (a grid, a grid member, a campaign, a month).
+
+    Counts add up, so figures of a grid over several campaigns are sums. Every rate is None
+    when nothing was counted: "no audit" is not 0%.
+    """
+
+    sampled: int = 0
+    checked: int = 0
+    found: int = 0
+    records_correct: int = 0
+    records_decided: int = 0
+    fields_correct: int = 0
+    fields_wrong: int = 0
+    fields_present: int = 0
+    fields_required: int = 0
+    satisfaction_sum: int = 0
+    satisfaction_count: int = 0
+    #: LQAS decisions of the strata in this group: "pass", "fail" or "pending".
+    lqas: list[str] = field(default_factory=list)
+
+    def add(self, other: "Figures") -> None:
+        for name in self.__dataclass_fields__:
+            if name != "lqas":
+                setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.lqas += other.lqas
+
+    @property
+    def verification_factor(self) -> float | None:
+        """Residents confirmed at their household ÷ residents checked.
+
+        Checked rather than sampled, so that an unfinished campaign is not read as residents
+        missing. A sample can only confirm up to all of its residents, so here the flag
+        comes from the low side (< 0.90); the upper bound is kept for figures that
+        compare counts the other way.
+        """
+        return self.found / self.checked if self.checked else None
+
+    @property
+    def verification_flagged(self) -> bool:
+        factor = self.verification_factor
+        low, high = VERIFICATION_RANGE
+        return factor is not None and not low <= factor <= high
+
+    @property
+    def record_accuracy(self) -> Rate:
+        return Rate(self.records_correct, self.records_decided)
+
+    @property
+    def field_accuracy(self) -> Rate:
+        return Rate(self.fields_correct, self.fields_correct + self.fields_wrong)
+
+    @property
+    def completeness(self) -> Rate:
+        return Rate(self.fields_present, self.fields_required)
+
+    @property
+    def satisfaction(self) -> float | None:
+        return self.satisfaction_sum / self.satisfaction_count if self.satisfaction_count else None
+
+    @property
+    def lqas_summary(self) -> str | None:
+        """ "pass"/"fail"/"pending" for one stratum; for several, "N/M pass"."""
+        if not self.lqas:
+            return None
+        if len(self.lqas) == 1:
+            return self.lqas[0]
+        return f"{self.lqas.count('pass')}/{len(self.lqas)} pass"
+
+
+def _figures_by_stratum(items: QuerySet[AuditItem]) -> dict[int, Figures]:
+    checked = Q(checked_at__isnull=False)
+    rows = items.values("stratum_id").annotate(
+        sampled=Count("pk"),
+        checked=Count("pk", filter=checked),
+        found=Count("pk", filter=Q(found=True)),
+        records_correct=Count("pk", filter=Q(verdict=AuditItem.Verdict.CORRECT)),
+        records_decided=Count(
+            "pk",
+            filter=Q(verdict__in=[AuditItem.Verdict.CORRECT, AuditItem.Verdict.INCORRECT]),
+        ),
+        fields_correct=Sum("fields_correct", default=0),
+        fields_wrong=Sum("fields_wrong", default=0),
+        fields_present=Sum("fields_present", filter=checked, default=0),
+        fields_required=Sum("fields_required", filter=checked, default=0),
+        satisfaction_sum=Sum("satisfaction", default=0),
+        satisfaction_count=Count("satisfaction"),
+    )
+    return {row.pop("stratum_id"): Figures(**row) for row in rows}
+
+
+def _lqas_decision(stratum: AuditStratum, figures: Figures) -> str | None:
+    if stratum.lqas_threshold is None:
+        return None
+    d = stratum.lqas_threshold
+    undecided = stratum.drawn - figures.records_decided
+    if figures.records_correct >= d:
+        return "pass"
+    if figures.records_correct + undecided < d:
+        return "fail"  # even if every remaining record were correct
+    return "pending"
+
+
+@dataclass
+class CampaignResults:
+    campaign: AuditCampaign
+    total: Figures
+    grids: list[tuple[Grid, AuditStratum, Figures]]
+    members: list[tuple[AbstractBaseUser, Figures]]
+
+
+def campaign_results(campaign: AuditCampaign) -> CampaignResults:
+    """Figures per grid, per grid member (as at draw time) and for the whole campaign.
+
+    A fixed number of queries whatever the size. Findings of a closed campaign cannot change
+    (``audits.services``), nor can the strata and members drawn, so neither can its results.
+    """
+    by_stratum = _figures_by_stratum(AuditItem.objects.filter(campaign=campaign))
+    strata = list(campaign.strata.select_related("grid").order_by("grid__code"))
+    members_of: dict[int, list] = {}
+    links = _StratumMember.objects.filter(auditstratum__campaign=campaign).select_related("user")
+    for link in links:
+        members_of.setdefault(link.auditstratum_id, []).append(link.user)
+    total = Figures()
+    grids = []
+    member_figures: dict[int, tuple[AbstractBaseUser, Figures]] = {}
+    for stratum in strata:
+        figures = by_stratum.get(stratum.pk, Figures())
+        if (decision := _lqas_decision(stratum, figures)) is not None:
+            figures.lqas = [decision]
+        grids.append((stratum.grid, stratum, figures))
+        total.add(figures)
+        for user in members_of.get(stratum.pk, []):
+            member_figures.setdefault(user.pk, (user, Figures()))[1].add(figures)
+    members = sorted(member_figures.values(), key=lambda pair: pair[0].get_username())
+    return CampaignResults(campaign=campaign, total=total, grids=grids, members=members)
+
+
+def grid_audit_figures(month, grids) -> dict[int, Figures]:
+    """Audit figures per grid for the monthly report: every closed campaign of ``month``
+    (a date in it) over ``grids`` (grids or grid IDs, a queryset or a list).
+
+    Only closed campaigns count: their figures are final, so a published report built on them
+    stays true. A grid without a closed audit that month is absent from the answer ("no
+    audit"), never zeros. Three queries whatever the number of grids.
+    """
+    period = month.replace(day=1)
+    strata = AuditStratum.objects.filter(
+        campaign__period=period, campaign__state=AuditCampaign.State.CLOSED, grid__in=grids
+    )
+    by_stratum = _figures_by_stratum(AuditItem.objects.filter(stratum__in=strata))
+    result: dict[int, Figures] = {}
+    for stratum in strata.only("pk", "grid_id", "drawn", "lqas_threshold"):
+        figures = by_stratum.get(stratum.pk, Figures())
+        if (decision := _lqas_decision(stratum, figures)) is not None:
+            figures.lqas = [decision]
+        result.setdefault(stratum.grid_id, Figures()).add(figures)
+    return result
