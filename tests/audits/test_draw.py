@@ -90,7 +90,7 @@ def test_the_draw_verifies_and_tampering_with_items_or_population_shows(audit_ci
     item = AuditItem.objects.filter(campaign=campaign, stratum__grid=audit_city.grids["G1"]).first()
     AuditItem.objects.filter(pk=item.pk).update(resident=undrawn)
     check = services.audit_campaign_verify_draw(campaign=campaign, actor=audit_city.auditor)
-    assert not check.ok and "differ" in check.problems[0]
+    assert not check.ok and "不一致" in check.problems[0]
 
     AuditItem.objects.filter(pk=item.pk).update(resident=item.resident)
     population = sampling.population_unpack(bytes(campaign.population))
@@ -151,7 +151,7 @@ def test_the_draw_reads_no_random_order_from_the_database(audit_city):
 def test_a_scope_without_active_residents_is_refused_and_nothing_is_drawn(audit_city):
     empty = factories.make_grid(code="G9", street_code="S1")
     campaign = make_campaign(audit_city, grids=[empty])
-    with pytest.raises(ValidationError, match="No active resident"):
+    with pytest.raises(ValidationError, match="没有在册居民"):
         services.audit_campaign_draw(campaign=campaign, actor=audit_city.lead)
     campaign.refresh_from_db()
     assert campaign.state == State.DRAFT and not campaign.seed
@@ -160,7 +160,7 @@ def test_a_scope_without_active_residents_is_refused_and_nothing_is_drawn(audit_
 
 def test_an_auditor_who_maintains_a_grid_in_scope_cannot_be_assigned(audit_city):
     audit_city.grids["G1"].members.add(audit_city.auditor)
-    with pytest.raises(ValidationError, match="maintains"):
+    with pytest.raises(ValidationError, match="负责本范围内"):
         make_campaign(audit_city)
     assert not AuditCampaign.objects.exists()
 
@@ -169,7 +169,7 @@ def test_an_auditor_with_edit_rights_in_scope_cannot_be_assigned(audit_city):
     both = factories.make_user("auditing-clerk", role=AUDITOR)
     both.groups.add(roles_ensure()[GRID_MEMBER])
     factories.grant(both, audit_city.grids["G2"])  # edit rights, though not a member
-    with pytest.raises(ValidationError, match="maintains"):
+    with pytest.raises(ValidationError, match="负责本范围内"):
         make_campaign(audit_city, auditors=[both])
 
 
@@ -182,7 +182,7 @@ def test_a_scope_outside_the_creators_grants_is_refused(audit_city):
 def test_an_lqas_plan_too_small_for_its_benchmark_is_refused_with_the_size_that_would_do(
     audit_city,
 ):
-    with pytest.raises(ValidationError, match="smallest sample"):
+    with pytest.raises(ValidationError, match="最小可行样本量为 19"):
         make_campaign(audit_city, plan=AuditCampaign.Plan.LQAS, per_grid=5, lqas_benchmark=80)
 
 
