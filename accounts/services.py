@@ -1,11 +1,12 @@
 """Writes for two-factor enrolment."""
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
 @transaction.atomic
-def totp_device_start(*, user) -> TOTPDevice:
+def totp_device_start(*, user: AbstractBaseUser) -> TOTPDevice:
     """The unconfirmed device whose secret the enrolment page shows; reused on reload so that
     the QR code already scanned stays valid until it is confirmed."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
@@ -15,7 +16,7 @@ def totp_device_start(*, user) -> TOTPDevice:
 
 
 @transaction.atomic
-def totp_device_confirm(*, user, token: str) -> TOTPDevice | None:
+def totp_device_confirm(*, user: AbstractBaseUser, token: str) -> TOTPDevice | None:
     """Confirm the pending device with a token from the app; it replaces any earlier device
     (a new phone). ``None`` when the token is wrong or nothing is pending."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
@@ -28,5 +29,5 @@ def totp_device_confirm(*, user, token: str) -> TOTPDevice | None:
 
 
 @transaction.atomic
-def totp_device_remove(*, user) -> None:
+def totp_device_remove(*, user: AbstractBaseUser) -> None:
     TOTPDevice.objects.filter(user=user).delete()

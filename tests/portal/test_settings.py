@@ -61,7 +61,10 @@ PRODUCTION = {
 
 
 def manage(*args, **env) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k not in PRODUCTION}
+    # Production has none of the test run's variables; DJANGO_ALLOW_ASYNC_UNSAFE (browser tests)
+    # would itself be reported by check --deploy.
+    unset = {*PRODUCTION, "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environment = {k: v for k, v in os.environ.items() if k not in unset}
     environment.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
