@@ -220,6 +220,9 @@ if PROXY_COUNT:
 # superusers and municipal officials must (see accounts/two_factor.py).
 REQUIRE_TWO_FACTOR = env_bool("REQUIRE_TWO_FACTOR", default=not DEBUG)
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Community governance portal")
+# Administrators may delete a lost device (the owner then enrols again) but never read its
+# secret: an administrator who could would hold everyone's second factor.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # django-guardian: the anonymous user gets no object permissions, so none is created for it.
 ANONYMOUS_USER_NAME = None

@@ -140,3 +140,17 @@ def test_a_user_may_turn_off_an_optional_device_but_not_a_required_one(client, s
     settings.REQUIRE_TWO_FACTOR = False
     client.post(SETUP, {"remove": "1"})
     assert not TOTPDevice.objects.filter(user=enrolled.user).exists()
+
+
+def test_an_administrator_can_remove_a_device_but_never_read_its_secret(admin_client, enrolled):
+    change = admin_client.get(f"/admin/otp_totp/totpdevice/{enrolled.pk}/change/")
+    assert change.status_code == 200
+    assert enrolled.key not in change.content.decode()
+    assert admin_client.get(f"/admin/otp_totp/totpdevice/{enrolled.pk}/config/").status_code == 403
+    assert admin_client.get(f"/admin/otp_totp/totpdevice/{enrolled.pk}/qrcode/").status_code == 403
+
+    response = admin_client.post(
+        f"/admin/otp_totp/totpdevice/{enrolled.pk}/delete/", {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(pk=enrolled.pk).exists()
