@@ -210,8 +210,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 # Behind PROXY_COUNT reverse proxies the client address is the one they put in X-Forwarded-For;
-# without proxies that header is forged at will and must not be read.
-PROXY_COUNT = env_int("PROXY_COUNT", 0)
+# without proxies that header is forged at will and must not be read. Production is behind one
+# TLS proxy (see SECURE_PROXY_SSL_HEADER): reading REMOTE_ADDR there would give every user the
+# proxy's address, and five typos anywhere would lock the whole city out.
+PROXY_COUNT = env_int("PROXY_COUNT", 0 if DEBUG else 1)
 if PROXY_COUNT:
     AXES_IPWARE_PROXY_COUNT = PROXY_COUNT
     AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]

@@ -110,3 +110,8 @@ def test_production_turns_on_two_factor_and_turns_off_demo_mode():
     code = "from django.conf import settings as s; print(s.REQUIRE_TWO_FACTOR, s.DEMO_MODE)"
     result = manage("shell", "--no-imports", "-c", code, **PRODUCTION)
     assert result.stdout.split() == ["True", "False"], result.stderr
+
+
+def test_production_reads_the_client_address_behind_one_proxy():
+    code = "from django.conf import settings as s; print(s.AXES_IPWARE_PROXY_COUNT)"
+    assert manage("shell", "--no-imports", "-c", code, **PRODUCTION).stdout.strip() == "1"
