@@ -22,6 +22,16 @@ run: install
 	$(BIN)/python manage.py seed_demo --if-empty
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
+# Production-style serving: gunicorn with whitenoise, against DATABASE_URL (see README,
+# "Production"). Collects static files first; migrations stay an explicit, deliberate step.
+BIND ?= 127.0.0.1:8000
+WORKERS ?= 3
+serve: install
+	@test -n "$$DATABASE_URL" || { echo "DATABASE_URL must be set (see README, Production)"; exit 1; }
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/gunicorn portal.wsgi --bind $(BIND) --workers $(WORKERS) --access-logfile -
+
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

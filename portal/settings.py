@@ -7,6 +7,7 @@ pytest uses these settings and ``tests/conftest.py`` swaps in a fast password ha
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +17,9 @@ from portal.env import env_bool, env_int, env_list, env_str
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DEBUG", default=True)
+# Demo mode relaxes what the demo city needs (its accounts sign in without a second factor).
+# Production turns it off unless someone deliberately runs a demo there.
+DEMO_MODE = env_bool("DEMO_MODE", default=DEBUG)
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
@@ -23,8 +27,18 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     # A fresh key per process is fine for development: sessions simply do not survive restarts.
     SECRET_KEY = get_random_secret_key()
+elif not DEBUG and (
+    SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5
+):
+    # The same test as Django's security.W009: such a key was copied from a template or guessed.
+    raise ImproperlyConfigured(
+        "SECRET_KEY is insecure: use at least 50 random characters, e.g. from "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`."
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
+if not DEBUG and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must list the site's host names when DEBUG is off.")
 
 INSTALLED_APPS = [
     "portal.apps.PortalAdminConfig",
@@ -34,24 +48,37 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "guardian",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "simple_history",
     "import_export",
+    "accounts",
     "archives",
     "audits",
     "exports",
 ]
 
 MIDDLEWARE = [
+    # First: a load balancer's probe is answered before host checks, redirects and sessions.
+    "portal.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.PortalLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records the signed-in user on history entries written during a request.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as its documentation asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -79,6 +106,12 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    if not DEBUG and not env_bool("ALLOW_SQLITE", default=False):
+        # One file on one disk: no concurrent writers, no pg_dump, easy to lose with a container.
+        raise ImproperlyConfigured(
+            "DATABASE_URL points at SQLite with DEBUG off; use PostgreSQL, or set "
+            "ALLOW_SQLITE=true if this really is a single-machine trial."
+        )
     # WAL lets the dev server read while seed_demo writes; the timeout rides out short locks.
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL;",
@@ -89,6 +122,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First, as django-axes requires: refuses a locked-out username or address before any check.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",  # what a role may do
     "portal.backends.ScopeBackend",  # where: object permissions through archives.scope
 ]
@@ -97,7 +132,11 @@ SILENCED_SYSTEM_CHECKS = ["guardian.W001"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # Every portal account is staff and can open resident files: 12 characters, not Django's 8.
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -111,8 +150,81 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# portal/ is not an app (its AppConfig installs the admin), so its files are listed here.
+STATICFILES_DIRS = [BASE_DIR / "portal" / "static"]
+if not DEBUG:
+    # Hashed, compressed files served by whitenoise; needs `collectstatic` (`make serve` runs it).
+    # Development and tests keep the plain storage, which works without collectstatic.
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
 
 LOGIN_URL = "admin:login"
+
+# Sessions end after SESSION_IDLE_MINUTES without a request (each request renews them) and when
+# the browser closes: a resident file left open on a shared office PC does not stay open.
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# HTTPS. Production sits behind a proxy that terminates TLS and says so in X-Forwarded-Proto.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+# A forged or stale CSRF token gets portal/templates/403_csrf.html, which says what to do; an
+# oversized or malformed request gets 400.html.
+
+# Content Security Policy (django-csp). Django's admin runs without inline scripts; our own
+# templates keep their scripts and styles in static files, so neither needs 'unsafe-inline'.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Login throttling (django-axes): LOGIN_FAILURE_LIMIT failures in a row lock the username, and
+# separately the client address, for LOGIN_LOCKOUT_MINUTES; an administrator can unlock earlier
+# by deleting the attempt under "Axes" in the admin. Every failure is recorded there.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_MINUTES", 15) / 60  # axes reads a float as hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# The attempt counters are reset by a success or an unlock; this log of failures is kept.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# Behind PROXY_COUNT reverse proxies the client address is the one they put in X-Forwarded-For;
+# without proxies that header is forged at will and must not be read. Production is behind one
+# TLS proxy (see SECURE_PROXY_SSL_HEADER): reading REMOTE_ADDR there would give every user the
+# proxy's address, and five typos anywhere would lock the whole city out.
+PROXY_COUNT = env_int("PROXY_COUNT", 0 if DEBUG else 1)
+if PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+
+# Two-factor sign-in (django-otp, TOTP). Everyone may enrol; with REQUIRE_TWO_FACTOR on,
+# superusers and municipal officials must (see accounts/two_factor.py).
+REQUIRE_TWO_FACTOR = env_bool("REQUIRE_TWO_FACTOR", default=not DEBUG)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Community governance portal")
+# Administrators may delete a lost device (the owner then enrols again) but never read its
+# secret: an administrator who could would hold everyone's second factor.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # django-guardian: the anonymous user gets no object permissions, so none is created for it.
 ANONYMOUS_USER_NAME = None
@@ -136,3 +248,5 @@ MEDIA_ROOT = env_str("MEDIA_ROOT", str(BASE_DIR / "media"))
 
 # An admin changelist with a few thousand ticked rows posts one field per row.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+# A form body (not an uploaded file) larger than this is refused with 400 before it is read.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_BYTES", 2_621_440)

@@ -4,11 +4,13 @@ input is refused in words, and a clerk's pages hold only their own grid."""
 import datetime as dt
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.contrib import admin
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from archives.models import (
@@ -51,6 +53,13 @@ def one_of_each(two_grids, admin_user):
         auditors=[factories.make_user("auditor-1", role=AUDITOR)],
     )
     audit_services.audit_campaign_draw(campaign=campaign, actor=admin_user)
+    # Sign-in security: django-axes' records of logins and django-otp's devices.
+    login = {"username": "root", "ip_address": "127.0.0.1", "user_agent": "test"}
+    AccessAttempt.objects.create(**login, failures_since_start=1)
+    AccessFailureLog.objects.create(**login)
+    AccessLog.objects.create(**login)
+    # Unconfirmed: a confirmed device would sign its owner out of an unverified session.
+    TOTPDevice.objects.create(user=two_grids["clerk"], name="authenticator", confirmed=False)
     return two_grids
 
 
@@ -76,7 +85,14 @@ def test_admin_can_open_every_list_add_change_and_history_page(admin_client, one
     obj = model._default_manager.first()
     assert obj is not None, f"the fixture has no {model.__name__}"
     # Nobody adds to the logs by hand; audit items come from a draw.
-    read_only_log = model in (SensitiveAccess, ExportRecord, AuditItem)
+    read_only_log = model in (
+        SensitiveAccess,
+        ExportRecord,
+        AuditItem,
+        AccessAttempt,
+        AccessFailureLog,
+        AccessLog,
+    )
     for url in (
         admin_url(model, "changelist"),
         *([] if read_only_log else [admin_url(model, "add")]),

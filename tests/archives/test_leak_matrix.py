@@ -465,6 +465,7 @@ class Matrix:
             "id": obj.pk,
             "object_id": obj.pk,
             "object_pk": obj.pk,
+            "pk": obj.pk,  # django-otp's device QR code page
             "user_id": self.other_user.pk,
             "group_id": self.group.pk,
         }

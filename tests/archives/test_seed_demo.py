@@ -4,6 +4,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.http import HttpRequest
 
 from archives import scope
 from archives.demo.city import DEMO_ACCOUNTS, CitySize, demo_city_reset, demo_city_seed
@@ -97,7 +98,7 @@ def test_the_command_prints_the_demo_logins_and_they_work(client):
     call_command("seed_demo", "--residents", "200", "--grids", "3", "--streets", "1", stdout=out)
     for username, _role, _about in DEMO_ACCOUNTS:
         assert username in out.getvalue()
-        assert client.login(username=username, password="demo"), username
+        assert client.login(request=HttpRequest(), username=username, password="demo"), username
         assert client.get("/admin/").status_code == 200
         client.logout()
 
@@ -106,7 +107,7 @@ def test_the_clerk_sees_residents_of_their_grid_only(client):
     call_command(
         "seed_demo", "--residents", "300", "--grids", "3", "--streets", "1", stdout=StringIO()
     )
-    client.login(username="clerk", password="demo")
+    client.login(request=HttpRequest(), username="clerk", password="demo")
     shown = client.get("/admin/archives/resident/").context["cl"].queryset
     clerk_grid = Grid.objects.get(members__username="clerk")
     assert shown.count() == Resident.objects.filter(household__building__grid=clerk_grid).count()

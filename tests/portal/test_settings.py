@@ -49,3 +49,69 @@ def test_the_portal_refuses_to_start_without_a_secret_key_when_debug_is_off():
 
 def test_the_portal_starts_in_development_without_a_secret_key():
     assert load_settings(DEBUG="1").returncode == 0
+
+
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "k3J9-production-only-7fQ2pL8xW4vN6bR1tY5uZ0aS3dF7gH9jK2lM4nB6vC8xZ1",
+    "ALLOWED_HOSTS": "portal.example.gov.cn",
+    # check --deploy does not connect; the URL only has to say PostgreSQL.
+    "DATABASE_URL": "postgres://portal@127.0.0.1:5432/portal_deploy_check",
+}
+
+
+def manage(*args, **env) -> subprocess.CompletedProcess:
+    # Production has none of the test run's variables; DJANGO_ALLOW_ASYNC_UNSAFE (browser tests)
+    # would itself be reported by check --deploy.
+    unset = {*PRODUCTION, "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environment = {k: v for k, v in os.environ.items() if k not in unset}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**environment, "DJANGO_SETTINGS_MODULE": "portal.settings"},
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_check_deploy_reports_nothing_under_production_settings():
+    result = manage("check", "--deploy", "--fail-level", "DEBUG", **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "secret_key",
+    ["django-insecure-" + "x1y2z3" * 10, "short-but-random-Xq7"],
+    ids=["django-insecure", "too-short"],
+)
+def test_the_portal_refuses_to_start_with_an_insecure_secret_key(secret_key):
+    result = manage("check", **{**PRODUCTION, "SECRET_KEY": secret_key})
+    assert result.returncode != 0
+    assert "SECRET_KEY is insecure" in result.stderr
+
+
+def test_the_portal_refuses_to_start_without_allowed_hosts():
+    result = manage("check", **{**PRODUCTION, "ALLOWED_HOSTS": ""})
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS must list" in result.stderr
+
+
+def test_the_portal_refuses_sqlite_in_production_unless_allowed():
+    sqlite = {**PRODUCTION, "DATABASE_URL": "sqlite:////tmp/portal-trial.sqlite3"}
+    result = manage("check", **sqlite)
+    assert result.returncode != 0
+    assert "ALLOW_SQLITE" in result.stderr
+    assert manage("check", **sqlite, ALLOW_SQLITE="true").returncode == 0
+
+
+def test_production_turns_on_two_factor_and_turns_off_demo_mode():
+    code = "from django.conf import settings as s; print(s.REQUIRE_TWO_FACTOR, s.DEMO_MODE)"
+    result = manage("shell", "--no-imports", "-c", code, **PRODUCTION)
+    assert result.stdout.split() == ["True", "False"], result.stderr
+
+
+def test_production_reads_the_client_address_behind_one_proxy():
+    code = "from django.conf import settings as s; print(s.AXES_IPWARE_PROXY_COUNT)"
+    assert manage("shell", "--no-imports", "-c", code, **PRODUCTION).stdout.strip() == "1"
