@@ -8,7 +8,7 @@ from archives import scope, services
 from archives.admin.base import ScopedArchiveAdmin
 from archives.admin.exports import ArchiveExportMixin
 from archives.admin.filters import org_filters
-from archives.admin.imports import HOUSEHOLDS, ImportMixin
+from archives.admin.imports import BUILDINGS, HOUSEHOLDS, ImportMixin
 from archives.models import (
     Building,
     Community,
@@ -20,7 +20,8 @@ from archives.resources import BuildingResource, HouseholdResource, VisitResourc
 
 
 @admin.register(Building)
-class BuildingAdmin(ArchiveExportMixin, ScopedArchiveAdmin):
+class BuildingAdmin(ImportMixin, ArchiveExportMixin, ScopedArchiveAdmin):
+    importer = BUILDINGS
     resource_classes = [BuildingResource]
     list_display = ["address", "grid", "community", "units", "floors"]
     list_filter = org_filters("grid")

@@ -1,6 +1,6 @@
-"""Importing residents and households in the admin, in two steps: upload and preview (every
-error listed, with its row and column), then confirm. Nothing is written until the confirmation,
-and then all rows or none.
+"""Importing residents, households and buildings in the admin, in two steps: upload and preview
+(every error listed, with its row and column), then confirm. Nothing is written until the
+confirmation, and then all rows or none.
 
 The upload waits between the two steps in the default file storage (``MEDIA_ROOT``), under a
 random name the user's session holds, so the confirmation works on any app server.
@@ -20,10 +20,14 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from archives.imports import households, residents
+from archives.imports import buildings, households, residents
 from archives.imports.reading import FileRefused, Limits, check_size, read_table
 from archives.imports.rows import PlannedRow
-from archives.imports.template import household_template_workbook, resident_template_workbook
+from archives.imports.template import (
+    building_template_workbook,
+    household_template_workbook,
+    resident_template_workbook,
+)
 
 PREVIEW_ROWS = 200
 
@@ -60,6 +64,14 @@ HOUSEHOLDS = Importer(
     title=gettext_lazy("Import households"),
     file_stem="households",
     describe=_place_words,
+)
+BUILDINGS = Importer(
+    plan=buildings.building_import_plan,
+    apply=buildings.building_import_apply,
+    template=building_template_workbook,
+    title=gettext_lazy("Import buildings"),
+    file_stem="buildings",
+    describe=lambda row: f"{row.place[1]}: {row.values['units']} × {row.values['floors']}",
 )
 
 

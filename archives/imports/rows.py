@@ -191,9 +191,9 @@ class Places:
         return cls(grids, writable, buildings, households)
 
 
-def read_place(row: RowReader, places: Places) -> tuple:
-    """(grid id, building address, unit, floor, room), with an error for each part that is
-    missing, unknown, outside the user's grids or beyond the building's size."""
+def read_grid(row: RowReader, places: Places) -> int | None:
+    """The grid id of the row's grid code, with an error if it is missing, unknown or outside
+    the user's grids."""
     code = row.text("grid")
     grid_id = places.grids.get(code)
     if not code:
@@ -202,19 +202,29 @@ def read_place(row: RowReader, places: Places) -> tuple:
         row.error("grid", _("unknown grid code “%(code)s”") % {"code": code})
     elif grid_id not in places.writable:
         row.error("grid", _("grid “%(code)s” is outside your area") % {"code": code})
+    return grid_id
+
+
+def read_whole_number(row: RowReader, key: str) -> int:
+    text = row.text(key)
+    try:
+        number = int(float(text))
+        if not 1 <= number <= 32767:
+            raise ValueError
+    except ValueError:
+        row.error(key, _("“%(text)s” is not a whole number from 1 up") % {"text": text})
+        return 0
+    return number
+
+
+def read_place(row: RowReader, places: Places) -> tuple:
+    """(grid id, building address, unit, floor, room), with an error for each part that is
+    missing, unknown, outside the user's grids or beyond the building's size."""
+    grid_id = read_grid(row, places)
     address = row.text("building")
     if not address:
         row.error("building", _("the building address is missing"))
-    numbers = {}
-    for key in ("unit", "floor"):
-        text = row.text(key)
-        try:
-            numbers[key] = int(float(text))
-            if numbers[key] < 1:
-                raise ValueError
-        except ValueError:
-            row.error(key, _("“%(text)s” is not a whole number from 1 up") % {"text": text})
-            numbers[key] = 0
+    numbers = {key: read_whole_number(row, key) for key in ("unit", "floor")}
     room = row.text("room")
     if not room:
         row.error("room", _("the room is missing"))

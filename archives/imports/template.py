@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from archives.imports import households, residents
+from archives.imports import buildings, households, residents
 from archives.validators import id_number_check_char
 
 _EXAMPLE_ID = "22240519560314002"  # a woman born 1956-03-14; the check character follows
@@ -24,6 +24,7 @@ RESIDENT_EXAMPLE = {
     "medical_history": "高血压",
 }
 HOUSEHOLD_EXAMPLE = {**_PLACE, "room": "302", "status": "空置"}
+BUILDING_EXAMPLE = {"grid": "G0001", "address": "龙门路3号", "units": 2, "floors": 6}
 
 
 def resident_template_workbook(language_index: int) -> bytes:
@@ -59,6 +60,23 @@ def household_template_workbook(language_index: int) -> bytes:
             _("Status: occupied, vacant or rented; empty means occupied."),
             _("A household that exists in your grids gets the status of its row."),
             _("Buildings that do not exist yet in your grids are created."),
+            *_common_lines(),
+        ],
+    )
+
+
+def building_template_workbook(language_index: int) -> bytes:
+    names = buildings.column_names()
+    return _workbook(
+        names,
+        BUILDING_EXAMPLE,
+        _("buildings"),
+        language_index,
+        [
+            _("One building per row: its grid, address, number of units and of floors."),
+            _required(names, buildings.REQUIRED, language_index),
+            _("A building with the same grid and address in your grids is updated."),
+            _("A building cannot become smaller than the households recorded in it."),
             *_common_lines(),
         ],
     )

@@ -56,8 +56,8 @@ def row(**values) -> list:
     return [defaults.get(key, "") for key in column_names()]
 
 
-def upload(client, name: str, data: bytes):
-    return client.post(IMPORT, {"file": SimpleUploadedFile(name, data)})
+def upload(client, name: str, data: bytes, *, url: str = IMPORT):
+    return client.post(url, {"file": SimpleUploadedFile(name, data)})
 
 
 def errors_of(response) -> list[tuple[int, str, str]]:

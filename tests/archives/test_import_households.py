@@ -5,12 +5,12 @@ import io
 
 import openpyxl
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from archives.imports.households import column_names
 from archives.models import Building, Household
 from tests.archives.test_export import export
 from tests.archives.test_import import errors_of, xlsx
+from tests.archives.test_import import upload as post_file
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def row(**values) -> list:
 
 
 def upload(client, name: str, data: bytes):
-    return client.post(IMPORT, {"file": SimpleUploadedFile(name, data)})
+    return post_file(client, name, data, url=IMPORT)
 
 
 def test_a_vacant_home_is_imported_into_an_existing_building_with_history(client, city):
