@@ -199,12 +199,16 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Login throttling (django-axes): LOGIN_FAILURE_LIMIT failures in a row lock the username, and
-# separately the client address, for LOGIN_LOCKOUT_MINUTES; an administrator can unlock earlier
-# by deleting the attempt under "Axes" in the admin. Every failure is recorded there.
+# Login throttling (django-axes): LOGIN_FAILURE_LIMIT failures in a row lock the username (and,
+# with LOGIN_LOCKOUT_ADDRESSES on, separately the client address) for LOGIN_LOCKOUT_MINUTES; an
+# administrator can unlock earlier by deleting the attempt under "Axes" in the admin. Every
+# failure is recorded there. Addresses are not locked by default: a community office's clerks
+# share one public address, and five typos by one of them would lock out the whole office.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_MINUTES", 15) / 60  # axes reads a float as hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = ["username"]
+if env_bool("LOGIN_LOCKOUT_ADDRESSES", default=False):
+    AXES_LOCKOUT_PARAMETERS.append("ip_address")
 AXES_RESET_ON_SUCCESS = True
 # The attempt counters are reset by a success or an unlock; this log of failures is kept.
 AXES_ENABLE_ACCESS_FAILURE_LOG = True

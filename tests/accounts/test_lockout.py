@@ -44,11 +44,22 @@ def test_the_lockout_page_says_how_long_in_english_too(client, two_grids):
     assert "ask an administrator" in response.content.decode()
 
 
-def test_failures_from_one_address_lock_it_for_every_username(client, two_grids):
+def test_failures_from_one_address_lock_it_for_every_username_when_configured(
+    client, two_grids, settings
+):
+    settings.AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
     for n in range(3):
         fail(client, username=f"nobody-{n}")
     response = client.post(LOGIN, {"username": "clerk-g1", "password": "pw"})
     assert response.status_code == 429
+
+
+def test_by_default_others_at_the_same_address_can_still_sign_in(client, two_grids):
+    # Clerks of one community office share one public address.
+    for n in range(3):
+        fail(client, username=f"nobody-{n}")
+    response = client.post(LOGIN, {"username": "clerk-g1", "password": "pw"})
+    assert response.status_code == 302
 
 
 def test_an_administrator_unlocks_an_account_from_the_admin(client, two_grids, admin_client):
