@@ -209,6 +209,10 @@ AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_MINUTES", 15) / 60  # axes reads a fl
 AXES_LOCKOUT_PARAMETERS = ["username"]
 if env_bool("LOGIN_LOCKOUT_ADDRESSES", default=False):
     AXES_LOCKOUT_PARAMETERS.append("ip_address")
+else:
+    # axes warns that a username-only lock lets one address try many usernames. That is the
+    # trade made above on purpose; each username still locks after LOGIN_FAILURE_LIMIT failures.
+    SILENCED_SYSTEM_CHECKS.append("axes.W006")
 AXES_RESET_ON_SUCCESS = True
 # The attempt counters are reset by a success or an unlock; this log of failures is kept.
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
