@@ -28,6 +28,7 @@ from archives.imports.template import (
     household_template_workbook,
     resident_template_workbook,
 )
+from archives.services import ConcurrentEditError
 
 PREVIEW_ROWS = 200
 
@@ -146,10 +147,18 @@ class ImportMixin:
             context.update(self._preview(request, upload.name, data))
             self._discard_pending(request)  # a new upload replaces one left unconfirmed
             if context.get("plan") and not context["plan"].errors:
-                token = uuid.uuid4().hex
-                stored = default_storage.save(f"imports/{token}", ContentFile(data))
-                request.session[self._session_key] = {"path": stored, "name": upload.name}
+                self._keep_pending(request, upload.name, data, context["plan"])
         return self._render_import(request, context)
+
+    def _keep_pending(self, request, name: str, data: bytes, plan) -> None:
+        """Keep a previewed upload for its confirmation, with the fingerprint of the records
+        the preview matched, so that a confirmation never applies what the user did not see."""
+        stored = default_storage.save(f"imports/{uuid.uuid4().hex}", ContentFile(data))
+        request.session[self._session_key] = {
+            "path": stored,
+            "name": name,
+            "fingerprint": plan.fingerprint(),
+        }
 
     def import_confirm_view(self, request):
         if not self.has_import_permission(request) or request.method != "POST":
@@ -169,7 +178,24 @@ class ImportMixin:
         if plan is None or plan.errors:
             context = {**self._import_context(request), **preview}
             return self._render_import(request, context)
-        counts = self.importer.apply(plan, user=request.user, filename=pending["name"])
+        if plan.fingerprint() != pending.get("fingerprint"):
+            # Someone changed or added a matched resident after the preview: show the preview
+            # as it now stands and let the user confirm that one.
+            self._keep_pending(request, pending["name"], data, plan)
+            context = {**self._import_context(request), **preview, "changed_since_preview": True}
+            return self._render_import(request, context)
+        try:
+            counts = self.importer.apply(plan, user=request.user, filename=pending["name"])
+        except ConcurrentEditError as conflict:
+            messages.error(
+                request,
+                _(
+                    "%(name)s was changed by someone else while the file was being imported. "
+                    "Nothing was imported: upload the file again to see the changes."
+                )
+                % {"name": conflict.resident.name},
+            )
+            return HttpResponseRedirect(reverse(f"admin:{self._url_name('import')}"))
         messages.success(
             request,
             _("Imported %(file)s: %(new)s new, %(update)s updated, %(unchanged)s unchanged.")

@@ -76,13 +76,24 @@ def resident_import_apply(plan: ImportPlan, *, user, filename: str) -> dict[str,
         actor=user,
         reason=reason,
     )
-    for planned in (r for r in plan.rows if r.action == "update"):
-        resident = Resident.objects.get(pk=planned.existing_id)
-        for name, value in planned.values.items():
-            setattr(resident, name, value)
-        resident.household_id = households[planned.place]
-        tags = Tag.objects.filter(pk__in=planned.tag_ids)
-        services.resident_save(resident=resident, actor=user, tags=list(tags), reason=reason)
+    updates = [r for r in plan.rows if r.action == "update"]
+    edited = []
+    for start in range(0, len(updates), ID_CHUNK):
+        chunk = updates[start : start + ID_CHUNK]
+        stored = Resident.objects.in_bulk([r.existing_id for r in chunk])
+        for planned in chunk:
+            resident = stored[planned.existing_id]
+            for name, value in planned.values.items():
+                setattr(resident, name, value)
+            resident.household_id = households[planned.place]
+            resident.version = planned.existing_version
+            edited.append(resident)
+    services.residents_bulk_update(
+        residents=edited,
+        tag_ids=[r.tag_ids for r in updates],
+        actor=user,
+        reason=reason,
+    )
     return plan.counts()
 
 
@@ -98,6 +109,7 @@ def _mark_unchanged(plan: ImportPlan) -> None:
         )
         for resident in residents:
             planned = updates[resident.pk]
+            planned.existing_version = resident.version
             household = resident.household
             place = (
                 household.building.grid_id,

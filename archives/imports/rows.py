@@ -3,6 +3,7 @@ reading a row's cells, matching the header row, and where a row's household is: 
 building address, unit, floor and room, found in the user's grids or created there.
 """
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -35,6 +36,9 @@ class PlannedRow:
     place: tuple  # (grid_id, building address, unit, floor, room)
     tag_ids: set[int] = field(default_factory=set)
     existing_id: int | None = None
+    #: The stored resident's version when the plan was made: an edit saved after it stops the
+    #: import instead of being overwritten.
+    existing_version: int | None = None
 
 
 @dataclass
@@ -47,6 +51,16 @@ class ImportPlan:
 
     def counts(self) -> dict[str, int]:
         return {action: self.count(action) for action in ("new", "update", "unchanged")}
+
+    def fingerprint(self) -> str:
+        """A digest of the stored records this plan matched and the versions it read: a change
+        to any of them between preview and confirmation changes it."""
+        matched = sorted(
+            (r.row, r.existing_id, r.existing_version or 0)
+            for r in self.rows
+            if r.existing_id is not None
+        )
+        return hashlib.sha256(repr(matched).encode()).hexdigest()
 
     def finish(self) -> None:
         self.errors.sort(key=lambda e: (e.row, e.position))

@@ -1,0 +1,104 @@
+"""Importing a file of residents the archive already holds: the changes are written in bulk,
+each resident still gets one history entry with its tags, and an edit someone saves between the
+preview and the confirmation is never overwritten unseen."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from archives import services
+from archives.imports.reading import Limits, read_table
+from archives.imports.residents import resident_import_apply, resident_import_plan
+from archives.models import Resident
+from tests.archives.test_export import export
+from tests.archives.test_import import CONFIRM, upload, xlsx
+
+pytestmark = pytest.mark.django_db
+
+
+def edited_export(client, **changes) -> bytes:
+    """The user's resident export with ``changes`` ({header: value}) made on every row."""
+    rows = export(client, "resident", "xlsx")
+    headers = rows[0]
+    for row in rows[1:]:
+        for header, value in changes.items():
+            row[headers.index(header)] = value
+    return xlsx(rows[1:], headers)
+
+
+def test_an_update_changes_the_tags_and_its_history_entry_records_them(client, city):
+    resident = city.residents["GA1a"]  # elderly living alone
+    client.force_login(city.users["clerk"])
+    upload(client, "标签.xlsx", edited_export(client, 标签="慢性病", 联系电话="13922223333"))
+    assert client.post(CONFIRM).status_code == 302
+
+    resident.refresh_from_db()
+    assert resident.phone == "13922223333"
+    assert [tag.name for tag in resident.tags.all()] == ["慢性病"]
+    assert resident.version == 2
+    entry = resident.history.latest()
+    assert entry.history_type == "~"
+    assert entry.history_change_reason == "导入文件 标签.xlsx（clerk）"
+    assert entry.history_user == city.users["clerk"]
+    assert [link.tag.name for link in entry.tags.all()] == ["慢性病"]
+    assert entry.prev_record.phone != "13922223333"  # the entry before still has the old file
+
+
+def test_updates_are_written_in_a_number_of_queries_that_does_not_grow_with_rows(client, city):
+    community = city.users["community"]  # writes GA1a and GA1b
+    client.force_login(community)
+    rows = export(client, "resident", "xlsx")
+    headers, grid = rows[0], rows[0].index("网格编码")
+
+    def queries_to_apply(grid_codes: set[str], phone: str) -> int:
+        edited = [row for row in rows[1:] if row[grid] in grid_codes]
+        for row in edited:
+            row[headers.index("联系电话")] = phone
+        table = read_table("f.xlsx", xlsx(edited, headers), Limits.from_settings())
+        plan = resident_import_plan(table, user=community)
+        assert plan.errors == [] and plan.counts()["update"] == len(grid_codes)
+        with CaptureQueriesContext(connection) as queries:
+            resident_import_apply(plan, user=community, filename="f.xlsx")
+        return len(queries)
+
+    assert queries_to_apply({"GA1a"}, "13811112222") == queries_to_apply(
+        {"GA1a", "GA1b"}, "13833334444"
+    )
+
+
+def test_an_edit_saved_after_the_preview_is_shown_before_anything_is_imported(client, city):
+    resident = city.residents["GA1a"]
+    client.force_login(city.users["clerk"])
+    upload(client, "电话.xlsx", edited_export(client, 联系电话="13933334444"))
+
+    resident.name = "改名后"
+    services.resident_save(resident=resident, actor=city.users["community"], reason="核实")
+    entries = resident.history.count()
+
+    response = client.post(CONFIRM)
+    assert response.status_code == 200
+    assert "在您预览之后被他人修改或新增" in response.content.decode()
+    resident.refresh_from_db()
+    assert resident.name == "改名后"
+    assert resident.phone != "13933334444"
+    assert resident.history.count() == entries
+
+    assert client.post(CONFIRM).status_code == 302  # confirmed again, having seen it
+    resident.refresh_from_db()
+    assert resident.phone == "13933334444"
+
+
+def test_the_bulk_update_refuses_a_resident_saved_since_it_was_read(city):
+    clerk = city.users["clerk"]
+    stale = Resident.objects.get(pk=city.residents["GA1a"].pk)
+    fresh = Resident.objects.get(pk=stale.pk)
+    fresh.phone = "13955556666"
+    services.resident_save(resident=fresh, actor=clerk, reason="电话核实")
+    entries = stale.history.count()
+
+    stale.name = "过时的修改"
+    with pytest.raises(services.ConcurrentEditError):
+        services.residents_bulk_update(residents=[stale], tag_ids=[set()], actor=clerk, reason="x")
+    fresh.refresh_from_db()
+    assert fresh.name != "过时的修改" and fresh.phone == "13955556666"
+    assert fresh.history.count() == entries
