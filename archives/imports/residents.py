@@ -128,7 +128,7 @@ def _mark_unchanged(plan: ImportPlan) -> None:
 class _Lookups:
     places: Places
     tags: dict[str, int]  # name or code -> id
-    existing: dict[str, tuple[int, int]]  # active resident's ID number -> (id, grid_id)
+    existing: dict[str, tuple[int, int]]  # ID number -> matched resident's (id, grid_id)
     choices: dict[str, dict[str, str]]  # field -> any spelling -> stored value
 
     @classmethod
@@ -137,15 +137,31 @@ class _Lookups:
         id_numbers = [normalize_id_number(v) for v in column_values(table, names, "id_number") if v]
         existing = {}
         for start in range(0, len(id_numbers), ID_CHUNK):
-            rows = Resident.objects.filter(
-                id_number__in=id_numbers[start : start + ID_CHUNK],
-                residency_status__in=Resident.ACTIVE_STATUSES,
-            ).values_list("id_number", "pk", "household__building__grid_id")
-            existing.update({number: (pk, grid) for number, pk, grid in rows})
+            rows = Resident.objects.filter(id_number__in=id_numbers[start : start + ID_CHUNK])
+            existing.update(_matches(rows, places.writable))
         tags = {}
         for pk, code, name in Tag.objects.values_list("pk", "code", "name"):
             tags[code] = tags[name] = pk
         return cls(places, tags, existing, choice_spellings(Resident, CHOICES))
+
+
+def _matches(residents, writable: set[int]) -> dict[str, tuple[int, int]]:
+    """The record each ID number updates: the active resident's, wherever they live (a row
+    for someone active outside the user's grids is an error, not a second record); failing
+    that, the newest moved-out or deceased record in a grid the user writes, so that an
+    exported list with such residents imports back unchanged. A record elsewhere of someone
+    who has left is history: their row makes a new record."""
+    found, active = {}, set()
+    rows = residents.order_by("pk").values_list(
+        "id_number", "pk", "household__building__grid_id", "residency_status"
+    )
+    for number, pk, grid_id, status in rows:
+        if status in Resident.ACTIVE_STATUSES:
+            found[number] = (pk, grid_id)
+            active.add(number)
+        elif number not in active and grid_id in writable:
+            found[number] = (pk, grid_id)
+    return found
 
 
 def _plan_row(row: RowReader, lookups: _Lookups, first_row_of: dict[str, int]):

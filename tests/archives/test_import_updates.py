@@ -10,6 +10,7 @@ from archives import services
 from archives.imports.reading import Limits, read_table
 from archives.imports.residents import resident_import_apply, resident_import_plan
 from archives.models import Resident
+from tests.archives import test_import
 from tests.archives.test_export import export
 from tests.archives.test_import import CONFIRM, upload, xlsx
 
@@ -102,3 +103,33 @@ def test_the_bulk_update_refuses_a_resident_saved_since_it_was_read(city):
     fresh.refresh_from_db()
     assert fresh.name != "过时的修改" and fresh.phone == "13955556666"
     assert fresh.history.count() == entries
+
+
+def test_an_export_with_a_moved_out_resident_imports_back_unchanged(client, city):
+    resident = city.residents["GA1a"]
+    resident.residency_status = Resident.ResidencyStatus.MOVED_OUT
+    services.resident_save(resident=resident, actor=city.users["clerk"], reason="迁出")
+    client.force_login(city.users["clerk"])
+    residents_before = Resident.objects.count()
+
+    response = upload(client, "导出.xlsx", edited_export(client))
+    assert response.context["counts"] == {"new": 0, "update": 0, "unchanged": 1}
+    client.post(CONFIRM)
+    assert Resident.objects.count() == residents_before
+
+
+def test_a_moved_out_record_in_another_grid_is_not_taken_over(client, city):
+    """Someone who left grid GA1b and now lives in GA1a gets a new record in GA1a; the old
+    record stays with GA1b's history."""
+    former = city.residents["GA1b"]
+    former.residency_status = Resident.ResidencyStatus.MOVED_OUT
+    services.resident_save(resident=former, actor=city.users["team"], reason="迁出")
+    client.force_login(city.users["clerk"])  # writes GA1a only
+
+    moved_in = test_import.row(id_number=former.id_number, name=former.name)
+    response = upload(client, "迁入.xlsx", xlsx([moved_in]))
+    assert response.context["counts"] == {"new": 1, "update": 0, "unchanged": 0}
+    client.post(CONFIRM)
+    former.refresh_from_db()
+    assert former.residency_status == Resident.ResidencyStatus.MOVED_OUT
+    assert Resident.objects.filter(id_number=former.id_number).count() == 2
