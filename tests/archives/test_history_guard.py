@@ -28,6 +28,8 @@ def unhistoried_writes(source: str, filename: str = "<snippet>") -> list[str]:
             continue
         if node.func.attr in BULK_WRITES and _root_name(node.func.value) in HISTORIED_NAMES:
             found.append(f"{filename}:{node.lineno}: {line.strip()}")
+        elif node.func.attr == "rows_insert":  # archives.bulk: inserts any model's rows
+            found.append(f"{filename}:{node.lineno}: bulk insert: {line.strip()}")
         elif node.func.attr == "cursor" and _root_name(node.func.value) == "connection":
             found.append(f"{filename}:{node.lineno}: raw SQL: {line.strip()}")
     return found
@@ -56,8 +58,9 @@ def test_the_guard_catches_an_update_a_bulk_insert_and_raw_sql():
             "Household.objects.bulk_create(rows)",
             "Building.objects.raw('UPDATE archives_building SET floors = 1')",
             "with connection.cursor() as cursor: pass",
+            "bulk.rows_insert(residents)",
             "counts.update(residents=1)",  # a dict, not a model
             "Resident.objects.bulk_create(rows)  # history: written right after",
         ]
     )
-    assert len(unhistoried_writes(snippet)) == 4
+    assert len(unhistoried_writes(snippet)) == 5
