@@ -1,6 +1,6 @@
-"""Inserting many rows at once: PostgreSQL's COPY where the archive runs on it, Django's
-``bulk_create`` elsewhere. Writes no history: the services that call it copy the history
-entries themselves (see ``services.residents_bulk_create``).
+"""Writing many rows at once: PostgreSQL's COPY and arrays where the archive runs on it,
+Django's ``bulk_create`` and plain SQL elsewhere. Writes no history: the services that call it
+copy the history entries themselves (see ``services.residents_bulk_create``).
 
 For 100,000 residents Django's ``bulk_create`` spent 16 s compiling INSERT statements and
 9 s more while psycopg rewrote their placeholders; COPY streams the same rows in about a
@@ -75,3 +75,42 @@ def _reader(field: models.Field) -> Callable[[models.Model], object]:
     if field.get_internal_type() in _PLAIN_TYPES:
         return attrgetter(field.attname)
     return lambda row: field.get_db_prep_save(getattr(row, field.attname), connection)
+
+
+def rows_update(rows: list[M], attnames: list[str], *, batch_size: int = 2000) -> None:
+    """Write the fields ``attnames`` of ``rows`` (all of one model, all stored).
+
+    Django's ``bulk_update`` builds a CASE expression per field and row: for 2,000 residents
+    it spent nine seconds compiling SQL. Here a batch is one UPDATE ... FROM: on PostgreSQL
+    from one array per column (a statement with a few parameters, whatever the rows), on
+    SQLite from a VALUES list.
+    """
+    if not rows:
+        return
+    model = type(rows[0])
+    meta = model._meta
+    fields = [meta.pk, *(meta.get_field(name) for name in attnames)]
+    quote = connection.ops.quote_name
+    table, pk = quote(meta.db_table), quote(meta.pk.column)
+    names = ", ".join(quote(f.column) for f in fields)
+    assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in fields[1:])
+    postgresql = connection.vendor == "postgresql"
+    if not postgresql and connection.features.max_query_params:
+        batch_size = min(batch_size, connection.features.max_query_params // len(fields))
+    for start in range(0, len(rows), batch_size):
+        batch = rows[start : start + batch_size]
+        columns = [[f.get_db_prep_save(getattr(row, f.attname), connection) for row in batch]
+                   for f in fields]  # fmt: skip
+        if postgresql:
+            arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+            values, params = f"SELECT * FROM unnest({arrays})", columns
+        else:
+            row_of = f"({', '.join(['%s'] * len(fields))})"
+            values = f"VALUES {', '.join([row_of] * len(batch))}"
+            params = [value for row_values in zip(*columns, strict=True) for value in row_values]
+        sql = (
+            f"WITH v ({names}) AS ({values}) "
+            f"UPDATE {table} SET {assignments} FROM v WHERE {table}.{pk} = v.{pk}"
+        )
+        with connection.cursor() as cursor:  # history: written by the caller
+            cursor.execute(sql, params)

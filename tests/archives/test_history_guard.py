@@ -28,7 +28,7 @@ def unhistoried_writes(source: str, filename: str = "<snippet>") -> list[str]:
             continue
         if node.func.attr in BULK_WRITES and _root_name(node.func.value) in HISTORIED_NAMES:
             found.append(f"{filename}:{node.lineno}: {line.strip()}")
-        elif node.func.attr == "rows_insert":  # archives.bulk: inserts any model's rows
+        elif node.func.attr in ("rows_insert", "rows_update"):  # archives.bulk: any model
             found.append(f"{filename}:{node.lineno}: bulk insert: {line.strip()}")
         elif node.func.attr == "cursor" and _root_name(node.func.value) == "connection":
             found.append(f"{filename}:{node.lineno}: raw SQL: {line.strip()}")
