@@ -77,8 +77,7 @@ def resident_import_apply(plan: ImportPlan, *, user, filename: str) -> dict[str,
         reason=reason,
     )
     updates = [r for r in plan.rows if r.action == "update"]
-    edited = []
-    for start in range(0, len(updates), ID_CHUNK):
+    for start in range(0, len(updates), ID_CHUNK):  # a chunk at a time: memory stays flat
         chunk = updates[start : start + ID_CHUNK]
         stored = Resident.objects.in_bulk([r.existing_id for r in chunk])
         for planned in chunk:
@@ -87,13 +86,12 @@ def resident_import_apply(plan: ImportPlan, *, user, filename: str) -> dict[str,
                 setattr(resident, name, value)
             resident.household_id = households[planned.place]
             resident.version = planned.existing_version
-            edited.append(resident)
-    services.residents_bulk_update(
-        residents=edited,
-        tag_ids=[r.tag_ids for r in updates],
-        actor=user,
-        reason=reason,
-    )
+        services.residents_bulk_update(
+            residents=[stored[r.existing_id] for r in chunk],
+            tag_ids=[r.tag_ids for r in chunk],
+            actor=user,
+            reason=reason,
+        )
     return plan.counts()
 
 
