@@ -231,7 +231,9 @@ def _eligible_population(grid_ids: list[int], whole_city: bool) -> dict[int, lis
     return sampling.group(pairs)
 
 
-def _items_create(campaign: AuditCampaign, sample: dict[int, list[int]], stratum_of) -> None:
+def _items_create(
+    campaign: AuditCampaign, sample: dict[int, list[int]], stratum_of: dict[int, int]
+) -> None:
     """One item per sampled resident, in grid then resident order, each pinned to the
     resident's latest history entry (the file as it stands at the draw)."""
     drawn = [
