@@ -208,13 +208,17 @@ class Command(BaseCommand):
 
     def _changelist_timings(self, requests: int) -> list[Row]:
         grid = Grid.objects.order_by("pk").first()
-        sample = Resident.objects.order_by("pk").only("id_number").last()
+        sample = Resident.objects.order_by("pk").only("id_number", "name", "phone").last()
         residents = "/admin/archives/resident/"
         # (account, what, url); each account sees the list through its own scope.
         cases = [
             ("admin", "resident changelist, first page", residents),
             ("admin", "resident changelist, one grid", f"{residents}?grid={grid.pk}"),
             ("admin", "resident search by ID number", f"{residents}?q={sample.id_number}"),
+            # archives/search.py: each through its index (a UNION of IDs for name and address).
+            ("admin", "resident search by surname", f"{residents}?q={sample.name[:1]}"),
+            ("admin", "resident search by phone last 4", f"{residents}?q={sample.phone[-4:]}"),
+            ("clerk", "grid member: search by surname", f"{residents}?q={sample.name[:1]}"),
             ("admin", "visit changelist, first page", "/admin/archives/visit/"),
             ("clerk", "grid member: resident changelist", residents),
             ("street", "street official: resident changelist", residents),
