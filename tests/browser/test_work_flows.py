@@ -1,0 +1,47 @@
+"""The portal's everyday work in a real browser, as each role does it; every page is saved as a
+screenshot under test-artifacts/screenshots/ (printed at the end of each test)."""
+
+import pytest
+
+from archives.models import Household
+from tests import factories
+from tests.browser.conftest import DESKTOP, PHONE, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def width_name(page) -> str:
+    return "phone" if page.viewport_size["width"] <= PHONE["width"] else "desktop"
+
+
+@pytest.mark.parametrize("page", [DESKTOP, PHONE], indirect=True, ids=["desktop", "phone"])
+def test_a_grid_member_opens_a_building_plan_and_a_household(logged_in, console, two_grids):
+    grid = two_grids["grid"]
+    building = factories.make_building(grid=grid, address="幸福路8号")
+    for unit in (1, 2):
+        for floor in range(1, 7):
+            for room in (1, 2):
+                Household.objects.create(
+                    building=building,
+                    unit=unit,
+                    floor=floor,
+                    room=f"{floor}0{room}",
+                    status="vacant" if (floor + room) % 5 == 0 else "occupied",
+                )
+    target = Household.objects.get(building=building, unit=2, room="301")
+    elderly = factories.make_resident(household=target, name="崔顺子")
+    elderly.tags.add(factories.make_tag())
+    page = logged_in(two_grids["clerk"])
+    name = width_name(page)
+
+    page.goto(f"/admin/archives/grid/{grid.pk}/plan/")
+    screenshot(page, f"{name}-grid-plan")
+    page.click(f"a[href='/admin/archives/building/{building.pk}/plan/']")
+    page.wait_for_url(f"**/building/{building.pk}/plan/")
+    square = page.locator(f"a.plan-square[data-household='{target.pk}']")
+    assert "独居" in square.inner_text()
+    print(screenshot(page, f"{name}-building-plan"))
+    square.click()
+    page.wait_for_url(f"**/archives/household/{target.pk}/change/")
+    screenshot(page, f"{name}-household-from-plan")
+    assert console.csp_violations() == []
