@@ -4,13 +4,16 @@ Every function takes the user and reads through ``archives.scope``; each runs a 
 queries whatever the number of rows, grids or buildings.
 """
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from archives import scope
-from archives.models import Building, Household, Resident
+from archives.models import Building, Grid, Household, Resident, Street, Visit
 
 # Building plans --------------------------------------------------------------------------------
 
@@ -109,3 +112,151 @@ def _plan(building: Building, squares: list[HouseholdSquare]) -> BuildingPlan:
         cells[square.floor, square.unit].append(square)
     rows = [FloorRow(floor, [cells[floor, unit] for unit in units]) for floor in floors]
     return BuildingPlan(building=building, unit_numbers=units, floors=rows)
+
+
+# Dashboards ------------------------------------------------------------------------------------
+
+#: A file not confirmed for this long is due for verification.
+VERIFY_EVERY = dt.timedelta(days=180)
+
+
+@dataclass
+class GridCounts:
+    grid: Grid
+    buildings: int = 0
+    households: int = 0
+    residents: int = 0
+
+
+def grid_counts(user) -> list[GridCounts]:
+    """Buildings, households and active residents of each grid ``user`` is granted. Four
+    queries whatever the number of grids."""
+    grids = list(scope.granted_grids(user).order_by("code"))
+    counts = {grid.pk: GridCounts(grid) for grid in grids}
+    ids = list(counts)
+    tallies = [
+        ("buildings", Building.objects.filter(grid__in=ids), "grid_id"),
+        ("households", Household.objects.filter(building__grid__in=ids), "building__grid_id"),
+        (
+            "residents",
+            Resident.objects.filter(
+                household__building__grid__in=ids, residency_status__in=Resident.ACTIVE_STATUSES
+            ),
+            "household__building__grid_id",
+        ),
+    ]
+    for attribute, rows, grid_path in tallies:
+        for grid_id, n in rows.order_by().values_list(grid_path).annotate(n=Count("pk")):
+            setattr(counts[grid_id], attribute, n)
+    return list(counts.values())
+
+
+def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The first instant of ``month`` (any day in it) and of the next, in local time: visit
+    times compare with these through their index, where ``__date`` lookups would not."""
+    start = month.replace(day=1)
+    end = (start + dt.timedelta(days=32)).replace(day=1)
+    tz = timezone.get_current_timezone()
+    return (
+        dt.datetime.combine(start, dt.time.min, tzinfo=tz),
+        dt.datetime.combine(end, dt.time.min, tzinfo=tz),
+    )
+
+
+def residents_due_for_verification(user, now: dt.datetime) -> QuerySet[Resident]:
+    """Active residents ``user`` may change whose file nobody has confirmed in ``VERIFY_EVERY``
+    (or ever), the longest unconfirmed first."""
+    residents = scope.restrict(Resident.objects.all(), user, scope.CHANGE).filter(
+        Q(last_verified_at__isnull=True) | Q(last_verified_at__lt=now - VERIFY_EVERY),
+        residency_status__in=Resident.ACTIVE_STATUSES,
+    )
+    return residents.select_related("household__building").order_by(
+        F("last_verified_at").asc(nulls_first=True), "pk"
+    )
+
+
+def households_short_of_visits(user, month: dt.date) -> QuerySet[Household]:
+    """Households ``user`` may log visits for whose residents carry a tag that needs visits
+    (elderly living alone and empty-nest elderly: twice a month) and that have had fewer visits
+    than that in ``month`` so far. Annotated with ``visits_needed`` and ``visits_made``."""
+    begins, ends = month_bounds(month)
+    needed = (
+        Resident.tags.through.objects.filter(
+            resident__household=OuterRef("pk"),
+            resident__residency_status__in=Resident.ACTIVE_STATUSES,
+        )
+        .order_by()
+        .values("resident__household")
+        .annotate(most=Max("tag__needs_visits_per_month"))
+        .values("most")
+    )
+    made = (
+        Visit.objects.filter(household=OuterRef("pk"), visited_at__gte=begins, visited_at__lt=ends)
+        .order_by()
+        .values("household")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    households = scope.restrict(Household.objects.all(), user, scope.CHANGE).annotate(
+        visits_needed=Coalesce(Subquery(needed), 0), visits_made=Coalesce(Subquery(made), 0)
+    )
+    return (
+        households.filter(visits_needed__gt=0, visits_made__lt=F("visits_needed"))
+        .select_related("building")
+        .order_by("visits_made", "building__address", "unit", "floor", "room")
+    )
+
+
+@dataclass
+class StreetFigures:
+    street: Street
+    grids: int = 0
+    households: int = 0
+    residents: int = 0
+    visits: int = 0
+    verified: int = 0  # active residents confirmed within VERIFY_EVERY
+
+    @property
+    def verified_share(self) -> float | None:
+        return self.verified / self.residents if self.residents else None
+
+
+def street_figures(user, month: dt.date, now: dt.datetime) -> list[StreetFigures]:
+    """Per street ``user`` may see: grids, households, active residents, visits in ``month``
+    and residents verified recently, each counted within ``user``'s scope. Six queries."""
+    streets = scope.restrict(Street.objects.all(), user, scope.VIEW).order_by("code")
+    figures = {street.pk: StreetFigures(street) for street in streets}
+    begins, ends = month_bounds(month)
+    recently = now - VERIFY_EVERY
+    residents = scope.restrict(Resident.objects.all(), user, scope.VIEW).filter(
+        residency_status__in=Resident.ACTIVE_STATUSES
+    )
+    street_of_resident = "household__building__grid__community__street_id"
+    tallies = [
+        ("grids", scope.restrict(Grid.objects.all(), user), "community__street_id"),
+        (
+            "households",
+            scope.restrict(Household.objects.all(), user),
+            "building__grid__community__street_id",
+        ),
+        ("residents", residents, street_of_resident),
+        ("verified", residents.filter(last_verified_at__gte=recently), street_of_resident),
+        (
+            "visits",
+            scope.restrict(Visit.objects.all(), user).filter(
+                visited_at__gte=begins, visited_at__lt=ends
+            ),
+            street_of_resident,
+        ),
+    ]
+    for attribute, rows, street_path in tallies:
+        for street_id, n in rows.order_by().values_list(street_path).annotate(n=Count("pk")):
+            if street_id in figures:
+                setattr(figures[street_id], attribute, n)
+    return list(figures.values())
+
+
+def grids_by_street(user) -> dict[int, int]:
+    """{grid ID: street ID} for the grids ``user`` may see. One query."""
+    grids = scope.restrict(Grid.objects.all(), user, scope.VIEW)
+    return dict(grids.values_list("pk", "community__street_id"))

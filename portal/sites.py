@@ -52,6 +52,11 @@ class PortalAdminSite(admin.AdminSite):
             *super().get_urls(),
         ]
 
+    def index(self, request, extra_context=None):
+        from portal.dashboard import dashboard
+
+        return super().index(request, {**dashboard(request.user), **(extra_context or {})})
+
     def get_app_list(self, request, app_label=None):
         """The index and the sidebar list models by task (``TASK_GROUPS``); an app's own page
         (``/admin/<app_label>/``, reached from breadcrumbs) keeps Django's per-app list."""

@@ -4,6 +4,7 @@ screenshot under test-artifacts/screenshots/ (printed at the end of each test)."
 import pytest
 
 from archives.models import Household
+from archives.roles import STREET_OFFICIAL
 from tests import factories
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
 
@@ -44,4 +45,35 @@ def test_a_grid_member_opens_a_building_plan_and_a_household(logged_in, console,
     square.click()
     page.wait_for_url(f"**/archives/household/{target.pk}/change/")
     screenshot(page, f"{name}-household-from-plan")
+    assert console.csp_violations() == []
+
+
+def test_a_street_official_sees_the_dashboard_chart_rendered(logged_in, console, two_grids):
+    official = factories.make_user("street-official", role=STREET_OFFICIAL)
+    factories.grant(official, two_grids["grid"].community.street)
+    for n in range(4):
+        factories.make_resident(grid=two_grids["grid"], name=f"居民{n}")
+    page = logged_in(official)
+    chart = page.locator("figure.residents-chart svg")
+    chart.wait_for()
+    bar = chart.locator("rect").first
+    box = bar.bounding_box()
+    assert box is not None and box["height"] > 50  # drawn, not an empty element
+    assert page.locator("figure.residents-chart text.value").first.text_content() == "5"
+    assert page.locator("figure.accuracy-chart svg").is_visible()
+    print(screenshot(page, "street-official-dashboard"))
+    assert console.csp_violations() == []
+
+
+def test_a_clerk_sees_their_dashboard(logged_in, console, two_grids):
+    elderly = factories.make_tag()
+    elderly.needs_visits_per_month = 2
+    elderly.save()
+    two_grids["resident"].tags.add(elderly)
+    page = logged_in(two_grids["clerk"])
+    assert page.locator(".short-of-visits li").count() == 1
+    print(screenshot(page, "clerk-dashboard"))
+    page.click(".short-of-visits a.log-visit")
+    page.wait_for_url("**/archives/visit/add/?household=*")
+    screenshot(page, "clerk-visit-from-dashboard")
     assert console.csp_violations() == []

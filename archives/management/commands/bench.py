@@ -225,6 +225,10 @@ class Command(BaseCommand):
             ("street", "street official: visit changelist", "/admin/archives/visit/"),
             ("department", "department (health): resident changelist", residents),
             ("official", "municipal official: resident changelist", residents),
+            # The index with each role's dashboard (portal/dashboard.py).
+            ("clerk", "grid member: dashboard", "/admin/"),
+            ("street", "street official: dashboard", "/admin/"),
+            ("official", "municipal official: dashboard", "/admin/"),
         ]
         accounts = get_user_model().objects.in_bulk(
             {username for username, _what, _url in cases}, field_name="username"
