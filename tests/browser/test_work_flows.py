@@ -1,6 +1,8 @@
 """The portal's everyday work in a real browser, as each role does it; every page is saved as a
 screenshot under test-artifacts/screenshots/ (printed at the end of each test)."""
 
+import re
+
 import pytest
 
 from archives.models import Household
@@ -76,4 +78,55 @@ def test_a_clerk_sees_their_dashboard(logged_in, console, two_grids):
     page.click(".short-of-visits a.log-visit")
     page.wait_for_url("**/archives/visit/add/?household=*")
     screenshot(page, "clerk-visit-from-dashboard")
+    assert console.csp_violations() == []
+
+
+@pytest.mark.parametrize("page", [DESKTOP, PHONE], indirect=True, ids=["desktop", "phone"])
+def test_a_clerk_searches_edits_a_phone_with_a_reason_and_sees_it_in_history(
+    logged_in, console, two_grids
+):
+    resident = two_grids["resident"]
+    page = logged_in(two_grids["clerk"])
+    name = width_name(page)
+    screenshot(page, f"{name}-clerk-index")
+
+    page.goto("/admin/archives/resident/")
+    page.fill("#searchbar", "金")  # a surname, as clerks search
+    page.press("#searchbar", "Enter")
+    page.wait_for_url("**/archives/resident/?q=*")
+    screenshot(page, f"{name}-resident-search")
+    page.click(f"#result_list a[href*='/archives/resident/{resident.pk}/change/']")
+    page.wait_for_url(re.compile(f"/archives/resident/{resident.pk}/change/"))
+    screenshot(page, f"{name}-resident-change")
+
+    page.fill("#id_phone", "13612345678")
+    page.fill("#id_change_reason", "住户来电更新号码")
+    page.click("input[name=_save]")
+    page.wait_for_url(re.compile(r"/archives/resident/(\?.*)?$"))
+    assert "成功修改了" in page.locator(".messagelist").inner_text()
+    screenshot(page, f"{name}-resident-saved")
+
+    page.goto(f"/admin/archives/resident/{resident.pk}/history/")
+    history = page.locator("#content-main").inner_text()
+    assert "住户来电更新号码" in history
+    assert "13943321234" in history and "13612345678" in history
+    print(screenshot(page, f"{name}-resident-history"))
+    assert console.csp_violations() == []
+    assert console == [], console
+
+
+@pytest.mark.parametrize("page", [DESKTOP, PHONE], indirect=True, ids=["desktop", "phone"])
+def test_a_clerk_logs_a_visit_and_finds_it_in_the_visit_log(logged_in, console, two_grids):
+    household = two_grids["resident"].household
+    page = logged_in(two_grids["clerk"])
+    name = width_name(page)
+    page.goto(f"/admin/archives/visit/add/?household={household.pk}")
+    screenshot(page, f"{name}-visit-add")
+    page.fill("#id_visited_at_0", "2026-11-20")
+    page.fill("#id_visited_at_1", "09:30")
+    page.fill("#id_note", "老人身体状况良好")
+    page.click("input[name=_save]")
+    page.wait_for_url(re.compile(r"/archives/visit/(\\?.*)?$"))
+    assert "老人身体状况良好" in page.locator("#result_list").inner_text()
+    print(screenshot(page, f"{name}-visit-log"))
     assert console.csp_violations() == []
