@@ -3,6 +3,7 @@ screenshot under test-artifacts/screenshots/ (printed at the end of each test)."
 
 import re
 
+import openpyxl
 import pytest
 
 from archives.models import Household
@@ -129,4 +130,34 @@ def test_a_clerk_logs_a_visit_and_finds_it_in_the_visit_log(logged_in, console, 
     page.wait_for_url(re.compile(r"/archives/visit/(\\?.*)?$"))
     assert "老人身体状况良好" in page.locator("#result_list").inner_text()
     print(screenshot(page, f"{name}-visit-log"))
+    assert console.csp_violations() == []
+
+
+def test_an_official_downloads_a_report(logged_in, console, two_grids, tmp_path):
+    """TODO(lead, at merge): monthly reports are built on another branch; until they are, this
+    downloads the residents export (.xlsx) as the official's report. Switch it to the monthly
+    report's Excel download then."""
+    official = factories.make_user("official", role="municipal official")
+    page = logged_in(official)
+    page.goto("/admin/archives/resident/")
+    page.click(".object-tools a.export_link")
+    page.wait_for_url("**/archives/resident/export/**")
+    toggle = page.locator("input.select-toggle")
+    fields = page.locator(".selectable-field-export-row input[type=checkbox]:visible")
+    toggle.uncheck()  # the library's "select all", wired without an inline handler
+    assert fields.count() > 0 and all(not box.is_checked() for box in fields.all())
+    toggle.check()
+    page.select_option("#id_format", label="xlsx")
+    print(screenshot(page, "official-export"))
+    with page.expect_download() as download_info:
+        page.click(".submit-row input[type=submit]")
+    download = download_info.value
+    assert download.suggested_filename.endswith(".xlsx")
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    sheet = openpyxl.load_workbook(path, read_only=True).active
+    rows = list(sheet.values)
+    cells = {cell for row in rows[1:] for cell in row}
+    assert {two_grids["resident"].name, two_grids["other_resident"].name} <= cells
+    assert two_grids["resident"].id_number not in str(rows)  # masked for officials
     assert console.csp_violations() == []
