@@ -1,13 +1,16 @@
 """The portal's everyday work in a real browser, as each role does it; every page is saved as a
 screenshot under test-artifacts/screenshots/ (printed at the end of each test)."""
 
+import datetime as dt
 import re
 
 import openpyxl
 import pytest
 
 from archives.models import Household
-from archives.roles import STREET_OFFICIAL
+from archives.roles import AUDITOR, STREET_OFFICIAL
+from audits import services as audit_services
+from audits.models import AuditCampaign
 from tests import factories
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
 
@@ -160,4 +163,50 @@ def test_an_official_downloads_a_report(logged_in, console, two_grids, tmp_path)
     cells = {cell for row in rows[1:] for cell in row}
     assert {two_grids["resident"].name, two_grids["other_resident"].name} <= cells
     assert two_grids["resident"].id_number not in str(rows)  # masked for officials
+    assert console.csp_violations() == []
+
+
+def test_an_auditor_records_a_finding_from_their_dashboard(
+    logged_in, console, two_grids, admin_user
+):
+    auditor = factories.make_user("auditor", role=AUDITOR)
+    campaign = audit_services.audit_campaign_save(
+        campaign=AuditCampaign(
+            name="十一月抽查", period=dt.date(2026, 11, 1), plan="fixed", per_grid=1
+        ),
+        actor=admin_user,
+        streets=[two_grids["grid"].community.street],
+        auditors=[auditor],
+    )
+    audit_services.audit_campaign_draw(campaign=campaign, actor=admin_user)
+    item = campaign.items.get()
+    page = logged_in(auditor)
+    screenshot(page, "auditor-dashboard")
+    page.click(f".open-items a[href='/admin/audits/audititem/{item.pk}/change/']")
+    page.wait_for_url(f"**/audits/audititem/{item.pk}/change/")
+    page.check("input[name=found][value=yes]")
+    for code in campaign.audited_fields:
+        page.check(f"input[name=mark_{code}][value={'wrong' if code == 'phone' else 'correct'}]")
+    page.fill("input[name=value_phone]", "13712345678")
+    page.check("input[name=satisfaction][value='5']")
+    page.check("input[name=method][value=phone]")
+    screenshot(page, "auditor-check-form")
+    page.click("input[name=_save]")
+    page.wait_for_load_state()
+    print(screenshot(page, "auditor-finding-recorded"))
+    item.refresh_from_db()
+    assert item.is_checked and item.found and item.satisfaction == 5
+    assert item.findings.get(field="phone").mark == "wrong"
+    assert console.csp_violations() == []
+
+
+def test_the_language_switch_in_the_header_turns_the_admin_to_english(
+    logged_in, console, two_grids
+):
+    page = logged_in(two_grids["clerk"])
+    assert "我的网格" in page.locator("#content").inner_text()
+    page.click("#user-tools form.language-switch button[value=en]")
+    page.wait_for_load_state()
+    assert "My grids" in page.locator("#content").inner_text()
+    print(screenshot(page, "clerk-dashboard-english"))
     assert console.csp_violations() == []
