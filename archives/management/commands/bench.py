@@ -76,7 +76,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--only",
-            choices=["audit-draw", "spreadsheets"],
+            choices=["audit-draw", "spreadsheets", "admin-pages"],
             help="build or reuse the benchmark city and print only these rows",
         )
 
@@ -99,6 +99,12 @@ class Command(BaseCommand):
             rows += self._bench_city(options["residents"], rebuild=options["rebuild"])
             demo_grants_ensure()
             rows += self._audit_draw_timings()
+            self._print(rows)
+            return
+        if options["only"] == "admin-pages":  # changelists, searches and dashboards
+            rows += self._bench_city(options["residents"], rebuild=options["rebuild"])
+            demo_grants_ensure()
+            rows += self._changelist_timings(options["requests"])
             self._print(rows)
             return
         if not options["skip_seed_timing"]:
