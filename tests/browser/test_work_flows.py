@@ -1,7 +1,6 @@
 """The portal's everyday work in a real browser, as each role does it; every page is saved as a
 screenshot under test-artifacts/screenshots/ (printed at the end of each test)."""
 
-import datetime as dt
 import re
 
 import openpyxl
@@ -9,8 +8,6 @@ import pytest
 
 from archives.models import Household
 from archives.roles import AUDITOR, STREET_OFFICIAL
-from audits import services as audit_services
-from audits.models import AuditCampaign
 from tests import factories
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
 
@@ -170,15 +167,9 @@ def test_an_auditor_records_a_finding_from_their_dashboard(
     logged_in, console, two_grids, admin_user
 ):
     auditor = factories.make_user("auditor", role=AUDITOR)
-    campaign = audit_services.audit_campaign_save(
-        campaign=AuditCampaign(
-            name="十一月抽查", period=dt.date(2026, 11, 1), plan="fixed", per_grid=1
-        ),
-        actor=admin_user,
-        streets=[two_grids["grid"].community.street],
-        auditors=[auditor],
+    campaign = factories.make_drawn_campaign(
+        street=two_grids["grid"].community.street, auditor=auditor, actor=admin_user
     )
-    audit_services.audit_campaign_draw(campaign=campaign, actor=admin_user)
     item = campaign.items.get()
     page = logged_in(auditor)
     screenshot(page, "auditor-dashboard")

@@ -9,8 +9,6 @@ from django.utils import timezone
 
 from archives.models import Tag, Visit
 from archives.roles import AUDITOR, STREET_OFFICIAL
-from audits import services as audit_services
-from audits.models import AuditCampaign
 from portal import dashboard as dashboards
 from tests import factories
 
@@ -77,15 +75,9 @@ def test_a_street_official_sees_figures_per_street_and_charts(client, two_grids)
 
 def test_an_auditor_sees_the_items_left_in_their_open_campaigns(client, two_grids, admin_user):
     auditor = factories.make_user("auditor", role=AUDITOR)
-    campaign = audit_services.audit_campaign_save(
-        campaign=AuditCampaign(
-            name="十一月抽查", period=dt.date(2026, 11, 1), plan="fixed", per_grid=1
-        ),
-        actor=admin_user,
-        streets=[two_grids["grid"].community.street],
-        auditors=[auditor],
+    factories.make_drawn_campaign(
+        street=two_grids["grid"].community.street, auditor=auditor, actor=admin_user
     )
-    audit_services.audit_campaign_draw(campaign=campaign, actor=admin_user)
     page = index_page(client, auditor)
     assert "待核查的档案" in page and "十一月抽查" in page and "还剩 1 条" in page
     assert two_grids["resident"].name in page
