@@ -221,38 +221,48 @@ class StreetFigures:
         return self.verified / self.residents if self.residents else None
 
 
-def street_figures(user, month: dt.date, now: dt.datetime) -> list[StreetFigures]:
+def street_figures(
+    user, month: dt.date, now: dt.datetime, grid_streets: dict[int, int]
+) -> list[StreetFigures]:
     """Per street ``user`` may see: grids, households, active residents, visits in ``month``
-    and residents verified recently, each counted within ``user``'s scope. Six queries."""
+    and residents verified recently, each counted within ``user``'s scope. ``grid_streets`` is
+    ``grids_by_street(user)``. Four queries.
+
+    Rows are counted per grid (the shortest join) and added up per street here: at a million
+    residents, joining every row up to its street cost as much again.
+    """
     streets = scope.restrict(Street.objects.all(), user, scope.VIEW).order_by("code")
     figures = {street.pk: StreetFigures(street) for street in streets}
     begins, ends = month_bounds(month)
     recently = now - VERIFY_EVERY
-    residents = scope.restrict(Resident.objects.all(), user, scope.VIEW).filter(
+
+    def add(grid_id: int, **counts: int) -> None:
+        street = figures.get(grid_streets.get(grid_id))
+        if street is not None:
+            for attribute, n in counts.items():
+                setattr(street, attribute, getattr(street, attribute) + n)
+
+    for grid_id in grid_streets:
+        add(grid_id, grids=1)
+    households = scope.restrict(Household.objects.all(), user).order_by()
+    for grid_id, n in households.values_list("building__grid_id").annotate(n=Count("pk")):
+        add(grid_id, households=n)
+    residents = scope.restrict(Resident.objects.all(), user).filter(
         residency_status__in=Resident.ACTIVE_STATUSES
     )
-    street_of_resident = "household__building__grid__community__street_id"
-    tallies = [
-        ("grids", scope.restrict(Grid.objects.all(), user), "community__street_id"),
-        (
-            "households",
-            scope.restrict(Household.objects.all(), user),
-            "building__grid__community__street_id",
-        ),
-        ("residents", residents, street_of_resident),
-        ("verified", residents.filter(last_verified_at__gte=recently), street_of_resident),
-        (
-            "visits",
-            scope.restrict(Visit.objects.all(), user).filter(
-                visited_at__gte=begins, visited_at__lt=ends
-            ),
-            street_of_resident,
-        ),
-    ]
-    for attribute, rows, street_path in tallies:
-        for street_id, n in rows.order_by().values_list(street_path).annotate(n=Count("pk")):
-            if street_id in figures:
-                setattr(figures[street_id], attribute, n)
+    for grid_id, n, verified in (
+        residents.order_by()
+        .values_list("household__building__grid_id")
+        .annotate(n=Count("pk"), verified=Count("pk", filter=Q(last_verified_at__gte=recently)))
+    ):
+        add(grid_id, residents=n, verified=verified)
+    visits = scope.restrict(Visit.objects.all(), user).filter(
+        visited_at__gte=begins, visited_at__lt=ends
+    )
+    for grid_id, n in (
+        visits.order_by().values_list("household__building__grid_id").annotate(n=Count("pk"))
+    ):
+        add(grid_id, visits=n)
     return list(figures.values())
 
 

@@ -75,7 +75,8 @@ def clerk_panel(user, now: dt.datetime, today: dt.date) -> ClerkPanel:
 
 
 def official_panel(user, now: dt.datetime, today: dt.date) -> OfficialPanel:
-    streets = selectors.street_figures(user, today, now)
+    grid_streets = selectors.grids_by_street(user)
+    streets = selectors.street_figures(user, today, now, grid_streets)
     residents_chart = charts.bar_chart(
         [
             (f.street.name, f.residents, formats.number_format(f.residents, force_grouping=True))
@@ -83,7 +84,7 @@ def official_panel(user, now: dt.datetime, today: dt.date) -> OfficialPanel:
         ]
     )
     months = last_months(today, TREND_MONTHS)
-    trend = audit_selectors.record_accuracy_by_street(months, selectors.grids_by_street(user))
+    trend = audit_selectors.record_accuracy_by_street(months, grid_streets)
     accuracy_chart = charts.percent_line_chart(
         [formats.date_format(month, "YEAR_MONTH_FORMAT") for month in months],
         [(f.street.name, trend.get(f.street.pk, [None] * len(months))) for f in streets],
