@@ -100,6 +100,7 @@ def test_a_clerk_searches_edits_a_phone_with_a_reason_and_sees_it_in_history(
     page.wait_for_url(re.compile(f"/archives/resident/{resident.pk}/change/"))
     screenshot(page, f"{name}-resident-change")
 
+    assert page.get_attribute("#id_phone", "inputmode") == "tel"  # a phone shows digits
     page.fill("#id_phone", "13612345678")
     page.fill("#id_change_reason", "住户来电更新号码")
     page.click("input[name=_save]")
