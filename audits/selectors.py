@@ -268,3 +268,46 @@ def grid_audit_figures(month, grids) -> dict[int, Figures]:
             figures.lqas = [decision]
         result.setdefault(stratum.grid_id, Figures()).add(figures)
     return result
+
+
+# Dashboard --------------------------------------------------------------------------------------
+
+OPEN_STATES = (AuditCampaign.State.DRAWN, AuditCampaign.State.IN_PROGRESS)
+
+
+def open_items_for(user) -> QuerySet[AuditItem]:
+    """Items still to check in the open campaigns ``user`` audits, in the campaign's order;
+    each with its campaign, grid and the file version drawn (for the name)."""
+    items = AuditItem.objects.filter(
+        campaign__auditors=user, campaign__state__in=OPEN_STATES, checked_at__isnull=True
+    )
+    return items.select_related("campaign", "stratum__grid", "pinned_record").order_by(
+        "campaign__period", "campaign_id", "pk"
+    )
+
+
+def open_item_counts(user) -> list[tuple[AuditCampaign, int]]:
+    """(campaign, items left) for each open campaign ``user`` audits. One query."""
+    campaigns = (
+        AuditCampaign.objects.filter(auditors=user, state__in=OPEN_STATES)
+        .annotate(left=Count("items", filter=Q(items__checked_at__isnull=True)))
+        .order_by("period", "pk")
+    )
+    return [(campaign, campaign.left) for campaign in campaigns]
+
+
+def record_accuracy_by_street(
+    months: list, grid_streets: dict[int, int]
+) -> dict[int, list[float | None]]:
+    """{street ID: [share of audited files found entirely correct, per month of ``months``]}
+    over the closed campaigns of each month, for the grids of ``grid_streets`` ({grid ID:
+    street ID}); None for a month without a closed audit. Three queries a month."""
+    trend: dict[int, list[float | None]] = {street: [] for street in set(grid_streets.values())}
+    for month in months:
+        per_street: dict[int, Figures] = {}
+        for grid_id, figures in grid_audit_figures(month, list(grid_streets)).items():
+            per_street.setdefault(grid_streets[grid_id], Figures()).add(figures)
+        for street, values in trend.items():
+            figures = per_street.get(street)
+            values.append(figures.record_accuracy.value if figures else None)
+    return trend

@@ -4,6 +4,38 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import PortalAuthenticationForm
 
+#: The sidebar and the index list pages by the task people come to do, not by Django app.
+#: Each entry: (group label, its slug, the models in it as "app_label.ModelName", in order).
+TASK_GROUPS = [
+    (_("Residents"), "residents", ["archives.Resident", "archives.Household", "archives.Building"]),
+    (_("Visits"), "visits", ["archives.Visit"]),
+    (_("Audits"), "audits", ["audits.AuditCampaign", "audits.AuditItem"]),
+    (_("Reports"), "reports", ["archives.ExportRecord", "archives.SensitiveAccess"]),
+    (
+        _("Organisation"),
+        "organisation",
+        [
+            "archives.Street",
+            "archives.Community",
+            "archives.Grid",
+            "archives.Department",
+            "archives.Tag",
+        ],
+    ),
+    (
+        _("Access"),
+        "access",
+        [
+            "auth.User",
+            "auth.Group",
+            "otp_totp.TOTPDevice",
+            "axes.AccessAttempt",
+            "axes.AccessFailureLog",
+            "axes.AccessLog",
+        ],
+    ),
+]
+
 
 class PortalAdminSite(admin.AdminSite):
     site_title = _("Community governance portal")
@@ -19,3 +51,46 @@ class PortalAdminSite(admin.AdminSite):
             path("two-factor/", self.admin_view(two_factor_setup), name="two_factor"),
             *super().get_urls(),
         ]
+
+    def index(self, request, extra_context=None):
+        from portal.dashboard import dashboard
+
+        return super().index(request, {**dashboard(request.user), **(extra_context or {})})
+
+    def get_app_list(self, request, app_label=None):
+        """The index and the sidebar list models by task (``TASK_GROUPS``); an app's own page
+        (``/admin/<app_label>/``, reached from breadcrumbs) keeps Django's per-app list."""
+        if app_label is not None:
+            return super().get_app_list(request, app_label)
+        return group_by_task(self._build_app_dict(request))
+
+
+def group_by_task(app_dict: dict) -> list[dict]:
+    """Django's per-app dict (only models the user may see) regrouped as ``TASK_GROUPS``; a
+    model no group names lands in a last group of its own app, so nothing disappears."""
+    models = {
+        f"{app_label}.{model['object_name']}": model
+        for app_label, app in app_dict.items()
+        for model in app["models"]
+    }
+    groups = []
+    for label, slug, names in TASK_GROUPS:
+        members = [models.pop(name) for name in names if name in models]
+        if members:
+            groups.append(_group(label, slug, members))
+    for app_label, app in app_dict.items():
+        rest = [m for m in app["models"] if f"{app_label}.{m['object_name']}" in models]
+        if rest:
+            groups.append({**app, "models": rest})
+    return groups
+
+
+def _group(label, slug: str, models: list[dict]) -> dict:
+    return {
+        "name": label,
+        "app_label": slug,
+        # The group's heading opens its first list; Django's app pages are per app.
+        "app_url": models[0]["admin_url"] or "",
+        "has_module_perms": True,
+        "models": models,
+    }

@@ -81,3 +81,21 @@ def make_resident(
 
 def make_tag(code: str = "elderly-alone", name: str = "独居老人") -> Tag:
     return Tag.objects.get_or_create(code=code, defaults={"name": name})[0]
+
+
+def make_drawn_campaign(*, street: Street, auditor, actor, per_grid: int = 1):
+    """A campaign over ``street`` audited by ``auditor``, saved and drawn by ``actor`` (who
+    must manage it, e.g. an administrator)."""
+    from audits import services
+    from audits.models import AuditCampaign
+
+    campaign = services.audit_campaign_save(
+        campaign=AuditCampaign(
+            name="十一月抽查", period=dt.date(2026, 11, 1), plan="fixed", per_grid=per_grid
+        ),
+        actor=actor,
+        streets=[street],
+        auditors=[auditor],
+    )
+    services.audit_campaign_draw(campaign=campaign, actor=actor)
+    return campaign

@@ -18,6 +18,7 @@ from guardian.admin import (
 
 from archives import history, scope
 from archives.admin.forms import EDIT_ONLY_FIELDS, ChangeReasonForm
+from archives.admin.paging import EstimatingPaginator
 from archives.models import (
     Grid,
 )
@@ -28,7 +29,14 @@ class ScopedAdmin(admin.ModelAdmin):
 
     Object questions go through ``user.has_perm(perm, obj)``, which the scope backend answers,
     so this admin and third-party admin code ask the same place.
+
+    Lists count once: not a second time for "N total" (``show_full_result_count``), never per
+    filter choice (facets), and an unfiltered list of a large table is estimated.
     """
+
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    paginator = EstimatingPaginator
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)

@@ -9,6 +9,7 @@ from archives.admin.base import ScopedArchiveAdmin
 from archives.admin.exports import ArchiveExportMixin
 from archives.admin.filters import org_filters
 from archives.admin.imports import BUILDINGS, HOUSEHOLDS, ImportMixin
+from archives.admin.plans import PlanAdminMixin
 from archives.models import (
     Building,
     Community,
@@ -20,10 +21,10 @@ from archives.resources import BuildingResource, HouseholdResource, VisitResourc
 
 
 @admin.register(Building)
-class BuildingAdmin(ImportMixin, ArchiveExportMixin, ScopedArchiveAdmin):
+class BuildingAdmin(PlanAdminMixin, ImportMixin, ArchiveExportMixin, ScopedArchiveAdmin):
     importer = BUILDINGS
     resource_classes = [BuildingResource]
-    list_display = ["address", "grid", "community", "units", "floors"]
+    list_display = ["address", "grid", "community", "units", "floors", "plan_link"]
     list_filter = org_filters("grid")
     list_select_related = ["grid__community"]
     search_fields = ["address", "grid__code"]
@@ -32,6 +33,9 @@ class BuildingAdmin(ImportMixin, ArchiveExportMixin, ScopedArchiveAdmin):
     @admin.display(description=_("community"), ordering="grid__community__name")
     def community(self, building: Building) -> Community:
         return building.grid.community
+
+    def plan_buildings(self, building: Building):
+        return Building.objects.filter(pk=building.pk)
 
     def save_model(self, request, obj, form, change):
         services.building_save(building=obj, actor=request.user, reason=self.change_reason(form))
@@ -43,7 +47,6 @@ class HouseholdAdmin(ImportMixin, ArchiveExportMixin, ScopedArchiveAdmin):
     resource_classes = [HouseholdResource]
     list_display = ["__str__", "status", "grid"]
     list_filter = ["status", *org_filters("building__grid")]
-    show_full_result_count = False
     search_fields = ["building__address", "=room"]
     autocomplete_fields = ["building"]
 
@@ -70,7 +73,6 @@ class VisitAdmin(ArchiveExportMixin, ScopedArchiveAdmin):
     autocomplete_fields = ["household"]
     # No date_hierarchy: its year/month links scan every visit for DISTINCT DATE_TRUNC (0.7 s at
     # 850,000 visits); the newest visits come first through the (visited_at, id) index.
-    show_full_result_count = False
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "grid_member":

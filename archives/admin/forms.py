@@ -1,6 +1,7 @@
 """Forms of the archive admin: every edit can say why; a resident form knows its version."""
 
 from django import forms
+from django.contrib.admin.widgets import AdminTextInputWidget
 from django.utils.translation import gettext_lazy as _
 
 #: Form fields that belong to an edit, not to the record: left out of read-only pages.
@@ -19,6 +20,10 @@ class ChangeReasonForm(forms.ModelForm):
 class ResidentForm(ChangeReasonForm):
     # The version the form was loaded with; a save based on an older one is refused.
     loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        # A phone's keyboard shows digits for the phone number (clerks type it in stairwells).
+        widgets = {"phone": AdminTextInputWidget(attrs={"inputmode": "tel"})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

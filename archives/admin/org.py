@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from archives.admin.base import HistoryAdminMixin, OrgUnitAdmin
 from archives.admin.filters import CommunityStreetFilter, org_filters
+from archives.admin.plans import PlanAdminMixin
 from archives.models import (
     Community,
     Department,
@@ -43,8 +44,8 @@ class CommunityAdmin(OrgUnitAdmin):
 
 
 @admin.register(Grid)
-class GridAdmin(OrgUnitAdmin):
-    list_display = ["code", "name", "community", "street"]
+class GridAdmin(PlanAdminMixin, OrgUnitAdmin):
+    list_display = ["code", "name", "community", "street", "plan_link"]
     list_filter = org_filters("")[:2]
     list_select_related = ["community__street"]
     autocomplete_fields = ["community", "members"]
@@ -52,6 +53,9 @@ class GridAdmin(OrgUnitAdmin):
     @admin.display(description=_("street"), ordering="community__street__name")
     def street(self, grid: Grid) -> Street:
         return grid.community.street
+
+    def plan_buildings(self, grid: Grid):
+        return grid.buildings.all()
 
 
 @admin.register(Tag)

@@ -13,7 +13,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from archives import history, scope, services
+from archives import history, scope, search, services
 from archives.admin.base import ScopedArchiveAdmin
 from archives.admin.exports import ArchiveExportMixin
 from archives.admin.filters import org_filters
@@ -21,7 +21,6 @@ from archives.admin.forms import EDIT_ONLY_FIELDS, ResidentForm
 from archives.admin.imports import RESIDENTS, ImportMixin
 from archives.models import Grid, Resident, SensitiveAccess
 from archives.resources import ResidentResource
-from archives.validators import ID_NUMBER_SHAPE, normalize_id_number
 
 
 @admin.register(Resident)
@@ -47,12 +46,14 @@ class ResidentAdmin(ImportMixin, ArchiveExportMixin, ScopedArchiveAdmin):
         *org_filters("household__building__grid"),
     ]
     list_select_related = ["household__building__grid"]
-    # Name or phone by any part; a whole ID number is looked up exactly (get_search_results).
-    search_fields = ["name", "phone"]
+    # What clerks type, each looked up through an index: archives/search.py.
+    search_fields = ["name"]
+    search_help_text = _(
+        "A surname or the start of a name, a whole ID number, the last digits of a phone "
+        "number, or the start of an address."
+    )
     autocomplete_fields = ["household", "tags"]
     readonly_fields = ["last_verified_at", "last_verified_by", "created_at", "updated_at"]
-    # Counting the whole archive a second time for "N total" costs a full scan at province scale.
-    show_full_result_count = False
     fieldsets = [
         (None, {"fields": ["name", "id_number", "sex", "birth_date", "ethnicity", "phone"]}),
         (
@@ -110,13 +111,7 @@ class ResidentAdmin(ImportMixin, ArchiveExportMixin, ScopedArchiveAdmin):
         return scope.hidden_fields(request.user, obj)
 
     def get_search_results(self, request, queryset, search_term):
-        # An ID number is the one exact key: answer it from its index alone instead of OR-ing it
-        # with substring scans of names and phones. Only rows whose ID number the user may read
-        # answer it: otherwise a search would confirm whose number it is.
-        term = normalize_id_number(search_term)
-        if ID_NUMBER_SHAPE.match(term):
-            return queryset.filter(id_number=term, shows_id_number=True), False
-        return super().get_search_results(request, queryset, search_term)
+        return search.resident_search(queryset, search_term), False
 
     @admin.display(description=_("ID number"))
     def id_number_shown(self, resident: Resident) -> str:

@@ -50,6 +50,15 @@ class Building(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["grid", "address"], name="unique_building_address"),
         ]
+        indexes = [
+            # Address search is a prefix search (archives/search.py); on PostgreSQL a prefix
+            # LIKE needs the pattern operator class. Other databases ignore opclasses.
+            models.Index(
+                fields=["address"],
+                name="building_address_prefix",
+                opclasses=["varchar_pattern_ops"],
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.address

@@ -558,6 +558,8 @@ def test_the_matrix_covers_every_kind_of_admin_page():
     for model in (Street, Community, Grid, Department):
         assert (model.__name__, "permissions_manage_user") in views
     assert ("site", "autocomplete") in views
+    assert ("site", "index") in views  # the dashboards
+    assert ("Building", "plan") in views and ("Grid", "plan") in views
 
 
 def test_the_matrix_posts_what_an_administrator_could_save(city, admin_client):

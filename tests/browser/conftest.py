@@ -63,9 +63,21 @@ def console() -> ConsoleLog:
     return ConsoleLog()
 
 
+#: Viewports for ``@pytest.mark.parametrize("page", [DESKTOP, PHONE], indirect=True)``.
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}  # an iPhone 12-15: the narrowest phone clerks carry
+
+
 @pytest.fixture
-def page(browser, live_server, console) -> Iterator:
-    context = browser.new_context(base_url=live_server.url, locale="zh-CN")
+def page(request, browser, live_server, console) -> Iterator:
+    viewport = getattr(request, "param", DESKTOP)
+    context = browser.new_context(
+        base_url=live_server.url,
+        locale="zh-CN",
+        viewport=viewport,
+        is_mobile=viewport is PHONE,
+        has_touch=viewport is PHONE,
+    )
     context.add_init_script(REPORT_CSP_VIOLATIONS)
     page = context.new_page()
     page.on("console", lambda m: m.type in ("error", "warning") and console.append(m.text))
@@ -100,3 +112,9 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=path, full_page=True)
     return path
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say where this run's screenshots are (kept as CI artifacts; look at them)."""
+    if SCREENSHOTS.is_dir() and any(SCREENSHOTS.iterdir()):
+        terminalreporter.write_line(f"browser screenshots: {SCREENSHOTS}")

@@ -15,6 +15,10 @@ def admin_pages(resident) -> dict[str, str]:
         "resident-change": f"/admin/archives/resident/{resident.pk}/change/",
         "resident-history": f"/admin/archives/resident/{resident.pk}/history/",
         "household-list": "/admin/archives/household/",
+        "building-plan": f"/admin/archives/building/{resident.household.building_id}/plan/",
+        "grid-plan": f"/admin/archives/grid/{resident.household.building.grid_id}/plan/",
+        "visit-add": "/admin/archives/visit/add/",
+        "resident-export": "/admin/archives/resident/export/",
         "two-factor": "/admin/two-factor/",
     }
 

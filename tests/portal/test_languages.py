@@ -1,7 +1,10 @@
+import datetime as dt
+
 import pytest
 from django.apps import apps
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ValidationError
-from django.utils import translation
+from django.utils import timezone, translation
 
 from tests import factories
 
@@ -67,3 +70,21 @@ def test_validation_messages_are_translated():
         message = caught.value.message_dict["phone"][0]  # lazy: read it in the language
     assert "0433-3221234" in message
     assert "手机" in message
+
+
+def test_figures_are_grouped_in_the_active_language():
+    with translation.override("zh-hans"):
+        assert intcomma(60000) == "60,000"  # as Chinese statistical tables write it
+    with translation.override("en"):
+        assert intcomma(1234567) == "1,234,567"
+
+
+def test_dashboard_dates_follow_the_active_language(client, two_grids):
+    resident = two_grids["resident"]
+    resident.last_verified_at = timezone.make_aware(dt.datetime(2026, 3, 5, 12, 0))
+    resident.save()
+    client.force_login(two_grids["clerk"])
+    assert "2026年3月5日" in client.get("/admin/").content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/admin/"})
+    page = client.get("/admin/").content.decode()
+    assert "03/05/2026" in page and "due for verification" in page

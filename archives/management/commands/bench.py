@@ -82,7 +82,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--only",
-            choices=["audit-draw", "spreadsheets"],
+            choices=["audit-draw", "spreadsheets", "admin-pages"],
             help="build or reuse the benchmark city and print only these rows",
         )
 
@@ -105,6 +105,12 @@ class Command(BaseCommand):
             rows += self._bench_city(options["residents"], rebuild=options["rebuild"])
             demo_grants_ensure()
             rows += self._audit_draw_timings(options["draws"])
+            self._print(rows)
+            return
+        if options["only"] == "admin-pages":  # changelists, searches and dashboards
+            rows += self._bench_city(options["residents"], rebuild=options["rebuild"])
+            demo_grants_ensure()
+            rows += self._changelist_timings(options["requests"])
             self._print(rows)
             return
         if not options["skip_seed_timing"]:
@@ -214,19 +220,27 @@ class Command(BaseCommand):
 
     def _changelist_timings(self, requests: int) -> list[Row]:
         grid = Grid.objects.order_by("pk").first()
-        sample = Resident.objects.order_by("pk").only("id_number").last()
+        sample = Resident.objects.order_by("pk").only("id_number", "name", "phone").last()
         residents = "/admin/archives/resident/"
         # (account, what, url); each account sees the list through its own scope.
         cases = [
             ("admin", "resident changelist, first page", residents),
             ("admin", "resident changelist, one grid", f"{residents}?grid={grid.pk}"),
             ("admin", "resident search by ID number", f"{residents}?q={sample.id_number}"),
+            # archives/search.py: each through its index (a UNION of IDs for name and address).
+            ("admin", "resident search by surname", f"{residents}?q={sample.name[:1]}"),
+            ("admin", "resident search by phone last 4", f"{residents}?q={sample.phone[-4:]}"),
+            ("clerk", "grid member: search by surname", f"{residents}?q={sample.name[:1]}"),
             ("admin", "visit changelist, first page", "/admin/archives/visit/"),
             ("clerk", "grid member: resident changelist", residents),
             ("street", "street official: resident changelist", residents),
             ("street", "street official: visit changelist", "/admin/archives/visit/"),
             ("department", "department (health): resident changelist", residents),
             ("official", "municipal official: resident changelist", residents),
+            # The index with each role's dashboard (portal/dashboard.py).
+            ("clerk", "grid member: dashboard", "/admin/"),
+            ("street", "street official: dashboard", "/admin/"),
+            ("official", "municipal official: dashboard", "/admin/"),
         ]
         accounts = get_user_model().objects.in_bulk(
             {username for username, _what, _url in cases}, field_name="username"

@@ -1,0 +1,272 @@
+"""Reads of the archive for pages that are not plain lists: building plans and dashboards.
+
+Every function takes the user and reads through ``archives.scope``; each runs a fixed number of
+queries whatever the number of rows, grids or buildings.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from archives import scope
+from archives.models import Building, Grid, Household, Resident, Street, Visit
+
+# Building plans --------------------------------------------------------------------------------
+
+#: Tags that make a household one to look out for at the door.
+CARE_TAGS = {"elderly-alone", "empty-nest", "key-care", "disabled"}
+
+
+@dataclass(frozen=True)
+class TagMark:
+    code: str
+    name: str
+
+    @property
+    def short(self) -> str:
+        """Two characters fit a square: 独居, 空巢, 重点 …"""
+        return self.name[:2]
+
+
+@dataclass
+class HouseholdSquare:
+    pk: int
+    unit: int
+    floor: int
+    room: str
+    status: str
+    status_label: str
+    tags: list[TagMark] = field(default_factory=list)
+
+    @property
+    def needs_care(self) -> bool:
+        return any(tag.code in CARE_TAGS for tag in self.tags)
+
+    @property
+    def description(self) -> str:
+        return " · ".join([self.room, self.status_label, *(tag.name for tag in self.tags)])
+
+
+@dataclass
+class FloorRow:
+    floor: int
+    units: list[list[HouseholdSquare]]  # one list of rooms per unit, unit 1 first
+
+
+@dataclass
+class BuildingPlan:
+    building: Building
+    unit_numbers: list[int]
+    floors: list[FloorRow]  # the top floor first, as the building stands
+
+    @property
+    def households(self) -> int:
+        return sum(len(rooms) for row in self.floors for rooms in row.units)
+
+
+def building_plans(user, buildings: QuerySet[Building]) -> list[BuildingPlan]:
+    """Each of ``buildings`` that ``user`` may see, as floors × units of household squares with
+    their status and the tags of the residents ``user`` may see in them. Three queries."""
+    visible = list(scope.restrict(buildings, user, scope.VIEW).order_by("address"))
+    households = scope.restrict(
+        Household.objects.filter(building__in=[b.pk for b in visible]), user, scope.VIEW
+    )
+    labels = dict(Household.Status.choices)
+    squares: dict[int, HouseholdSquare] = {}
+    by_building: dict[int, list[HouseholdSquare]] = defaultdict(list)
+    for row in households.order_by("unit", "floor", "room").values(
+        "pk", "building_id", "unit", "floor", "room", "status"
+    ):
+        building_id = row.pop("building_id")
+        square = HouseholdSquare(**row, status_label=str(labels.get(row["status"], "")))
+        squares[square.pk] = square
+        by_building[building_id].append(square)
+    for household_id, tag in _tags_of_households(user, households):
+        if tag not in squares[household_id].tags:
+            squares[household_id].tags.append(tag)
+    return [_plan(building, by_building[building.pk]) for building in visible]
+
+
+def _tags_of_households(user, households: QuerySet[Household]) -> list[tuple[int, TagMark]]:
+    residents = scope.restrict(Resident.objects.all(), user, scope.VIEW).filter(
+        household__in=households.values("pk"), residency_status__in=Resident.ACTIVE_STATUSES
+    )
+    rows = (
+        Resident.tags.through.objects.filter(resident__in=residents.values("pk"))
+        .values_list("resident__household_id", "tag__code", "tag__name")
+        .order_by("tag__code")
+        .distinct()
+    )
+    return [(household_id, TagMark(code, name)) for household_id, code, name in rows]
+
+
+def _plan(building: Building, squares: list[HouseholdSquare]) -> BuildingPlan:
+    units = sorted({*range(1, building.units + 1), *(s.unit for s in squares)})
+    floors = sorted({*range(1, building.floors + 1), *(s.floor for s in squares)}, reverse=True)
+    cells: dict[tuple[int, int], list[HouseholdSquare]] = defaultdict(list)
+    for square in squares:
+        cells[square.floor, square.unit].append(square)
+    rows = [FloorRow(floor, [cells[floor, unit] for unit in units]) for floor in floors]
+    return BuildingPlan(building=building, unit_numbers=units, floors=rows)
+
+
+# Dashboards ------------------------------------------------------------------------------------
+
+#: A file not confirmed for this long is due for verification.
+VERIFY_EVERY = dt.timedelta(days=180)
+
+
+@dataclass
+class GridCounts:
+    grid: Grid
+    buildings: int = 0
+    households: int = 0
+    residents: int = 0
+
+
+def grid_counts(user) -> list[GridCounts]:
+    """Buildings, households and active residents of each grid ``user`` is granted. Four
+    queries whatever the number of grids."""
+    grids = list(scope.granted_grids(user).order_by("code"))
+    counts = {grid.pk: GridCounts(grid) for grid in grids}
+    ids = list(counts)
+    tallies = [
+        ("buildings", Building.objects.filter(grid__in=ids), "grid_id"),
+        ("households", Household.objects.filter(building__grid__in=ids), "building__grid_id"),
+        (
+            "residents",
+            Resident.objects.filter(
+                household__building__grid__in=ids, residency_status__in=Resident.ACTIVE_STATUSES
+            ),
+            "household__building__grid_id",
+        ),
+    ]
+    for attribute, rows, grid_path in tallies:
+        for grid_id, n in rows.order_by().values_list(grid_path).annotate(n=Count("pk")):
+            setattr(counts[grid_id], attribute, n)
+    return list(counts.values())
+
+
+def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The first instant of ``month`` (any day in it) and of the next, in local time: visit
+    times compare with these through their index, where ``__date`` lookups would not."""
+    start = month.replace(day=1)
+    end = (start + dt.timedelta(days=32)).replace(day=1)
+    tz = timezone.get_current_timezone()
+    return (
+        dt.datetime.combine(start, dt.time.min, tzinfo=tz),
+        dt.datetime.combine(end, dt.time.min, tzinfo=tz),
+    )
+
+
+def residents_due_for_verification(user, now: dt.datetime) -> QuerySet[Resident]:
+    """Active residents ``user`` may change whose file nobody has confirmed in ``VERIFY_EVERY``
+    (or ever), the longest unconfirmed first."""
+    residents = scope.restrict(Resident.objects.all(), user, scope.CHANGE).filter(
+        Q(last_verified_at__isnull=True) | Q(last_verified_at__lt=now - VERIFY_EVERY),
+        residency_status__in=Resident.ACTIVE_STATUSES,
+    )
+    return residents.select_related("household__building").order_by(
+        F("last_verified_at").asc(nulls_first=True), "pk"
+    )
+
+
+def households_short_of_visits(user, month: dt.date) -> QuerySet[Household]:
+    """Households ``user`` may log visits for whose residents carry a tag that needs visits
+    (elderly living alone and empty-nest elderly: twice a month) and that have had fewer visits
+    than that in ``month`` so far. Annotated with ``visits_needed`` and ``visits_made``."""
+    begins, ends = month_bounds(month)
+    needed = (
+        Resident.tags.through.objects.filter(
+            resident__household=OuterRef("pk"),
+            resident__residency_status__in=Resident.ACTIVE_STATUSES,
+        )
+        .order_by()
+        .values("resident__household")
+        .annotate(most=Max("tag__needs_visits_per_month"))
+        .values("most")
+    )
+    made = (
+        Visit.objects.filter(household=OuterRef("pk"), visited_at__gte=begins, visited_at__lt=ends)
+        .order_by()
+        .values("household")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    households = scope.restrict(Household.objects.all(), user, scope.CHANGE).annotate(
+        visits_needed=Coalesce(Subquery(needed), 0), visits_made=Coalesce(Subquery(made), 0)
+    )
+    return (
+        households.filter(visits_needed__gt=0, visits_made__lt=F("visits_needed"))
+        .select_related("building")
+        .order_by("visits_made", "building__address", "unit", "floor", "room")
+    )
+
+
+@dataclass
+class StreetFigures:
+    street: Street
+    grids: int = 0
+    households: int = 0
+    residents: int = 0
+    visits: int = 0
+    verified: int = 0  # active residents confirmed within VERIFY_EVERY
+
+    @property
+    def verified_share(self) -> float | None:
+        return self.verified / self.residents if self.residents else None
+
+
+def street_figures(
+    user, month: dt.date, now: dt.datetime, grid_streets: dict[int, int]
+) -> list[StreetFigures]:
+    """Per street ``user`` may see: grids, households, active residents, visits in ``month``
+    and residents verified recently, each counted within ``user``'s scope. ``grid_streets`` is
+    ``grids_by_street(user)``. Four queries.
+
+    Rows are counted per grid (the shortest join) and added up per street here: at a million
+    residents, joining every row up to its street cost as much again.
+    """
+    streets = scope.restrict(Street.objects.all(), user, scope.VIEW).order_by("code")
+    figures = {street.pk: StreetFigures(street) for street in streets}
+    begins, ends = month_bounds(month)
+    recently = now - VERIFY_EVERY
+
+    def add(grid_id: int, **counts: int) -> None:
+        street = figures.get(grid_streets.get(grid_id))
+        if street is not None:
+            for attribute, n in counts.items():
+                setattr(street, attribute, getattr(street, attribute) + n)
+
+    for grid_id in grid_streets:
+        add(grid_id, grids=1)
+    households = scope.restrict(Household.objects.all(), user).order_by()
+    for grid_id, n in households.values_list("building__grid_id").annotate(n=Count("pk")):
+        add(grid_id, households=n)
+    residents = scope.restrict(Resident.objects.all(), user).filter(
+        residency_status__in=Resident.ACTIVE_STATUSES
+    )
+    for grid_id, n, verified in (
+        residents.order_by()
+        .values_list("household__building__grid_id")
+        .annotate(n=Count("pk"), verified=Count("pk", filter=Q(last_verified_at__gte=recently)))
+    ):
+        add(grid_id, residents=n, verified=verified)
+    visits = scope.restrict(Visit.objects.all(), user).filter(
+        visited_at__gte=begins, visited_at__lt=ends
+    )
+    for grid_id, n in (
+        visits.order_by().values_list("household__building__grid_id").annotate(n=Count("pk"))
+    ):
+        add(grid_id, visits=n)
+    return list(figures.values())
+
+
+def grids_by_street(user) -> dict[int, int]:
+    """{grid ID: street ID} for the grids ``user`` may see. One query."""
+    grids = scope.restrict(Grid.objects.all(), user, scope.VIEW)
+    return dict(grids.values_list("pk", "community__street_id"))

@@ -1,0 +1,109 @@
+"""What the admin index shows each role above the list of pages: wiring of selectors into
+panels (archives.selectors, audits.selectors) and charts (portal.charts); no figures are
+computed here. Each panel runs a fixed number of queries whatever the number of rows or grids.
+
+- grid members and community staff: their grids' counts, residents due for verification,
+  households short of their visits this month;
+- street and municipal officials (and administrators): figures per street and, as charts,
+  residents per street and the accuracy found by audits over the last six months;
+- auditors: the items left to check in their open campaigns.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils import formats, timezone
+
+from archives import roles, selectors
+from audits import selectors as audit_selectors
+from portal import charts
+
+LIST_LENGTH = 10
+TREND_MONTHS = 6
+
+CLERK_ROLES = {roles.GRID_MEMBER, roles.COMMUNITY_STAFF}
+OFFICIAL_ROLES = {roles.STREET_OFFICIAL, roles.MUNICIPAL_OFFICIAL, roles.DEPARTMENT_STAFF}
+
+
+@dataclass
+class ClerkPanel:
+    grids: list[selectors.GridCounts]
+    due_count: int
+    due: list
+    short_count: int
+    short: list
+
+
+@dataclass
+class OfficialPanel:
+    streets: list[selectors.StreetFigures]
+    residents_chart: charts.BarChart
+    accuracy_chart: charts.LineChart
+
+
+@dataclass
+class AuditorPanel:
+    campaigns: list
+    items: list
+
+
+def dashboard(user, now: dt.datetime | None = None) -> dict:
+    """The panels for ``user``'s roles, as template context."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    role_names = set(user.groups.values_list("name", flat=True))
+    context: dict = {}
+    if role_names & CLERK_ROLES:
+        context["clerk_panel"] = clerk_panel(user, now, today)
+    if user.is_superuser or role_names & OFFICIAL_ROLES:
+        context["official_panel"] = official_panel(user, now, today)
+    if role_names & {roles.AUDITOR}:
+        context["auditor_panel"] = auditor_panel(user)
+    return context
+
+
+def clerk_panel(user, now: dt.datetime, today: dt.date) -> ClerkPanel:
+    due = selectors.residents_due_for_verification(user, now)
+    short = selectors.households_short_of_visits(user, today)
+    return ClerkPanel(
+        grids=selectors.grid_counts(user),
+        due_count=due.count(),
+        due=list(due[:LIST_LENGTH]),
+        short_count=short.count(),
+        short=list(short[:LIST_LENGTH]),
+    )
+
+
+def official_panel(user, now: dt.datetime, today: dt.date) -> OfficialPanel:
+    grid_streets = selectors.grids_by_street(user)
+    streets = selectors.street_figures(user, today, now, grid_streets)
+    residents_chart = charts.bar_chart(
+        [
+            (f.street.name, f.residents, formats.number_format(f.residents, force_grouping=True))
+            for f in streets
+        ]
+    )
+    months = last_months(today, TREND_MONTHS)
+    trend = audit_selectors.record_accuracy_by_street(months, grid_streets)
+    accuracy_chart = charts.percent_line_chart(
+        [formats.date_format(month, "YEAR_MONTH_FORMAT") for month in months],
+        [(f.street.name, trend.get(f.street.pk, [None] * len(months))) for f in streets],
+    )
+    return OfficialPanel(
+        streets=streets, residents_chart=residents_chart, accuracy_chart=accuracy_chart
+    )
+
+
+def auditor_panel(user) -> AuditorPanel:
+    return AuditorPanel(
+        campaigns=audit_selectors.open_item_counts(user),
+        items=list(audit_selectors.open_items_for(user)[:LIST_LENGTH]),
+    )
+
+
+def last_months(today: dt.date, count: int) -> list[dt.date]:
+    """The first days of the last ``count`` months, the current one last."""
+    months = [today.replace(day=1)]
+    while len(months) < count:
+        months.insert(0, (months[0] - dt.timedelta(days=1)).replace(day=1))
+    return months
