@@ -55,6 +55,7 @@ class Command(BaseCommand):
         steps = (["publish"] if options["publish"] else []) + formats
         # A bar on a terminal only: cron mail and logs get the file names alone.
         progress = tqdm(steps, disable=not sys.stderr.isatty(), unit="step", file=sys.stderr)
+        say = self.stdout.write if progress.disable else progress.write
         for step in progress:
             progress.set_description(step)
             try:
@@ -62,7 +63,7 @@ class Command(BaseCommand):
                     report = services.monthly_report_publish(
                         month=month, street=street, actor=actor
                     )
-                    self.stdout.write(f"published {report}")
+                    say(f"published {report}")
                     continue
                 filename, content = services.monthly_report_download(
                     month=month, street=street, file_format=step, actor=actor
@@ -70,4 +71,4 @@ class Command(BaseCommand):
             except ValidationError as error:
                 raise CommandError(" ".join(error.messages)) from None
             (out / filename).write_bytes(content)
-            self.stdout.write(str(out / filename))
+            say(str(out / filename))
