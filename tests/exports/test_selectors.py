@@ -131,4 +131,5 @@ def test_it_runs_the_same_number_of_queries_for_one_grid_and_for_many():
     with CaptureQueriesContext(connection) as many:
         figures = grid_month_figures(dt.date.today())
     assert len(figures.grids) == 9
-    assert len(many) == len(one) <= 10
+    # 9 reads, the planner setting on PostgreSQL, and the savepoint around them.
+    assert len(many) == len(one) <= 12
