@@ -203,6 +203,29 @@ def _grid_tables(figures: MonthFigures, font: str) -> list:
     return tables
 
 
+def _member_tables(figures: MonthFigures, font: str) -> list:
+    """One row per grid member: their grids' figures, with the visits they logged."""
+    header = [_("Grid member"), _("Grids"), "", *[str(c.label) for c in _SHOWN], _("Score"), ""]
+    body = [
+        [
+            _clip(member.name, 8),
+            _clip("、".join(member.grids), 12),
+            "",
+            *_figure_cells(member.counts),
+            _score_text(member.score),
+            "",
+        ]
+        for member in figures.members
+    ]
+    tables = []
+    for start in range(0, len(body), CHUNK_ROWS):
+        rows = [header, *body[start : start + CHUNK_ROWS]]
+        table = Table(rows, colWidths=_WIDTHS, repeatRows=1)
+        table.setStyle(_table_style(font, len(rows)))
+        tables.append(table)
+    return tables
+
+
 def _score_chart(figures: MonthFigures, font: str) -> Drawing:
     """How many grids scored in each ten-point band: readable for 10 grids or 2,000."""
     bands = [0] * 10
@@ -288,6 +311,9 @@ def report_pdf(figures: MonthFigures) -> bytes:
         PageBreak(),
         Paragraph(_("Summary"), styles["heading"]),
         *_grid_tables(figures, font),
+        PageBreak(),
+        Paragraph(_("Grid members"), styles["heading"]),
+        *_member_tables(figures, font),
         PageBreak(),
         _score_chart(figures, font),
         PageBreak(),

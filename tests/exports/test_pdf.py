@@ -47,6 +47,8 @@ def test_it_shows_month_scope_grids_and_figures_as_text(report):
     ]  # fmt: skip
     g2 = next(line for line in text.splitlines() if line.strip().startswith("G2 "))
     assert "未抽查" in g2
+    member = next(line for line in text.splitlines() if line.strip().startswith("刘晓彤"))
+    assert member.split()[1] == "G1" and member.split()[-1] == "65.0"
     assert "各网格得分分布" in text and "指标说明" in text and "得分权重" in text
 
 
