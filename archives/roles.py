@@ -38,15 +38,23 @@ _ARCHIVE_READ = ["view_resident", "view_household", "view_building"]
 # over their area and the items of residents they may see, to follow results and correct.
 _AUDIT_READ = ["view_auditcampaign", "view_audititem"]
 _AUDIT_WORK = ["add_auditcampaign", "change_auditcampaign", "change_audititem", *_AUDIT_READ]
+# Monthly reports (the exports app): officials download and publish, departments download.
+_REPORT_VIEW = ["view_monthlyreport"]
+_REPORT_PUBLISH = ["view_monthlyreport", "publish_monthlyreport"]
 _SENSITIVE = ["view_resident_id_number", "view_resident_medical_history"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     GRID_MEMBER: [*_ARCHIVE_EDIT, *_ORG_VIEW, *_SENSITIVE, *_AUDIT_READ],
     COMMUNITY_STAFF: [*_ARCHIVE_EDIT, *_ORG_VIEW, *_SENSITIVE, *_AUDIT_READ],
-    STREET_OFFICIAL: [*_ARCHIVE_EDIT, *_ORG_VIEW, *_SENSITIVE, *_AUDIT_READ],
+    STREET_OFFICIAL: [*_ARCHIVE_EDIT, *_ORG_VIEW, *_SENSITIVE, *_AUDIT_READ, *_REPORT_PUBLISH],
     # Read-only; medical history only where their department shares it (e.g. health), and
     # never a full ID number.
-    DEPARTMENT_STAFF: [*_ARCHIVE_READ, *_ORG_VIEW, "view_resident_medical_history"],
+    DEPARTMENT_STAFF: [
+        *_ARCHIVE_READ,
+        *_ORG_VIEW,
+        "view_resident_medical_history",
+        *_REPORT_VIEW,
+    ],
     # Least privilege: no archive reading at all. The audit tool shows an auditor the pinned,
     # masked versions of the residents sampled in their campaigns and nothing else; their
     # grants say where they may run campaigns, not a part of the archive to browse.
@@ -58,6 +66,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_ORG_VIEW,
         "access_whole_city",
         *_AUDIT_READ,
+        *_REPORT_PUBLISH,
     ],
     ADMINISTRATOR: [],  # administrators are superusers
 }
@@ -65,8 +74,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 
 def roles_ensure() -> dict[str, Group]:
     """Create the role groups and set their permissions to exactly the table above."""
-    # Codenames are unique across these two apps.
-    apps = ["archives", "audits"]
+    # Codenames are unique across these apps.
+    apps = ["archives", "audits", "exports"]
     permissions = {
         p.codename: p for p in Permission.objects.filter(content_type__app_label__in=apps)
     }

@@ -482,3 +482,72 @@ def who_can_see(unit: Model) -> list[tuple[str, str]]:
 def _users(grants: QuerySet) -> QuerySet:
     users = get_user_model().objects.filter(pk__in=grants.values("user_id"), is_active=True)
     return users.order_by(get_user_model().USERNAME_FIELD)
+
+
+# Monthly reports -------------------------------------------------------------------------------
+
+REPORT_VIEW = "exports.view_monthlyreport"
+REPORT_PUBLISH = "exports.publish_monthlyreport"
+#: ``report_streets`` for someone who may have every street's report and the city's.
+EVERY_STREET = None
+
+
+def report_streets(user: User) -> list[int] | None:
+    """The streets whose monthly reports ``user``'s grants reach, or ``EVERY_STREET`` (which
+    includes the city report): a street grant gives that street's; the whole city, or a
+    department serving the whole city, gives all; a department gives the streets it serves.
+    Community and grid grants give none: the report assesses a street's grids together.
+    """
+    if not user.is_active:
+        return []
+    if user.is_superuser or user.has_perm(CITY_PERMISSION):
+        return EVERY_STREET
+
+    def load() -> list[int] | None:
+        departments = _department_grants(user)
+        if any(d.serves_whole_city for d in departments):
+            return EVERY_STREET
+        streets = set(granted_units(user, Street).values_list("pk", flat=True))
+        served = _ServedStreet.objects.filter(department_id__in=[d.pk for d in departments])
+        streets.update(served.values_list("street_id", flat=True))
+        return sorted(streets)
+
+    return _cached(user, "report_streets", load)
+
+
+def may_report(user: User, street: Street | None, *, publish: bool = False) -> bool:
+    """Whether ``user`` may download (or publish and correct) the report of ``street``
+    (``None``: the whole city).
+
+    The system account (inactive, no password) is what ``manage.py monthly_report`` acts as:
+    whoever runs a command on the server already holds the whole database.
+    """
+    if _is_system_account(user):
+        return True
+    if not user.is_active or not user.has_perm(REPORT_PUBLISH if publish else REPORT_VIEW):
+        return False
+    allowed = report_streets(user)
+    if allowed is EVERY_STREET:
+        return True
+    return street is not None and street.pk in allowed
+
+
+def _is_system_account(user: User) -> bool:
+    from archives.history import SYSTEM_USERNAME
+
+    return (
+        not user.is_active
+        and user.is_authenticated
+        and user.get_username() == SYSTEM_USERNAME
+        and not user.has_usable_password()
+    )
+
+
+def restrict_reports(queryset: QuerySet[M], user: User) -> QuerySet[M]:
+    """Monthly reports (or their downloads) of the scopes ``user`` may see."""
+    if not user.is_active or not user.has_perm(REPORT_VIEW):
+        return queryset.none()
+    allowed = report_streets(user)
+    if allowed is EVERY_STREET:
+        return queryset
+    return queryset.filter(street__in=allowed)

@@ -1,0 +1,264 @@
+"""Monthly reports in the admin: the report page (choose month and scope, download, publish,
+correct), the list of published versions, and the download log.
+
+Every path asks ``archives.scope`` (through ``exports.services``): a street official choosing
+another street's report gets 404, as for any object outside their scope.
+"""
+
+import datetime as dt
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from archives import scope
+from archives.admin.access import ReadOnlyLogAdmin
+from archives.models import Street
+from exports import services
+from exports.models import MonthlyReport, ReportDownload
+
+CITY = "city"
+
+
+def last_month() -> dt.date:
+    return (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+
+
+def parse_month(text: str | None) -> dt.date | None:
+    try:
+        return dt.datetime.strptime(text or "", "%Y-%m").date()
+    except ValueError:
+        return None
+
+
+def report_streets(user) -> list[Street]:
+    allowed = scope.report_streets(user)
+    streets = Street.objects.order_by("code")
+    return list(streets if allowed is scope.EVERY_STREET else streets.filter(pk__in=allowed))
+
+
+@admin.register(MonthlyReport)
+class MonthlyReportAdmin(admin.ModelAdmin):
+    list_display = [
+        "month_label",
+        "scope_label",
+        "version",
+        "state",
+        "published_by",
+        "published_at",
+        "correction_reason",
+        "files",
+    ]
+    list_filter = ["state", ("street", admin.RelatedOnlyFieldListFilter)]
+    date_hierarchy = "month"
+    list_select_related = ["street", "published_by"]
+    readonly_fields = [f.name for f in MonthlyReport._meta.fields if f.name != "figures"]
+    exclude = ["figures"]
+    actions = ["correct_selected"]
+    change_list_template = "admin/exports/monthlyreport/change_list.html"
+
+    # Who sees what ---------------------------------------------------------------------------
+
+    def get_queryset(self, request):
+        return scope.restrict_reports(super().get_queryset(request), request.user)
+
+    def has_view_permission(self, request, obj=None):
+        if obj is not None:
+            return scope.may_report(request.user, obj.street)
+        return request.user.is_active and request.user.has_perm(scope.REPORT_VIEW)
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def has_add_permission(self, request):
+        return False  # published through the report page, the action or the command
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a published report never changes
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_publish_permission(self, request) -> bool:
+        return request.user.is_active and request.user.has_perm(scope.REPORT_PUBLISH)
+
+    # Columns ---------------------------------------------------------------------------------
+
+    @admin.display(description=gettext_lazy("month"), ordering="month")
+    def month_label(self, report: MonthlyReport) -> str:
+        return f"{report.month:%Y-%m}"
+
+    @admin.display(description=gettext_lazy("scope"))
+    def scope_label(self, report: MonthlyReport) -> str:
+        return report.street.name if report.street_id else _("whole city")
+
+    @admin.display(description=gettext_lazy("files"))
+    def files(self, report: MonthlyReport) -> str:
+        query = _report_query(report.month, report.street)
+        url = reverse("admin:exports_monthlyreport_download")
+        return format_html(
+            '<a href="{}?{}&format=xlsx">Excel</a> · <a href="{}?{}&format=pdf">PDF</a>',
+            url,
+            query,
+            url,
+            query,
+        )
+
+    # Pages -----------------------------------------------------------------------------------
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        prefix = "exports_monthlyreport"
+        return [
+            path("report/", view(self.report_view), name=f"{prefix}_report"),
+            path("report/download/", view(self.download_view), name=f"{prefix}_download"),
+            path("report/publish/", view(self.publish_view), name=f"{prefix}_publish"),
+            path("<path:object_id>/correct/", view(self.correct_view), name=f"{prefix}_correct"),
+            *super().get_urls(),
+        ]
+
+    def _scope_from(self, request, data) -> tuple[dt.date, Street | None]:
+        """The month and scope asked for; 404 for a scope outside the user's."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        month = parse_month(data.get("month")) or last_month()
+        chosen = data.get("street") or ""
+        street = None
+        if chosen and chosen != CITY:
+            street = Street.objects.filter(pk=chosen).first() if chosen.isdigit() else None
+            if street is None:
+                raise Http404(_("No such street in your area."))
+        elif not chosen:
+            streets = report_streets(request.user)
+            if scope.report_streets(request.user) is not scope.EVERY_STREET and streets:
+                street = streets[0]
+        if not scope.may_report(request.user, street):
+            raise Http404(_("No such street in your area."))
+        return month, street
+
+    def report_view(self, request):
+        month, street = self._scope_from(request, request.GET)
+        published = services.published_report(month, street)
+        may_publish = scope.may_report(request.user, street, publish=True)
+        ended = month < timezone.localdate().replace(day=1)
+        query = _report_query(month, street)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Monthly assessment report"),
+            "month": f"{month:%Y-%m}",
+            "street_value": str(street.pk) if street else CITY,
+            "streets": report_streets(request.user),
+            "may_city": scope.report_streets(request.user) is scope.EVERY_STREET,
+            "published": published,
+            "may_publish": may_publish and ended and published is None,
+            "may_correct": may_publish and published is not None,
+            "ended": ended,
+            "download_url": reverse("admin:exports_monthlyreport_download") + "?" + query,
+            "scope_name": street.name if street else _("whole city"),
+        }
+        return TemplateResponse(request, "admin/exports/monthlyreport/report.html", context)
+
+    def download_view(self, request):
+        month, street = self._scope_from(request, request.GET)
+        file_format = request.GET.get("format", "")
+        if file_format not in services.FORMATS:
+            raise Http404(_("Unknown format."))
+        filename, content = services.monthly_report_download(
+            month=month, street=street, file_format=file_format, actor=request.user
+        )
+        response = HttpResponse(content, content_type=services.CONTENT_TYPES[file_format])
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+    def publish_view(self, request):
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:exports_monthlyreport_report"))
+        month, street = self._scope_from(request, request.POST)
+        back = reverse("admin:exports_monthlyreport_report") + "?" + _report_query(month, street)
+        try:
+            report = services.monthly_report_publish(month=month, street=street, actor=request.user)
+        except PermissionDenied:
+            raise Http404(_("No such street in your area.")) from None
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(back)
+        self.message_user(request, _("Published %(report)s.") % {"report": report})
+        return HttpResponseRedirect(back)
+
+    def correct_view(self, request, object_id):
+        report = self.get_object(request, unquote(object_id))
+        if report is None or not scope.may_report(request.user, report.street, publish=True):
+            raise Http404(_("No such report in your area."))
+        if request.method == "POST":
+            try:
+                corrected = services.monthly_report_correct(
+                    report=report, reason=request.POST.get("reason", ""), actor=request.user
+                )
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+            else:
+                self.message_user(request, _("Published %(report)s.") % {"report": corrected})
+                return HttpResponseRedirect(
+                    reverse("admin:exports_monthlyreport_change", args=[corrected.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Correct %(report)s") % {"report": report},
+            "report": report,
+        }
+        return TemplateResponse(request, "admin/exports/monthlyreport/correct.html", context)
+
+    # The action ------------------------------------------------------------------------------
+
+    @admin.action(
+        description=gettext_lazy("Publish corrections of the selected reports"),
+        permissions=["publish"],
+    )
+    def correct_selected(self, request, queryset):
+        """Asks for one reason, then publishes a correction of each selected newest version."""
+        reason = request.POST.get("reason", "").strip()
+        if not reason:
+            return TemplateResponse(
+                request,
+                "admin/exports/monthlyreport/correct_selected.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "opts": self.opts,
+                    "title": _("Publish corrections of the selected reports"),
+                    "reports": queryset,
+                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                },
+            )
+        done = 0
+        for report in queryset:
+            try:
+                services.monthly_report_correct(report=report, reason=reason, actor=request.user)
+                done += 1
+            except (ValidationError, PermissionDenied) as error:
+                message = getattr(error, "messages", [str(error)])
+                self.message_user(request, f"{report}: {' '.join(message)}", messages.ERROR)
+        if done:
+            self.message_user(request, _("Published %(count)d corrections.") % {"count": done})
+        return None
+
+
+def _report_query(month: dt.date, street: Street | None) -> str:
+    return urlencode({"month": f"{month:%Y-%m}", "street": street.pk if street else CITY})
+
+
+@admin.register(ReportDownload)
+class ReportDownloadAdmin(ReadOnlyLogAdmin):
+    list_display = ["downloaded_at", "user", "month", "street", "report", "file_format", "sha256"]
+    list_filter = [("user", admin.RelatedOnlyFieldListFilter), "file_format"]
+    date_hierarchy = "downloaded_at"
+    list_select_related = ["user", "street", "report__street"]

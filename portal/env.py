@@ -46,3 +46,25 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_weights(name: str, default: dict[str, int]) -> dict[str, int]:
+    """``"completeness=20,coverage=30"``: weights for the named parts (others keep their
+    default); each a whole number from 0, an unknown part or a bad number stops start-up."""
+    weights = dict(default)
+    for item in env_list(name):
+        part, sep, raw = item.partition("=")
+        part = part.strip()
+        if not sep or part not in default:
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not PART=WEIGHT with PART one of {sorted(default)}"
+            )
+        try:
+            weights[part] = int(raw)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: weight of {part} must be an integer") from None
+        if weights[part] < 0:
+            raise ImproperlyConfigured(f"{name}: weight of {part} must not be negative")
+    if not any(weights.values()):
+        raise ImproperlyConfigured(f"{name}: at least one weight must be above 0")
+    return weights

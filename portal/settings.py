@@ -12,7 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 from django.utils.translation import gettext_lazy as _
 
-from portal.env import env_bool, env_int, env_list, env_str
+from portal.env import env_bool, env_int, env_list, env_str, env_weights
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -255,6 +255,12 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 # Uploads larger or longer than these are refused before anything is read into the archive.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 2**20)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 100_000)
+# The monthly report's score: weights of its parts (README, "Monthly reports"), e.g.
+# MONTHLY_REPORT_WEIGHTS="coverage=30,satisfaction=5"; parts not named keep these defaults.
+MONTHLY_REPORT_WEIGHTS = env_weights(
+    "MONTHLY_REPORT_WEIGHTS",
+    {"completeness": 20, "timeliness": 20, "coverage": 25, "accuracy": 25, "satisfaction": 10},
+)
 # An upload waits here between its preview and the clerk's confirmation; a shared directory
 # (or storage) works with several app servers, where a per-process temporary file would not.
 MEDIA_ROOT = env_str("MEDIA_ROOT", str(BASE_DIR / "media"))

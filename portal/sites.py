@@ -10,7 +10,16 @@ TASK_GROUPS = [
     (_("Residents"), "residents", ["archives.Resident", "archives.Household", "archives.Building"]),
     (_("Visits"), "visits", ["archives.Visit"]),
     (_("Audits"), "audits", ["audits.AuditCampaign", "audits.AuditItem"]),
-    (_("Reports"), "reports", ["archives.ExportRecord", "archives.SensitiveAccess"]),
+    (
+        _("Reports"),
+        "reports",
+        [
+            "exports.MonthlyReport",
+            "exports.ReportDownload",
+            "archives.ExportRecord",
+            "archives.SensitiveAccess",
+        ],
+    ),
     (
         _("Organisation"),
         "organisation",

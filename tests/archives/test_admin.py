@@ -25,6 +25,7 @@ from archives.models import (
 from archives.roles import AUDITOR
 from audits import services as audit_services
 from audits.models import AuditCampaign, AuditItem
+from exports.models import MonthlyReport, ReportDownload
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +61,11 @@ def one_of_each(two_grids, admin_user):
     AccessLog.objects.create(**login)
     # Unconfirmed: a confirmed device would sign its owner out of an unverified session.
     TOTPDevice.objects.create(user=two_grids["clerk"], name="authenticator", confirmed=False)
+    # Monthly reports: a published version (its files are not needed to list it) and a download.
+    report = MonthlyReport.objects.create(month=dt.date(2026, 10, 1), state="published")
+    ReportDownload.objects.create(
+        user=admin_user, month=report.month, report=report, file_format="pdf", sha256="0" * 64
+    )
     return two_grids
 
 
@@ -84,8 +90,11 @@ def test_every_archive_model_is_in_the_admin():
 def test_admin_can_open_every_list_add_change_and_history_page(admin_client, one_of_each, model):
     obj = model._default_manager.first()
     assert obj is not None, f"the fixture has no {model.__name__}"
-    # Nobody adds to the logs by hand; audit items come from a draw.
+    # Nobody adds to the logs by hand; audit items come from a draw, monthly reports from
+    # publishing.
     read_only_log = model in (
+        MonthlyReport,
+        ReportDownload,
         SensitiveAccess,
         ExportRecord,
         AuditItem,

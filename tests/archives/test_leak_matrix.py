@@ -45,14 +45,15 @@ from archives.models import (
 )
 from audits import services as audit_services
 from audits.models import AuditCampaign, AuditFieldFinding, AuditItem
+from exports.models import MonthlyReport
 from tests import factories, scoped_city
 
 pytestmark = pytest.mark.django_db
 
-SNAPSHOT_APPS = {"archives", "audits", "auth", "guardian", "admin"}
+SNAPSHOT_APPS = {"archives", "audits", "exports", "auth", "guardian", "admin"}
 # Appended to by every page that shows an unmasked value, refused POSTs that show a page again
 # included: a record of reading, not a change the matrix looks for.
-SNAPSHOT_SKIPPED = {"archives.SensitiveAccess"}
+SNAPSHOT_SKIPPED = {"archives.SensitiveAccess", "exports.ReportDownload"}
 WRITING_VIEWS = {
     "revert",
     "add",
@@ -244,6 +245,23 @@ def audit_post(username: str, view: str) -> tuple[dict, bool | None]:
     if view in ("cancel", "close") and username == "auditor":
         return data, None
     return data, False
+
+
+def report_setup(city) -> None:
+    """A published October report for each street and for the city, so that every report page
+    has an object to show (files and figures left empty: the pages only name them)."""
+    for street in [*city.streets.values(), None]:
+        MonthlyReport.objects.create(
+            month=dt.date(2026, 10, 1), street=street, state=MonthlyReport.State.PUBLISHED
+        )
+
+
+def report_post(username: str, report: MonthlyReport) -> tuple[dict, bool]:
+    """A correction with a reason: only the municipal official (any scope) and the street
+    official (their street SA) may publish one."""
+    street_code = report.street.code if report.street_id else None
+    allowed = username == "official" or (username == "street" and street_code == "SA")
+    return {"reason": "matrix"}, allowed
 
 
 # The database before and after ---------------------------------------------------------------
@@ -500,6 +518,9 @@ class Matrix:
         elif route.view.startswith("permissions_manage"):
             codename = scope.grant_codename(model)
             self.post(url, {"permissions": [codename]}, allowed=False, what=what)
+        elif route.view == "correct" and model is MonthlyReport:
+            data, allowed = report_post(self.username, obj)
+            self.post(url, data, allowed=allowed, what=what)
         elif route.view in ("draw", "cancel", "close", "correct"):
             data, allowed = audit_post(self.username, route.view)
             self.post(url, data, allowed=allowed, what=what)
@@ -545,6 +566,7 @@ def _writable_target(username: str, obj) -> bool:
 @pytest.mark.parametrize("username", scoped_city.ACCOUNTS)
 def test_no_admin_page_leaks_outside_scope(city, client, admin_user, username):
     audit_setup(city)
+    report_setup(city)
     client.force_login(city.users[username])
     problems = Matrix(city, username, client).run()
     assert problems == [], "\n".join(problems)

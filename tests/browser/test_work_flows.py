@@ -5,9 +5,11 @@ import re
 
 import openpyxl
 import pytest
+from django.utils import timezone
 
 from archives.models import Household
 from archives.roles import AUDITOR, STREET_OFFICIAL
+from exports.models import ReportDownload
 from tests import factories
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
 
@@ -134,33 +136,26 @@ def test_a_clerk_logs_a_visit_and_finds_it_in_the_visit_log(logged_in, console, 
     assert console.csp_violations() == []
 
 
-def test_an_official_downloads_a_report(logged_in, console, two_grids, tmp_path):
-    """TODO(lead, at merge): monthly reports are built on another branch; until they are, this
-    downloads the residents export (.xlsx) as the official's report. Switch it to the monthly
-    report's Excel download then."""
+def test_an_official_downloads_the_monthly_report(logged_in, console, two_grids, tmp_path):
     official = factories.make_user("official", role="municipal official")
+    month = timezone.localdate().strftime("%Y-%m")
     page = logged_in(official)
-    page.goto("/admin/archives/resident/")
-    page.click(".object-tools a.export_link")
-    page.wait_for_url("**/archives/resident/export/**")
-    toggle = page.locator("input.select-toggle")
-    fields = page.locator(".selectable-field-export-row input[type=checkbox]:visible")
-    toggle.uncheck()  # the library's "select all", wired without an inline handler
-    assert fields.count() > 0 and all(not box.is_checked() for box in fields.all())
-    toggle.check()
-    page.select_option("#id_format", label="xlsx")
-    print(screenshot(page, "official-export"))
-    with page.expect_download() as download_info:
-        page.click(".submit-row input[type=submit]")
-    download = download_info.value
-    assert download.suggested_filename.endswith(".xlsx")
-    path = tmp_path / download.suggested_filename
-    download.save_as(path)
-    sheet = openpyxl.load_workbook(path, read_only=True).active
-    rows = list(sheet.values)
-    cells = {cell for row in rows[1:] for cell in row}
-    assert {two_grids["resident"].name, two_grids["other_resident"].name} <= cells
-    assert two_grids["resident"].id_number not in str(rows)  # masked for officials
+    page.goto(f"/admin/exports/monthlyreport/report/?month={month}")
+    print(screenshot(page, "official-monthly-report"))
+    files = {}
+    for file_format in ("xlsx", "pdf"):
+        with page.expect_download() as download_info:
+            page.click(f".report-downloads a[href$='format={file_format}']")
+        download = download_info.value
+        assert download.suggested_filename.endswith(f".{file_format}")
+        files[file_format] = tmp_path / download.suggested_filename
+        download.save_as(files[file_format])
+
+    book = openpyxl.load_workbook(files["xlsx"], read_only=True)
+    cells = {cell for sheet in book.worksheets for row in sheet.values for cell in row}
+    assert {two_grids["grid"].name, two_grids["other_grid"].name} <= cells
+    assert files["pdf"].read_bytes().startswith(b"%PDF")
+    assert ReportDownload.objects.filter(user=official).count() == 2  # each download logged
     assert console.csp_violations() == []
 
 

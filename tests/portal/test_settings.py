@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.env import env_bool, env_int, env_list
+from portal.env import env_bool, env_int, env_list, env_weights
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,6 +27,22 @@ def test_it_reads_integers_and_lists(monkeypatch):
     monkeypatch.setenv("N", "twelve")
     with pytest.raises(ImproperlyConfigured, match="N must be an integer"):
         env_int("N", default=1)
+
+
+def test_it_reads_report_weights_keeping_defaults_and_fails_loudly(monkeypatch):
+    defaults = {"completeness": 20, "coverage": 25}
+    monkeypatch.setenv("W", "coverage=30")
+    assert env_weights("W", defaults) == {"completeness": 20, "coverage": 30}
+    for bad in (
+        "cover=30",
+        "coverage",
+        "coverage=high",
+        "coverage=-1",
+        "completeness=0,coverage=0",
+    ):
+        monkeypatch.setenv("W", bad)
+        with pytest.raises(ImproperlyConfigured):
+            env_weights("W", defaults)
 
 
 def load_settings(**env) -> subprocess.CompletedProcess:

@@ -34,6 +34,7 @@ from archives.demo.city import (
     demo_grants_ensure,
 )
 from archives.history import system_actor
+from archives.management.commands import _monthly_report_bench as monthly_report_bench
 from archives.management.commands import _spreadsheet_bench as spreadsheet_bench
 from archives.models import Grid, Resident
 
@@ -75,6 +76,8 @@ class Command(BaseCommand):
         parser.add_argument("--rebuild", action="store_true", help="rebuild the benchmark city")
         # Internal: ``bench`` runs each measured import in a fresh process of its own.
         parser.add_argument("--measure-import", nargs=2, metavar=("WHAT", "FILE"))
+        # Internal: the monthly report measured on the database DATABASE_URL names.
+        parser.add_argument("--measure-monthly-report", action="store_true")
         parser.add_argument(
             "--skip-seed-timing",
             action="store_true",
@@ -82,7 +85,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--only",
-            choices=["audit-draw", "spreadsheets", "admin-pages"],
+            choices=["audit-draw", "spreadsheets", "admin-pages", "monthly-report"],
             help="build or reuse the benchmark city and print only these rows",
         )
 
@@ -94,12 +97,20 @@ class Command(BaseCommand):
             figures = spreadsheet_bench.measure_import(*options["measure_import"])
             self.stdout.write(json.dumps(figures))
             return
+        if options["measure_monthly_report"]:
+            self.stdout.write(json.dumps(monthly_report_bench.measure_monthly_report()))
+            return
         self._ensure_database(database)
         call_command("migrate", verbosity=0)
 
         rows: list[Row] = []
         if options["only"] == "spreadsheets":
             self._print(self._import_export_timings(100_000))
+            return
+        if options["only"] == "monthly-report":
+            rows += self._bench_city(options["residents"], rebuild=options["rebuild"])
+            rows += self._monthly_report_timings(database)
+            self._print(rows)
             return
         if options["only"] == "audit-draw":
             rows += self._bench_city(options["residents"], rebuild=options["rebuild"])
@@ -122,6 +133,7 @@ class Command(BaseCommand):
         rows += self._bulk_history_size(100_000)
         rows += self._import_export_timings(100_000)
         rows += self._audit_draw_timings(options["draws"])
+        rows += self._monthly_report_timings(database)
         self._print(rows)
 
     # --- setup --------------------------------------------------------------------------
@@ -178,6 +190,13 @@ class Command(BaseCommand):
             finally:
                 server.execute(f'DROP DATABASE IF EXISTS "{scratch_name}" WITH (FORCE)')
         return rows
+
+    def _scratch_url(self, database: dict, name: str) -> str:
+        params = self._server_params(database)
+        auth = params.get("user", "")
+        if params.get("password"):
+            auth += f":{params['password']}"
+        return f"postgres://{auth}@{params.get('host', '')}:{params.get('port', 5432)}/{name}"
 
     def _time_seed_demo(self, database_url: str) -> float:
         env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "1"}
@@ -486,6 +505,59 @@ class Command(BaseCommand):
         except _RollBack:
             pass
         return figures
+
+    # --- monthly report ------------------------------------------------------------------
+
+    def _monthly_report_timings(self, database: dict) -> list[Row]:
+        """This month's report for the whole city: the demo city (seeded on a scratch
+        database, measured in a process of its own) and the benchmark city."""
+        scratch_name = f"{database['NAME']}_report_demo"
+        with psycopg.connect(**self._server_params(database), dbname="postgres") as server:
+            server.autocommit = True
+            server.execute(f'DROP DATABASE IF EXISTS "{scratch_name}"')
+            server.execute(f'CREATE DATABASE "{scratch_name}"')
+            try:
+                url = self._scratch_url(database, scratch_name)
+                self._time_seed_demo(url)
+                env = {**os.environ, "DATABASE_URL": url, "DEBUG": "1"}
+                manage = [sys.executable, str(ROOT / "manage.py")]
+                output = subprocess.run(
+                    [*manage, "bench", "--measure-monthly-report"],
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout
+                demo = json.loads(output.strip().splitlines()[-1])
+            finally:
+                server.execute(f'DROP DATABASE IF EXISTS "{scratch_name}" WITH (FORCE)')
+        city = monthly_report_bench.measure_monthly_report()
+        rows = []
+        for label, figures in (("demo city", demo), ("benchmark city", city)):
+            size = f"{figures['residents']:,} residents, {figures['grids']:,} grids"
+            total = figures["figures"] + figures["xlsx"] + figures["pdf"]
+            rows += [
+                Row(
+                    f"monthly report, {label}: figures",
+                    f"{figures['figures']:.2f}",
+                    "s",
+                    f"{size}; {figures['queries']} queries",
+                ),
+                Row(
+                    f"monthly report, {label}: Excel",
+                    f"{figures['xlsx']:.2f}",
+                    "s",
+                    f"{figures['xlsx_bytes'] / 1024:,.0f} KB",
+                ),
+                Row(
+                    f"monthly report, {label}: PDF",
+                    f"{figures['pdf']:.2f}",
+                    "s",
+                    f"{figures['pdf_bytes'] / 1024:,.0f} KB",
+                ),
+                Row(f"monthly report, {label}: all three", f"{total:.2f}", "s"),
+            ]
+        return rows
 
     # --- output -------------------------------------------------------------------------
 

@@ -1,0 +1,179 @@
+"""What the report's tables show, column by column: shared by the Excel and PDF renderers, so
+the two formats say the same thing, and by the definitions sheet that explains them."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from exports.selectors import VERIFIED_WITHIN_DAYS, Counts
+
+INTEGER, PERCENT, DECIMAL, TEXT = "integer", "percent", "decimal", "text"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: str
+    value: Callable[[Counts], object]
+    definition: str = ""
+    #: An audit figure: None means "no audit" rather than "no data".
+    audit: bool = False
+
+
+def _rate(name: str) -> Callable[[Counts], float | None]:
+    def value(counts: Counts) -> float | None:
+        rate = getattr(counts, name)
+        return rate.value if rate is not None else None
+
+    return value
+
+
+def _interval(end: int) -> Callable[[Counts], float | None]:
+    def value(counts: Counts) -> float | None:
+        rate = counts.field_accuracy
+        interval = rate.interval if rate is not None else None
+        return interval[end] if interval else None
+
+    return value
+
+
+FIGURE_COLUMNS = [
+    Column(
+        "residents",
+        _("Residents"),
+        INTEGER,
+        lambda c: c.residents,
+        _("Active residents (registered or floating) at the last moment of the month."),
+    ),
+    Column("households", _("Households"), INTEGER, lambda c: c.households),
+    Column("buildings", _("Buildings"), INTEGER, lambda c: c.buildings),
+    Column(
+        "new",
+        _("New"),
+        INTEGER,
+        lambda c: c.new,
+        _("Files created during the month."),
+    ),
+    Column(
+        "moved_out",
+        _("Moved out"),
+        INTEGER,
+        lambda c: c.moved_out,
+        _("Residents whose status changed from active to moved out during the month."),
+    ),
+    Column(
+        "updated",
+        _("Updated"),
+        INTEGER,
+        lambda c: c.updated,
+        _("Files changed at least once during the month."),
+    ),
+    Column(
+        "completeness",
+        _("Completeness"),
+        PERCENT,
+        _rate("completeness"),
+        _("Share of active residents with every required field filled in."),
+    ),
+    Column(
+        "timeliness",
+        _("Timeliness"),
+        PERCENT,
+        _rate("timeliness"),
+        format_lazy(
+            _("Share of active residents verified in the last {days} days of the month."),
+            days=VERIFIED_WITHIN_DAYS,
+        ),
+    ),
+    Column(
+        "visits",
+        _("Visits"),
+        INTEGER,
+        lambda c: c.visits,
+        _("Visits logged with a date in the month."),
+    ),
+    Column("households_visited", _("Households visited"), INTEGER, lambda c: c.households_visited),
+    Column(
+        "households_needing",
+        _("Households needing visits"),
+        INTEGER,
+        lambda c: c.households_needing,
+        _(
+            "Households with an active resident whose tag asks for visits "
+            "(elderly living alone: twice a month)."
+        ),
+    ),
+    Column(
+        "coverage",
+        _("Visit coverage"),
+        PERCENT,
+        _rate("coverage"),
+        _("Share of households needing visits that were visited as often as their tags ask."),
+    ),
+    Column(
+        "record_accuracy",
+        _("Record accuracy"),
+        PERCENT,
+        _rate("record_accuracy"),
+        _("Audited files found entirely correct, from audits closed for this month."),
+        audit=True,
+    ),
+    Column(
+        "field_accuracy",
+        _("Field accuracy"),
+        PERCENT,
+        _rate("field_accuracy"),
+        _("Audited fields found correct."),
+        audit=True,
+    ),
+    Column(
+        "field_accuracy_low",
+        _("95% CI low"),
+        PERCENT,
+        _interval(0),
+        _("The field accuracy's Wilson interval at 95%."),
+        audit=True,
+    ),
+    Column("field_accuracy_high", _("95% CI high"), PERCENT, _interval(1), audit=True),
+    Column(
+        "satisfaction",
+        _("Satisfaction"),
+        DECIMAL,
+        lambda c: c.satisfaction,
+        _("Mean rating given by audited residents, 1 to 5."),
+        audit=True,
+    ),
+    Column(
+        "items_audited",
+        _("Files audited"),
+        INTEGER,
+        lambda c: c.items_audited,
+        _("Files checked in audits closed for this month."),
+        audit=True,
+    ),
+]
+
+#: Shown in a cell without a figure: the month had no closed audit, or nothing to count.
+NO_AUDIT = _("no audit")
+NO_DATA = "—"
+
+SCORE_DEFINITION = _(
+    "0 to 100: the weighted mean of completeness, timeliness, visit coverage, record accuracy "
+    "and satisfaction (1 to 5 mapped onto 0 to 1). A part without data (no audit, no household "
+    "needing visits) is left out and the others' weights carry the score."
+)
+RANK_DEFINITION = _("Rank of the grid's score within its street (1 is best).")
+PART_LABELS = {
+    "completeness": _("Completeness"),
+    "timeliness": _("Timeliness"),
+    "coverage": _("Visit coverage"),
+    "accuracy": _("Record accuracy"),
+    "satisfaction": _("Satisfaction"),
+}
+
+
+def empty_text(column: Column) -> str:
+    return str(NO_AUDIT) if column.audit else NO_DATA

@@ -1,0 +1,334 @@
+"""The monthly report as a PDF: it only draws the rows ``exports.selectors`` computed.
+
+Chinese text needs an embedded TrueType font: reportlab's built-in CID fonts are not embedded
+and show as empty boxes on a machine without Chinese fonts, and it cannot embed CFF-outline
+fonts such as Noto Sans CJK. WenQuanYi Micro Hei (Apache-2.0, TrueType outlines) comes from the
+PyPI package ``paperang-p2-fonts-cjk``, is checked against a known SHA-256 and is registered once
+per process; reportlab embeds only the glyphs used. Long tables are built in chunks with fixed
+column widths (platypus splits one long table in quadratic time).
+"""
+
+import functools
+import hashlib
+import io
+from importlib import resources
+
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import (
+    KeepTogether,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from exports.columns import (
+    DECIMAL,
+    FIGURE_COLUMNS,
+    INTEGER,
+    PART_LABELS,
+    PERCENT,
+    RANK_DEFINITION,
+    SCORE_DEFINITION,
+    empty_text,
+)
+from exports.excel import month_label, scope_label
+from exports.selectors import Counts, MonthFigures
+
+FONT_NAME = "WenQuanYiMicroHei"
+FONT_PACKAGE = "paperang_p2_fonts_cjk"
+FONT_FILE = "fonts/wqy-microhei.ttc"
+#: SHA-256 of wqy-microhei.ttc in paperang-p2-fonts-cjk 0.1.0; another file is refused.
+FONT_SHA256 = "2420e8078af796b19a3f6ef13de527a1a91c1e7171eea115926c614ced1009b3"
+#: Rows per table: small enough for platypus to split quickly, large enough to fill pages.
+CHUNK_ROWS = 100
+#: The columns the PDF shows (a page is narrower than a spreadsheet).
+PDF_FIGURES = [
+    "residents",
+    "households",
+    "new",
+    "moved_out",
+    "completeness",
+    "timeliness",
+    "visits",
+    "coverage",
+    "record_accuracy",
+    "field_accuracy",
+    "satisfaction",
+]
+
+
+class FontError(RuntimeError):
+    pass
+
+
+@functools.cache
+def register_font() -> str:
+    """Register the CJK font once per process and return its name."""
+    try:
+        font_file = resources.files(FONT_PACKAGE).joinpath(FONT_FILE)
+        content = font_file.read_bytes()
+    except (ModuleNotFoundError, FileNotFoundError) as error:
+        raise FontError(
+            f"The PDF font is missing: install {FONT_PACKAGE.replace('_', '-')}==0.1.0 "
+            f"(pip install -e .) ({error})"
+        ) from None
+    digest = hashlib.sha256(content).hexdigest()
+    if digest != FONT_SHA256:
+        raise FontError(
+            f"{font_file} has SHA-256 {digest}, expected {FONT_SHA256}: "
+            "refusing to embed an unknown font file"
+        )
+    pdfmetrics.registerFont(TTFont(FONT_NAME, io.BytesIO(content), subfontIndex=0))
+    return FONT_NAME
+
+
+def _styles(font: str) -> dict[str, ParagraphStyle]:
+    base = ParagraphStyle("base", fontName=font, fontSize=9, leading=12)
+    return {
+        "base": base,
+        "title": ParagraphStyle("title", parent=base, fontSize=24, leading=32, spaceAfter=12),
+        "heading": ParagraphStyle("heading", parent=base, fontSize=14, leading=20, spaceAfter=6),
+        "cover": ParagraphStyle("cover", parent=base, fontSize=13, leading=22),
+    }
+
+
+def _text(value, kind: str) -> str:
+    if kind == PERCENT:
+        return f"{value * 100:.1f}%"
+    if kind == DECIMAL:
+        return f"{value:.2f}"
+    if kind == INTEGER:
+        return f"{value:,}"
+    return str(value)
+
+
+_SHOWN = [c for c in FIGURE_COLUMNS if c.key in PDF_FIGURES]
+
+
+def _figure_cells(counts: Counts) -> list[str]:
+    cells = []
+    for column in _SHOWN:
+        value = column.value(counts)
+        cells.append(empty_text(column) if value is None else _text(value, column.kind))
+    return cells
+
+
+def _score_text(score: float | None) -> str:
+    return "—" if score is None else f"{score:.1f}"
+
+
+_WIDTHS = [16 * mm, 24 * mm, 26 * mm, *[16 * mm] * len(_SHOWN), 14 * mm, 11 * mm]
+
+
+def _table_style(font: str, rows: int, *, total_rows: int = 0) -> TableStyle:
+    commands = [
+        ("FONTNAME", (0, 0), (-1, -1), font),
+        ("FONTSIZE", (0, 0), (-1, -1), 7.5),
+        ("LEADING", (0, 0), (-1, -1), 9),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DDE6F0")),
+        ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#9AA5B1")),
+        ("ALIGN", (3, 1), (-1, -1), "RIGHT"),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#F5F7FA")]),
+    ]
+    if total_rows:
+        commands.append(
+            ("BACKGROUND", (0, rows - total_rows), (-1, -1), colors.HexColor("#E8EDF2"))
+        )
+    return TableStyle(commands)
+
+
+def _header() -> list[str]:
+    return [
+        _("Grid code"),
+        _("Grid"),
+        _("Grid members"),
+        *[str(c.label) for c in _SHOWN],
+        _("Score"),
+        _("Rank"),
+    ]
+
+
+def _clip(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def _grid_tables(figures: MonthFigures, font: str) -> list:
+    header = _header()
+    body = [
+        [
+            row.code,
+            _clip(row.name, 12),
+            _clip("、".join(row.members), 12),
+            *_figure_cells(row.counts),
+            _score_text(row.score),
+            "—" if row.rank is None else str(row.rank),
+        ]
+        for row in figures.grids
+    ]
+    totals = [
+        [
+            street.code,
+            _clip(street.name, 12),
+            "",
+            *_figure_cells(street.counts),
+            _score_text(street.score),
+            "",
+        ]
+        for street in figures.streets
+    ]
+    totals.append(["", _("Total"), "", *_figure_cells(figures.total)])
+    totals[-1] += [_score_text(figures.total_score), ""]
+    tables = []
+    chunks = [body[i : i + CHUNK_ROWS] for i in range(0, len(body), CHUNK_ROWS)] or [[]]
+    for index, chunk in enumerate(chunks):
+        rows = [header, *chunk]
+        extra = totals if index == len(chunks) - 1 else []
+        rows += extra
+        table = Table(rows, colWidths=_WIDTHS, repeatRows=1)
+        table.setStyle(_table_style(font, len(rows), total_rows=len(extra)))
+        tables.append(table)
+    return tables
+
+
+def _member_tables(figures: MonthFigures, font: str) -> list:
+    """One row per grid member: their grids' figures, with the visits they logged."""
+    header = [_("Grid member"), _("Grids"), "", *[str(c.label) for c in _SHOWN], _("Score"), ""]
+    body = [
+        [
+            _clip(member.name, 8),
+            _clip("、".join(member.grids), 12),
+            "",
+            *_figure_cells(member.counts),
+            _score_text(member.score),
+            "",
+        ]
+        for member in figures.members
+    ]
+    tables = []
+    for start in range(0, len(body), CHUNK_ROWS):
+        rows = [header, *body[start : start + CHUNK_ROWS]]
+        table = Table(rows, colWidths=_WIDTHS, repeatRows=1)
+        table.setStyle(_table_style(font, len(rows)))
+        tables.append(table)
+    return tables
+
+
+def _score_chart(figures: MonthFigures, font: str) -> Drawing:
+    """How many grids scored in each ten-point band: readable for 10 grids or 2,000."""
+    bands = [0] * 10
+    for row in figures.grids:
+        if row.score is not None:
+            bands[min(int(row.score // 10), 9)] += 1
+    width, height = 240 * mm, 80 * mm
+    drawing = Drawing(width, height)
+    chart = VerticalBarChart()
+    chart.x, chart.y = 20 * mm, 14 * mm
+    chart.width, chart.height = width - 30 * mm, height - 26 * mm
+    chart.data = [bands]
+    chart.categoryAxis.categoryNames = [f"{10 * i}–{10 * i + 10}" for i in range(10)]
+    chart.categoryAxis.labels.fontName = font
+    chart.valueAxis.labels.fontName = font
+    chart.valueAxis.valueMin = 0
+    chart.bars[0].fillColor = colors.HexColor("#4F81BD")
+    chart.barLabelFormat = "%d"
+    chart.barLabels.fontName = font
+    chart.barLabels.nudge = 6
+    drawing.add(chart)
+    drawing.add(
+        String(width / 2, height - 6 * mm, _("Grids by score band"), fontName=font, fontSize=11)
+    )
+    drawing.contents[-1].textAnchor = "middle"
+    return drawing
+
+
+def _definitions(figures: MonthFigures, styles: dict, font: str) -> list:
+    rows = [[_("Figure"), _("Definition")]]
+    rows += [[str(c.label), Paragraph(str(c.definition), styles["base"])] for c in FIGURE_COLUMNS]
+    rows += [
+        [_("Score"), Paragraph(str(SCORE_DEFINITION), styles["base"])],
+        [_("Rank"), Paragraph(str(RANK_DEFINITION), styles["base"])],
+        [
+            _("Month end"),
+            Paragraph(
+                _("Figures are taken from history as at the last moment of the month."),
+                styles["base"],
+            ),
+        ],
+    ]
+    rows = [row for row in rows if not isinstance(row[1], Paragraph) or row[1].text]
+    table = Table(rows, colWidths=[40 * mm, 200 * mm], repeatRows=1)
+    table.setStyle(_table_style(font, len(rows)))
+    weights = [[_("Score weights"), ""]] + [
+        [str(PART_LABELS[part]), str(weight)] for part, weight in figures.weights.items()
+    ]
+    weights_table = Table(weights, colWidths=[40 * mm, 30 * mm])
+    weights_table.setStyle(_table_style(font, len(weights)))
+    return [
+        Paragraph(_("Definitions"), styles["heading"]),
+        table,
+        Spacer(1, 6 * mm),
+        KeepTogether([weights_table]),
+    ]
+
+
+def report_pdf(figures: MonthFigures) -> bytes:
+    font = register_font()
+    styles = _styles(font)
+    title = _("Monthly assessment report")
+    month, scope = month_label(figures), scope_label(figures)
+    generated = formats.date_format(timezone.localtime(figures.generated_at), "Y-m-d H:i")
+
+    def on_page(canvas, doc) -> None:
+        canvas.saveState()
+        canvas.setFont(font, 8)
+        canvas.drawString(15 * mm, 8 * mm, f"{title} · {month} · {scope}")
+        canvas.drawRightString(
+            doc.pagesize[0] - 15 * mm, 8 * mm, _("Page %(page)d") % {"page": doc.page}
+        )
+        canvas.restoreState()
+
+    story = [
+        Spacer(1, 40 * mm),
+        Paragraph(title, styles["title"]),
+        Paragraph(f"{_('Month')}：{month}", styles["cover"]),
+        Paragraph(f"{_('Scope')}：{scope}", styles["cover"]),
+        Paragraph(f"{_('Generated at')}：{generated}", styles["cover"]),
+        Paragraph(f"{_('Grids')}：{len(figures.grids)}", styles["cover"]),
+        Paragraph(f"{_('Score')}：{_score_text(figures.total_score)}", styles["cover"]),
+        PageBreak(),
+        Paragraph(_("Summary"), styles["heading"]),
+        *_grid_tables(figures, font),
+        PageBreak(),
+        Paragraph(_("Grid members"), styles["heading"]),
+        *_member_tables(figures, font),
+        PageBreak(),
+        _score_chart(figures, font),
+        PageBreak(),
+        *_definitions(figures, styles, font),
+    ]
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=landscape(A4),
+        leftMargin=12 * mm,
+        rightMargin=12 * mm,
+        topMargin=12 * mm,
+        bottomMargin=14 * mm,
+        title=f"{title} {month} {scope}",
+        author=_("Community governance portal"),
+    )
+    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
+    return buffer.getvalue()

@@ -1,0 +1,504 @@
+"""The monthly assessment figures, per grid, per grid member, per street and for the city.
+
+Every month-end figure is read from the history tables as the archive stood at the last moment
+of the month: for each object the newest history row dated before the next month began, unless
+that row is a deletion. So a report for October computed in December gives October's numbers,
+whatever moved, was redrawn or deleted since. The queries are set-based (window functions over
+the history tables) and their number does not depend on the number of grids.
+
+Figures are counts that add up (a street's figures are the sums of its grids'); rates are
+worked out from the counts, and are None where nothing was counted ("no audit", "no household
+needs visits"), never 0.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field, fields
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.utils import timezone
+
+from archives.models import Building, Community, Grid, Household, Resident, Street, Tag, Visit
+from audits.models import REQUIRED_FIELDS
+from audits.selectors import Figures as AuditFigures
+from audits.selectors import grid_audit_figures
+from audits.stats import Rate
+
+#: A resident counts as recently verified when verified this many days before the month ended.
+VERIFIED_WITHIN_DAYS = 180
+#: The score's parts, in the order the report shows them.
+SCORE_PARTS = ("completeness", "timeliness", "coverage", "accuracy", "satisfaction")
+_ACTIVE = tuple(str(s) for s in Resident.ACTIVE_STATUSES)
+_MOVED_OUT = str(Resident.ResidencyStatus.MOVED_OUT)
+
+
+def report_weights() -> dict[str, float]:
+    """The score weights (``MONTHLY_REPORT_WEIGHTS``, checked at start-up by the settings)."""
+    return {part: settings.MONTHLY_REPORT_WEIGHTS.get(part, 0) for part in SCORE_PARTS}
+
+
+@dataclass
+class Counts:
+    """Additive counts of one group (a grid, a member's grids, a street, the city)."""
+
+    residents: int = 0  # active (registered or floating) at month end
+    households: int = 0
+    buildings: int = 0
+    new: int = 0
+    moved_out: int = 0
+    updated: int = 0
+    complete: int = 0
+    verified_recently: int = 0
+    visits: int = 0
+    households_visited: int = 0
+    households_needing: int = 0
+    households_covered: int = 0
+    audit: AuditFigures | None = None
+
+    def add(self, other: "Counts") -> None:
+        for f in fields(self):
+            if f.name == "audit":
+                continue
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+        if other.audit is not None:
+            if self.audit is None:
+                self.audit = AuditFigures()
+            self.audit.add(other.audit)
+
+    @property
+    def completeness(self) -> Rate:
+        return Rate(self.complete, self.residents)
+
+    @property
+    def timeliness(self) -> Rate:
+        return Rate(self.verified_recently, self.residents)
+
+    @property
+    def coverage(self) -> Rate:
+        return Rate(self.households_covered, self.households_needing)
+
+    @property
+    def record_accuracy(self) -> Rate | None:
+        return self.audit.record_accuracy if self.audit else None
+
+    @property
+    def field_accuracy(self) -> Rate | None:
+        return self.audit.field_accuracy if self.audit else None
+
+    @property
+    def satisfaction(self) -> float | None:
+        return self.audit.satisfaction if self.audit else None
+
+    @property
+    def items_audited(self) -> int | None:
+        return self.audit.checked if self.audit else None
+
+    def score_parts(self) -> dict[str, float | None]:
+        """Each part as a share between 0 and 1, or None when there is nothing to judge."""
+        satisfaction = self.satisfaction
+        accuracy = self.record_accuracy
+        return {
+            "completeness": self.completeness.value,
+            "timeliness": self.timeliness.value,
+            "coverage": self.coverage.value,
+            "accuracy": accuracy.value if accuracy else None,
+            # 1 to 5 mapped onto 0 to 1.
+            "satisfaction": (satisfaction - 1) / 4 if satisfaction is not None else None,
+        }
+
+    def score(self, weights: dict[str, float]) -> float | None:
+        """0 to 100: the weighted mean of the parts there are. A part without data (no audit,
+        no household needing visits) leaves the mean over the others, rather than counting
+        as 0 against a grid that had nothing to be judged on."""
+        total = weight_sum = 0.0
+        for name, value in self.score_parts().items():
+            weight = weights.get(name, 0)
+            if value is not None and weight > 0:
+                total += weight * value
+                weight_sum += weight
+        return round(100 * total / weight_sum, 1) if weight_sum else None
+
+
+@dataclass
+class GridRow:
+    grid_id: int
+    code: str
+    name: str
+    community: str
+    street_id: int
+    street_code: str
+    street: str
+    members: list[str]
+    counts: Counts
+    score: float | None = None
+    rank: int | None = None  # within the street, 1 = best
+
+
+@dataclass
+class MemberRow:
+    user_id: int
+    name: str
+    grids: list[str]
+    counts: Counts  # their grids' figures, with the visits they logged themselves
+    score: float | None = None
+
+
+@dataclass
+class StreetRow:
+    street_id: int
+    code: str
+    name: str
+    counts: Counts
+    score: float | None = None
+
+
+@dataclass
+class MonthFigures:
+    month: dt.date  # the first day
+    street: StreetRow | None  # None: the whole city
+    grids: list[GridRow]
+    members: list[MemberRow]
+    streets: list[StreetRow]
+    total: Counts
+    weights: dict[str, float]
+    total_score: float | None = None
+    generated_at: dt.datetime = field(default_factory=timezone.now)
+
+
+def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The month's first moment and the next month's, in the portal's time zone."""
+    first = month.replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    zone = timezone.get_current_timezone()
+    return (
+        dt.datetime.combine(first, dt.time.min, tzinfo=zone),
+        dt.datetime.combine(following, dt.time.min, tzinfo=zone),
+    )
+
+
+# SQL ---------------------------------------------------------------------------------------------
+
+
+def _history_table(model) -> str:
+    return model.history.model._meta.db_table
+
+
+def _latest(model, columns: list[str]) -> str:
+    """The newest history row of each object dated before ``%(next)s``, deletions left out.
+
+    PostgreSQL gets ``DISTINCT ON``: it plans it from the column's distinct count, where a
+    ``row_number() = 1`` filter is guessed at a fraction of a percent of the rows and joins
+    of such guesses become nested loops over a million rows (minutes instead of seconds).
+    SQLite has no ``DISTINCT ON`` and plans the window function well enough.
+    """
+    cols = ", ".join(["id", "history_id", *columns])
+    table = _history_table(model)
+    if connection.vendor == "postgresql":
+        return (
+            f"SELECT {cols} FROM (SELECT DISTINCT ON (id) {cols}, history_type FROM {table} "
+            "WHERE history_date < %(next)s ORDER BY id, history_date DESC, history_id DESC) AS w "
+            "WHERE history_type <> '-'"
+        )
+    return (
+        f"SELECT {cols} FROM (SELECT {cols}, history_type, ROW_NUMBER() OVER ("
+        "PARTITION BY id ORDER BY history_date DESC, history_id DESC) AS rn "
+        f"FROM {table} WHERE history_date < %(next)s) AS w "
+        "WHERE rn = 1 AND history_type <> '-'"
+    )
+
+
+def _complete_condition(alias: str) -> str:
+    conditions = []
+    for name in REQUIRED_FIELDS:
+        model_field = Resident._meta.get_field(name)
+        column = f"{alias}.{model_field.column}"
+        if model_field.get_internal_type() in ("CharField", "TextField"):
+            conditions.append(f"COALESCE({column}, '') <> ''")
+        else:
+            conditions.append(f"{column} IS NOT NULL")
+    return " AND ".join(conditions)
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+def _fetch(sql: str, params: dict) -> list[tuple]:
+    # Read-only: history tables are read here, never written.
+    with connection.cursor() as cursor:  # history: read-only queries
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _whole_table_joins() -> None:
+    """On PostgreSQL, no nested loops for the rest of this transaction.
+
+    Every query here joins month-end snapshots of whole tables. Where statistics are missing
+    or stale (a city just imported, before autovacuum analyses it) the planner takes a
+    snapshot for a few hundred rows and nests loops over it: 51 s instead of 1 s for the
+    demo city. Hash and merge joins are right at every size, so the choice is not left to
+    estimates.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # history: planner setting, writes no row
+            cursor.execute("SET LOCAL enable_nestloop = off")
+
+
+def _resident_counts(params: dict) -> list[tuple]:
+    required = [Resident._meta.get_field(n).column for n in REQUIRED_FIELDS]
+    resident_columns = sorted({*required, "household_id", "residency_status", "last_verified_at"})
+    history = _history_table(Resident)
+    sql = f"""
+    WITH r AS ({_latest(Resident, resident_columns)}),
+    ev AS (
+        -- What happened to each file touched during the month: created, changed, and moved
+        -- out (an active status followed by "moved out"), with the row before the month.
+        SELECT id,
+            MAX(CASE WHEN history_type = '+' THEN 1 ELSE 0 END) AS created,
+            MAX(CASE WHEN history_type = '~' THEN 1 ELSE 0 END) AS changed,
+            MAX(CASE WHEN residency_status = '{_MOVED_OUT}' AND prev_status IN {_in(_ACTIVE)}
+                THEN 1 ELSE 0 END) AS moved_out
+        FROM (
+            SELECT id, history_type, history_date, residency_status,
+                LAG(residency_status) OVER (PARTITION BY id ORDER BY history_date, history_id)
+                    AS prev_status
+            FROM {history}
+            WHERE history_date < %(next)s AND id IN (
+                SELECT id FROM {history}
+                WHERE history_date >= %(start)s AND history_date < %(next)s
+            )
+        ) AS touched
+        WHERE history_date >= %(start)s
+        GROUP BY id
+    ),
+    hh AS ({_latest(Household, ["building_id"])}),
+    b AS ({_latest(Building, ["grid_id"])})
+    SELECT b.grid_id,
+        SUM(CASE WHEN r.residency_status IN {_in(_ACTIVE)} THEN 1 ELSE 0 END),
+        SUM(CASE WHEN r.residency_status IN {_in(_ACTIVE)} AND {_complete_condition("r")}
+            THEN 1 ELSE 0 END),
+        SUM(CASE WHEN r.residency_status IN {_in(_ACTIVE)}
+            AND r.last_verified_at >= %(verified_since)s THEN 1 ELSE 0 END),
+        SUM(COALESCE(ev.created, 0)),
+        SUM(CASE WHEN r.residency_status = '{_MOVED_OUT}' THEN COALESCE(ev.moved_out, 0)
+            ELSE 0 END),
+        SUM(COALESCE(ev.changed, 0))
+    FROM r
+    JOIN hh ON hh.id = r.household_id
+    JOIN b ON b.id = hh.building_id
+    LEFT JOIN ev ON ev.id = r.id
+    GROUP BY b.grid_id
+    """
+    return _fetch(sql, params)
+
+
+def _visits_cte() -> str:
+    return f"""
+    v AS (
+        SELECT * FROM ({_latest(Visit, ["household_id", "grid_member_id", "visited_at"])}) AS lv
+        WHERE visited_at >= %(start)s AND visited_at < %(next)s
+    )"""
+
+
+def _household_counts(params: dict) -> list[tuple]:
+    """Households, visits, and households needing visits and covered, per grid.
+
+    A household needs visits when an active resident of it carries, at month end, a tag that
+    asks for visits; it is covered when visited at least as often as its most demanding tag
+    asks (elderly living alone: twice a month).
+    """
+    tags = apps.get_model("archives", "HistoricalResident_tags")._meta.db_table
+    sql = f"""
+    WITH hh AS ({_latest(Household, ["building_id"])}),
+    b AS ({_latest(Building, ["grid_id"])}),
+    {_visits_cte()},
+    vh AS (SELECT household_id, COUNT(*) AS n FROM v GROUP BY household_id),
+    r AS ({_latest(Resident, ["household_id", "residency_status"])}),
+    need AS (
+        SELECT r.household_id, MAX(t.needs_visits_per_month) AS needed
+        FROM r
+        JOIN {tags} ht ON ht.history_id = r.history_id
+        JOIN {Tag._meta.db_table} t ON t.id = ht.tag_id
+        WHERE t.needs_visits_per_month > 0 AND r.residency_status IN {_in(_ACTIVE)}
+        GROUP BY r.household_id
+    )
+    SELECT b.grid_id,
+        COUNT(*),
+        SUM(COALESCE(vh.n, 0)),
+        SUM(CASE WHEN vh.n > 0 THEN 1 ELSE 0 END),
+        SUM(CASE WHEN need.needed IS NOT NULL THEN 1 ELSE 0 END),
+        SUM(CASE WHEN need.needed IS NOT NULL AND COALESCE(vh.n, 0) >= need.needed
+            THEN 1 ELSE 0 END)
+    FROM hh
+    JOIN b ON b.id = hh.building_id
+    LEFT JOIN vh ON vh.household_id = hh.id
+    LEFT JOIN need ON need.household_id = hh.id
+    GROUP BY b.grid_id
+    """
+    return _fetch(sql, params)
+
+
+def _building_counts(params: dict) -> list[tuple]:
+    sql = f"SELECT grid_id, COUNT(*) FROM ({_latest(Building, ['grid_id'])}) AS b GROUP BY grid_id"
+    return _fetch(sql, params)
+
+
+def _member_visits(params: dict) -> list[tuple]:
+    sql = f"""
+    WITH hh AS ({_latest(Household, ["building_id"])}),
+    {_visits_cte()}
+    SELECT v.grid_member_id, COUNT(*), COUNT(DISTINCT v.household_id)
+    FROM v JOIN hh ON hh.id = v.household_id
+    GROUP BY v.grid_member_id
+    """
+    return _fetch(sql, params)
+
+
+def _org_at_month_end(params: dict) -> list[tuple]:
+    """Grids with their community and street as they stood at month end (grids get redrawn)."""
+    sql = f"""
+    WITH g AS ({_latest(Grid, ["code", "name", "community_id"])}),
+    c AS ({_latest(Community, ["name", "street_id"])}),
+    s AS ({_latest(Street, ["code", "name"])})
+    SELECT g.id, g.code, g.name, c.name, s.id, s.code, s.name
+    FROM g JOIN c ON c.id = g.community_id JOIN s ON s.id = c.street_id
+    ORDER BY s.code, g.code
+    """
+    return _fetch(sql, params)
+
+
+# The report's figures ----------------------------------------------------------------------------
+
+
+def _member_name(user) -> str:
+    # Chinese order, family name first and no space: 刘晓彤.
+    return f"{user.last_name}{user.first_name}".strip() or user.get_username()
+
+
+def grid_month_figures(
+    month: dt.date, *, street: Street | None = None, weights: dict[str, float] | None = None
+) -> MonthFigures:
+    """Every figure of the monthly report for ``month`` (any day in it), for the grids that
+    belonged to ``street`` at month end, or for the whole city.
+
+    A constant number of queries: one per figure family, whatever the number of grids.
+    """
+    with transaction.atomic():
+        _whole_table_joins()
+        return _month_figures(month, street, report_weights() if weights is None else weights)
+
+
+def _month_figures(month: dt.date, street: Street | None, weights: dict) -> MonthFigures:
+    start, following = month_bounds(month)
+    adapt = connection.ops.adapt_datetimefield_value
+    params = {
+        "start": adapt(start),
+        "next": adapt(following),
+        "verified_since": adapt(following - dt.timedelta(days=VERIFIED_WITHIN_DAYS)),
+    }
+    org = _org_at_month_end(params)
+    if street is not None:
+        org = [row for row in org if row[4] == street.pk]
+    counts: dict[int, Counts] = {row[0]: Counts() for row in org}
+
+    for grid_id, residents, complete, verified, new, moved_out, updated in _resident_counts(params):
+        if (c := counts.get(grid_id)) is not None:
+            c.residents, c.complete, c.verified_recently = residents, complete, verified
+            c.new, c.moved_out, c.updated = new, moved_out, updated
+    for grid_id, households, visits, visited, needing, covered in _household_counts(params):
+        if (c := counts.get(grid_id)) is not None:
+            c.households, c.visits, c.households_visited = households, visits, visited
+            c.households_needing, c.households_covered = needing, covered
+    for grid_id, buildings in _building_counts(params):
+        if (c := counts.get(grid_id)) is not None:
+            c.buildings = buildings
+    for grid_id, audit in grid_audit_figures(start.date(), list(counts)).items():
+        counts[grid_id].audit = audit
+
+    # Grid membership is not historied: members are those of today.
+    memberships = Grid.members.through.objects.filter(grid_id__in=list(counts))
+    members_of: dict[int, list[int]] = defaultdict(list)
+    grids_of: dict[int, list[int]] = defaultdict(list)
+    for grid_id, user_id in memberships.values_list("grid_id", "user_id"):
+        members_of[grid_id].append(user_id)
+        grids_of[user_id].append(grid_id)
+    own_visits = {
+        user_id: (visits, households)
+        for user_id, visits, households in _member_visits(params)
+        if user_id in grids_of
+    }
+    users = {u.pk: u for u in get_user_model().objects.filter(pk__in=list(grids_of))}
+
+    grid_rows = []
+    streets: dict[int, StreetRow] = {}
+    code_of = {}
+    for grid_id, code, name, community, street_id, street_code, street_name in org:
+        code_of[grid_id] = code
+        row = GridRow(
+            grid_id=grid_id,
+            code=code,
+            name=name,
+            community=community,
+            street_id=street_id,
+            street_code=street_code,
+            street=street_name,
+            members=sorted(_member_name(users[u]) for u in members_of[grid_id] if u in users),
+            counts=counts[grid_id],
+        )
+        row.score = row.counts.score(weights)
+        grid_rows.append(row)
+        streets.setdefault(
+            street_id,
+            StreetRow(street_id=street_id, code=street_code, name=street_name, counts=Counts()),
+        ).counts.add(row.counts)
+    _rank_within_streets(grid_rows)
+
+    member_rows = []
+    for user_id, grid_ids in grids_of.items():
+        member_counts = Counts()
+        for grid_id in grid_ids:
+            member_counts.add(counts[grid_id])
+        member_counts.visits, member_counts.households_visited = own_visits.get(user_id, (0, 0))
+        user = users[user_id]
+        member_rows.append(
+            MemberRow(
+                user_id=user_id,
+                name=_member_name(user),
+                grids=sorted(code_of[g] for g in grid_ids),
+                counts=member_counts,
+                score=member_counts.score(weights),
+            )
+        )
+    member_rows.sort(key=lambda m: (m.grids[0], m.name))
+
+    total = Counts()
+    street_rows = sorted(streets.values(), key=lambda s: s.code)
+    for row in street_rows:
+        row.score = row.counts.score(weights)
+        total.add(row.counts)
+    return MonthFigures(
+        month=start.date(),
+        street=streets.get(street.pk) if street is not None else None,
+        grids=grid_rows,
+        members=member_rows,
+        streets=street_rows,
+        total=total,
+        weights=weights,
+        total_score=total.score(weights),
+    )
+
+
+def _rank_within_streets(rows: list[GridRow]) -> None:
+    """1 for the best score in each street; equal scores share a rank; no score, no rank."""
+    by_street: dict[int, list[GridRow]] = defaultdict(list)
+    for row in rows:
+        if row.score is not None:
+            by_street[row.street_id].append(row)
+    for street_rows in by_street.values():
+        street_rows.sort(key=lambda r: -r.score)
+        for position, row in enumerate(street_rows, start=1):
+            previous = street_rows[position - 2] if position > 1 else None
+            row.rank = previous.rank if previous and previous.score == row.score else position

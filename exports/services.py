@@ -1,0 +1,152 @@
+"""Writes for monthly reports: publish, correct, and every download logged.
+
+Scope is checked here, through ``archives.scope``, whoever calls (admin, command, tests).
+"""
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import asdict
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from archives import scope
+from archives.models import Street
+from exports.excel import report_xlsx
+from exports.models import MonthlyReport, ReportDownload
+from exports.pdf import report_pdf
+from exports.selectors import MonthFigures, grid_month_figures
+
+FORMATS = {"xlsx": report_xlsx, "pdf": report_pdf}
+CONTENT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+def _same_scope(month: dt.date, street: Street | None) -> Q:
+    return Q(month=month.replace(day=1)) & (
+        Q(street=street) if street is not None else Q(street__isnull=True)
+    )
+
+
+def published_report(month: dt.date, street: Street | None) -> MonthlyReport | None:
+    """The newest published version for the month and scope, or None (a draft)."""
+    reports = MonthlyReport.objects.filter(
+        _same_scope(month, street), state=MonthlyReport.State.PUBLISHED
+    )
+    return reports.order_by("-version").first()
+
+
+def report_filename(month: dt.date, street: Street | None, version: int | None, fmt: str) -> str:
+    scope_code = street.code if street is not None else "city"
+    label = f"v{version}" if version else "draft"
+    return f"monthly-report-{month:%Y-%m}-{scope_code}-{label}.{fmt}"
+
+
+def figures_as_json(figures: MonthFigures) -> dict:
+    return json.loads(json.dumps(asdict(figures), cls=DjangoJSONEncoder))
+
+
+def _sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+@transaction.atomic
+def monthly_report_publish(
+    *,
+    month: dt.date,
+    street: Street | None,
+    actor: AbstractBaseUser,
+    corrects: MonthlyReport | None = None,
+    reason: str = "",
+) -> MonthlyReport:
+    """Compute the month's figures once, store them and both files, and freeze them.
+
+    A month and scope is published once; afterwards only a correction (``corrects`` the
+    newest published version, with a ``reason``) makes a new version.
+    """
+    if not scope.may_report(actor, street, publish=True):
+        raise PermissionDenied(_("You may not publish this report."))
+    month = month.replace(day=1)
+    if month >= timezone.localdate().replace(day=1):
+        raise ValidationError(_("A month can be published only after it has ended."))
+    # Lock the scope's versions: two officials publishing at once get consecutive versions.
+    versions = list(
+        MonthlyReport.objects.select_for_update().filter(_same_scope(month, street)).order_by("pk")
+    )
+    current = published_report(month, street)
+    if corrects is None and current is not None:
+        raise ValidationError(
+            _("This month is already published (version %(version)d); publish a correction.")
+            % {"version": current.version}
+        )
+    if corrects is not None:
+        if current is None or corrects.pk != current.pk:
+            raise ValidationError(_("Only the newest published version can be corrected."))
+        if not reason.strip():
+            raise ValidationError(_("Say why the report is corrected."))
+    figures = grid_month_figures(month, street=street)
+    report = MonthlyReport(
+        month=month,
+        street=street,
+        state=MonthlyReport.State.PUBLISHED,
+        version=max((r.version for r in versions), default=0) + 1,
+        corrects=corrects,
+        correction_reason=reason.strip(),
+        figures=figures_as_json(figures),
+        published_by=actor,
+        published_at=timezone.now(),
+    )
+    for fmt, render in FORMATS.items():
+        content = render(figures)
+        setattr(report, f"{fmt}_sha256", _sha256(content))
+        filename = report_filename(month, street, report.version, fmt)
+        getattr(report, fmt).save(filename, ContentFile(content), save=False)
+    report.save()
+    return report
+
+
+def monthly_report_correct(
+    *, report: MonthlyReport, reason: str, actor: AbstractBaseUser
+) -> MonthlyReport:
+    """A new published version of ``report``'s month and scope, saying why."""
+    return monthly_report_publish(
+        month=report.month, street=report.street, actor=actor, corrects=report, reason=reason
+    )
+
+
+def monthly_report_download(
+    *, month: dt.date, street: Street | None, file_format: str, actor: AbstractBaseUser
+) -> tuple[str, bytes]:
+    """The report file (the stored one once published, else a draft computed now), logged."""
+    if file_format not in FORMATS:
+        raise ValidationError(_("Unknown format."))
+    if not scope.may_report(actor, street):
+        raise PermissionDenied(_("You may not download this report."))
+    month = month.replace(day=1)
+    report = published_report(month, street)
+    if report is not None:
+        with getattr(report, file_format).open("rb") as stored:
+            content = stored.read()
+        if _sha256(content) != getattr(report, f"{file_format}_sha256"):
+            raise ValidationError(_("The stored report file does not match its checksum."))
+    else:
+        content = FORMATS[file_format](grid_month_figures(month, street=street))
+    ReportDownload.objects.create(
+        user=actor,
+        month=month,
+        street=street,
+        report=report,
+        file_format=file_format,
+        sha256=_sha256(content),
+    )
+    filename = report_filename(month, street, report.version if report else None, file_format)
+    return filename, content
