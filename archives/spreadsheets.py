@@ -9,7 +9,7 @@ only on admin exports.
 
 import io
 
-import openpyxl
+import xlsxwriter
 from import_export.formats.base_formats import XLSX
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -29,15 +29,28 @@ def unneutralise(text: str) -> str:
 
 
 class FastXLSX(XLSX):
-    """.xlsx export through openpyxl's write-only mode: rows are streamed to the file instead of
-    kept as cell objects, about three times faster than the library's writer."""
+    """.xlsx export through XlsxWriter, row by row in its constant-memory mode.
+
+    The library writes through openpyxl, keeping a cell object per value; openpyxl's own
+    write-only mode still spent 26 s of a 100,000-resident export formatting cells. Strings
+    are always written as text, never as formulas, numbers or links, whatever they start with.
+    """
+
+    OPTIONS = {
+        "constant_memory": True,
+        "strings_to_formulas": False,
+        "strings_to_numbers": False,
+        "strings_to_urls": False,
+        "default_date_format": "yyyy-mm-dd",
+        "remove_timezone": True,
+    }
 
     def export_data(self, dataset, **kwargs):
-        book = openpyxl.Workbook(write_only=True)
-        sheet = book.create_sheet(title=(dataset.title or "Sheet1")[:31])
-        sheet.append(list(dataset.headers or []))
-        for row in dataset:
-            sheet.append(list(row))
         output = io.BytesIO()
-        book.save(output)
+        book = xlsxwriter.Workbook(output, self.OPTIONS)
+        sheet = book.add_worksheet((dataset.title or "Sheet1")[:31])
+        sheet.write_row(0, 0, list(dataset.headers or []))
+        for number, row in enumerate(dataset, start=1):
+            sheet.write_row(number, 0, row)
+        book.close()
         return output.getvalue()
