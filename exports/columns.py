@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from exports.selectors import VERIFIED_WITHIN_DAYS, Counts
 
@@ -90,7 +91,7 @@ FIGURE_COLUMNS = [
     ),
     Column(
         "visits",
-        _("Visits"),
+        pgettext_lazy("report column: visits logged", "Visits"),
         INTEGER,
         lambda c: c.visits,
         _("Visits logged with a date in the month."),
