@@ -255,6 +255,9 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 # Uploads larger or longer than these are refused before anything is read into the archive.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 2**20)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 100_000)
+# How long an official's per-street dashboard figures are reused (portal/dashboard.py), in
+# seconds; each app server process keeps its own copy (Django's default local-memory cache).
+DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 300)
 # The monthly report's score: weights of its parts (README, "Monthly reports"), e.g.
 # MONTHLY_REPORT_WEIGHTS="coverage=30,satisfaction=5"; parts not named keep these defaults.
 MONTHLY_REPORT_WEIGHTS = env_weights(

@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 
 from tests import factories, scoped_city
 
@@ -7,6 +8,12 @@ from tests import factories, scoped_city
 def _fast_password_hasher(settings):
     # Speed only: production hashing is deliberately slow.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Cached dashboard figures are keyed by user and grid IDs, which SQLite reuses across tests.
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -108,3 +108,22 @@ def test_the_dashboards_run_as_many_queries_for_more_grids_and_rows(
 def test_last_months_counts_back_over_the_new_year():
     months = dashboards.last_months(dt.date(2026, 2, 14), 3)
     assert months == [dt.date(2025, 12, 1), dt.date(2026, 1, 1), dt.date(2026, 2, 1)]
+
+
+def test_an_officials_street_figures_are_reused_until_their_grids_change(two_grids):
+    official = factories.make_user("official", role="municipal official")
+    now = timezone.now()
+    first = dashboards.dashboard(official, now)["official_panel"]
+    assert sum(street.residents for street in first.streets) == 2
+
+    factories.make_resident(grid=two_grids["grid"])  # within the cache's lifetime: not yet
+    with CaptureQueriesContext(connection) as reused:
+        again = dashboards.dashboard(official, now)["official_panel"]
+    assert sum(street.residents for street in again.streets) == 2
+    assert again.computed_at == first.computed_at
+
+    factories.make_grid(street_code="S3")  # the grids they see changed: counted afresh
+    with CaptureQueriesContext(connection) as fresh:
+        recounted = dashboards.dashboard(official, now)["official_panel"]
+    assert sum(street.residents for street in recounted.streets) == 3
+    assert len(reused) < len(fresh)
