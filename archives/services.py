@@ -211,7 +211,7 @@ def residents_bulk_create(
     """
     residents = bulk.rows_insert(residents, batch_size=batch_size)  # history: below
     Through = Resident.tags.through
-    links = bulk.rows_insert(  # history: the tag rows of the entries, below
+    bulk.rows_insert(  # history: the tag rows of the entries, below
         [
             Through(resident_id=resident.pk, tag_id=tag_id)
             for resident, ids in zip(residents, tag_ids, strict=True)
@@ -219,22 +219,9 @@ def residents_bulk_create(
         ],
         batch_size=batch_size,
     )
-    entry_of = _history_created(
-        Resident, [resident.pk for resident in residents], actor=actor, reason=reason
-    )
-    TagHistory = Resident.history_records.m2m_models[Resident._meta.get_field("tags")]
-    bulk.rows_insert(  # history: this is the history of the tags
-        [
-            TagHistory(
-                history_id=entry_of[link.resident_id],
-                id=link.pk,
-                resident_id=link.resident_id,
-                tag_id=link.tag_id,
-            )
-            for link in links
-        ],
-        batch_size=batch_size,
-    )
+    pks = [resident.pk for resident in residents]
+    entry_of = _history_created(Resident, pks, actor=actor, reason=reason)
+    _tag_history_copied(pks, entry_of, batch_size=batch_size)
     return residents
 
 

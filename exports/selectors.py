@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from archives.models import Building, Community, Grid, Household, Resident, Street, Tag, Visit
+from archives.selectors import month_bounds
 from audits.models import REQUIRED_FIELDS
 from audits.selectors import Figures as AuditFigures
 from audits.selectors import grid_audit_figures
@@ -166,17 +167,6 @@ class MonthFigures:
     weights: dict[str, float]
     total_score: float | None = None
     generated_at: dt.datetime = field(default_factory=timezone.now)
-
-
-def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """The month's first moment and the next month's, in the portal's time zone."""
-    first = month.replace(day=1)
-    following = (first + dt.timedelta(days=32)).replace(day=1)
-    zone = timezone.get_current_timezone()
-    return (
-        dt.datetime.combine(first, dt.time.min, tzinfo=zone),
-        dt.datetime.combine(following, dt.time.min, tzinfo=zone),
-    )
 
 
 # SQL ---------------------------------------------------------------------------------------------
