@@ -41,6 +41,16 @@ class Limits:
 class Table:
     headers: list[str]
     rows: list[tuple[int, list]]  # (row number as the spreadsheet shows it, cell values)
+    #: Which sheet and which row held the header, as the spreadsheet program names them, so the
+    #: preview can say what was read ("Sheet1, header on row 3").
+    sheet: str = ""
+    header_row: int = 1
+    #: Columns (0-based, as in ``headers``) that the workbook hides: a field is never taken from
+    #: a hidden column when a visible one has the same meaning.
+    hidden_columns: frozenset[int] = frozenset()
+    #: Rows (numbered as the spreadsheet shows them) that the workbook hides; they are imported,
+    #: and the preview warns about them.
+    hidden_rows: tuple[int, ...] = ()
 
 
 def check_size(size: int, limits: Limits) -> None:

@@ -16,7 +16,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from archives import services
-from archives.imports.reading import Table, cell_text
+from archives.imports.cleaning import read_date, read_id_number, read_phone
+from archives.imports.reading import Table
 from archives.imports.rows import (
     ID_CHUNK,
     ImportPlan,
@@ -34,7 +35,7 @@ from archives.imports.rows import (
 )
 from archives.models import Resident, Tag
 from archives.resources import ResidentResource
-from archives.validators import normalize_id_number, parse_id_number, validate_phone
+from archives.validators import parse_id_number
 
 REQUIRED = ["id_number", "name", "grid", "building", "unit", "floor", "room"]
 TAG_SEPARATORS = re.compile(r"[、,，;；\s]+")
@@ -132,7 +133,7 @@ class _Lookups:
     @classmethod
     def load(cls, table: Table, names: dict[str, list[str]], user) -> "_Lookups":
         places = Places.load(column_values(table, names, "grid"), user, for_model=Resident)
-        id_numbers = [normalize_id_number(v) for v in column_values(table, names, "id_number") if v]
+        id_numbers = [read_id_number(v) for v in column_values(table, names, "id_number") if v]
         existing = {}
         for start in range(0, len(id_numbers), ID_CHUNK):
             rows = Resident.objects.filter(id_number__in=id_numbers[start : start + ID_CHUNK])
@@ -164,7 +165,7 @@ def _matches(residents, writable: set[int]) -> dict[str, tuple[int, int]]:
 
 def _plan_row(row: RowReader, lookups: _Lookups, first_row_of: dict[str, int]):
     values = {}
-    id_number = normalize_id_number(row.text("id_number"))
+    id_number = row.read("id_number", read_id_number) or ""
     facts = None
     if not id_number:
         row.error("id_number", _("the ID number is missing"))
@@ -195,12 +196,7 @@ def _plan_row(row: RowReader, lookups: _Lookups, first_row_of: dict[str, int]):
     values["ethnicity"] = _choice(row, lookups, "ethnicity", default="han")
     values["relation_to_head"] = _choice(row, lookups, "relation_to_head", default="head")
     values["residency_status"] = _choice(row, lookups, "residency_status", default="registered")
-    values["phone"] = row.text("phone")
-    if values["phone"]:
-        try:
-            validate_phone(values["phone"])
-        except ValidationError as error:
-            row.error("phone", " ".join(error.messages))
+    values["phone"] = row.read("phone", read_phone) or ""
     values["medical_history"] = row.text("medical_history")
 
     place = read_place(row, lookups.places)
@@ -230,22 +226,9 @@ def _choice(row: RowReader, lookups: _Lookups, key: str, *, default: str) -> str
 
 
 def _birth_date(row: RowReader, facts) -> dt.date | None:
-    raw = row.cell("birth_date")
-    if raw in (None, ""):
+    if row.cell("birth_date") in (None, ""):
         return facts.birth_date if facts else None
-    if isinstance(raw, dt.datetime):
-        day = raw.date()
-    elif isinstance(raw, dt.date):
-        day = raw
-    else:
-        try:
-            day = dt.date.fromisoformat(cell_text(raw).replace("/", "-"))
-        except ValueError:
-            row.error(
-                "birth_date",
-                _("“%(text)s” is not a date; write it as 1956-03-14") % {"text": cell_text(raw)},
-            )
-            return None
-    if facts and day != facts.birth_date:
+    day = row.read("birth_date", read_date)
+    if day and facts and day != facts.birth_date:
         row.error("birth_date", _("the birth date does not match the ID number"))
     return day

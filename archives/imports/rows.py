@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from import_export.resources import ModelResource
 
 from archives import scope, services
+from archives.imports.cleaning import CellRefused, clean_text
 from archives.imports.reading import FileRefused, Table, cell_text
 from archives.models import Building, Grid, Household
 from archives.spreadsheets import unneutralise
@@ -77,22 +78,48 @@ def resource_column_names(resource_class: type[ModelResource]) -> dict[str, list
     return names
 
 
-def locate_columns(
-    headers: list[str], names: dict[str, list[str]], required: list[str]
-) -> dict[str, int]:
-    columns = {}
-    for key, spellings in names.items():
-        for index, header in enumerate(headers):
-            if header in spellings or header.lower() in (s.lower() for s in spellings):
-                columns[key] = index
-                break
+@dataclass(frozen=True)
+class HeaderMatch:
+    """How a header row was understood: the column of each field the file has, the headers as
+    written that were recognised, and those that were not (the preview shows both)."""
+
+    columns: dict[str, int]  # field key -> 0-based column
+    recognised: list[str]
+    ignored: list[str]
+
+    def has(self, key: str) -> bool:
+        return key in self.columns
+
+
+def match_header(
+    headers: list[str],
+    names: dict[str, list[str]],
+    required: list[str],
+    *,
+    hidden: frozenset[int] = frozenset(),
+) -> HeaderMatch:
+    """Find each field's column by its header in any language, cleaned like every cell
+    (full-width parentheses, stray spaces) and compared without case; a visible column wins
+    over a hidden one of the same meaning. Refuses the file if a required column is missing."""
+    spelled = {key: {clean_text(s).lower() for s in spellings} for key, spellings in names.items()}
+    columns: dict[str, int] = {}
+    for key, spellings in spelled.items():
+        candidates = [i for i, h in enumerate(headers) if clean_text(h).lower() in spellings]
+        visible = [i for i in candidates if i not in hidden]
+        if visible or candidates:
+            columns[key] = (visible or candidates)[0]
     missing = [names[key][0] for key in required if key not in columns]
     if missing:
         raise FileRefused(
             _("The header row lacks these columns: %(columns)s. Start from the template.")
             % {"columns": "、".join(missing)}
         )
-    return columns
+    used = set(columns.values())
+    return HeaderMatch(
+        columns=columns,
+        recognised=[headers[i] for i in sorted(used)],
+        ignored=[h for i, h in enumerate(headers) if i not in used and h.strip()],
+    )
 
 
 class RowReader:
@@ -117,6 +144,21 @@ class RowReader:
             return ""
         return unneutralise(value)  # an exported file imports back as it was
 
+    def read(self, key: str, reader):
+        """The cell read by ``reader`` (one of archives.imports.cleaning's ``read_*``), or None
+        with the cell's error recorded when the reader refuses it."""
+        value = self.cell(key)
+        if isinstance(value, str) and value.strip().startswith("="):
+            self.error(key, _("formulas are not accepted; type the value itself"))
+            return None
+        if isinstance(value, str):
+            value = unneutralise(value.strip())
+        try:
+            return reader(value)
+        except CellRefused as refused:
+            self.error(key, str(refused))
+            return None
+
     def error(self, key: str, message: str) -> None:
         self.failed = True
         if key in self.bad_columns:
@@ -128,7 +170,7 @@ class RowReader:
 
 def rows_of(table: Table, names: dict[str, list[str]], required: list[str], errors: list):
     """Each data row of ``table`` as a ``RowReader``."""
-    columns = locate_columns(table.headers, names, required)
+    columns = match_header(table.headers, names, required, hidden=table.hidden_columns).columns
     headers = {key: table.headers[index] for key, index in columns.items()}
     for number, cells in table.rows:
         yield RowReader(number, cells, columns, headers, errors)
@@ -136,7 +178,7 @@ def rows_of(table: Table, names: dict[str, list[str]], required: list[str], erro
 
 def column_values(table: Table, names: dict[str, list[str]], key: str) -> set[str]:
     """Every value of one column, for loading what the rows refer to in a few queries."""
-    columns = locate_columns(table.headers, names, [])
+    columns = match_header(table.headers, names, [], hidden=table.hidden_columns).columns
     index = columns.get(key)
     if index is None:
         return set()
