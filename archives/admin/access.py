@@ -4,10 +4,11 @@ and date."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from archives.admin.base import DeclaredLookupsOnly
 from archives.models import ExportRecord, SensitiveAccess
 
 
-class ReadOnlyLogAdmin(admin.ModelAdmin):
+class ReadOnlyLogAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     """For administrators; a log is only read: nobody adds to it, edits it or removes from it."""
 
     show_full_result_count = False

@@ -13,6 +13,12 @@ class ArchiveExportMixin(ExportMixin):
     # admin's ChangeList for it. Permission: settings.IMPORT_EXPORT_EXPORT_PERMISSION_CODE.
     export_formats = [FastXLSX, CSV]
 
+    def export_action(self, request):
+        # The export takes the list's query string: it answers only what the list would.
+        if why := self.refused_query(request):
+            return self.refused_response(request, why)
+        return super().export_action(request)
+
     def get_export_resource_kwargs(self, request, **kwargs):
         return {**super().get_export_resource_kwargs(request, **kwargs), "user": request.user}
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from archives import history, scope
 from archives import services as archive_services
+from archives.admin.base import DeclaredLookupsOnly
 from archives.models import Resident, SensitiveAccess
 from audits import selectors, services
 from audits.models import AUDITABLE_FIELDS, AuditCampaign, AuditFieldFinding, AuditItem
@@ -110,7 +111,7 @@ class CheckForm(forms.Form):
 
 
 @admin.register(AuditItem)
-class AuditItemAdmin(admin.ModelAdmin):
+class AuditItemAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     actions = None
     list_display = [
         "__str__",
