@@ -352,6 +352,17 @@ def mask_id_number(id_number: str) -> str:
     return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:]
 
 
+def masked_value(field: str, value, hidden: set[str]):
+    """``value`` of the resident field ``field`` as someone who may not read ``hidden`` sees it,
+    wherever it is shown (file, history, audit findings): the ID number masked, any other
+    hidden field replaced by "(hidden)"."""
+    if field not in hidden or value in (None, ""):
+        return value
+    if field == ID_NUMBER:
+        return mask_id_number(str(value))
+    return _("(hidden)")
+
+
 def _sensitive_condition(user: User, field: str) -> Q | bool:
     if user.is_superuser:
         return user.is_active
