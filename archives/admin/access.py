@@ -28,7 +28,7 @@ class ReadOnlyLogAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
 
 @admin.register(SensitiveAccess)
 class SensitiveAccessAdmin(ReadOnlyLogAdmin):
-    list_display = ["accessed_at", "user", "resident_link", "fields", "view"]
+    list_display = ["accessed_at", "user", "resident_link", "fields", "view", "rows", "filters"]
     list_filter = [("user", admin.RelatedOnlyFieldListFilter), "view"]
     date_hierarchy = "accessed_at"
     search_fields = ["user__username"]
@@ -36,7 +36,7 @@ class SensitiveAccessAdmin(ReadOnlyLogAdmin):
 
     @admin.display(description=_("resident"), ordering="resident_id")
     def resident_link(self, entry: SensitiveAccess) -> str:
-        return str(entry.resident_id)
+        return "—" if entry.resident_id is None else str(entry.resident_id)
 
 
 @admin.register(ExportRecord)
