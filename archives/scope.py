@@ -173,6 +173,20 @@ def _granted_grid_ids(user: User) -> list[int] | None:
     return _cached(user, "granted_grid_ids", load)
 
 
+def kept_grids(user: User) -> QuerySet[Grid]:
+    """The grids ``user`` works in: a member of, or granted at grid, community or street level.
+    Not the whole city's or a department's read-only view: those oversee, they do not keep.
+    (An audit's sample stays secret from them until the check is finished.)"""
+    if not user.is_active or not user.is_authenticated:
+        return Grid.objects.none()
+    return Grid.objects.filter(
+        Q(members=user)
+        | Q(pk__in=granted_units(user, Grid).values("pk"))
+        | Q(community__in=granted_units(user, Community).values("pk"))
+        | Q(community__street__in=granted_units(user, Street).values("pk"))
+    )
+
+
 @dataclass(frozen=True)
 class _DepartmentGrant:
     pk: int
