@@ -58,3 +58,22 @@ class PortalAuthenticationForm(AdminAuthenticationForm):
 
 class TokenForm(forms.Form):
     token = forms.CharField(label=_("Code from the app"), max_length=6, widget=_TOKEN_WIDGET)
+
+
+class ReplaceTokenForm(TokenForm):
+    """Moving two-factor sign-in to a new phone: the new app's code and the current one's."""
+
+    current_token = forms.CharField(
+        label=_("Code from the phone you use now"),
+        max_length=6,
+        widget=_TOKEN_WIDGET,
+        help_text=_("Lost that phone? An administrator can reset your two-factor sign-in."),
+    )
+
+
+class PasswordConfirmForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

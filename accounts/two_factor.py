@@ -4,6 +4,8 @@ The portal uses one kind of device, a TOTP authenticator app (django-otp's ``TOT
 has at most one confirmed device.
 """
 
+import time
+
 from django.conf import settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -30,3 +32,28 @@ def two_factor_required(user) -> bool:
 
 def confirmed_device(user) -> TOTPDevice | None:
     return TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
+
+
+#: How long a password typed on the enrolment page lets this session change its second factor.
+PASSWORD_FRESH_SECONDS = 5 * 60
+_PASSWORD_CONFIRMED_AT = "two_factor_password_confirmed_at"
+_PENDING_DEVICE = "two_factor_pending_device"
+
+
+def password_confirmed(request) -> None:
+    request.session[_PASSWORD_CONFIRMED_AT] = time.time()
+
+
+def password_fresh(request) -> bool:
+    """Whether this session confirmed the password in the last ``PASSWORD_FRESH_SECONDS``: a
+    session left open (or taken) cannot change the second factor without it."""
+    confirmed_at = request.session.get(_PASSWORD_CONFIRMED_AT)
+    return confirmed_at is not None and 0 <= time.time() - confirmed_at <= PASSWORD_FRESH_SECONDS
+
+
+def pending_device_id(request) -> int | None:
+    return request.session.get(_PENDING_DEVICE)
+
+
+def remember_pending_device(request, device) -> None:
+    request.session[_PENDING_DEVICE] = device.pk

@@ -226,9 +226,7 @@ def _raw(model: type[Model], record, name: str, names: _Names):
 def _display(model: type[Model], record, name: str, hidden: set[str], names: _Names) -> str:
     value = _raw(model, record, name, names)
     if name in hidden:
-        if name == scope.ID_NUMBER:
-            return scope.mask_id_number(value)
-        return _("(hidden)")
+        return scope.masked_value(name, value, hidden) or "—"
     if name == "tags":
         return "、".join(sorted(names.tags.get(pk, str(pk)) for pk in value)) or "—"
     if value in (None, ""):

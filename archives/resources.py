@@ -6,6 +6,8 @@ existing rows) is narrowed by ``archives.scope``, sensitive values are masked as
 and every exported text cell is neutralised against formula injection.
 """
 
+from dataclasses import dataclass, field
+
 from django.db.models import F, Prefetch, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
@@ -17,10 +19,23 @@ from archives.models import Building, Household, Resident, Tag, Visit
 from archives.spreadsheets import neutralise
 
 
+@dataclass
+class FullValuesShown:
+    """Which sensitive fields an export wrote in full, and in which rows (by primary key)."""
+
+    fields: set[str] = field(default_factory=set)
+    rows: set[int] = field(default_factory=set)
+
+    def add(self, name: str, pk: int) -> None:
+        self.fields.add(name)
+        self.rows.add(pk)
+
+
 class ScopedResource(resources.ModelResource):
-    def __init__(self, *, user=None, **kwargs):
+    def __init__(self, *, user=None, shown: FullValuesShown | None = None, **kwargs):
         super().__init__(**kwargs)
         self.user = user
+        self.shown = shown if shown is not None else FullValuesShown()
         self.label = _Labels()
         self._readers: dict[tuple, list] = {}
 
@@ -174,16 +189,20 @@ class ResidentResource(ScopedResource):
     def dehydrate_id_number(self, resident: Resident) -> str:
         if scope.ID_NUMBER in self._hidden(resident):
             return scope.mask_id_number(resident.id_number)
+        self.shown.add(scope.ID_NUMBER, resident.pk)
         return resident.id_number
 
     def dehydrate_birth_date(self, resident: Resident) -> str:
         if "birth_date" in self._hidden(resident):
             return ""  # digits 7-14 of the ID number
+        self.shown.add("birth_date", resident.pk)
         return resident.birth_date.isoformat()
 
     def dehydrate_medical_history(self, resident: Resident) -> str:
         if scope.MEDICAL_HISTORY in self._hidden(resident):
             return ""
+        if resident.medical_history:
+            self.shown.add(scope.MEDICAL_HISTORY, resident.pk)
         return resident.medical_history
 
     def dehydrate_sex(self, resident: Resident) -> str:

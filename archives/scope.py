@@ -30,11 +30,13 @@ the birth date is digits 7-14 of the ID number, they see an age instead of it.
 
 import functools
 import operator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import (
     BooleanField,
     Exists,
@@ -171,6 +173,20 @@ def _granted_grid_ids(user: User) -> list[int] | None:
     return _cached(user, "granted_grid_ids", load)
 
 
+def kept_grids(user: User) -> QuerySet[Grid]:
+    """The grids ``user`` works in: a member of, or granted at grid, community or street level.
+    Not the whole city's or a department's read-only view: those oversee, they do not keep.
+    (An audit's sample stays secret from them until the check is finished.)"""
+    if not user.is_active or not user.is_authenticated:
+        return Grid.objects.none()
+    return Grid.objects.filter(
+        Q(members=user)
+        | Q(pk__in=granted_units(user, Grid).values("pk"))
+        | Q(community__in=granted_units(user, Community).values("pk"))
+        | Q(community__street__in=granted_units(user, Street).values("pk"))
+    )
+
+
 @dataclass(frozen=True)
 class _DepartmentGrant:
     pk: int
@@ -208,7 +224,7 @@ def _served_residents(departments: list[_DepartmentGrant]) -> Q | None:
 def _department_area(model: type[Model], departments: list[_DepartmentGrant]) -> Q:
     """The grids, communities or streets of the departments' areas."""
     if any(d.serves_whole_city for d in departments):
-        return Q()
+        return _EVERY_ROW
     streets = _ServedStreet.objects.filter(department_id__in=[d.pk for d in departments])
     street_ids = streets.values("street_id")
     if model is Street:
@@ -235,6 +251,11 @@ def _grid_scope(model: type[Model], grid_ids: list[int] | None) -> Q:
     if model is Street:
         return Q(pk__in=grids.values("community__street_id"))
     raise TypeError(f"{model.__name__} is not reached through grids")
+
+
+#: A condition every row meets. Not ``Q()``: an empty Q is false in a truth test, so a
+#: department serving the whole city (no streets listed) read as one that sees nothing.
+_EVERY_ROW = ~Q(pk__in=[])
 
 
 def _department_scope(model: type[Model], departments: list[_DepartmentGrant]) -> Q | None:
@@ -345,6 +366,17 @@ def mask_id_number(id_number: str) -> str:
     return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:]
 
 
+def masked_value(field: str, value, hidden: set[str]):
+    """``value`` of the resident field ``field`` as someone who may not read ``hidden`` sees it,
+    wherever it is shown (file, history, audit findings): the ID number masked, any other
+    hidden field replaced by "(hidden)"."""
+    if field not in hidden or value in (None, ""):
+        return value
+    if field == ID_NUMBER:
+        return mask_id_number(str(value))
+    return _("(hidden)")
+
+
 def _sensitive_condition(user: User, field: str) -> Q | bool:
     if user.is_superuser:
         return user.is_active
@@ -403,6 +435,77 @@ def sensitive_fields_shown(user: User, resident: Resident) -> frozenset[str]:
     if flags is None:
         return frozenset()
     return frozenset(field for field in (ID_NUMBER, MEDICAL_HISTORY) if flags[f"shows_{field}"])
+
+
+# What a list may be asked ---------------------------------------------------------------------
+
+#: Resident fields that not everyone reads in full, and the sensitive field deciding each (the
+#: birth date is digits 7-14 of the ID number).
+HIDDEN_RESIDENT_FIELDS = {
+    ID_NUMBER: ID_NUMBER,
+    "birth_date": ID_NUMBER,
+    MEDICAL_HISTORY: MEDICAL_HISTORY,
+}
+
+
+def reads_everywhere(user: User, field: str) -> bool:
+    """Whether ``user`` reads ``field`` of every resident they may see in full, so that a list
+    filtered, sorted or searched on it tells them nothing they could not read on the page.
+
+    Rows shown through a department grant keep the ID number masked (and the medical history,
+    unless the department shares it), so anyone holding such a grant does not.
+    """
+    sensitive = HIDDEN_RESIDENT_FIELDS.get(field, field)
+    if not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    if not user.has_perm(SENSITIVE_PERMISSIONS[sensitive]):
+        return False
+    departments = _department_grants(user)
+    if sensitive == ID_NUMBER:
+        return not departments
+    return all(d.shares_medical_history for d in departments)
+
+
+def touches_hidden_field(user: User, model: type[Model], path: str) -> bool:
+    """Whether the lookup or ordering ``path`` on ``model`` (``household__residents__id_number``,
+    ``-resident__birth_date``) reaches a resident field that ``user`` does not read everywhere.
+    Walks the relations as the ORM would; the first part that is not a field ends the walk
+    (a lookup such as ``exact``, or a filter's own parameter name)."""
+    current = model
+    for part in path.lstrip("-").split("__"):
+        try:
+            field = current._meta.get_field(part)
+        except FieldDoesNotExist:  # a lookup such as "exact", or a filter's own name
+            return False
+        sensitive = part in HIDDEN_RESIDENT_FIELDS and _is_resident_model(current)
+        if sensitive and not reads_everywhere(user, part):
+            return True
+        if not field.is_relation or field.related_model is None:
+            return False
+        current = field.related_model
+    return False
+
+
+def _is_resident_model(model: type[Model]) -> bool:
+    # The history table holds the same values as the file (audits point at it).
+    return model is Resident or model is Resident.history.model
+
+
+def lookup_allowed(user: User, model: type[Model], path: str, *, declared: Iterable[str]) -> bool:
+    """Whether ``user`` may filter, sort or search a list of ``model`` by ``path``, a query-string
+    parameter (``residency_status__exact``, ``grid``), a sortable column's field or a search
+    field: only what the list ``declared`` (its filters' parameters, its sortable columns and
+    its search fields), and nothing that touches a field hidden from ``user``.
+
+    Django's admin accepts any lookup on a model's own columns; with it
+    ``?id_number=…`` answered yes or no, and ``?birth_date__lte=…`` halved its way to a birth
+    date that the masked ID number was hiding.
+    """
+    if path.lstrip("-") not in set(declared):
+        return False
+    return not touches_hidden_field(user, model, path)
 
 
 # The authentication backend's question ---------------------------------------------------------

@@ -11,7 +11,11 @@ Access, in short:
   and by holders of ``audits.view_audititem`` who may see the resident in the archive;
 - an item is checked only by an auditor of its campaign who does not maintain its grid (is
   not a member of it and may not change its residents): segregation of duties;
-- a wrong field is corrected by whoever ``scope`` lets change the resident.
+- a wrong field is corrected by whoever ``scope`` lets change the resident;
+- sample secrecy: until a drawn campaign's check is finished (closed or cancelled), nobody who
+  keeps one of its grids (grid members, community and street staff) sees the campaign or its
+  items, so that nobody can visit or coach the drawn households first. Its auditors, audit
+  staff, city-wide officials and administrators still do.
 """
 
 from collections.abc import Iterable
@@ -44,6 +48,28 @@ def _covers_whole_scope(user) -> Q:
     return ~Q(Exists(outside))
 
 
+#: While a campaign is in one of these states, its sample is kept from the audited grids.
+SECRET_STATES = (AuditCampaign.State.DRAWN, AuditCampaign.State.IN_PROGRESS)
+
+
+def _sample_secret_from(user) -> bool:
+    """Whether sample secrecy applies to ``user`` at all: audit staff (who run campaigns) and
+    administrators are exempt; a campaign's own auditors are exempted campaign by campaign."""
+    return not (user.is_superuser or user.has_perm("audits.change_auditcampaign"))
+
+
+def _secret_campaigns(user, campaign_ref: str = "pk") -> Q:
+    """Campaigns (reached through ``campaign_ref``) whose sample ``user`` may not learn yet:
+    drawn, not finished, over a grid they keep, and not audited by them."""
+    kept = _CampaignGrid.objects.filter(
+        auditcampaign_id=OuterRef(campaign_ref),
+        grid_id__in=scope.kept_grids(user).values("pk"),
+    )
+    auditing = _CampaignAuditor.objects.filter(auditcampaign_id=OuterRef(campaign_ref), user=user)
+    state = "state" if campaign_ref == "pk" else "campaign__state"
+    return Q(**{f"{state}__in": SECRET_STATES}) & Q(Exists(kept)) & ~Q(Exists(auditing))
+
+
 def campaigns_visible_to(user) -> QuerySet[AuditCampaign]:
     campaigns = AuditCampaign.objects.all()
     if not user.is_active:
@@ -55,7 +81,10 @@ def campaigns_visible_to(user) -> QuerySet[AuditCampaign]:
         visible |= _covers_whole_scope(user) & Q(
             Exists(_CampaignGrid.objects.filter(auditcampaign_id=OuterRef("pk")))
         )
-    return campaigns.filter(visible)
+    campaigns = campaigns.filter(visible)
+    if _sample_secret_from(user):
+        campaigns = campaigns.exclude(_secret_campaigns(user))
+    return campaigns
 
 
 def may_manage_campaign(user, campaign: AuditCampaign) -> bool:
@@ -90,7 +119,10 @@ def items_visible_to(user) -> QuerySet[AuditItem]:
         visible = Q(auditing)
         in_archive = scope.restrict(Resident.objects.all(), user, scope.VIEW).values("pk")
         visible |= Q(resident__in=in_archive)
-    return items.filter(visible)
+    items = items.filter(visible)
+    if _sample_secret_from(user):
+        items = items.exclude(_secret_campaigns(user, "campaign_id"))
+    return items
 
 
 def may_check(user, item: AuditItem) -> bool:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from archives import scope
 from archives.admin.access import ReadOnlyLogAdmin
+from archives.admin.base import DeclaredLookupsOnly
 from archives.models import Street
 from exports import services
 from exports.models import MonthlyReport, ReportDownload
@@ -46,7 +47,7 @@ def report_streets(user) -> list[Street]:
 
 
 @admin.register(MonthlyReport)
-class MonthlyReportAdmin(admin.ModelAdmin):
+class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     list_display = [
         "month_label",
         "scope_label",

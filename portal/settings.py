@@ -255,6 +255,10 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 # Uploads larger or longer than these are refused before anything is read into the archive.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 2**20)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 100_000)
+# How many residents outside their area one person may be told of in a day (an import row or a
+# new file naming an ID number registered in another grid): a clerk's work needs a few; a
+# file of guessed numbers would otherwise test them all (archives.services).
+RESIDENT_ELSEWHERE_DAILY_LIMIT = env_int("RESIDENT_ELSEWHERE_DAILY_LIMIT", 20)
 # How long an official's per-street dashboard figures are reused (portal/dashboard.py), in
 # seconds; each app server process keeps its own copy (Django's default local-memory cache).
 DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 300)

@@ -4,10 +4,11 @@ and date."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from archives.admin.base import DeclaredLookupsOnly
 from archives.models import ExportRecord, SensitiveAccess
 
 
-class ReadOnlyLogAdmin(admin.ModelAdmin):
+class ReadOnlyLogAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     """For administrators; a log is only read: nobody adds to it, edits it or removes from it."""
 
     show_full_result_count = False
@@ -27,7 +28,7 @@ class ReadOnlyLogAdmin(admin.ModelAdmin):
 
 @admin.register(SensitiveAccess)
 class SensitiveAccessAdmin(ReadOnlyLogAdmin):
-    list_display = ["accessed_at", "user", "resident_link", "fields", "view"]
+    list_display = ["accessed_at", "user", "resident_link", "fields", "view", "rows", "filters"]
     list_filter = [("user", admin.RelatedOnlyFieldListFilter), "view"]
     date_hierarchy = "accessed_at"
     search_fields = ["user__username"]
@@ -35,7 +36,7 @@ class SensitiveAccessAdmin(ReadOnlyLogAdmin):
 
     @admin.display(description=_("resident"), ordering="resident_id")
     def resident_link(self, entry: SensitiveAccess) -> str:
-        return str(entry.resident_id)
+        return "—" if entry.resident_id is None else str(entry.resident_id)
 
 
 @admin.register(ExportRecord)

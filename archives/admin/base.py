@@ -3,10 +3,14 @@ follow ``archives.scope``."""
 
 from django.apps import apps
 from django.contrib import admin
+from django.contrib.admin.options import IS_FACETS_VAR, IS_POPUP_VAR, TO_FIELD_VAR
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ALL_VAR, ERROR_FLAG, ORDER_VAR, PAGE_VAR, SEARCH_VAR
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
 from django.http import Http404
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -23,8 +27,146 @@ from archives.models import (
     Grid,
 )
 
+#: Query-string parameters that Django's changelist reads itself (paging, popups, facets,
+#: "show all", the error flag), and the filters a change page carries back to the list.
+_LIST_PARAMETERS = {
+    ALL_VAR,
+    PAGE_VAR,
+    ERROR_FLAG,
+    IS_POPUP_VAR,
+    TO_FIELD_VAR,
+    IS_FACETS_VAR,
+    "_changelist_filters",
+}
+#: What Django's field filters put after a field's path: ``status__exact``, ``tags__id__exact``,
+#: ``street__isnull``, a date filter's ``__gte`` and ``__lt``.
+_FIELD_FILTER_SUFFIXES = ("", "__exact", "__isnull", "__id__exact", "__gte", "__lt")
 
-class ScopedAdmin(admin.ModelAdmin):
+
+class DeclaredLookupsOnly:
+    """A list answers only the questions it offers: its filters, its sortable columns and its
+    search box. Any other query-string lookup, and any that touches a field the user may not
+    read, is refused with 400 on the list and on its export (``scope.lookup_allowed``).
+
+    Every model admin of the portal builds on this, directly or through ``ScopedAdmin``.
+    """
+
+    def declared_filter_parameters(self, request) -> set[str]:
+        parameters: set[str] = set()
+        for item in self.get_list_filter(request):
+            if isinstance(item, type) and issubclass(item, admin.SimpleListFilter):
+                parameters.add(item.parameter_name)
+                continue
+            path = item[0] if isinstance(item, list | tuple) else item
+            parameters.update(path + suffix for suffix in _FIELD_FILTER_SUFFIXES)
+        if self.date_hierarchy:
+            parameters.update(f"{self.date_hierarchy}__{part}" for part in ("year", "month", "day"))
+        return parameters
+
+    def lookup_allowed(self, lookup, value, request=None):
+        if request is None:  # asked without a user: only what every list offers
+            return False
+        return scope.lookup_allowed(
+            request.user, self.model, lookup, declared=self.declared_filter_parameters(request)
+        )
+
+    def _ordering_paths(self, request) -> dict[str, str | None]:
+        """{column: the field its header sorts by} for the list's sortable columns."""
+        sortable = set(self.get_sortable_by(request))
+        paths: dict[str, str | None] = {}
+        for name in self.get_list_display(request):
+            if isinstance(name, str) and name in sortable:
+                paths[name] = _order_of(self, name) or None
+        return paths
+
+    def get_sortable_by(self, request):
+        # A column sorted by a hidden value would give its order away: no header link for it.
+        sortable = super().get_sortable_by(request)
+        return [
+            name
+            for name in sortable
+            if not (
+                isinstance(name, str)
+                and scope.touches_hidden_field(request.user, self.model, _order_of(self, name))
+            )
+        ]
+
+    def refused_query(self, request) -> str | None:
+        """Why the list's query string is refused (for the 400 page), or None."""
+        user, declared = request.user, self.declared_filter_parameters(request)
+        for key, value in request.GET.lists():
+            if key in _LIST_PARAMETERS:
+                continue
+            if key == ORDER_VAR:
+                if any(value) and not self._ordering_allowed(request, ",".join(value)):
+                    return gettext("This list cannot be sorted that way.")
+            elif key == SEARCH_VAR:
+                if any(v.strip() for v in value) and not self._search_allowed(request):
+                    return gettext("This list cannot be searched that way.")
+            elif not scope.lookup_allowed(user, self.model, key, declared=declared):
+                return gettext("This list cannot be filtered by “%(name)s”.") % {"name": key}
+        return None
+
+    def _ordering_allowed(self, request, order: str) -> bool:
+        list_display = list(self.get_list_display(request))
+        if self.get_actions(request):
+            list_display = ["action_checkbox", *list_display]
+        paths = self._ordering_paths(request)
+        for part in order.replace(",", ".").split("."):
+            index = part.rpartition("-")[2]
+            if not index.isdigit() or int(index) >= len(list_display):
+                return False
+            column = list_display[int(index)]
+            if column not in paths:
+                return False  # not a sortable column (for this user)
+            path = paths[column]
+            if path is not None and not scope.lookup_allowed(
+                request.user, self.model, path, declared={path}
+            ):
+                return False
+        return True
+
+    def _search_allowed(self, request) -> bool:
+        fields = [f.lstrip("^=@") for f in self.get_search_fields(request)]
+        if not fields:
+            return False
+        return all(
+            scope.lookup_allowed(request.user, self.model, f, declared=fields) for f in fields
+        )
+
+    def refused_response(self, request, why: str) -> TemplateResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Request refused"),
+            "opts": self.opts,
+            "why": why,
+            "list_url": reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist",
+                current_app=self.admin_site.name,
+            ),
+        }
+        return TemplateResponse(request, "admin/refused_query.html", context, status=400)
+
+    def changelist_view(self, request, extra_context=None):
+        if why := self.refused_query(request):
+            return self.refused_response(request, why)
+        return super().changelist_view(request, extra_context)
+
+
+def _order_of(model_admin, column: str) -> str:
+    """The field a column sorts by (empty when it is not a field path)."""
+    try:
+        return model_admin.model._meta.get_field(column).name
+    except FieldDoesNotExist:
+        pass
+    attr = getattr(model_admin, column, None) or getattr(model_admin.model, column, None)
+    if isinstance(attr, property):
+        attr = attr.fget
+    order = getattr(attr, "admin_order_field", None)
+    return order if isinstance(order, str) else ""
+
+
+class ScopedAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     """Lists, object pages and autocomplete follow ``archives.scope``.
 
     Object questions go through ``user.has_perm(perm, obj)``, which the scope backend answers,

@@ -4,7 +4,8 @@ its filters and search, masked as on screen, neutralised against formulas, and l
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV
 
-from archives.models import ExportRecord
+from archives import services
+from archives.resources import FullValuesShown
 from archives.spreadsheets import FastXLSX
 
 
@@ -13,8 +14,20 @@ class ArchiveExportMixin(ExportMixin):
     # admin's ChangeList for it. Permission: settings.IMPORT_EXPORT_EXPORT_PERMISSION_CODE.
     export_formats = [FastXLSX, CSV]
 
+    def export_action(self, request):
+        # The export takes the list's query string: it answers only what the list would.
+        if why := self.refused_query(request):
+            return self.refused_response(request, why)
+        return super().export_action(request)
+
     def get_export_resource_kwargs(self, request, **kwargs):
-        return {**super().get_export_resource_kwargs(request, **kwargs), "user": request.user}
+        # The resource notes which full values it wrote, for the sensitive read log.
+        request.export_shown = FullValuesShown()
+        return {
+            **super().get_export_resource_kwargs(request, **kwargs),
+            "user": request.user,
+            "shown": request.export_shown,
+        }
 
     def get_export_data(self, file_format, request, queryset, **kwargs):
         request.export_format = file_format.get_title()
@@ -22,11 +35,14 @@ class ArchiveExportMixin(ExportMixin):
 
     def get_data_for_export(self, request, queryset, **kwargs):
         dataset = super().get_data_for_export(request, queryset, **kwargs)
-        ExportRecord.objects.create(
+        shown = getattr(request, "export_shown", None) or FullValuesShown()
+        services.export_record_create(
             user=request.user,
             model=self.opts.model_name,
             rows=len(dataset),
             filters=request.GET.urlencode(),
             file_format=getattr(request, "export_format", ""),
+            full_fields=shown.fields,
+            full_rows=len(shown.rows),
         )
         return dataset

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from archives.admin.base import HistoryAdminMixin, OrgUnitAdmin
+from archives.admin.base import DeclaredLookupsOnly, HistoryAdminMixin, OrgUnitAdmin
 from archives.admin.filters import CommunityStreetFilter, org_filters
 from archives.admin.plans import PlanAdminMixin
 from archives.models import (
@@ -59,7 +59,7 @@ class GridAdmin(PlanAdminMixin, OrgUnitAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(HistoryAdminMixin, admin.ModelAdmin):
+class TagAdmin(HistoryAdminMixin, DeclaredLookupsOnly, admin.ModelAdmin):
     list_display = ["code", "name", "needs_visits_per_month"]
     search_fields = ["code", "name"]
 

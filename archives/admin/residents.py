@@ -81,6 +81,11 @@ class ResidentAdmin(ImportMixin, ArchiveExportMixin, ScopedArchiveAdmin):
         # Each row says whether this user may read its ID number and medical history in full.
         return scope.with_sensitive_flags(residents, request.user)
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        # What the form may say about an ID number held elsewhere depends on who types it.
+        return type(form.__name__, (form,), {"user": request.user})
+
     def get_fieldsets(self, request, obj=None):
         # Fields the user may not read are not in the form at all: not shown, not posted back.
         hidden = self._hidden_sensitive_fields(request, obj)

@@ -138,6 +138,10 @@ class _Lookups:
         for start in range(0, len(id_numbers), ID_CHUNK):
             rows = Resident.objects.filter(id_number__in=id_numbers[start : start + ID_CHUNK])
             existing.update(_matches(rows, places.writable))
+        services.residents_elsewhere_record(
+            user=user,
+            resident_ids=[pk for pk, grid in existing.values() if grid not in places.writable],
+        )
         tags = {}
         for pk, code, name in Tag.objects.values_list("pk", "code", "name"):
             tags[code] = tags[name] = pk
@@ -213,7 +217,7 @@ def _plan_row(row: RowReader, lookups: _Lookups, first_row_of: dict[str, int]):
         if grid_id not in lookups.places.writable:
             row.error(
                 "id_number",
-                _("an active resident with this ID number lives outside your area"),
+                str(services.RESIDENT_ELSEWHERE),
             )
     if row.failed:
         return None

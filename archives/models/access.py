@@ -13,21 +13,31 @@ class SensitiveAccess(models.Model):
         LIST = "list", _("resident list")
         FILE = "file", _("resident file")
         HISTORY = "history", _("history")
+        EXPORT = "export", _("export")
+        #: Someone was told that an ID number belongs to a resident outside their area.
+        ELSEWHERE = "elsewhere", _("resident in another grid")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
     )
-    # No database constraint: the entry outlives a resident an administrator deletes.
+    # No database constraint: the entry outlives a resident an administrator deletes. Empty
+    # for an export, which is one entry for all its rows.
     resident = models.ForeignKey(
         Resident,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        null=True,
+        blank=True,
         related_name="+",
         verbose_name=_("resident"),
     )
     fields = models.CharField(_("fields shown"), max_length=100)
     view = models.CharField(_("where"), max_length=10, choices=View.choices)
     accessed_at = models.DateTimeField(_("when"), default=timezone.now)
+    # An export's: how many rows held full values, the list's filters and search, the format.
+    rows = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    filters = models.TextField(_("filters and search"), blank=True)
+    file_format = models.CharField(_("format"), max_length=10, blank=True)
 
     class Meta:
         ordering = ["-accessed_at", "-id"]

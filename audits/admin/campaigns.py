@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from archives import scope
+from archives.admin.base import DeclaredLookupsOnly
 from archives.models import Community, Grid, Street
 from archives.roles import AUDITOR
 from audits import selectors, services
@@ -92,7 +93,7 @@ class CampaignForm(forms.ModelForm):
 
 
 @admin.register(AuditCampaign)
-class AuditCampaignAdmin(admin.ModelAdmin):
+class AuditCampaignAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     form = CampaignForm
     actions = None
     list_display = ["name", "month", "state", "plan", "sampled", "checked"]

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from archives import history, scope
 from archives import services as archive_services
+from archives.admin.base import DeclaredLookupsOnly
 from archives.models import Resident, SensitiveAccess
 from audits import selectors, services
 from audits.models import AUDITABLE_FIELDS, AuditCampaign, AuditFieldFinding, AuditItem
@@ -78,21 +79,28 @@ class CheckForm(forms.Form):
         label=gettext_lazy("note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args, audited: list[str], **kwargs):
+    def __init__(self, *args, audited: list[str], kept: dict[str, str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.audited = audited
+        #: Values typed earlier into fields the user may not read: not shown, kept when the
+        #: field is left empty.
+        self.kept = kept or {}
         for code in audited:
             self.fields[f"mark_{code}"] = forms.ChoiceField(
                 label=_LABELS[code], choices=Mark.choices, widget=forms.RadioSelect
             )
             self.fields[f"value_{code}"] = forms.CharField(
-                label=_("correct value"), required=False, max_length=200
+                label=_("correct value"),
+                required=False,
+                max_length=200,
+                help_text=_("Recorded; leave empty to keep it.") if code in self.kept else "",
             )
 
     def marks(self) -> dict[str, services.FieldMark]:
         return {
             code: services.FieldMark(
-                self.cleaned_data[f"mark_{code}"], self.cleaned_data.get(f"value_{code}", "")
+                self.cleaned_data[f"mark_{code}"],
+                self.cleaned_data.get(f"value_{code}", "") or self.kept.get(code, ""),
             )
             for code in self.audited
         }
@@ -110,7 +118,7 @@ class CheckForm(forms.Form):
 
 
 @admin.register(AuditItem)
-class AuditItemAdmin(admin.ModelAdmin):
+class AuditItemAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     actions = None
     list_display = [
         "__str__",
@@ -186,7 +194,11 @@ class AuditItemAdmin(admin.ModelAdmin):
         form = None
         if may_check:
             data = request.POST if request.method == "POST" else None
-            form = CheckForm(data, audited=list(campaign.audited_fields), initial=_initial(item))
+            hidden = scope.hidden_fields(request.user, Resident(pk=item.resident_id))
+            initial, kept = _initial(item, hidden)
+            form = CheckForm(
+                data, audited=list(campaign.audited_fields), initial=initial, kept=kept
+            )
             if request.method == "POST" and form.is_valid():
                 try:
                     services.audit_item_record(
@@ -255,9 +267,7 @@ class AuditItemAdmin(admin.ModelAdmin):
         )
         rows = []
         for finding in item.findings.select_related("correction"):
-            value = finding.correct_value
-            if finding.field == scope.ID_NUMBER and scope.ID_NUMBER in hidden and value:
-                value = scope.mask_id_number(value)
+            value = scope.masked_value(finding.field, finding.correct_value, hidden)
             corrected = hasattr(finding, "correction")
             rows.append(
                 {
@@ -296,9 +306,12 @@ class AuditItemAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(back)
 
 
-def _initial(item: AuditItem) -> dict:
+def _initial(item: AuditItem, hidden: set[str]) -> tuple[dict, dict[str, str]]:
+    """The form as recorded, and the recorded values of fields in ``hidden``, which the form
+    does not show (a value typed earlier is a full ID number or birth date all the same)."""
     if not item.is_checked:
-        return {}
+        return {}, {}
+    kept = {}
     initial = {
         "found": "yes" if item.found else "no",
         "method": item.method,
@@ -307,8 +320,12 @@ def _initial(item: AuditItem) -> dict:
     }
     for finding in item.findings.all():
         initial[f"mark_{finding.field}"] = finding.mark
-        initial[f"value_{finding.field}"] = finding.correct_value
-    return initial
+        if finding.field in hidden:
+            if finding.correct_value:
+                kept[finding.field] = finding.correct_value
+        else:
+            initial[f"value_{finding.field}"] = finding.correct_value
+    return initial, kept
 
 
 def _position(request, item) -> tuple[int, int]:

@@ -113,6 +113,8 @@ def test_an_auditor_sees_only_the_sampled_residents_and_no_archive(audit_city, d
 
 
 def test_a_clerk_sees_the_items_of_their_own_grid_only(audit_city, drawn):
+    assert not selectors.items_visible_to(audit_city.clerk).exists()  # sample secrecy
+    services.audit_campaign_cancel(campaign=drawn, actor=audit_city.lead, reason="ended")
     items = selectors.items_visible_to(audit_city.clerk)
     assert set(items.values_list("stratum__grid__code", flat=True)) == {"G1"}
     # A campaign reaching beyond their grid is not shown to them as a whole.

@@ -19,6 +19,9 @@ def test_a_required_administrator_enrols_first_then_signs_in_with_a_code(
     page.goto("/admin/archives/resident/")  # anything else leads back to enrolment
     assert page.url.endswith("/admin/two-factor/")
 
+    page.fill("#id_password", "pw")  # a fresh password before any secret is shown
+    page.click(".two-factor-password [type=submit]")
+    page.wait_for_selector(".two-factor-secret")
     device = TOTPDevice.objects.get(user=admin_user, confirmed=False)
     page.fill("#id_token", code_for(device))
     page.click(".two-factor-confirm [type=submit]")
