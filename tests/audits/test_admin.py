@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from archives.models import Resident
@@ -154,7 +156,7 @@ def test_cancel_needs_a_reason_and_close_makes_findings_final(client, audit_city
     client.force_login(audit_city.auditor)
     client.post(f"{ITEMS}{item.pk}/change/", check_data(drawn))
     client.force_login(audit_city.lead)
-    client.post(f"{CAMPAIGNS}{drawn.pk}/close/")
+    client.post(f"{CAMPAIGNS}{drawn.pk}/close/", {"reason": "三户外出"})
     drawn.refresh_from_db()
     assert drawn.state == "closed"
     client.force_login(audit_city.auditor)
@@ -166,3 +168,25 @@ def test_cancel_needs_a_reason_and_close_makes_findings_final(client, audit_city
 
 def test_the_login_page_opens_for_an_anonymous_visitor(client, db):
     assert client.get("/admin/login/").status_code == 200
+
+
+def _object_tools(page: str) -> list[str]:
+    tools = re.search(r'<ul class="object-tools">(.*?)</ul>', page, re.S).group(1)
+    return re.findall(r'href="([^"]+)"', tools)
+
+
+def test_every_button_on_a_campaign_page_opens_its_page(client, audit_city):
+    campaign = make_campaign(audit_city)
+    client.force_login(audit_city.lead)
+    draft_tools = _object_tools(client.get(f"{CAMPAIGNS}{campaign.pk}/change/").content.decode())
+    assert f"{CAMPAIGNS}{campaign.pk}/draw/" in draft_tools
+    services.audit_campaign_draw(campaign=campaign, actor=audit_city.lead)
+    item = campaign.items.first()
+    client.force_login(audit_city.auditor)
+    client.post(f"{ITEMS}{item.pk}/change/", check_data(campaign))
+    client.force_login(audit_city.lead)
+    tools = _object_tools(client.get(f"{CAMPAIGNS}{campaign.pk}/change/").content.decode())
+    assert len(tools) >= 6  # items, results, verify, close, cancel, history
+    for url in {*draft_tools, *tools}:
+        assert url.startswith("/"), url
+        assert client.get(url.replace("&amp;", "&")).status_code == 200, url
