@@ -19,12 +19,13 @@ from archives.admin.exports import ArchiveExportMixin
 from archives.admin.filters import org_filters
 from archives.admin.forms import EDIT_ONLY_FIELDS, ResidentForm
 from archives.admin.imports import RESIDENTS, ImportMixin
+from archives.admin.verify import ResidentVerifyMixin
 from archives.models import Grid, Resident, SensitiveAccess
 from archives.resources import ResidentResource
 
 
 @admin.register(Resident)
-class ResidentAdmin(ImportMixin, ArchiveExportMixin, ScopedArchiveAdmin):
+class ResidentAdmin(ResidentVerifyMixin, ImportMixin, ArchiveExportMixin, ScopedArchiveAdmin):
     importer = RESIDENTS
     form = ResidentForm
     resource_classes = [ResidentResource]

@@ -13,6 +13,8 @@ class SensitiveAccess(models.Model):
         LIST = "list", _("resident list")
         FILE = "file", _("resident file")
         HISTORY = "history", _("history")
+        HOUSEHOLD = "household", _("household page")
+        REGISTER = "register", _("household register (print or PDF)")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
