@@ -17,7 +17,7 @@ from archives.selectors import HouseholdRegister, person_name
 
 
 def _table(rows: list[list], widths: list[float], font: str) -> Table:
-    table = Table(rows, colWidths=widths, repeatRows=1)
+    table = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
     table.setStyle(
         TableStyle(
             [
@@ -65,7 +65,7 @@ def household_register_pdf(register: HouseholdRegister, *, printed_by) -> bytes:
     ]
     story = [
         Paragraph(title, title_style),
-        _table([[cell(label), cell(value)] for label, value in facts], [35 * mm, 200 * mm], font),
+        _table([[cell(label), cell(value)] for label, value in facts], [35 * mm, 215 * mm], font),
         Paragraph(_("Residents"), heading),
     ]
     header = [
@@ -105,7 +105,7 @@ def household_register_pdf(register: HouseholdRegister, *, printed_by) -> bytes:
         )
     if len(rows) == 1:
         rows.append([cell(_("No resident here that you may see."))] + [""] * 9)
-    widths = [22, 20, 12, 24, 38, 16, 26, 20, 40, 35]
+    widths = [24, 18, 10, 28, 38, 14, 26, 16, 40, 36]
     story.append(_table(rows, [w * mm for w in widths], font))
     if register.visits:
         story.append(Paragraph(_("Latest visits"), heading))
@@ -118,7 +118,7 @@ def household_register_pdf(register: HouseholdRegister, *, printed_by) -> bytes:
                     cell(visit.note),
                 ]
             )
-        story.append(_table(visit_rows, [35 * mm, 35 * mm, 183 * mm], font))
+        story.append(_table(visit_rows, [35 * mm, 35 * mm, 180 * mm], font))
     story.append(Spacer(1, 4 * mm))
     story.append(Paragraph(printed, base))
     buffer = io.BytesIO()

@@ -67,6 +67,9 @@ WRITING_VIEWS = {
     "cancel",
     "close",
     "correct",
+    # 核实 on a resident's page and a household's (archives.admin); an audit draw's verify page
+    # only reads
+    "verify",
 }
 # Site pages that are about no object; logout would end the session the matrix runs in.
 SKIPPED_SITE_PAGES = {"logout"}
@@ -521,6 +524,11 @@ class Matrix:
         elif route.view == "correct" and model is MonthlyReport:
             data, allowed = report_post(self.username, obj)
             self.post(url, data, allowed=allowed, what=what)
+        elif route.view == "verify" and model in (Resident, Household):
+            ticked = (
+                [obj.pk] if model is Resident else list(obj.residents.values_list("pk", flat=True))
+            )
+            self.post(url, {"resident": ticked}, allowed=changes(self.username, obj), what=what)
         elif route.view in ("draw", "cancel", "close", "correct"):
             data, allowed = audit_post(self.username, route.view)
             self.post(url, data, allowed=allowed, what=what)
