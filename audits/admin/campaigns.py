@@ -20,7 +20,7 @@ from archives.models import Community, Grid, Street
 from archives.roles import AUDITOR
 from audits import selectors, services
 from audits.admin import display
-from audits.models import AUDITABLE_FIELDS, AuditCampaign
+from audits.models import AUDITABLE_FIELDS, AuditCampaign, default_audited_fields
 
 
 class CampaignForm(forms.ModelForm):
@@ -62,6 +62,9 @@ class CampaignForm(forms.ModelForm):
         for name, model in units.items():
             if name in self.fields:
                 self.fields[name].queryset = scope.restrict(model.objects.all(), user)
+        if "audited_fields" in self.fields and self.instance.pk is None:
+            # A new campaign starts with the usual fields ticked (the model's default).
+            self.initial["audited_fields"] = default_audited_fields()
         if "auditors" in self.fields:
             auditors = get_user_model().objects.filter(groups__name=AUDITOR, is_active=True)
             self.fields["auditors"].queryset = auditors.order_by("username")

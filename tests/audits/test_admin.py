@@ -4,7 +4,7 @@ import pytest
 
 from archives.models import Resident
 from audits import services
-from audits.models import AuditCampaign, AuditCorrection, AuditItem
+from audits.models import DEFAULT_AUDITED_FIELDS, AuditCampaign, AuditCorrection, AuditItem
 from tests.audits.conftest import make_campaign
 
 CAMPAIGNS = "/admin/audits/auditcampaign/"
@@ -190,3 +190,11 @@ def test_every_button_on_a_campaign_page_opens_its_page(client, audit_city):
     for url in {*draft_tools, *tools}:
         assert url.startswith("/"), url
         assert client.get(url.replace("&amp;", "&")).status_code == 200, url
+
+
+def test_a_new_campaign_starts_with_the_usual_fields_ticked(client, audit_city):
+    client.force_login(audit_city.lead)
+    page = client.get(f"{CAMPAIGNS}add/").content.decode()
+    box = r'<input type="checkbox" name="audited_fields" value="(\w+)"[^>]*checked'
+    ticked = re.findall(box, page)
+    assert ticked == DEFAULT_AUDITED_FIELDS

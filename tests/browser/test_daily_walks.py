@@ -224,7 +224,7 @@ def test_an_auditors_day_by_clicking(logged_in, console, city):
     )
     walk.click(".object-tools a.audit-draw", rf"/auditcampaign/{campaign.pk}/draw/$", "draw")
     walk.click("input[type=submit]", campaign_page, "drawn")
-    assert "样本已抽取" in walk.message()
+    assert "已完成抽样" in walk.message()
     items = list(campaign.items.order_by("pk"))
     assert len(items) == 3
 
