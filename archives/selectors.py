@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from archives import scope
 from archives.models import Building, Grid, Household, Resident, Street, Visit
@@ -112,6 +113,89 @@ def _plan(building: Building, squares: list[HouseholdSquare]) -> BuildingPlan:
         cells[square.floor, square.unit].append(square)
     rows = [FloorRow(floor, [cells[floor, unit] for unit in units]) for floor in floors]
     return BuildingPlan(building=building, unit_numbers=units, floors=rows)
+
+
+# The household page and its printable register -----------------------------------------------
+
+
+@dataclass
+class RegisterRow:
+    """One resident of a household as ``user`` may read it: sensitive values masked."""
+
+    resident: Resident
+    id_number: str
+    born: str  # the birth date, or an age where the ID number is masked
+    shows_id_number: bool
+    tags: list[str]
+    verified_by: str
+
+
+@dataclass
+class HouseholdRegister:
+    household: Household
+    residents: list[RegisterRow]  # active residents first, the head of household first
+    visits: list[Visit]  # newest first, at most ``VISITS_SHOWN``
+    visit_count: int
+
+    @property
+    def active(self) -> list[RegisterRow]:
+        return [row for row in self.residents if row.resident.is_active]
+
+    @property
+    def former(self) -> list[RegisterRow]:
+        return [row for row in self.residents if not row.resident.is_active]
+
+    def full_id_numbers_shown(self) -> dict[int, set[str]]:
+        """{resident ID: fields shown in full}, for the sensitive read log."""
+        return {row.resident.pk: {scope.ID_NUMBER} for row in self.residents if row.shows_id_number}
+
+
+VISITS_SHOWN = 20
+
+
+def person_name(user) -> str:
+    """A person as pages show them: their full name, or the login when they have none."""
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+def household_register(user, household: Household, *, today: dt.date | None = None):
+    """``household``'s residents and latest visits as ``user`` may see them (a department
+    sees only the residents it serves and no visits). ID numbers and birth dates are masked
+    row by row through ``archives.scope``; medical histories are not part of it. Four queries.
+    """
+    today = today or timezone.localdate()
+    residents = scope.with_sensitive_flags(
+        scope.restrict(Resident.objects.filter(household=household), user, scope.VIEW), user
+    ).select_related("last_verified_by")
+    order = {value: index for index, value in enumerate(Resident.Relation.values)}
+    rows = []
+    for resident in residents.prefetch_related("tags"):
+        shows = resident.shows_id_number
+        rows.append(
+            RegisterRow(
+                resident=resident,
+                id_number=resident.id_number if shows else scope.mask_id_number(resident.id_number),
+                born=formats.date_format(resident.birth_date)
+                if shows
+                else _("%(age)d years") % {"age": resident.age_on(today)},
+                shows_id_number=shows,
+                tags=[tag.name for tag in resident.tags.all()],
+                verified_by=person_name(resident.last_verified_by),
+            )
+        )
+    rows.sort(
+        key=lambda row: (
+            not row.resident.is_active,
+            order.get(row.resident.relation_to_head, len(order)),
+            row.resident.pk,
+        )
+    )
+    visits = scope.restrict(Visit.objects.filter(household=household), user, scope.VIEW)
+    shown = list(visits.select_related("grid_member").order_by("-visited_at", "-pk")[:VISITS_SHOWN])
+    count = len(shown) if len(shown) < VISITS_SHOWN else visits.count()
+    return HouseholdRegister(household=household, residents=rows, visits=shown, visit_count=count)
 
 
 # Dashboards ------------------------------------------------------------------------------------

@@ -164,6 +164,8 @@ class AuditCampaign(models.Model):
         verbose_name=_("closed by"),
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, editable=False)
+    #: Why a campaign was closed with items left unchecked (required then; see the service).
+    close_reason = models.TextField(_("reason for closing unfinished"), blank=True, editable=False)
 
     class Meta:
         ordering = ["-period", "-pk"]

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 
 from archives import scope
 from archives.models import Grid, Resident
@@ -136,6 +136,54 @@ def may_check(user, item: AuditItem) -> bool:
 
 def may_correct(user, item: AuditItem) -> bool:
     return scope.may(user, scope.CHANGE, item.resident)
+
+
+# Progress ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How many of a campaign's sampled items have been checked."""
+
+    checked: int
+    sampled: int
+
+    @property
+    def unchecked(self) -> int:
+        return self.sampled - self.checked
+
+    @property
+    def incomplete(self) -> bool:
+        return self.checked < self.sampled
+
+
+def campaign_progress(campaign: AuditCampaign) -> Progress:
+    """Checked and sampled items of ``campaign``. One query."""
+    counts = AuditItem.objects.filter(campaign=campaign).aggregate(
+        sampled=Count("pk"), checked=Count("pk", filter=Q(checked_at__isnull=False))
+    )
+    return Progress(checked=counts["checked"], sampled=counts["sampled"])
+
+
+def incomplete_closed_campaigns(months: list, grid_ids: Iterable[int]) -> list:
+    """Closed campaigns of ``months`` (first days) over any of ``grid_ids`` that closed with
+    items unchecked, oldest first, each annotated with ``checked_count`` and
+    ``sampled_count``: their figures rest on part of the sample. One query."""
+    campaigns = (
+        AuditCampaign.objects.filter(
+            state=AuditCampaign.State.CLOSED,
+            period__in=months,
+            strata__grid__in=list(grid_ids),
+        )
+        .distinct()
+        .annotate(
+            sampled_count=Count("items", distinct=True),
+            checked_count=Count("items", filter=Q(items__checked_at__isnull=False), distinct=True),
+        )
+        .filter(checked_count__lt=F("sampled_count"))
+        .order_by("period", "pk")
+    )
+    return list(campaigns)
 
 
 # Figures ----------------------------------------------------------------------------------------

@@ -458,17 +458,38 @@ def audit_campaign_cancel(
 
 
 @transaction.atomic
-def audit_campaign_close(*, campaign: AuditCampaign, actor: AbstractBaseUser) -> AuditCampaign:
-    """Close a campaign in progress: its findings, and so its results, are final."""
+def audit_campaign_close(
+    *, campaign: AuditCampaign, actor: AbstractBaseUser, reason: str = ""
+) -> AuditCampaign:
+    """Close a campaign in progress: its findings, and so its results, are final.
+
+    A campaign with items left unchecked closes only with a reason: its figures rest on the
+    items checked, and whoever reads them later (the results, the officials' dashboard) is
+    told it was incomplete and why.
+    """
     campaign = _locked_for(campaign, actor)
     if campaign.state != State.IN_PROGRESS:
         raise ValidationError(
             _("Only a campaign in progress can be closed; this one is %(state)s.")
             % {"state": campaign.get_state_display()}
         )
+    progress = selectors.campaign_progress(campaign)
+    if progress.incomplete and not reason.strip():
+        raise ValidationError(
+            {
+                "reason": [
+                    _(
+                        "%(unchecked)d of %(sampled)d items are not checked: say why the "
+                        "campaign closes unfinished."
+                    )
+                    % {"unchecked": progress.unchecked, "sampled": progress.sampled}
+                ]
+            }
+        )
     campaign.state = State.CLOSED
     campaign.closed_by = actor
     campaign.closed_at = timezone.now()
+    campaign.close_reason = reason.strip() if progress.incomplete else ""
     campaign.save()
     return campaign
 

@@ -1,17 +1,11 @@
 """The monthly report as a PDF: it only draws the rows ``exports.selectors`` computed.
 
-Chinese text needs an embedded TrueType font: reportlab's built-in CID fonts are not embedded
-and show as empty boxes on a machine without Chinese fonts, and it cannot embed CFF-outline
-fonts such as Noto Sans CJK. WenQuanYi Micro Hei (Apache-2.0, TrueType outlines) comes from the
-PyPI package ``paperang-p2-fonts-cjk``, is checked against a known SHA-256 and is registered once
-per process; reportlab embeds only the glyphs used. Long tables are built in chunks with fixed
-column widths (platypus splits one long table in quadratic time).
+Chinese text needs an embedded TrueType font (``archives.pdf_font``, shared with the household
+register). Long tables are built in chunks with fixed column widths (platypus splits one long
+table in quadratic time).
 """
 
-import functools
-import hashlib
 import io
-from importlib import resources
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -21,8 +15,6 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     KeepTogether,
     PageBreak,
@@ -33,6 +25,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from archives.pdf_font import register_font
 from exports.columns import (
     DECIMAL,
     FIGURE_COLUMNS,
@@ -46,11 +39,6 @@ from exports.columns import (
 from exports.excel import month_label, scope_label
 from exports.selectors import Counts, MonthFigures
 
-FONT_NAME = "WenQuanYiMicroHei"
-FONT_PACKAGE = "paperang_p2_fonts_cjk"
-FONT_FILE = "fonts/wqy-microhei.ttc"
-#: SHA-256 of wqy-microhei.ttc in paperang-p2-fonts-cjk 0.1.0; another file is refused.
-FONT_SHA256 = "2420e8078af796b19a3f6ef13de527a1a91c1e7171eea115926c614ced1009b3"
 #: Rows per table: small enough for platypus to split quickly, large enough to fill pages.
 CHUNK_ROWS = 100
 #: The columns the PDF shows (a page is narrower than a spreadsheet).
@@ -67,31 +55,6 @@ PDF_FIGURES = [
     "field_accuracy",
     "satisfaction",
 ]
-
-
-class FontError(RuntimeError):
-    pass
-
-
-@functools.cache
-def register_font() -> str:
-    """Register the CJK font once per process and return its name."""
-    try:
-        font_file = resources.files(FONT_PACKAGE).joinpath(FONT_FILE)
-        content = font_file.read_bytes()
-    except (ModuleNotFoundError, FileNotFoundError) as error:
-        raise FontError(
-            f"The PDF font is missing: install {FONT_PACKAGE.replace('_', '-')}==0.1.0 "
-            f"(pip install -e .) ({error})"
-        ) from None
-    digest = hashlib.sha256(content).hexdigest()
-    if digest != FONT_SHA256:
-        raise FontError(
-            f"{font_file} has SHA-256 {digest}, expected {FONT_SHA256}: "
-            "refusing to embed an unknown font file"
-        )
-    pdfmetrics.registerFont(TTFont(FONT_NAME, io.BytesIO(content), subfontIndex=0))
-    return FONT_NAME
 
 
 def _styles(font: str) -> dict[str, ParagraphStyle]:

@@ -11,7 +11,7 @@ computed here. Each panel runs a fixed number of queries whatever the number of 
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
@@ -43,6 +43,9 @@ class OfficialPanel:
     residents_chart: charts.BarChart
     accuracy_chart: charts.LineChart
     computed_at: dt.datetime
+    #: Closed audits behind the chart that left items unchecked: their points rest on part of
+    #: the sample, and the panel says so.
+    incomplete_audits: list = field(default_factory=list)
 
 
 @dataclass
@@ -111,6 +114,7 @@ def _official_panel(user, now: dt.datetime, today: dt.date, grid_streets) -> Off
         residents_chart=residents_chart,
         accuracy_chart=accuracy_chart,
         computed_at=now,
+        incomplete_audits=audit_selectors.incomplete_closed_campaigns(months, grid_streets),
     )
 
 

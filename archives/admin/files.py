@@ -8,6 +8,7 @@ from archives import scope, services
 from archives.admin.base import ScopedArchiveAdmin
 from archives.admin.exports import ArchiveExportMixin
 from archives.admin.filters import org_filters
+from archives.admin.households import HouseholdPageMixin
 from archives.admin.imports import BUILDINGS, HOUSEHOLDS, ImportMixin
 from archives.admin.plans import PlanAdminMixin
 from archives.models import (
@@ -42,7 +43,7 @@ class BuildingAdmin(PlanAdminMixin, ImportMixin, ArchiveExportMixin, ScopedArchi
 
 
 @admin.register(Household)
-class HouseholdAdmin(ImportMixin, ArchiveExportMixin, ScopedArchiveAdmin):
+class HouseholdAdmin(HouseholdPageMixin, ImportMixin, ArchiveExportMixin, ScopedArchiveAdmin):
     importer = HOUSEHOLDS
     resource_classes = [HouseholdResource]
     list_display = ["__str__", "status", "grid"]

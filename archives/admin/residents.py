@@ -19,12 +19,13 @@ from archives.admin.exports import ArchiveExportMixin
 from archives.admin.filters import org_filters
 from archives.admin.forms import EDIT_ONLY_FIELDS, ResidentForm
 from archives.admin.imports import RESIDENTS, ImportMixin
+from archives.admin.verify import ResidentVerifyMixin
 from archives.models import Grid, Resident, SensitiveAccess
 from archives.resources import ResidentResource
 
 
 @admin.register(Resident)
-class ResidentAdmin(ImportMixin, ArchiveExportMixin, ScopedArchiveAdmin):
+class ResidentAdmin(ResidentVerifyMixin, ImportMixin, ArchiveExportMixin, ScopedArchiveAdmin):
     importer = RESIDENTS
     form = ResidentForm
     resource_classes = [ResidentResource]
@@ -292,8 +293,12 @@ class ResidentAdmin(ImportMixin, ArchiveExportMixin, ScopedArchiveAdmin):
 
     def revert_view(self, request, object_id, history_id):
         obj = self._viewable(request, object_id)
+        entry_url = reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_history_entry",
+            args=[obj.pk, history_id],
+        )
         if request.method != "POST":
-            return HttpResponseRedirect("../")
+            return HttpResponseRedirect(entry_url)
         if not self.has_change_permission(request, obj):
             raise PermissionDenied
         record = get_object_or_404(obj.history, history_id=history_id)
@@ -301,7 +306,7 @@ class ResidentAdmin(ImportMixin, ArchiveExportMixin, ScopedArchiveAdmin):
             services.resident_revert(resident=obj, record=record, actor=request.user)
         except ValidationError as error:
             messages.error(request, _("Not reverted: %(why)s") % {"why": " ".join(error.messages)})
-            return HttpResponseRedirect("../")
+            return HttpResponseRedirect(entry_url)
         messages.success(
             request, _("The file is back to that version; the revert is in the history.")
         )

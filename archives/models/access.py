@@ -16,6 +16,8 @@ class SensitiveAccess(models.Model):
         EXPORT = "export", _("export")
         #: Someone was told that an ID number belongs to a resident outside their area.
         ELSEWHERE = "elsewhere", _("resident in another grid")
+        HOUSEHOLD = "household", _("household page")
+        REGISTER = "register", _("household register (print or PDF)")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")

@@ -21,7 +21,7 @@ from archives.models import Community, Grid, Street
 from archives.roles import AUDITOR
 from audits import selectors, services
 from audits.admin import display
-from audits.models import AUDITABLE_FIELDS, AuditCampaign
+from audits.models import AUDITABLE_FIELDS, AuditCampaign, default_audited_fields
 
 
 class CampaignForm(forms.ModelForm):
@@ -63,6 +63,9 @@ class CampaignForm(forms.ModelForm):
         for name, model in units.items():
             if name in self.fields:
                 self.fields[name].queryset = scope.restrict(model.objects.all(), user)
+        if "audited_fields" in self.fields and self.instance.pk is None:
+            # A new campaign starts with the usual fields ticked (the model's default).
+            self.initial["audited_fields"] = default_audited_fields()
         if "auditors" in self.fields:
             auditors = get_user_model().objects.filter(groups__name=AUDITOR, is_active=True)
             self.fields["auditors"].queryset = auditors.order_by("username")
@@ -289,10 +292,14 @@ class AuditCampaignAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
                 "reason": campaign.cancel_reason,
             }
         if campaign.closed_at:
-            return _("closed by %(user)s at %(when)s") % {
+            closed = _("closed by %(user)s at %(when)s") % {
                 "user": campaign.closed_by.get_username(),
                 "when": formats.localize(timezone.localtime(campaign.closed_at)),
             }
+            progress = selectors.campaign_progress(campaign)
+            if progress.incomplete:
+                closed += f" · {_incomplete(progress)}: {campaign.close_reason}"
+            return closed
         return "—"
 
     # The buttons ---------------------------------------------------------------------------
@@ -342,7 +349,9 @@ class AuditCampaignAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
             },
         )
 
-    def _confirm(self, request, campaign, *, title: str, text: str, button: str, reason=False):
+    def _confirm(
+        self, request, campaign, *, title: str, text: str, button: str, reason=False, warning=""
+    ):
         return self._page(
             request,
             campaign,
@@ -351,6 +360,7 @@ class AuditCampaignAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
             text=text,
             button=button,
             ask_reason=reason,
+            warning=warning,
         )
 
     def _perform(self, request, campaign, action, done: str):
@@ -387,17 +397,33 @@ class AuditCampaignAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     def close_view(self, request, object_id):
         campaign = self._visible(request, object_id)
         if request.method != "POST":
+            progress = selectors.campaign_progress(campaign)
+            warning = ""
+            if progress.incomplete:
+                warning = _(
+                    "%(unchecked)d of %(sampled)d items are not checked yet. Closed now, the "
+                    "campaign's figures rest on the %(checked)d checked and it is marked "
+                    "incomplete wherever they are shown. Say why it closes unfinished."
+                ) % {
+                    "unchecked": progress.unchecked,
+                    "sampled": progress.sampled,
+                    "checked": progress.checked,
+                }
             return self._confirm(
                 request,
                 campaign,
                 title=_("Close %(campaign)s") % {"campaign": campaign},
                 text=_("Findings and results of a closed campaign can no longer change."),
                 button=_("Close the campaign"),
+                reason=progress.incomplete,
+                warning=warning,
             )
         return self._perform(
             request,
             campaign,
-            lambda: services.audit_campaign_close(campaign=campaign, actor=request.user),
+            lambda: services.audit_campaign_close(
+                campaign=campaign, actor=request.user, reason=request.POST.get("reason", "")
+            ),
             _("The campaign is closed; its results are final."),
         )
 
@@ -435,6 +461,7 @@ class AuditCampaignAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     def results_view(self, request, object_id):
         campaign = self._visible(request, object_id)
         results = selectors.campaign_results(campaign)
+        progress = selectors.campaign_progress(campaign)
         rows = [(_("whole campaign"), "", results.total)]
         grid_rows = [
             (grid.name, _row_note(stratum), figures) for grid, stratum, figures in results.grids
@@ -451,7 +478,16 @@ class AuditCampaignAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
                 (_("Per grid member"), [_figures_row(*row) for row in member_rows]),
             ],
             final=campaign.state == AuditCampaign.State.CLOSED,
+            progress=progress,
+            incomplete=_incomplete(progress) if progress.incomplete else "",
         )
+
+
+def _incomplete(progress: selectors.Progress) -> str:
+    return _("incomplete (%(checked)s of %(sampled)s checked)") % {
+        "checked": progress.checked,
+        "sampled": progress.sampled,
+    }
 
 
 def _row_note(stratum) -> str:

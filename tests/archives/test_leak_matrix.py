@@ -68,6 +68,9 @@ WRITING_VIEWS = {
     "cancel",
     "close",
     "correct",
+    # 核实 on a resident's page and a household's (archives.admin); an audit draw's verify page
+    # only reads
+    "verify",
 }
 # Site pages that are about no object; logout would end the session the matrix runs in.
 SKIPPED_SITE_PAGES = {"logout"}
@@ -469,10 +472,16 @@ class Matrix:
         request.user = get_user_model().objects.filter(is_superuser=True).get()
         selected = [obj.pk for obj in model._default_manager.all()]
         for action in admin.site._registry[model].get_actions(request):
+            rows = selected
+            if action == "verify_selected":
+                # Writers verify their own residents (tests/archives/test_verify.py); here,
+                # every resident they may not change: none of those may change.
+                rows = [obj.pk for obj in model._default_manager.all()
+                        if not changes(self.username, obj)]  # fmt: skip
             self.post(
                 route.url(),
-                {"action": action, "_selected_action": selected, "post": "yes"},
-                allowed=False,  # no role holds a bulk action on archive rows
+                {"action": action, "_selected_action": rows, "post": "yes"},
+                allowed=False,  # no role holds a bulk action on rows outside its writes
                 what=f"action {action} on every {model.__name__}",
             )
 
@@ -522,6 +531,11 @@ class Matrix:
         elif route.view == "correct" and model is MonthlyReport:
             data, allowed = report_post(self.username, obj)
             self.post(url, data, allowed=allowed, what=what)
+        elif route.view == "verify" and model in (Resident, Household):
+            ticked = (
+                [obj.pk] if model is Resident else list(obj.residents.values_list("pk", flat=True))
+            )
+            self.post(url, {"resident": ticked}, allowed=changes(self.username, obj), what=what)
         elif route.view in ("draw", "cancel", "close", "correct"):
             data, allowed = audit_post(self.username, route.view)
             self.post(url, data, allowed=allowed, what=what)

@@ -1,8 +1,10 @@
+import re
+
 import pytest
 
 from archives.models import Resident
 from audits import services
-from audits.models import AuditCampaign, AuditCorrection, AuditItem
+from audits.models import DEFAULT_AUDITED_FIELDS, AuditCampaign, AuditCorrection, AuditItem
 from tests.audits.conftest import make_campaign
 
 CAMPAIGNS = "/admin/audits/auditcampaign/"
@@ -155,7 +157,7 @@ def test_cancel_needs_a_reason_and_close_makes_findings_final(client, audit_city
     client.force_login(audit_city.auditor)
     client.post(f"{ITEMS}{item.pk}/change/", check_data(drawn))
     client.force_login(audit_city.lead)
-    client.post(f"{CAMPAIGNS}{drawn.pk}/close/")
+    client.post(f"{CAMPAIGNS}{drawn.pk}/close/", {"reason": "三户外出"})
     drawn.refresh_from_db()
     assert drawn.state == "closed"
     client.force_login(audit_city.auditor)
@@ -167,3 +169,33 @@ def test_cancel_needs_a_reason_and_close_makes_findings_final(client, audit_city
 
 def test_the_login_page_opens_for_an_anonymous_visitor(client, db):
     assert client.get("/admin/login/").status_code == 200
+
+
+def _object_tools(page: str) -> list[str]:
+    tools = re.search(r'<ul class="object-tools">(.*?)</ul>', page, re.S).group(1)
+    return re.findall(r'href="([^"]+)"', tools)
+
+
+def test_every_button_on_a_campaign_page_opens_its_page(client, audit_city):
+    campaign = make_campaign(audit_city)
+    client.force_login(audit_city.lead)
+    draft_tools = _object_tools(client.get(f"{CAMPAIGNS}{campaign.pk}/change/").content.decode())
+    assert f"{CAMPAIGNS}{campaign.pk}/draw/" in draft_tools
+    services.audit_campaign_draw(campaign=campaign, actor=audit_city.lead)
+    item = campaign.items.first()
+    client.force_login(audit_city.auditor)
+    client.post(f"{ITEMS}{item.pk}/change/", check_data(campaign))
+    client.force_login(audit_city.lead)
+    tools = _object_tools(client.get(f"{CAMPAIGNS}{campaign.pk}/change/").content.decode())
+    assert len(tools) >= 6  # items, results, verify, close, cancel, history
+    for url in {*draft_tools, *tools}:
+        assert url.startswith("/"), url
+        assert client.get(url.replace("&amp;", "&")).status_code == 200, url
+
+
+def test_a_new_campaign_starts_with_the_usual_fields_ticked(client, audit_city):
+    client.force_login(audit_city.lead)
+    page = client.get(f"{CAMPAIGNS}add/").content.decode()
+    box = r'<input type="checkbox" name="audited_fields" value="(\w+)"[^>]*checked'
+    ticked = re.findall(box, page)
+    assert ticked == DEFAULT_AUDITED_FIELDS

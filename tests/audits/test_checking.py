@@ -90,7 +90,7 @@ def test_an_auditor_given_edit_rights_later_cannot_check_that_grid(audit_city, d
 
 def test_findings_of_a_closed_campaign_cannot_change(audit_city, drawn):
     item = record(drawn.items.first(), audit_city.auditor)
-    services.audit_campaign_close(campaign=drawn, actor=audit_city.lead)
+    services.audit_campaign_close(campaign=drawn, actor=audit_city.lead, reason="residents away")
     with pytest.raises(ValidationError):
         record(item, audit_city.auditor, satisfaction=1)
     item.refresh_from_db()
