@@ -10,6 +10,8 @@ from archives.admin.exports import ArchiveExportMixin
 from archives.admin.filters import org_filters
 from archives.admin.imports import BUILDINGS, HOUSEHOLDS, ImportMixin
 from archives.admin.plans import PlanAdminMixin
+from archives.admin.task_filters import VisitsDueFilter, visits_reason
+from archives.admin.visits import VISIT_FIELDS, VisitForm, visit_initial_time
 from archives.models import (
     Building,
     Community,
@@ -46,7 +48,7 @@ class HouseholdAdmin(ImportMixin, ArchiveExportMixin, ScopedArchiveAdmin):
     importer = HOUSEHOLDS
     resource_classes = [HouseholdResource]
     list_display = ["__str__", "status", "grid"]
-    list_filter = ["status", *org_filters("building__grid")]
+    list_filter = ["status", VisitsDueFilter, *org_filters("building__grid")]
     search_fields = ["building__address", "=room"]
     autocomplete_fields = ["building"]
 
@@ -59,6 +61,16 @@ class HouseholdAdmin(ImportMixin, ArchiveExportMixin, ScopedArchiveAdmin):
     def grid(self, household: Household) -> Grid:
         return household.building.grid
 
+    def get_list_display(self, request):
+        # The dashboard's "all" link: each household says why it is still to visit.
+        if VisitsDueFilter.active(request):
+            return [*super().get_list_display(request), "why_to_visit"]
+        return super().get_list_display(request)
+
+    @admin.display(description=_("why"))
+    def why_to_visit(self, household: Household) -> str:
+        return visits_reason(household)
+
     def save_model(self, request, obj, form, change):
         services.household_save(household=obj, actor=request.user, reason=self.change_reason(form))
 
@@ -66,8 +78,10 @@ class HouseholdAdmin(ImportMixin, ArchiveExportMixin, ScopedArchiveAdmin):
 @admin.register(Visit)
 class VisitAdmin(ArchiveExportMixin, ScopedArchiveAdmin):
     resource_classes = [VisitResource]
-    list_display = ["visited_at", "household", "grid_member", "note"]
-    list_filter = org_filters("household__building__grid")
+    form = VisitForm
+    fields = VISIT_FIELDS
+    list_display = ["visited_at", "household", "grid_member", "met", "findings", "needs_follow_up"]
+    list_filter = ["needs_follow_up", "met", *org_filters("household__building__grid")]
     list_select_related = ["household__building", "grid_member"]
     search_fields = ["household__building__address", "note"]
     autocomplete_fields = ["household"]
@@ -83,6 +97,10 @@ class VisitAdmin(ArchiveExportMixin, ScopedArchiveAdmin):
             kwargs["queryset"] = members.distinct().order_by("username")
             kwargs.setdefault("initial", request.user.pk)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_changeform_initial_data(self, request):
+        # A visit is logged at the door or just after: the form opens at the present minute.
+        return {"visited_at": visit_initial_time(), **super().get_changeform_initial_data(request)}
 
     def save_model(self, request, obj, form, change):
         services.visit_save(visit=obj, actor=request.user, reason=self.change_reason(form))
