@@ -80,7 +80,15 @@ class VisitAdmin(ArchiveExportMixin, ScopedArchiveAdmin):
     resource_classes = [VisitResource]
     form = VisitForm
     fields = VISIT_FIELDS
-    list_display = ["visited_at", "household", "grid_member", "met", "findings", "needs_follow_up"]
+    list_display = [
+        "visited_at",
+        "household",
+        "grid_member",
+        "met",
+        "findings",
+        "needs_follow_up",
+        "note",
+    ]
     list_filter = ["needs_follow_up", "met", *org_filters("household__building__grid")]
     list_select_related = ["household__building", "grid_member"]
     search_fields = ["household__building__address", "note"]
