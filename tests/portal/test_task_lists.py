@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from archives import selectors
 from archives.models import Household, Tag, Visit
+from archives.roles import AUDITOR
 from portal import dashboard as dashboards
 from tests import factories
 
@@ -109,3 +110,16 @@ def test_the_unfiltered_household_list_has_no_reason_column(client, two_grids, t
     page = page_of(client, two_grids["clerk"], reverse("admin:archives_household_changelist"))
     assert "本月 0/2 次" not in page
     assert Household.objects.count() == 2
+
+
+def test_an_auditors_campaign_links_to_the_items_left_to_check(client, two_grids, admin_user):
+    auditor = factories.make_user("auditor", role=AUDITOR)
+    campaign = factories.make_drawn_campaign(
+        street=two_grids["grid"].community.street, auditor=auditor, actor=admin_user
+    )
+    page = page_of(client, auditor)
+    url = f"{reverse('admin:audits_audititem_changelist')}?campaign={campaign.pk}&amp;checked=no"
+    assert f'href="{url}"' in page
+    listed = client.get(url.replace("&amp;", "&"))
+    assert listed.status_code == 200
+    assert list(listed.context["cl"].result_list) == list(campaign.items.all())
