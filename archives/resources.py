@@ -233,6 +233,9 @@ class VisitResource(ScopedResource):
     room = fields.Field(attribute="household__room", column_name=_("room"))
     latitude = fields.Field(attribute="latitude", column_name=_("latitude"))
     longitude = fields.Field(attribute="longitude", column_name=_("longitude"))
+    met = fields.Field(column_name=_("met"))
+    findings = fields.Field(attribute="findings", column_name=_("findings"))
+    needs_follow_up = fields.Field(column_name=_("needs follow-up"))
     note = fields.Field(attribute="note", column_name=_("note"))
 
     class Meta:
@@ -244,6 +247,9 @@ class VisitResource(ScopedResource):
             "building",
             "unit",
             "room",
+            "met",
+            "findings",
+            "needs_follow_up",
             "latitude",
             "longitude",
             "note",
@@ -253,3 +259,9 @@ class VisitResource(ScopedResource):
 
     def dehydrate_visited_at(self, visit: Visit) -> str:
         return formats.date_format(timezone.localtime(visit.visited_at), "Y-m-d H:i")
+
+    def dehydrate_met(self, visit: Visit) -> str:
+        return self.label(visit, "met")
+
+    def dehydrate_needs_follow_up(self, visit: Visit) -> str:
+        return str(_("yes") if visit.needs_follow_up else _("no"))

@@ -14,7 +14,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from archives import scope
-from archives.models import Building, Grid, Household, Resident, Street, Visit
+from archives.models import Building, Grid, Household, Resident, Street, Tag, Visit
 
 # Building plans --------------------------------------------------------------------------------
 
@@ -247,33 +247,46 @@ def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
     )
 
 
+def due_for_verification(residents: QuerySet[Resident], now: dt.datetime) -> QuerySet[Resident]:
+    """Those of ``residents`` that are active and that nobody has confirmed in ``VERIFY_EVERY``
+    (or ever). The dashboard's list and the resident list's filter both ask this."""
+    return residents.filter(
+        Q(last_verified_at__isnull=True) | Q(last_verified_at__lt=now - VERIFY_EVERY),
+        residency_status__in=Resident.ACTIVE_STATUSES,
+    )
+
+
 def residents_due_for_verification(user, now: dt.datetime) -> QuerySet[Resident]:
     """Active residents ``user`` may change whose file nobody has confirmed in ``VERIFY_EVERY``
     (or ever), the longest unconfirmed first."""
-    residents = scope.restrict(Resident.objects.all(), user, scope.CHANGE).filter(
-        Q(last_verified_at__isnull=True) | Q(last_verified_at__lt=now - VERIFY_EVERY),
-        residency_status__in=Resident.ACTIVE_STATUSES,
+    residents = due_for_verification(
+        scope.restrict(Resident.objects.all(), user, scope.CHANGE), now
     )
     return residents.select_related("household__building").order_by(
         F("last_verified_at").asc(nulls_first=True), "pk"
     )
 
 
-def households_short_of_visits(user, month: dt.date) -> QuerySet[Household]:
-    """Households ``user`` may log visits for whose residents carry a tag that needs visits
-    (elderly living alone and empty-nest elderly: twice a month) and that have had fewer visits
-    than that in ``month`` so far. Annotated with ``visits_needed`` and ``visits_made``."""
+def short_of_visits(households: QuerySet[Household], month: dt.date) -> QuerySet[Household]:
+    """Those of ``households`` whose active residents carry a tag that needs visits (elderly
+    living alone: twice a month) and that have had fewer visits than that in ``month`` so far.
+
+    Annotated with ``visits_needed`` (the most any of their tags asks), ``visits_made`` and
+    ``visits_tag`` (the name of the tag that asks the most: why the household is listed). The
+    dashboard's list and the household list's filter both ask this.
+    """
     begins, ends = month_bounds(month)
+    tagged = Resident.tags.through.objects.filter(
+        resident__household=OuterRef("pk"),
+        resident__residency_status__in=Resident.ACTIVE_STATUSES,
+        tag__needs_visits_per_month__gt=0,
+    ).order_by()
     needed = (
-        Resident.tags.through.objects.filter(
-            resident__household=OuterRef("pk"),
-            resident__residency_status__in=Resident.ACTIVE_STATUSES,
-        )
-        .order_by()
-        .values("resident__household")
+        tagged.values("resident__household")
         .annotate(most=Max("tag__needs_visits_per_month"))
         .values("most")
     )
+    reason = tagged.order_by("-tag__needs_visits_per_month", "tag__code").values("tag__name")[:1]
     made = (
         Visit.objects.filter(household=OuterRef("pk"), visited_at__gte=begins, visited_at__lt=ends)
         .order_by()
@@ -281,14 +294,34 @@ def households_short_of_visits(user, month: dt.date) -> QuerySet[Household]:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    households = scope.restrict(Household.objects.all(), user, scope.CHANGE).annotate(
+    households = households.annotate(
         visits_needed=Coalesce(Subquery(needed), 0), visits_made=Coalesce(Subquery(made), 0)
     )
-    return (
-        households.filter(visits_needed__gt=0, visits_made__lt=F("visits_needed"))
-        .select_related("building")
-        .order_by("visits_made", "building__address", "unit", "floor", "room")
+    return households.filter(visits_needed__gt=0, visits_made__lt=F("visits_needed")).annotate(
+        visits_tag=Subquery(reason)
     )
+
+
+def households_short_of_visits(user, month: dt.date) -> QuerySet[Household]:
+    """Households ``user`` may log visits for that are ``short_of_visits`` in ``month``, the
+    least visited first."""
+    households = short_of_visits(scope.restrict(Household.objects.all(), user, scope.CHANGE), month)
+    return households.select_related("building").order_by(
+        "visits_made", "building__address", "unit", "floor", "room"
+    )
+
+
+def visit_rules() -> list[tuple[int, list[str]]]:
+    """[(visits a month, names of the tags that ask for that many)], the most first: what the
+    dashboard says about why households are listed. One query."""
+    rules: dict[int, list[str]] = defaultdict(list)
+    for name, visits in (
+        Tag.objects.filter(needs_visits_per_month__gt=0)
+        .order_by("-needs_visits_per_month", "code")
+        .values_list("name", "needs_visits_per_month")
+    ):
+        rules[visits].append(name)
+    return list(rules.items())
 
 
 @dataclass

@@ -35,6 +35,7 @@ class ClerkPanel:
     due: list
     short_count: int
     short: list
+    visit_rules: list[tuple[int, list[str]]]
 
 
 @dataclass
@@ -78,6 +79,7 @@ def clerk_panel(user, now: dt.datetime, today: dt.date) -> ClerkPanel:
         due=list(due[:LIST_LENGTH]),
         short_count=short.count(),
         short=list(short[:LIST_LENGTH]),
+        visit_rules=selectors.visit_rules(),
     )
 
 

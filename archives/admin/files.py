@@ -11,6 +11,8 @@ from archives.admin.filters import org_filters
 from archives.admin.households import HouseholdPageMixin
 from archives.admin.imports import BUILDINGS, HOUSEHOLDS, ImportMixin
 from archives.admin.plans import PlanAdminMixin
+from archives.admin.task_filters import VisitsDueFilter, visits_reason
+from archives.admin.visits import VISIT_FIELDS, VisitForm, visit_initial_time
 from archives.models import (
     Building,
     Community,
@@ -47,7 +49,7 @@ class HouseholdAdmin(HouseholdPageMixin, ImportMixin, ArchiveExportMixin, Scoped
     importer = HOUSEHOLDS
     resource_classes = [HouseholdResource]
     list_display = ["__str__", "status", "grid"]
-    list_filter = ["status", *org_filters("building__grid")]
+    list_filter = ["status", VisitsDueFilter, *org_filters("building__grid")]
     search_fields = ["building__address", "=room"]
     autocomplete_fields = ["building"]
 
@@ -60,6 +62,16 @@ class HouseholdAdmin(HouseholdPageMixin, ImportMixin, ArchiveExportMixin, Scoped
     def grid(self, household: Household) -> Grid:
         return household.building.grid
 
+    def get_list_display(self, request):
+        # The dashboard's "all" link: each household says why it is still to visit.
+        if VisitsDueFilter.active(request):
+            return [*super().get_list_display(request), "why_to_visit"]
+        return super().get_list_display(request)
+
+    @admin.display(description=_("why"))
+    def why_to_visit(self, household: Household) -> str:
+        return visits_reason(household)
+
     def save_model(self, request, obj, form, change):
         services.household_save(household=obj, actor=request.user, reason=self.change_reason(form))
 
@@ -67,8 +79,18 @@ class HouseholdAdmin(HouseholdPageMixin, ImportMixin, ArchiveExportMixin, Scoped
 @admin.register(Visit)
 class VisitAdmin(ArchiveExportMixin, ScopedArchiveAdmin):
     resource_classes = [VisitResource]
-    list_display = ["visited_at", "household", "grid_member", "note"]
-    list_filter = org_filters("household__building__grid")
+    form = VisitForm
+    fields = VISIT_FIELDS
+    list_display = [
+        "visited_at",
+        "household",
+        "grid_member",
+        "met",
+        "findings",
+        "needs_follow_up",
+        "note",
+    ]
+    list_filter = ["needs_follow_up", "met", *org_filters("household__building__grid")]
     list_select_related = ["household__building", "grid_member"]
     search_fields = ["household__building__address", "note"]
     autocomplete_fields = ["household"]
@@ -84,6 +106,10 @@ class VisitAdmin(ArchiveExportMixin, ScopedArchiveAdmin):
             kwargs["queryset"] = members.distinct().order_by("username")
             kwargs.setdefault("initial", request.user.pk)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_changeform_initial_data(self, request):
+        # A visit is logged at the door or just after: the form opens at the present minute.
+        return {"visited_at": visit_initial_time(), **super().get_changeform_initial_data(request)}
 
     def save_model(self, request, obj, form, change):
         services.visit_save(visit=obj, actor=request.user, reason=self.change_reason(form))

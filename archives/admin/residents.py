@@ -19,6 +19,7 @@ from archives.admin.exports import ArchiveExportMixin
 from archives.admin.filters import org_filters
 from archives.admin.forms import EDIT_ONLY_FIELDS, ResidentForm
 from archives.admin.imports import RESIDENTS, ImportMixin
+from archives.admin.task_filters import VerificationDueFilter
 from archives.admin.verify import ResidentVerifyMixin
 from archives.models import Grid, Resident, SensitiveAccess
 from archives.resources import ResidentResource
@@ -42,6 +43,7 @@ class ResidentAdmin(ResidentVerifyMixin, ImportMixin, ArchiveExportMixin, Scoped
     ]
     list_filter = [
         "residency_status",
+        VerificationDueFilter,
         "tags",
         "ethnicity",
         *org_filters("household__building__grid"),

@@ -261,6 +261,15 @@ class Resident(models.Model):
 
 
 class Visit(models.Model):
+    class Met(models.TextChoices):
+        # Whom a grid member spoke to at the door: what a supervisor asks first, and why a
+        # visit to an elderly resident who was not met does not settle much.
+        HEAD = "head", _("the head of household")
+        FAMILY = "family", _("a family member")
+        TENANT = "tenant", _("a tenant")
+        NEIGHBOUR = "neighbour", _("a neighbour")
+        NOBODY = "nobody", _("nobody home")
+
     grid_member = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -276,6 +285,17 @@ class Visit(models.Model):
     )
     longitude = models.DecimalField(
         _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    met = models.CharField(_("met"), max_length=10, choices=Met.choices, blank=True)
+    findings = models.TextField(
+        _("findings"),
+        blank=True,
+        help_text=_("What you found: health, living conditions, needs, problems reported."),
+    )
+    needs_follow_up = models.BooleanField(
+        _("needs follow-up"),
+        default=False,
+        help_text=_("Something must be done or checked again; the visit list filters on it."),
     )
     note = models.TextField(_("note"), blank=True)
 

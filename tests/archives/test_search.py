@@ -6,8 +6,13 @@ from django.test.utils import CaptureQueriesContext
 
 from archives import scope
 from archives.admin import paging
-from archives.models import Resident
-from archives.search import resident_search
+from archives.models import Household, Resident
+from archives.search import (
+    PrintedAddress,
+    parse_printed_address,
+    printed_address_ids,
+    resident_search,
+)
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -96,3 +101,72 @@ def test_a_filtered_list_is_counted_exactly(admin_client, people, monkeypatch):
     monkeypatch.setattr(paging, "ESTIMATE_FROM_ROWS", 0)
     response = admin_client.get("/admin/archives/resident/", {"q": "金"})
     assert response.context["cl"].result_count == 2
+
+
+@pytest.fixture
+def longmen(db):
+    grid = factories.make_grid(code="G9")
+    building = factories.make_building(grid=grid, address="龙门路1号")
+    neighbour = factories.make_building(grid=grid, address="龙门路12号")
+
+    def home(building, unit, room):
+        return Household.objects.create(building=building, unit=unit, floor=4, room=room)
+
+    make = factories.make_resident
+    return {
+        "here": make(household=home(building, 2, "401"), name="崔英子"),
+        "same_unit": make(household=home(building, 2, "402"), name="崔明"),
+        "other_unit": make(household=home(building, 1, "401"), name="朴善"),
+        "other_building": make(household=home(neighbour, 2, "401"), name="安美"),
+    }
+
+
+@pytest.mark.parametrize(
+    "term",
+    [
+        "龙门路1号2单元401室",  # as the household pages and lists print it
+        "龙门路1号2单元401",
+        "龙门路1号 2-401",
+        "龙门路１号２单元４０１室",  # full-width digits from a Chinese keyboard
+        "龙门路1号, unit 2, room 401",  # as the English pages print it
+    ],
+)
+def test_a_clerk_finds_a_households_residents_by_its_printed_address(longmen, admin_user, term):
+    assert found(admin_user, term) == {"崔英子"}
+
+
+def test_an_address_with_a_unit_finds_that_units_residents(longmen, admin_user):
+    assert found(admin_user, "龙门路1号2单元") == {"崔英子", "崔明"}
+
+
+def test_a_printed_address_outside_the_users_grids_finds_nobody(longmen, two_grids):
+    assert found(two_grids["clerk"], "龙门路1号2单元401室") == set()
+
+
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        ("龙门路1号2单元401室", PrintedAddress("龙门路1号", 2, "401")),
+        ("龙门路12号 3-1502", PrintedAddress("龙门路12号", 3, "1502")),
+        ("光明小区5栋1单元", PrintedAddress("光明小区5栋", 1, None)),
+        ("龙门路12号", None),  # an address alone: the prefix search answers it
+        ("金顺", None),
+        ("13800001111", None),
+    ],
+)
+def test_a_printed_address_is_read_as_building_unit_and_room(term, expected):
+    assert parse_printed_address(term) == expected
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="EXPLAIN output is PostgreSQL's")
+def test_a_printed_address_is_answered_from_indexes(longmen):
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        cursor.execute("SET enable_seqscan = off")  # a tiny table would be scanned anyway
+        ids = printed_address_ids(parse_printed_address("龙门路1号2单元401室"))
+        sql, params = ids.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("RESET enable_seqscan")
+    assert "Seq Scan" not in plan, plan
+    assert "building_address_prefix" in plan and "unique_household_place" in plan, plan

@@ -41,7 +41,7 @@ def test_a_clerk_sees_their_grids_files_to_verify_and_households_to_visit(
     page = index_page(client, two_grids["clerk"])
     assert "我的网格" in page and two_grids["grid"].name in page
     assert "1 位居民待核实" in page and resident.name in page
-    assert "本月还有 1 户待走访" in page and "已走访 1 次，共需 2 次" in page
+    assert "本月还有 1 户待走访" in page and "独居老人 · 本月 1/2 次" in page
     assert two_grids["other_resident"].name not in page
 
 
