@@ -9,6 +9,7 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from accounts.names import person_name
 from archives.demo.city import CitySize, demo_city_seed
 from archives.models import Resident, Street, Visit
 from audits.demo import monthly_audit
@@ -59,6 +60,7 @@ def test_every_month_has_a_closed_audit_that_verifies(city):
     campaigns = AuditCampaign.objects.filter(state=AuditCampaign.State.CLOSED)
     assert {c.period for c in campaigns} == {*PAST_MONTHS, TODAY.replace(day=1)}
     admin = get_user_model().objects.get(username="admin")
+    assert person_name(admin) == "赵立新"  # demo accounts have names, pages show them
     for campaign in campaigns:
         assert _month(campaign.drawn_at) == campaign.period
         assert campaign.items.filter(checked_at__isnull=True).count() == 0
