@@ -12,8 +12,9 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from accounts.names import person_name
 from archives.pdf_font import register_font
-from archives.selectors import HouseholdRegister, person_name
+from archives.selectors import HouseholdRegister
 
 
 def _table(rows: list[list], widths: list[float], font: str) -> Table:

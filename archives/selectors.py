@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from accounts.names import person_name
 from archives import scope
 from archives.models import Building, Grid, Household, Resident, Street, Tag, Visit
 
@@ -153,13 +154,6 @@ class HouseholdRegister:
 VISITS_SHOWN = 20
 
 
-def person_name(user) -> str:
-    """A person as pages show them: their full name, or the login when they have none."""
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
-
-
 def household_register(user, household: Household, *, today: dt.date | None = None):
     """``household``'s residents and latest visits as ``user`` may see them (a department
     sees only the residents it serves and no visits). ID numbers and birth dates are masked
@@ -200,8 +194,33 @@ def household_register(user, household: Household, *, today: dt.date | None = No
 
 # Dashboards ------------------------------------------------------------------------------------
 
-#: A file not confirmed for this long is due for verification.
+#: A file not confirmed for this long is due for verification; one confirmed within it counts
+#: as verified. The one definition: the dashboard's "verified in 180 days", the clerk's list of
+#: files due and the monthly report's timeliness all read it (through ``verified_since``).
 VERIFY_EVERY = dt.timedelta(days=180)
+
+
+def figures_as_of(month: dt.date, now: dt.datetime) -> dt.datetime:
+    """The moment a month's figures describe: its end once it is over, else ``now``. The
+    dashboard (today) and the report (this month) then count the same files as verified."""
+    return min(month_bounds(month)[1], now)
+
+
+def verified_since(as_of: dt.datetime) -> dt.datetime:
+    """Files confirmed at or after this moment count as verified at ``as_of``."""
+    return as_of - VERIFY_EVERY
+
+
+def new_files(residents: QuerySet[Resident], begins: dt.datetime, ends: dt.datetime):
+    """The creation entries of ``residents``' files dated in [``begins``, ``ends``): a new
+    file is one whose "created" history entry falls in the period (the report counts the same
+    entries in SQL, ``exports.selectors._resident_counts``)."""
+    return Resident.history.filter(
+        history_type="+",
+        history_date__gte=begins,
+        history_date__lt=ends,
+        id__in=residents.values("pk"),
+    )
 
 
 @dataclass
@@ -251,7 +270,7 @@ def due_for_verification(residents: QuerySet[Resident], now: dt.datetime) -> Que
     """Those of ``residents`` that are active and that nobody has confirmed in ``VERIFY_EVERY``
     (or ever). The dashboard's list and the resident list's filter both ask this."""
     return residents.filter(
-        Q(last_verified_at__isnull=True) | Q(last_verified_at__lt=now - VERIFY_EVERY),
+        Q(last_verified_at__isnull=True) | Q(last_verified_at__lt=verified_since(now)),
         residency_status__in=Resident.ACTIVE_STATUSES,
     )
 
@@ -332,6 +351,7 @@ class StreetFigures:
     residents: int = 0
     visits: int = 0
     verified: int = 0  # active residents confirmed within VERIFY_EVERY
+    new: int = 0  # files created this month (``new_files``)
 
     @property
     def verified_share(self) -> float | None:
@@ -342,8 +362,8 @@ def street_figures(
     user, month: dt.date, now: dt.datetime, grid_streets: dict[int, int]
 ) -> list[StreetFigures]:
     """Per street ``user`` may see: grids, households, active residents, visits in ``month``
-    and residents verified recently, each counted within ``user``'s scope. ``grid_streets`` is
-    ``grids_by_street(user)``. Four queries.
+    residents verified recently and files created in ``month``, each counted within ``user``'s
+    scope. ``grid_streets`` is ``grids_by_street(user)``. Five queries.
 
     Rows are counted per grid (the shortest join) and added up per street here: at a million
     residents, joining every row up to its street cost as much again.
@@ -351,7 +371,7 @@ def street_figures(
     streets = scope.restrict(Street.objects.all(), user, scope.VIEW).order_by("code")
     figures = {street.pk: StreetFigures(street) for street in streets}
     begins, ends = month_bounds(month)
-    recently = now - VERIFY_EVERY
+    recently = verified_since(figures_as_of(month, now))
 
     def add(grid_id: int, **counts: int) -> None:
         street = figures.get(grid_streets.get(grid_id))
@@ -373,6 +393,13 @@ def street_figures(
         .annotate(n=Count("pk"), verified=Count("pk", filter=Q(last_verified_at__gte=recently)))
     ):
         add(grid_id, residents=n, verified=verified)
+    created = new_files(scope.restrict(Resident.objects.all(), user), begins, ends)
+    for grid_id, n in (
+        created.order_by()
+        .values_list("household__building__grid_id")
+        .annotate(n=Count("history_id"))
+    ):
+        add(grid_id, new=n)
     visits = scope.restrict(Visit.objects.all(), user).filter(
         visited_at__gte=begins, visited_at__lt=ends
     )

@@ -5,7 +5,8 @@ actor may change, and the row as it will be saved must lie in a grid they may wr
 write is recorded in the row's history with the actor and the reason (django-simple-history).
 """
 
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
 from django.conf import settings
@@ -29,6 +30,8 @@ from archives.models import (
 )
 
 M = TypeVar("M", bound=models.Model)
+#: When bulk-written changes happened: now (None), one moment for every row, or one per row.
+When = dt.datetime | Sequence[dt.datetime] | None
 
 
 def _check_scope(*, row: models.Model, actor: AbstractBaseUser) -> None:
@@ -304,16 +307,24 @@ def visit_save(*, visit: Visit, actor: AbstractBaseUser, reason: str = "") -> Vi
 
 @transaction.atomic
 def rows_bulk_create(
-    *, rows: list[M], actor: AbstractBaseUser, reason: str, batch_size: int = 2000
+    *,
+    rows: list[M],
+    actor: AbstractBaseUser,
+    reason: str,
+    batch_size: int = 2000,
+    at: When = None,
 ) -> list[M]:
     """Insert many rows of one historied model (not residents: see ``residents_bulk_create``),
     each with a "created" history entry naming ``actor`` and ``reason``.
+
+    ``at`` dates the history entries, one moment or one per row (see ``_history_copied``);
+    None is now.
     """
     if not rows:
         return rows
     model = type(rows[0])
     rows = bulk.rows_insert(rows, batch_size=batch_size)  # history: the next line
-    _history_created(model, [row.pk for row in rows], actor=actor, reason=reason)
+    _history_created(model, [row.pk for row in rows], actor=actor, reason=reason, at=at)
     return rows
 
 
@@ -325,9 +336,11 @@ def residents_bulk_create(
     actor: AbstractBaseUser,
     reason: str,
     batch_size: int = 2000,
+    at: When = None,
 ) -> list[Resident]:
     """Insert residents with their tags (``tag_ids[i]`` for ``residents[i]``) and one "created"
-    history entry each that records those tags, all in bulk.
+    history entry each that records those tags, all in bulk; ``at`` dates the entries (None:
+    now, see ``_history_copied``).
 
     simple-history keeps an entry's tags in a table of its own, one row per tag link, pointing
     at the entry; they are written here the way the library writes them for a single save.
@@ -343,7 +356,7 @@ def residents_bulk_create(
         batch_size=batch_size,
     )
     pks = [resident.pk for resident in residents]
-    entry_of = _history_created(Resident, pks, actor=actor, reason=reason)
+    entry_of = _history_created(Resident, pks, actor=actor, reason=reason, at=at)
     _tag_history_copied(pks, entry_of, batch_size=batch_size)
     return residents
 
@@ -356,6 +369,8 @@ def residents_bulk_update(
     actor: AbstractBaseUser,
     reason: str,
     batch_size: int = 1000,
+    at: When = None,
+    fields: list[str] | None = None,
 ) -> list[Resident]:
     """Write many edited residents (``tag_ids[i]`` is the new tag set of ``residents[i]``) with
     one "changed" history entry each that records their tags, all in bulk.
@@ -364,6 +379,8 @@ def residents_bulk_update(
     that would not change. Each resident carries the version it was read at: the rows are
     locked, and if any was saved since, ``ConcurrentEditError`` says which and nothing is
     written. Versions are raised, so a form loaded before the import cannot overwrite it.
+    ``at`` dates the change (``updated_at`` and the history entries; None: now). ``fields``
+    names the only fields that changed (default: every editable one), so fewer are written.
     """
     if not residents:
         return residents
@@ -374,15 +391,20 @@ def residents_bulk_update(
         versions.update(
             Resident.objects.select_for_update().filter(pk__in=chunk).values_list("pk", "version")
         )
-    now = timezone.now()
-    for resident in residents:
+    moments = _moments(at, len(residents))
+    for resident, moment in zip(residents, moments, strict=True):
         if versions[resident.pk] != resident.version:
             stored = Resident.objects.get(pk=resident.pk)
             raise ConcurrentEditError(resident=stored, loaded_version=resident.version)
         resident.version += 1
-        resident.updated_at = now
+        resident.updated_at = moment
+    written = (
+        _RESIDENT_EDITABLE
+        if fields is None
+        else [Resident._meta.get_field(name).attname for name in fields]
+    )
     bulk.rows_update(  # history: _history_copied below
-        residents, [*_RESIDENT_EDITABLE, "version", "updated_at"], batch_size=batch_size
+        residents, [*written, "version", "updated_at"], batch_size=batch_size
     )
     Through = Resident.tags.through
     pairs = zip(residents, tag_ids, strict=True)
@@ -398,7 +420,7 @@ def residents_bulk_update(
         [Through(resident_id=r, tag_id=t) for r, t in sorted(wanted - stored.keys())],
         batch_size=batch_size,
     )
-    entry_of = _history_copied(Resident, pks, actor=actor, reason=reason, history_type="~")
+    entry_of = _history_copied(Resident, pks, actor=actor, reason=reason, history_type="~", at=at)
     _tag_history_copied(pks, entry_of, batch_size=batch_size)
     return residents
 
@@ -419,10 +441,15 @@ def _tag_history_copied(pks: list[int], entry_of: dict[int, int], *, batch_size:
 
 
 def _history_created(
-    model: type[models.Model], pks: list[int], *, actor: AbstractBaseUser, reason: str
+    model: type[models.Model],
+    pks: list[int],
+    *,
+    actor: AbstractBaseUser,
+    reason: str,
+    at: When = None,
 ) -> dict[int, int]:
     """Write a "created" history entry for each of ``pks`` (see ``_history_copied``)."""
-    return _history_copied(model, pks, actor=actor, reason=reason, history_type="+")
+    return _history_copied(model, pks, actor=actor, reason=reason, history_type="+", at=at)
 
 
 def _history_copied(
@@ -432,18 +459,55 @@ def _history_copied(
     actor: AbstractBaseUser,
     reason: str,
     history_type: str,
+    at: When = None,
 ) -> dict[int, int]:
     """Write a history entry of ``history_type`` ("+" created, "~" changed) for each of
     ``pks``, copied by the database from the rows as they now are, and return each row's
     entry id.
 
+    ``at`` is when the change happened (``history_date``): None meaning now, one moment for
+    all, or one per row of ``pks``. Only the demo city passes it: it builds six months of a
+    city's past in time order, each change dated the day it happened, so that reports and
+    as-of views read a believable history. Callers write a row's changes oldest first, at
+    most one per row per call.
+
     This is what simple-history's ``bulk_history_create`` writes, as one INSERT ... SELECT per
     chunk instead of a historical model instance per row in Python, which took more than half
     of a large import's time.
     """
+    moments = _moments(at, len(pks))
+    by_moment: dict[dt.datetime, list[int]] = {}
+    for pk, moment in zip(pks, moments, strict=True):
+        by_moment.setdefault(moment, []).append(pk)
+    entry_of = {}
+    for moment, dated in by_moment.items():
+        entry_of.update(
+            _history_copied_at(
+                model, dated, actor=actor, reason=reason, history_type=history_type, stamp=moment
+            )
+        )
+    return entry_of
+
+
+def _moments(at: When, count: int) -> list[dt.datetime]:
+    if at is None or isinstance(at, dt.datetime):
+        return [at or timezone.now()] * count
+    if len(at) != count:
+        raise ValueError(f"{len(at)} moments for {count} rows")
+    return list(at)
+
+
+def _history_copied_at(
+    model: type[models.Model],
+    pks: list[int],
+    *,
+    actor: AbstractBaseUser,
+    reason: str,
+    history_type: str,
+    stamp: dt.datetime,
+) -> dict[int, int]:
     history = model.history.model
     tracked = [f.column for f in history.tracked_fields]
-    stamp = timezone.now()
     meta = {
         "history_date": history._meta.get_field("history_date").get_db_prep_value(
             stamp, connection

@@ -7,6 +7,7 @@ any state before closed. The draw is written once and never again; a cancelled c
 its draw, visible, so that a re-draw hoping for a kinder sample shows.
 """
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -295,11 +296,16 @@ def _items_insert_pinned(campaign: AuditCampaign, drawn: list[tuple[int, int]]) 
 
 
 @transaction.atomic
-def audit_campaign_draw(*, campaign: AuditCampaign, actor: AbstractBaseUser) -> AuditCampaign:
+def audit_campaign_draw(
+    *, campaign: AuditCampaign, actor: AbstractBaseUser, at: dt.datetime | None = None
+) -> AuditCampaign:
     """Draw the sample, once: the eligible residents (active, in scope, now), per grid the
     plan's number of them (all, when a grid has fewer; its stratum says so), each item pinned
     to the resident's latest history entry. The seed, the population and the algorithm
     version are stored so that ``audit_campaign_verify_draw`` can re-run it.
+
+    ``at`` dates the draw (None: now); only the demo city's past passes it, drawing from the
+    archive as its timeline stands on that day.
     """
     campaign = _locked_for(campaign, actor)
     if campaign.state != State.DRAFT:
@@ -358,7 +364,7 @@ def audit_campaign_draw(*, campaign: AuditCampaign, actor: AbstractBaseUser) -> 
     campaign.algorithm_version = sampling.ALGORITHM_VERSION
     campaign.population_sha256, campaign.population = sampling.population_seal(population)
     campaign.population_size = sum(len(ids) for ids in population.values())
-    campaign.drawn_at = timezone.now()
+    campaign.drawn_at = at or timezone.now()
     campaign.drawn_by = actor
     campaign.state = State.DRAWN
     campaign.save()
@@ -459,9 +465,14 @@ def audit_campaign_cancel(
 
 @transaction.atomic
 def audit_campaign_close(
-    *, campaign: AuditCampaign, actor: AbstractBaseUser, reason: str = ""
+    *,
+    campaign: AuditCampaign,
+    actor: AbstractBaseUser,
+    reason: str = "",
+    at: dt.datetime | None = None,
 ) -> AuditCampaign:
-    """Close a campaign in progress: its findings, and so its results, are final.
+    """Close a campaign in progress: its findings, and so its results, are final. ``at``
+    dates the close (None: now; see ``audit_campaign_draw``).
 
     A campaign with items left unchecked closes only with a reason: its figures rest on the
     items checked, and whoever reads them later (the results, the officials' dashboard) is
@@ -488,7 +499,7 @@ def audit_campaign_close(
         )
     campaign.state = State.CLOSED
     campaign.closed_by = actor
-    campaign.closed_at = timezone.now()
+    campaign.closed_at = at or timezone.now()
     campaign.close_reason = reason.strip() if progress.incomplete else ""
     campaign.save()
     return campaign
@@ -555,6 +566,7 @@ def audit_item_record(
     satisfaction: int | None,
     method: str,
     note: str = "",
+    at: dt.datetime | None = None,
 ) -> AuditItem:
     """Record (or, until the campaign closes, re-record) what the auditor found.
 
@@ -562,7 +574,8 @@ def audit_item_record(
     record's verdict: correct when the resident was found and every field is correct;
     incorrect when not found or any field is wrong; otherwise (some fields could not be
     verified, none wrong) undetermined, and left out of record accuracy rather than guessed.
-    Completeness comes from the pinned version, not from anything typed.
+    Completeness comes from the pinned version, not from anything typed. ``at`` dates the
+    check (None: now; see ``audit_campaign_draw``).
     """
     item = (
         # of=self: PostgreSQL cannot lock the nullable side of the join to the pinned record.
@@ -587,9 +600,35 @@ def audit_item_record(
         raise ValidationError(
             _("A correction was made from these findings; they stay as they are.")
         )
+    if errors := _finding_errors(campaign, marks, satisfaction, method):
+        raise ValidationError(errors)
+
+    item.findings.all().delete()
+    AuditFieldFinding.objects.bulk_create(
+        _finding_apply(
+            item,
+            campaign=campaign,
+            actor=actor,
+            found=found,
+            marks=marks,
+            satisfaction=satisfaction,
+            method=method,
+            note=note,
+            at=at,
+        )
+    )
+    item.save()
+    if campaign.state == State.DRAWN:
+        campaign.state = State.IN_PROGRESS
+        campaign.save(update_fields=["state"])
+    return item
+
+
+def _finding_errors(
+    campaign: AuditCampaign, marks: dict[str, FieldMark], satisfaction: int | None, method: str
+) -> dict[str, list[str]]:
     errors = {}
-    audited = list(campaign.audited_fields)
-    if set(marks) != set(audited):
+    if set(marks) != set(campaign.audited_fields):
         errors["__all__"] = [_("Mark every audited field.")]
     for code, field_mark in marks.items():
         if field_mark.mark not in Mark.values:
@@ -603,23 +642,22 @@ def audit_item_record(
         errors["satisfaction"] = [_("Rate from 1 to 5.")]
     if method not in AuditItem.Method.values:
         errors["method"] = [_("Say whether you checked by phone or by visit.")]
-    if errors:
-        raise ValidationError(errors)
+    return errors
 
-    item.findings.all().delete()
-    AuditFieldFinding.objects.bulk_create(
-        [
-            AuditFieldFinding(
-                item=item,
-                field=code,
-                mark=marks[code].mark,
-                correct_value=marks[code].correct_value.strip()
-                if marks[code].mark == Mark.WRONG
-                else "",
-            )
-            for code in audited
-        ]
-    )
+
+def _finding_apply(
+    item: AuditItem,
+    *,
+    campaign: AuditCampaign,
+    actor: AbstractBaseUser,
+    found: bool,
+    marks: dict[str, FieldMark],
+    satisfaction: int | None,
+    method: str,
+    note: str,
+    at: dt.datetime | None,
+) -> list[AuditFieldFinding]:
+    """Set ``item``'s verdict and figures from checked marks (unsaved); its findings, unsaved."""
     counts = {mark: sum(1 for m in marks.values() if m.mark == mark) for mark in Mark.values}
     if not found or counts[Mark.WRONG]:
         verdict = AuditItem.Verdict.INCORRECT
@@ -636,12 +674,114 @@ def audit_item_record(
     item.fields_wrong = counts[Mark.WRONG]
     item.fields_present, item.fields_required = _completeness(item.pinned_record)
     item.checked_by = actor
-    item.checked_at = timezone.now()
-    item.save()
-    if campaign.state == State.DRAWN:
+    item.checked_at = at or timezone.now()
+    return [
+        AuditFieldFinding(
+            item=item,
+            field=code,
+            mark=marks[code].mark,
+            correct_value=marks[code].correct_value.strip()
+            if marks[code].mark == Mark.WRONG
+            else "",
+        )
+        for code in campaign.audited_fields
+    ]
+
+
+@dataclass(frozen=True)
+class ItemFinding:
+    """What an auditor found for one item, as ``audit_item_record`` takes it."""
+
+    item: AuditItem
+    found: bool
+    marks: dict[str, FieldMark]
+    satisfaction: int | None
+    method: str
+    note: str = ""
+
+
+@transaction.atomic
+def audit_items_record(
+    *,
+    campaign: AuditCampaign,
+    actor: AbstractBaseUser,
+    findings: list[ItemFinding],
+    at: dt.datetime | None = None,
+) -> None:
+    """Record the findings of many items of ``campaign`` at once, checked exactly as
+    ``audit_item_record`` checks one (state, who may check which grid, no correction made,
+    every mark valid), in a few queries: the demo city records a month's audit of the whole
+    city this way (one by one took 80 ms an item). Any error writes nothing.
+    """
+    campaign = AuditCampaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.state not in (State.DRAWN, State.IN_PROGRESS):
+        raise ValidationError(
+            _(
+                "Findings can be recorded only while the campaign is drawn or in progress; "
+                "it is %(state)s."
+            )
+            % {"state": campaign.get_state_display()}
+        )
+    pks = [finding.item.pk for finding in findings]
+    items = (
+        AuditItem.objects.select_for_update(of=("self",))
+        .select_related("stratum", "pinned_record")
+        .filter(campaign=campaign)
+        .in_bulk(pks)
+    )
+    if len(items) != len(set(pks)):
+        raise PermissionDenied(_("An item does not belong to this campaign."))
+    grid_ids = {item.stratum.grid_id for item in items.values()}
+    may = (
+        actor.is_active
+        and actor.has_perm("audits.change_audititem")
+        and campaign.auditors.filter(pk=actor.pk).exists()
+        and not selectors.maintained_grids(actor, grid_ids).exists()
+    )
+    if not may:
+        raise PermissionDenied(
+            _("Only an auditor of this campaign who does not maintain this grid may check it.")
+        )
+    if AuditCorrection.objects.filter(finding__item__in=pks).exists():
+        raise ValidationError(
+            _("A correction was made from these findings; they stay as they are.")
+        )
+    rows = []
+    for finding in findings:
+        if errors := _finding_errors(campaign, finding.marks, finding.satisfaction, finding.method):
+            raise ValidationError(errors)
+        rows += _finding_apply(
+            items[finding.item.pk],
+            campaign=campaign,
+            actor=actor,
+            found=finding.found,
+            marks=finding.marks,
+            satisfaction=finding.satisfaction,
+            method=finding.method,
+            note=finding.note,
+            at=at,
+        )
+    AuditFieldFinding.objects.filter(item__in=pks).delete()
+    AuditFieldFinding.objects.bulk_create(rows, batch_size=2000)
+    # One small UPDATE an item: bulk_update's CASE per field and row compiled for seconds.
+    written = [
+        "found",
+        "method",
+        "satisfaction",
+        "note",
+        "verdict",
+        "fields_correct",
+        "fields_wrong",
+        "fields_present",
+        "fields_required",
+        "checked_by_id",
+        "checked_at",
+    ]
+    for item in items.values():
+        AuditItem.objects.filter(pk=item.pk).update(**{f: getattr(item, f) for f in written})
+    if campaign.state == State.DRAWN and findings:
         campaign.state = State.IN_PROGRESS
         campaign.save(update_fields=["state"])
-    return item
 
 
 # Corrections ------------------------------------------------------------------------------------

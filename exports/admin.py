@@ -19,12 +19,14 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.names import person_name
 from archives import scope
 from archives.admin.access import ReadOnlyLogAdmin
 from archives.admin.base import DeclaredLookupsOnly
 from archives.models import Street
-from exports import services
+from exports import services, summary
 from exports.models import MonthlyReport, ReportDownload
+from exports.selectors import MonthFigures, grid_month_figures
 
 CITY = "city"
 
@@ -146,13 +148,19 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         return month, street
 
     def report_view(self, request):
+        """The figures first (the per-grid summary, sortable by its column headers), then
+        the downloads, then publishing (which asks to confirm on a page of its own)."""
         month, street = self._scope_from(request, request.GET)
         published = services.published_report(month, street)
         may_publish = scope.may_report(request.user, street, publish=True)
         ended = month < timezone.localdate().replace(day=1)
         query = _report_query(month, street)
+        figures = _figures(month, street, published)
+        sort = request.GET.get("sort", "")
+        descending = request.GET.get("order") == "desc"
         context = {
             **self.admin_site.each_context(request),
+            **_summary_context(figures, month, street, sort, descending),
             "opts": self.opts,
             "title": _("Monthly assessment report"),
             "month": f"{month:%Y-%m}",
@@ -160,10 +168,12 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
             "streets": report_streets(request.user),
             "may_city": scope.report_streets(request.user) is scope.EVERY_STREET,
             "published": published,
+            "published_by": person_name(published.published_by) if published else "",
             "may_publish": may_publish and ended and published is None,
             "may_correct": may_publish and published is not None,
             "ended": ended,
             "download_url": reverse("admin:exports_monthlyreport_download") + "?" + query,
+            "publish_url": reverse("admin:exports_monthlyreport_publish") + "?" + query,
             "scope_name": street.name if street else _("whole city"),
         }
         return TemplateResponse(request, "admin/exports/monthlyreport/report.html", context)
@@ -181,10 +191,30 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         return response
 
     def publish_view(self, request):
-        if request.method != "POST":
-            return HttpResponseRedirect(reverse("admin:exports_monthlyreport_report"))
-        month, street = self._scope_from(request, request.POST)
+        """Publishing freezes a month for good, so it is never one click: the first request
+        (a GET from the report page's button, or a POST without ``confirm``) shows what will
+        be frozen, the month, the scope and the figures, with a button that confirms."""
+        data = request.POST if request.method == "POST" else request.GET
+        month, street = self._scope_from(request, data)
         back = reverse("admin:exports_monthlyreport_report") + "?" + _report_query(month, street)
+        if not scope.may_report(request.user, street, publish=True):
+            raise Http404(_("No such street in your area."))
+        if request.method != "POST" or data.get("confirm") != "yes":
+            figures = grid_month_figures(month, street=street)
+            context = {
+                **self.admin_site.each_context(request),
+                **_summary_context(figures, month, street, "", False),
+                "opts": self.opts,
+                "title": _("Publish the report of %(month)s?") % {"month": f"{month:%Y-%m}"},
+                "month": f"{month:%Y-%m}",
+                "street_value": str(street.pk) if street else CITY,
+                "scope_name": street.name if street else _("whole city"),
+                "back_url": back,
+                "sortable": False,
+            }
+            return TemplateResponse(
+                request, "admin/exports/monthlyreport/publish_confirm.html", context
+            )
         try:
             report = services.monthly_report_publish(month=month, street=street, actor=request.user)
         except PermissionDenied:
@@ -253,8 +283,47 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         return None
 
 
-def _report_query(month: dt.date, street: Street | None) -> str:
-    return urlencode({"month": f"{month:%Y-%m}", "street": street.pk if street else CITY})
+def _report_query(month: dt.date, street: Street | None, **more: str) -> str:
+    return urlencode({"month": f"{month:%Y-%m}", "street": street.pk if street else CITY, **more})
+
+
+def _figures(month: dt.date, street: Street | None, published: MonthlyReport | None):
+    """A published version's stored figures (what its files say), else computed now."""
+    if published is not None:
+        return summary.figures_from_json(published.figures)
+    return grid_month_figures(month, street=street)
+
+
+def _summary_context(
+    figures: MonthFigures, month: dt.date, street: Street | None, sort: str, descending: bool
+) -> dict:
+    """The summary table, its headers linking to the page sorted on them (the second click
+    on the sorted column reverses it), and the street and city totals below."""
+    page = reverse("admin:exports_monthlyreport_report")
+    headers = []
+    for header in summary.headers():
+        sorted_here = header.key == sort
+        order = "asc" if sorted_here and descending else "desc" if sorted_here else ""
+        # Figures read best highest first, names alphabetically: the first click does that.
+        order = order or ("desc" if header.numeric and header.key != "rank" else "asc")
+        headers.append(
+            {
+                "label": header.label,
+                "numeric": header.numeric,
+                "url": f"{page}?{_report_query(month, street, sort=header.key, order=order)}",
+                "sorted": ("desc" if descending else "asc") if sorted_here else "",
+            }
+        )
+    totals = [summary.total_row(s.name, s.counts, s.score) for s in figures.streets]
+    if len(figures.streets) != 1:
+        totals.append(summary.total_row(_("Total"), figures.total, figures.total_score))
+    return {
+        "figures": figures,
+        "headers": headers,
+        "rows": summary.summary_rows(figures, sort, descending),
+        "totals": totals,
+        "sortable": True,
+    }
 
 
 @admin.register(ReportDownload)

@@ -21,15 +21,17 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.names import person_name
 from archives.models import Building, Community, Grid, Household, Resident, Street, Tag, Visit
-from archives.selectors import month_bounds
+from archives.selectors import VERIFY_EVERY, figures_as_of, month_bounds, verified_since
 from audits.models import REQUIRED_FIELDS
 from audits.selectors import Figures as AuditFigures
 from audits.selectors import grid_audit_figures
 from audits.stats import Rate
 
-#: A resident counts as recently verified when verified this many days before the month ended.
-VERIFIED_WITHIN_DAYS = 180
+#: Days within which a file counts as verified (timeliness), as the dashboard counts them:
+#: defined once, in ``archives.selectors.VERIFY_EVERY``.
+VERIFIED_WITHIN_DAYS = VERIFY_EVERY.days
 #: The score's parts, in the order the report shows them.
 SCORE_PARTS = ("completeness", "timeliness", "coverage", "accuracy", "satisfaction")
 _ACTIVE = tuple(str(s) for s in Resident.ACTIVE_STATUSES)
@@ -363,11 +365,6 @@ def _org_at_month_end(params: dict) -> list[tuple]:
 # The report's figures ----------------------------------------------------------------------------
 
 
-def _member_name(user) -> str:
-    # Chinese order, family name first and no space: 刘晓彤.
-    return f"{user.last_name}{user.first_name}".strip() or user.get_username()
-
-
 def grid_month_figures(
     month: dt.date, *, street: Street | None = None, weights: dict[str, float] | None = None
 ) -> MonthFigures:
@@ -387,7 +384,9 @@ def _month_figures(month: dt.date, street: Street | None, weights: dict) -> Mont
     params = {
         "start": adapt(start),
         "next": adapt(following),
-        "verified_since": adapt(following - dt.timedelta(days=VERIFIED_WITHIN_DAYS)),
+        # Verified within 180 days of the month's end, or of now for this month: what the
+        # dashboard shows today.
+        "verified_since": adapt(verified_since(figures_as_of(month, timezone.now()))),
     }
     org = _org_at_month_end(params)
     if street is not None:
@@ -435,7 +434,7 @@ def _month_figures(month: dt.date, street: Street | None, weights: dict) -> Mont
             street_id=street_id,
             street_code=street_code,
             street=street_name,
-            members=sorted(_member_name(users[u]) for u in members_of[grid_id] if u in users),
+            members=sorted(person_name(users[u]) for u in members_of[grid_id] if u in users),
             counts=counts[grid_id],
         )
         row.score = row.counts.score(weights)
@@ -456,7 +455,7 @@ def _month_figures(month: dt.date, street: Street | None, weights: dict) -> Mont
         member_rows.append(
             MemberRow(
                 user_id=user_id,
-                name=_member_name(user),
+                name=person_name(user),
                 grids=sorted(code_of[g] for g in grid_ids),
                 counts=member_counts,
                 score=member_counts.score(weights),
@@ -471,7 +470,13 @@ def _month_figures(month: dt.date, street: Street | None, weights: dict) -> Mont
         total.add(row.counts)
     return MonthFigures(
         month=start.date(),
-        street=streets.get(street.pk) if street is not None else None,
+        # A street with no grid at month end is still the report's scope, not the city.
+        street=(
+            streets.get(street.pk)
+            or StreetRow(street_id=street.pk, code=street.code, name=street.name, counts=Counts())
+            if street is not None
+            else None
+        ),
         grids=grid_rows,
         members=member_rows,
         streets=street_rows,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 
 from archives import roles, selectors
 from audits import selectors as audit_selectors
@@ -86,10 +86,13 @@ def clerk_panel(user, now: dt.datetime, today: dt.date) -> ClerkPanel:
 def official_panel(user, now: dt.datetime, today: dt.date) -> OfficialPanel:
     """Counting a whole city's residents per street takes about a second at a million
     residents, so the panel is kept for ``DASHBOARD_CACHE_SECONDS``. The key holds the
-    user and the grids they may see now: a grant given or taken away is seen at once."""
+    user, their language and the grids they may see now: a grant given or taken away is seen
+    at once, and English readers get English month labels."""
     grid_streets = selectors.grids_by_street(user)
     scope_digest = hashlib.sha256(repr(sorted(grid_streets.items())).encode()).hexdigest()
-    key = f"dashboard:official:{user.pk}:{today:%Y-%m-%d}:{scope_digest}"
+    # The panel holds text (month labels, grouped figures) in the reader's language.
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    key = f"dashboard:official:{user.pk}:{language}:{today:%Y-%m-%d}:{scope_digest}"
     panel = cache.get(key)
     if panel is None:
         panel = _official_panel(user, now, today, grid_streets)

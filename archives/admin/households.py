@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
+from accounts.names import person_name
 from archives import scope, selectors, services
 from archives.admin.verify import verified_message
 from archives.household_pdf import household_register_pdf
@@ -74,7 +75,7 @@ class HouseholdPageMixin:
             "opts": self.opts,
             "object": household,
             "register": self._register(request, household, SensitiveAccess.View.REGISTER),
-            "printed_by": selectors.person_name(request.user),
+            "printed_by": person_name(request.user),
         }
         return TemplateResponse(request, "admin/archives/household/register.html", context)
 

@@ -1,6 +1,14 @@
 """Builds the demo city: streets, communities, grids, buildings, households, residents, visits
 and one account per role. Deterministic for a given seed and day; written with bulk inserts.
 
+The city has a past: it stood as it was on the eve of a window of ``history_months`` months
+before today's month, and the builder then walks the window day by day in time order, writing
+each day's events through the services with history dated that day (``at=``): families moving
+in, files verified (some with a new phone number), residents moving out, visits, and through a
+hook (``monthly_audit``, passed by the audits app, which this app may not import) one audit a
+month. So last month's report, the dashboard's six-month charts and the as-of history views
+read a believable past, not a city created this morning.
+
 Residents are generated grid by grid and flushed to the database in chunks, so a province-sized
 benchmark city (``residents=1_000_000``) needs memory for one chunk, not for the whole city.
 """
@@ -8,6 +16,8 @@ benchmark city (``residents=1_000_000``) needs memory for one chunk, not for the
 import datetime as dt
 import math
 import random
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -51,8 +61,28 @@ GRID_MEMBER_PREFIX = "gm-"
 BATCH_SIZE = 2000
 # Residents per chunk flushed to the database; bounds memory for province-sized cities.
 CHUNK_RESIDENTS = 50_000
+#: Months of visits in a city without a past (``history_months=0``, the benchmark city).
 VISIT_MONTHS = 3
 PERSONS_PER_HOUSEHOLD = 2.6
+#: Within the window: share of families that moved in (their files are created that day),
+#: of active residents verified at least once (and of those, a second time), whose phone
+#: changed at a verification, and who moved out.
+ARRIVING_FAMILIES = 0.07
+VERIFIED_IN_WINDOW = 0.8
+VERIFIED_TWICE = 0.3
+PHONE_CHANGED = 0.12
+MOVING_OUT = 0.025
+#: Share of households without a tag asking for visits that are visited in a month.
+OTHER_VISITS = 0.06
+#: The day of the month the monthly audit is drawn, checked and closed.
+AUDIT_DAY = 20
+#: Times of day the timeline's events are dated: new files, changes, audits, visits' entries.
+ARRIVALS_AT, CHANGES_AT, AUDIT_AT, VISITS_LOGGED_AT = (
+    dt.time(9),
+    dt.time(15),
+    dt.time(16),
+    dt.time(19, 30),
+)
 
 # (username, role, what the account is for) in the order they are printed.
 DEMO_ACCOUNTS = [
@@ -64,6 +94,19 @@ DEMO_ACCOUNTS = [
     ("auditor", AUDITOR, "audit staff: runs sample audits in the last street"),
     ("official", MUNICIPAL_OFFICIAL, "municipal official: whole city, read-only, masked"),
 ]
+#: Pages and reports show people by name, not login (family name first, as written in Chinese).
+DEMO_FULL_NAMES = {
+    "admin": "赵立新",
+    "clerk": "刘晓彤",
+    "community": "金美兰",
+    "street": "张志强",
+    "department": "李卫东",
+    "auditor": "朴成浩",
+    "official": "陈国栋",
+}
+
+#: Called for each month of the window on its audit day: (month's first day, moment, random).
+MonthlyAudit = Callable[[dt.date, dt.datetime, random.Random], None]
 
 
 @dataclass(frozen=True)
@@ -72,6 +115,8 @@ class CitySize:
     grids: int = 126
     streets: int = 3
     grids_per_community: int = 3
+    #: Months of past before today's month (0: everything written now, as for benchmarks).
+    history_months: int = 6
 
 
 @dataclass
@@ -151,13 +196,27 @@ def demo_grants_ensure() -> None:
 
 
 @transaction.atomic
-def demo_city_seed(*, seed: int, size: CitySize, today: dt.date) -> SeedSummary:
-    builder = _CityBuilder(rng=random.Random(seed), size=size, today=today, seed=seed)
+def demo_city_seed(
+    *, seed: int, size: CitySize, today: dt.date, monthly_audit: MonthlyAudit | None = None
+) -> SeedSummary:
+    """Build the city as of ``today`` with ``size.history_months`` months of past;
+    ``monthly_audit`` runs each month's audit on its day of the timeline."""
+    builder = _CityBuilder(
+        rng=random.Random(seed), size=size, today=today, seed=seed, monthly_audit=monthly_audit
+    )
     return builder.build()
 
 
 class _CityBuilder:
-    def __init__(self, *, rng: random.Random, size: CitySize, today: dt.date, seed: int) -> None:
+    def __init__(
+        self,
+        *,
+        rng: random.Random,
+        size: CitySize,
+        today: dt.date,
+        seed: int,
+        monthly_audit: MonthlyAudit | None = None,
+    ) -> None:
         # Every row gets a "created" history entry by the system account, saying why.
         self.actor = system_actor()
         self.reason = f"seed_demo --seed {seed}"
@@ -171,6 +230,27 @@ class _CityBuilder:
         self._pending: list[tuple[Grid, list[Building], list[list[Household]], list]] = []
         self._pending_residents = 0
         self.tz = timezone.get_current_timezone()
+        self.monthly_audit = monthly_audit
+        # The window of past: from the first day of the month ``history_months`` before
+        # today's to yesterday. Everything else stood on its eve (``self.eve``).
+        self.window_start = today.replace(day=1)
+        for _ in range(size.history_months):
+            self.window_start = (self.window_start - dt.timedelta(days=1)).replace(day=1)
+        self.window_days = [
+            self.window_start + dt.timedelta(days=n)
+            for n in range((today - self.window_start).days)
+        ]
+        self.has_past = size.history_months > 0
+        self.eve = (
+            self._at(self.window_start - dt.timedelta(days=1), ARRIVALS_AT)
+            if self.has_past
+            else None
+        )
+        # Each day's events of the timeline: new files, changes, visits.
+        self.arrivals: dict[dt.date, list[tuple[Resident, set[int]]]] = defaultdict(list)
+        self.changes: dict[dt.date, list[tuple[Resident, str]]] = defaultdict(list)
+        self.visits_of_day: dict[dt.date, list[Visit]] = defaultdict(list)
+        self.tag_ids_of: dict[int, set[int]] = {}
 
     # --- organisation -------------------------------------------------------------------
 
@@ -184,6 +264,8 @@ class _CityBuilder:
         self._create_demo_accounts(grids[0])
         demo_grants_ensure()
         self._create_archive(grids)
+        if self.has_past:
+            self._live_the_past()
         return self.summary
 
     def _create_tags(self) -> None:
@@ -290,6 +372,7 @@ class _CityBuilder:
         for username, role, about in DEMO_ACCOUNTS:
             user = User.objects.create(
                 username=username,
+                first_name=DEMO_FULL_NAMES[username],
                 password=password,
                 is_staff=True,
                 is_superuser=role is None,
@@ -365,7 +448,7 @@ class _CityBuilder:
         """Fill households in random order with families until ``quota`` residents are placed;
         the households left over stay vacant. Returns the people and how many were placed."""
         rng = self.rng
-        people: list[tuple[Household, Resident, list[str]]] = []
+        people: list[tuple[Household, Resident, list[str], dt.date | None]] = []
         order = list(range(len(households)))
         rng.shuffle(order)
         placed = 0
@@ -379,7 +462,15 @@ class _CityBuilder:
                 household.status = Household.Status.RENTED
             size = min(quota - placed, rng.choices([1, 2, 3, 4, 5], [18, 32, 28, 15, 7])[0])
             family = self._family(size, rented=rented)
-            people.extend((household, resident, tags) for resident, tags in family)
+            arrival = None
+            if self.has_past and self.window_days and rng.random() < ARRIVING_FAMILIES:
+                arrival = rng.choice(self.window_days)
+                for resident, _tags in family:
+                    # A family moving in is registered, and its files confirmed, that day.
+                    resident.last_verified_at = self._at(arrival, ARRIVALS_AT)
+                    if resident.residency_status not in Resident.ACTIVE_STATUSES:
+                        resident.residency_status = Resident.ResidencyStatus.FLOATING
+            people.extend((household, resident, tags, arrival) for resident, tags in family)
             placed += size
         return people, placed
 
@@ -439,7 +530,7 @@ class _CityBuilder:
                 else ""
             ),
             last_verified_at=(
-                self._moment(self.today - dt.timedelta(days=rng.randint(0, 400)))
+                self._moment(self._first_day - dt.timedelta(days=rng.randint(0, 400)))
                 if verified
                 else None
             ),
@@ -485,15 +576,27 @@ class _CityBuilder:
             return f"0433-{rng.randint(2000000, 3999999)}"
         return f"1{rng.choice('3456789')}{rng.randint(0, 999_999_999):09d}"
 
+    @property
+    def _first_day(self) -> dt.date:
+        """The first day the city is written on: the eve of its past, or today."""
+        return self.window_start - dt.timedelta(days=1) if self.has_past else self.today
+
+    def _at(self, day: dt.date, time: dt.time) -> dt.datetime:
+        return dt.datetime.combine(day, time, tzinfo=self.tz)
+
     def _moment(self, day: dt.date) -> dt.datetime:
         time = dt.time(self.rng.randint(8, 18), self.rng.randint(0, 59))
         return dt.datetime.combine(day, time, tzinfo=self.tz)
 
     # --- writing ------------------------------------------------------------------------
 
-    def _insert(self, rows: list) -> list:
+    def _insert(self, rows: list, at: dt.datetime | None = None) -> list:
         return services.rows_bulk_create(
-            rows=rows, actor=self.actor, reason=self.reason, batch_size=BATCH_SIZE
+            rows=rows,
+            actor=self.actor,
+            reason=self.reason,
+            batch_size=BATCH_SIZE,
+            at=at or self.eve,
         )
 
     def _flush(self) -> None:
@@ -505,22 +608,36 @@ class _CityBuilder:
                 for household in places:
                     household.building = building
         self._insert([h for _grid, _bs, hs, _ps in self._pending for places in hs for h in places])
-        people = [(h, r, t) for _grid, _bs, _hs, ps in self._pending for h, r, t in ps]
-        for household, resident, _tags in people:
+        people = [person for _grid, _bs, _hs, ps in self._pending for person in ps]
+        settled = []
+        for household, resident, tags, arrival in people:
             resident.household = household
-        residents = services.residents_bulk_create(
-            residents=[r for _h, r, _t in people],
-            tag_ids=[{self.tags[code].pk for code in tags} for _h, _r, tags in people],
+            tag_ids = {self.tags[code].pk for code in tags}
+            if arrival is None:
+                settled.append((resident, tag_ids))
+            else:
+                self.arrivals[arrival].append((resident, tag_ids))
+        services.residents_bulk_create(
+            residents=[r for r, _t in settled],
+            tag_ids=[t for _r, t in settled],
             actor=self.actor,
             reason=self.reason,
             batch_size=BATCH_SIZE,
+            at=self.eve,
         )
+        if self.has_past:
+            for resident, tag_ids in settled:
+                self._plan_changes(resident, tag_ids)
         visits = [v for grid, _bs, _hs, ps in self._pending for v in self._visits(grid, ps)]
-        self._insert(visits)
+        if self.has_past:
+            for visit in visits:
+                self.visits_of_day[timezone.localdate(visit.visited_at)].append(visit)
+        else:
+            self._insert(visits)
         counts = self.summary.counts
         counts["buildings"] += len(buildings)
         counts["households"] += sum(len(p) for _g, _b, hs, _p in self._pending for p in hs)
-        counts["residents"] += len(residents)
+        counts["residents"] += len(people)
         counts["visits"] += len(visits)
         self._pending, self._pending_residents = [], 0
 
@@ -529,21 +646,29 @@ class _CityBuilder:
         most months; about one in eight other households is visited in a month."""
         rng = self.rng
         members = self.members_by_grid[grid.pk]
-        needs: dict[int, tuple[Household, int]] = {}
-        for household, _resident, tags in people:
+        needs: dict[int, tuple[Household, int, dt.date | None]] = {}
+        for household, _resident, tags, arrival in people:
             due = max((self.tags[c].needs_visits_per_month for c in tags), default=0)
-            current = needs.get(id(household), (household, 0))[1]
-            needs[id(household)] = (household, max(due, current))
+            current = needs.get(id(household), (household, 0, arrival))[1]
+            needs[id(household)] = (household, max(due, current), arrival)
         visits = []
         start = self.today.replace(day=1)
-        for back in range(VISIT_MONTHS):
+        months = self.size.history_months + 1 if self.has_past else VISIT_MONTHS
+        for back in range(months):
             if back:
                 start = (start - dt.timedelta(days=1)).replace(day=1)
-            days = (self.today - start).days + 1 if back == 0 else 28
-            for household, due in needs.values():
-                count = due if due and rng.random() < 0.8 else int(rng.random() < 0.12)
+            if self.has_past:  # the past only: nothing is logged later today yet
+                days = (self.today - start).days if back == 0 else 28
+            else:
+                days = (self.today - start).days + 1 if back == 0 else 28
+            if days <= 0:
+                continue
+            for household, due, arrival in needs.values():
+                count = due if due and rng.random() < 0.8 else int(rng.random() < OTHER_VISITS)
                 for _ in range(count):
                     day = start + dt.timedelta(days=rng.randrange(days))
+                    if arrival is not None and day < arrival:
+                        continue  # nobody lived there yet
                     located = rng.random() < 0.7
                     visits.append(
                         Visit(
@@ -561,3 +686,102 @@ class _CityBuilder:
         if not located:
             return None
         return Decimal(f"{centre + self.rng.uniform(-0.03, 0.03):.6f}")
+
+    # --- the past -------------------------------------------------------------------------
+
+    def _plan_changes(self, resident: Resident, tag_ids: set[int]) -> None:
+        """What happens to a file that stood on the eve: verified once or twice (sometimes
+        with a new phone number), and now and then its resident moves out."""
+        if resident.residency_status not in Resident.ACTIVE_STATUSES or not self.window_days:
+            return
+        rng = self.rng
+        days = []
+        if rng.random() < VERIFIED_IN_WINDOW:
+            days.append(rng.choice(self.window_days))
+            if rng.random() < VERIFIED_TWICE:
+                days.append(rng.choice(self.window_days))
+        moving_out = rng.choice(self.window_days) if rng.random() < MOVING_OUT else None
+        for day in sorted(set(days)):
+            if moving_out is None or day < moving_out:
+                self.changes[day].append((resident, "verified"))
+        if moving_out is not None:
+            self.changes[moving_out].append((resident, "moved out"))
+        self.tag_ids_of[resident.pk] = tag_ids
+
+    def _live_the_past(self) -> None:
+        """Walk the window in time order, writing each event dated the day it happened.
+
+        The days are written in stretches that end on each month's audit day, so an audit
+        draws from the archive as it stood that day; within a stretch each kind of event is
+        one bulk write with a moment per row (``at=``), a day at a time took four times as
+        long. A file changed twice in a stretch is written in two rounds, oldest first.
+        """
+        audited = set()
+        stretch: list[dt.date] = []
+        for day in self.window_days:
+            stretch.append(day)
+            if day.day == AUDIT_DAY or day == self.window_days[-1]:
+                self._write_stretch(stretch)
+                stretch = []
+            if day.day == AUDIT_DAY and self.monthly_audit:
+                self.monthly_audit(day.replace(day=1), self._at(day, AUDIT_AT), self.rng)
+                audited.add(day.replace(day=1))
+        month = self.today.replace(day=1)
+        if self.monthly_audit and month not in audited:
+            # This month's audit has not reached its day yet: it ran this morning, so the
+            # dashboard's six months each have a point.
+            now = min(timezone.now(), self._at(self.today, dt.time(23, 59)))
+            moment = max(now - dt.timedelta(hours=1), self._at(self.today, dt.time(0, 1)))
+            self.monthly_audit(month, moment, self.rng)
+
+    def _write_stretch(self, days: list[dt.date]) -> None:
+        arrivals = [(day, r, t) for day in days for r, t in self.arrivals.pop(day, [])]
+        if arrivals:
+            services.residents_bulk_create(
+                residents=[r for _d, r, _t in arrivals],
+                tag_ids=[t for _d, _r, t in arrivals],
+                actor=self.actor,
+                reason=self.reason,
+                batch_size=BATCH_SIZE,
+                at=[self._at(day, ARRIVALS_AT) for day, _r, _t in arrivals],
+            )
+            moved_in = "residents who moved in during the past months"
+            self.summary.counts[moved_in] = self.summary.counts.get(moved_in, 0) + len(arrivals)
+        rounds: list[list[tuple[dt.date, Resident, str]]] = []
+        seen: dict[int, int] = {}
+        for day in days:
+            for resident, what in self.changes.pop(day, []):
+                n = seen.get(resident.pk, 0)
+                seen[resident.pk] = n + 1
+                if n == len(rounds):
+                    rounds.append([])
+                rounds[n].append((day, resident, what))
+        for changes in rounds:
+            self._change(changes)
+        visits = [(day, v) for day in days for v in self.visits_of_day.pop(day, [])]
+        if visits:
+            services.rows_bulk_create(
+                rows=[v for _d, v in visits],
+                actor=self.actor,
+                reason=self.reason,
+                batch_size=BATCH_SIZE,
+                at=[self._at(day, VISITS_LOGGED_AT) for day, _v in visits],
+            )
+
+    def _change(self, changes: list[tuple[dt.date, Resident, str]]) -> None:
+        rng = self.rng
+        for day, resident, what in changes:
+            if what == "moved out":
+                resident.residency_status = Resident.ResidencyStatus.MOVED_OUT
+            else:
+                resident.last_verified_at = self._moment(day)
+                if resident.phone and rng.random() < PHONE_CHANGED:
+                    resident.phone = f"1{rng.choice('3456789')}{rng.randint(0, 999_999_999):09d}"
+        services.residents_bulk_update(
+            residents=[r for _d, r, _w in changes],
+            tag_ids=[self.tag_ids_of[r.pk] for _d, r, _w in changes],
+            actor=self.actor,
+            reason=self.reason,
+            at=[self._at(day, CHANGES_AT) for day, _r, _w in changes],
+            fields=["residency_status", "last_verified_at", "phone"],
+        )

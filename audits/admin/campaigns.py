@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.names import person_name
 from archives import scope
 from archives.admin.base import DeclaredLookupsOnly
 from archives.models import Community, Grid, Street
@@ -111,7 +112,7 @@ class AuditCampaignAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         "draw_record",
         "strata_shown",
         "ending",
-        "created_by",
+        "creator",
         "created_at",
     ]
 
@@ -134,7 +135,7 @@ class AuditCampaignAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         if obj is None:
             return CampaignForm.Meta.fields
         if self.has_change_permission(request, obj):
-            return [*CampaignForm.Meta.fields, "state", "created_by", "created_at"]
+            return [*CampaignForm.Meta.fields, "state", "creator", "created_at"]
         return [
             "name",
             "period",
@@ -149,7 +150,7 @@ class AuditCampaignAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
             "draw_record",
             "strata_shown",
             "ending",
-            "created_by",
+            "creator",
             "created_at",
         ]
 
@@ -232,9 +233,13 @@ class AuditCampaignAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         labels = dict(AUDITABLE_FIELDS)
         return "、".join(str(labels.get(code, code)) for code in campaign.audited_fields)
 
+    @admin.display(description=gettext_lazy("created by"))
+    def creator(self, campaign):
+        return person_name(campaign.created_by)
+
     @admin.display(description=gettext_lazy("auditors"))
     def auditors_shown(self, campaign):
-        return "、".join(u.get_username() for u in campaign.auditors.order_by("username"))
+        return "、".join(person_name(u) for u in campaign.auditors.order_by("username"))
 
     @admin.display(description=gettext_lazy("draw"))
     def draw_record(self, campaign):
@@ -242,7 +247,7 @@ class AuditCampaignAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
             return _("not drawn yet")
         rows = [
             (_("drawn at"), formats.localize(timezone.localtime(campaign.drawn_at))),
-            (_("drawn by"), campaign.drawn_by.get_username()),
+            (_("drawn by"), person_name(campaign.drawn_by)),
             (_("random seed"), campaign.seed),
             (_("algorithm version"), campaign.algorithm_version),
             (_("eligible residents"), campaign.population_size),
@@ -287,13 +292,13 @@ class AuditCampaignAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     def ending(self, campaign):
         if campaign.cancelled_at:
             return _("cancelled by %(user)s at %(when)s: %(reason)s") % {
-                "user": campaign.cancelled_by.get_username(),
+                "user": person_name(campaign.cancelled_by),
                 "when": formats.localize(timezone.localtime(campaign.cancelled_at)),
                 "reason": campaign.cancel_reason,
             }
         if campaign.closed_at:
             closed = _("closed by %(user)s at %(when)s") % {
-                "user": campaign.closed_by.get_username(),
+                "user": person_name(campaign.closed_by),
                 "when": formats.localize(timezone.localtime(campaign.closed_at)),
             }
             progress = selectors.campaign_progress(campaign)
@@ -466,7 +471,7 @@ class AuditCampaignAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         grid_rows = [
             (grid.name, _row_note(stratum), figures) for grid, stratum, figures in results.grids
         ]
-        member_rows = [(user.get_username(), "", figures) for user, figures in results.members]
+        member_rows = [(person_name(user), "", figures) for user, figures in results.members]
         return self._page(
             request,
             campaign,

@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.names import person_name
 from archives import history, scope
 from archives import services as archive_services
 from archives.admin.base import DeclaredLookupsOnly
@@ -127,7 +128,7 @@ class AuditItemAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         "resident_name",
         "checked",
         "verdict",
-        "checked_by",
+        "checker",
     ]
     list_filter = [CampaignFilter, CheckedFilter, "verdict"]
     list_select_related = ["campaign", "stratum__grid", "pinned_record", "checked_by"]
@@ -135,6 +136,10 @@ class AuditItemAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return selectors.items_visible_to(request.user)
+
+    @admin.display(description=gettext_lazy("checked by"), ordering="checked_by")
+    def checker(self, item):
+        return person_name(item.checked_by)
 
     @admin.display(description=gettext_lazy("grid"))
     def grid(self, item):

@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from django.apps import apps
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ValidationError
@@ -88,3 +89,13 @@ def test_dashboard_dates_follow_the_active_language(client, two_grids):
     client.post("/i18n/setlang/", {"language": "en", "next": "/admin/"})
     page = client.get("/admin/").content.decode()
     assert "03/05/2026" in page and "due for verification" in page
+
+
+def test_an_officials_cached_dashboard_chart_follows_the_language(admin_client, two_grids):
+    with time_machine.travel(dt.datetime(2026, 7, 15, 10, 0, tzinfo=dt.UTC), tick=False):
+        chinese = admin_client.get("/admin/").content.decode()
+        admin_client.post("/i18n/setlang/", {"language": "en", "next": "/admin/"})
+        english = admin_client.get("/admin/").content.decode()
+    assert "2026年7月" in chinese
+    # The panel is cached per language: the English page draws its own month labels.
+    assert "July 2026" in english and "2026年7月" not in english

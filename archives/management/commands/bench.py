@@ -217,7 +217,11 @@ class Command(BaseCommand):
         if present:
             demo_city_reset()
         grids = max(126, round(residents / 500))
-        size = CitySize(residents=residents, grids=grids, streets=max(3, grids // 100))
+        # No past for the benchmark city: a million residents' six months of daily changes
+        # would keep their objects in memory and add minutes to a city built once.
+        size = CitySize(
+            residents=residents, grids=grids, streets=max(3, grids // 100), history_months=0
+        )
         self.stderr.write(f"building the benchmark city: {residents:,} residents, {grids:,} grids")
         started = time.perf_counter()
         demo_city_seed(seed=2026, size=size, today=timezone.localdate())

@@ -1,0 +1,132 @@
+"""The report page's summary table: one row per grid with the report's headline figures,
+sortable by any column. Only draws rows ``exports.selectors`` computed (or a published
+version's stored figures, rebuilt by ``figures_from_json``), formatted as the files format them.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, fields
+
+from django.utils import formats
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext_lazy as _
+
+from audits.selectors import Figures as AuditFigures
+from exports.columns import DECIMAL, FIGURE_COLUMNS, INTEGER, PERCENT, empty_text
+from exports.selectors import Counts, GridRow, MemberRow, MonthFigures, StreetRow
+
+#: The figure columns the page shows, in the report's order (the files have them all).
+SHOWN = ["residents", "new", "completeness", "timeliness", "visits", "coverage"]
+SHOWN += ["record_accuracy", "satisfaction", "items_audited"]
+_BY_KEY = {column.key: column for column in FIGURE_COLUMNS}
+
+
+@dataclass(frozen=True)
+class Header:
+    key: str
+    label: str
+    numeric: bool
+
+
+@dataclass
+class Cell:
+    text: str
+    sort: object  # what the column sorts on; None sorts last
+
+
+@dataclass
+class SummaryRow:
+    cells: list[Cell]
+
+
+def headers() -> list[Header]:
+    return [
+        Header("street", _("Street"), False),
+        Header("grid", _("Grid"), False),
+        Header("members", _("Grid members"), False),
+        *[Header(key, _BY_KEY[key].label, True) for key in SHOWN],
+        Header("score", _("Score"), True),
+        Header("rank", _("Rank in street"), True),
+    ]
+
+
+def _figure(key: str, counts: Counts) -> Cell:
+    column = _BY_KEY[key]
+    value = column.value(counts)
+    if value is None:
+        return Cell(str(empty_text(column)), None)
+    if column.kind == PERCENT:
+        return Cell(f"{formats.number_format(100 * value, 1)}%", value)
+    if column.kind == DECIMAL:
+        return Cell(formats.number_format(value, 2), value)
+    if column.kind == INTEGER:
+        return Cell(formats.number_format(value, force_grouping=True), value)
+    return Cell(str(value), value)
+
+
+def _row(row: GridRow) -> SummaryRow:
+    return SummaryRow(
+        [
+            Cell(row.street, row.street_code),
+            Cell(f"{row.name}（{row.code}）", row.code),
+            Cell("、".join(row.members), "、".join(row.members)),
+            *[_figure(key, row.counts) for key in SHOWN],
+            Cell(formats.number_format(row.score, 1) if row.score is not None else "—", row.score),
+            Cell(str(row.rank) if row.rank is not None else "—", row.rank),
+        ]
+    )
+
+
+def total_row(label: str, counts: Counts, score: float | None) -> SummaryRow:
+    return SummaryRow(
+        [
+            Cell(str(label), None),
+            Cell("", None),
+            Cell("", None),
+            *[_figure(key, counts) for key in SHOWN],
+            Cell(formats.number_format(score, 1) if score is not None else "—", score),
+            Cell("", None),
+        ]
+    )
+
+
+def summary_rows(figures: MonthFigures, sort: str, descending: bool) -> list[SummaryRow]:
+    """The grids' rows sorted on column ``sort`` (a header key; unknown: the report's order).
+    Cells without a figure ("no audit", "—") come last whichever the direction."""
+    rows = [_row(row) for row in figures.grids]
+    keys = [header.key for header in headers()]
+    if sort not in keys:
+        return rows
+    index = keys.index(sort)
+    present = [row for row in rows if row.cells[index].sort is not None]
+    missing = [row for row in rows if row.cells[index].sort is None]
+    present.sort(key=lambda row: row.cells[index].sort, reverse=descending)
+    return present + missing
+
+
+# A published version's figures ---------------------------------------------------------------
+
+
+def _counts(data: dict) -> Counts:
+    audit = data.get("audit")
+    values = {f.name: data[f.name] for f in fields(Counts) if f.name != "audit" and f.name in data}
+    return Counts(**values, audit=AuditFigures(**audit) if audit is not None else None)
+
+
+def figures_from_json(data: dict) -> MonthFigures:
+    """The ``MonthFigures`` a published version stored (``services.figures_as_json``): its page
+    shows what was frozen, not the archive of today."""
+
+    def street_row(row: dict) -> StreetRow:
+        return StreetRow(**{**row, "counts": _counts(row["counts"])})
+
+    return MonthFigures(
+        month=parse_date(data["month"]) or dt.date.min,
+        street=street_row(data["street"]) if data.get("street") else None,
+        grids=[GridRow(**{**row, "counts": _counts(row["counts"])}) for row in data["grids"]],
+        members=[MemberRow(**{**row, "counts": _counts(row["counts"])}) for row in data["members"]],
+        streets=[street_row(row) for row in data["streets"]],
+        total=_counts(data["total"]),
+        weights=data["weights"],
+        total_score=data.get("total_score"),
+        generated_at=parse_datetime(data["generated_at"]) or dt.datetime.min,
+    )
