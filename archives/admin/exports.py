@@ -12,6 +12,9 @@ class ArchiveExportMixin(ExportMixin):
     # The list of the user's changelist (scoped, filtered, searched): ExportMixin asks the
     # admin's ChangeList for it. Permission: settings.IMPORT_EXPORT_EXPORT_PERMISSION_CODE.
     export_formats = [FastXLSX, CSV]
+    # A CSV without a byte order mark opens in Excel as the system's code page (GBK on a
+    # Chinese Windows): every Chinese character garbled. With one, Excel reads it as UTF-8.
+    to_encoding = "utf-8-sig"
 
     def get_export_resource_kwargs(self, request, **kwargs):
         return {**super().get_export_resource_kwargs(request, **kwargs), "user": request.user}

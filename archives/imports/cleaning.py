@@ -12,6 +12,7 @@ rest with a message that quotes the value; they never guess and never "repair" a
 import datetime as dt
 import re
 import unicodedata
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
@@ -62,9 +63,10 @@ def _is_number(raw) -> bool:
 
 
 def _number_text(raw) -> str:
-    """A number cell as the spreadsheet program shows it with a General format."""
+    """A number cell as the spreadsheet program shows it in its formula bar: whole numbers
+    without ".0", and no more than the 15 significant digits it keeps (222405198001022000)."""
     if isinstance(raw, float) and raw.is_integer() and abs(raw) < 1e21:
-        return str(int(raw))
+        return str(int(Decimal(f"{raw:.15g}")))
     return str(raw)
 
 

@@ -251,9 +251,9 @@ def _scan_sheet(archive: zipfile.ZipFile, part: str, limits: Limits) -> _SheetSc
 
 
 def _note_rows(xml: bytes, hidden: list[int]) -> int:
-    """The rows in ``xml`` that hold a value; hidden ones are added to ``hidden``. A row is
-    empty when nothing in it closes before its own end tag: a formatted empty cell is written
-    as ``<c r="B7" s="3"/>``, a value as ``<c …><v>…</v></c>``."""
+    """The rows in ``xml`` that hold a value; hidden ones are added to ``hidden``. A formatted
+    empty cell is written ``<c r="B7" s="3"/>`` (Excel) or ``<c r="B7" s="3"></c>``
+    (openpyxl); a value as ``<v>`` or an inline string ``<is>``."""
     filled = 0
     for match in _ROW_TAG.finditer(xml):
         attributes, self_closing = match.group(1), match.group(2)
@@ -261,8 +261,9 @@ def _note_rows(xml: bytes, hidden: list[int]) -> int:
             hidden.append(int(number.group(1)))
         if self_closing:
             continue
-        close = xml.find(b"</", match.end())
-        if close >= 0 and not _ROW_END.match(xml, close):
+        end = _ROW_END.search(xml, match.end())
+        row = xml[match.end() : end.start() if end else len(xml)]
+        if b"<v" in row or b"<is>" in row or b":v>" in row or b":is>" in row:
             filled += 1
     return filled
 
