@@ -212,6 +212,7 @@ class ImportMixin:
         return {
             "plan": plan,
             "file_name": name,
+            "read_from": table.where(),  # which sheet and header row were read
             "preview_rows": [
                 (row, self.importer.describe(row)) for row in plan.rows[:PREVIEW_ROWS]
             ],

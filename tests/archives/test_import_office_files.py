@@ -51,12 +51,13 @@ def archive_size() -> tuple[int, int, int]:
     return (Resident.objects.count(), Household.objects.count(), Building.objects.count())
 
 
-def imported(client, name: str, data: bytes) -> None:
-    """Preview without errors, then confirm."""
+def imported(client, name: str, data: bytes):
+    """Preview without errors, then confirm; the preview's response."""
     response = preview(client, name, data)
     assert response.context.get("refused") is None, response.context.get("refused")
     assert errors_of(response) == []
     confirm(client)
+    return response
 
 
 def refused_cells(client, name: str, data: bytes) -> list[tuple[int, str, str]]:
@@ -183,7 +184,8 @@ def test_data_on_the_second_sheet_after_an_instructions_sheet_is_imported(clerk,
     data = excel_file([cells(row)], instructions_first=True, sheet_title="居民信息", title_rows=1)
     table = read_table("两页.xlsx", data, LIMITS)
     assert (table.sheet, table.header_row) == ("居民信息", 2)
-    imported(clerk, "两页.xlsx", data)
+    response = imported(clerk, "两页.xlsx", data)
+    assert "表头读自工作表“居民信息”第 2 行。" in response.content.decode()
     assert Resident.objects.get(id_number=row["id_number"]).name == "第二页"
 
 
