@@ -10,13 +10,15 @@ rest with a message that quotes the value; they never guess and never "repair" a
 """
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from archives.validators import normalize_id_number
+from archives.validators import normalize_id_number, parse_id_number
 
 # Removed outright: zero-width space, non-joiner and joiner, word joiner, BOM, soft hyphen.
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
@@ -27,9 +29,15 @@ def clean_text(value: str) -> str:
     (line breaks, U+00A0 and U+3000 included) one ordinary space, trimmed."""
     # Most cells (codes, numbers, dates) are ASCII: NFKC leaves those alone and there is
     # nothing invisible to drop, so they skip both (the import reads a million cells).
-    if not value.isascii():
-        value = _INVISIBLE.sub("", unicodedata.normalize("NFKC", value))
-    return " ".join(value.split())
+    if value.isascii():
+        return " ".join(value.split())
+    return _clean_unicode(value)
+
+
+# Addresses, grids, tags and choices repeat on thousands of rows: each is cleaned once.
+@functools.lru_cache(maxsize=2**16)
+def _clean_unicode(value: str) -> str:
+    return " ".join(_INVISIBLE.sub("", unicodedata.normalize("NFKC", value)).split())
 
 
 _LINE_BREAK = re.compile(r"\r\n?")
@@ -76,17 +84,29 @@ _DECIMAL = re.compile(r"^[0-9]+\.[0-9]*$")
 
 
 def read_id_number(raw) -> str:
-    """An ID number cell as its 18 characters (upper-case X), or "" for an empty cell. A number
-    cell is refused: a spreadsheet keeps only 15 significant digits of a number, so the last
-    digits of an ID number typed into a General-format column are already lost."""
+    """An ID number cell as its 18 characters (upper-case X), or "" for an empty cell; text
+    that is not a valid ID number is refused, quoted. A number cell is refused too: a
+    spreadsheet keeps only 15 significant digits of a number, so the last digits of an ID
+    number typed into a General-format column are already lost."""
     if _is_number(raw):
         raise CellRefused(_number_id_message(_number_text(raw)))
-    text = clean_text(cell_text(raw))
+    if type(raw) is str and len(raw) == 18 and raw.isascii() and raw.isalnum():
+        text = raw  # as most cells hold it: nothing to clean
+    else:
+        text = clean_text(cell_text(raw))
     if text.startswith("'"):  # typed to make Excel keep the digits as text
         text = text[1:]
     if _SCIENTIFIC.match(text) or _DECIMAL.match(text):
         raise CellRefused(_number_id_message(text))
-    return normalize_id_number(text)
+    id_number = normalize_id_number(text)
+    if id_number:
+        try:
+            parse_id_number(id_number)
+        except ValidationError as error:
+            raise CellRefused(
+                _("“%(value)s”: %(problem)s") % {"value": text, "problem": " ".join(error.messages)}
+            ) from None
+    return id_number
 
 
 def _number_id_message(shown: str) -> str:
@@ -158,6 +178,8 @@ def read_phone(raw) -> str:
     """A phone cell as it is stored: a mobile number as its 11 digits, a landline as its area
     code, a hyphen and its number (0433-1234567); "" for an empty cell. Accepts +86, 0086 or
     86 before a mobile number, spaces, hyphens and parentheses, and a number cell."""
+    if type(raw) is str and len(raw) == 11 and _MOBILE.match(raw):
+        return raw  # as most cells hold it
     shown = _number_text(raw) if _is_number(raw) else clean_text(cell_text(raw))
     if not shown:
         return ""

@@ -184,7 +184,10 @@ class RowReader:
 
     def text(self, key: str) -> str:
         """The cell as text, cleaned (``clean_text``) as every value it is matched against."""
-        value = cell_text(self.cell(key))
+        raw = self.cell(key)
+        if raw is None or raw == "":
+            return ""  # most optional cells: nothing to clean
+        value = cell_text(raw)
         value = clean_free_text(value) if key in FREE_TEXT_COLUMNS else clean_text(value)
         if value.startswith("="):
             self.error(key, _("formulas are not accepted; type the value itself"))

@@ -124,7 +124,7 @@ def test_a_wrong_check_digit_asks_for_the_card_and_names_no_digit(clerk, home):
         (
             2,
             "居民身份证号",
-            "这个号码与身份证对不上（校验码与其他数字不符）：请对照身份证逐位重新抄写。",
+            f"“{wrong}”：这个号码与身份证对不上（校验码与其他数字不符）：请对照身份证逐位重新抄写。",
         )
     ]
 
