@@ -400,3 +400,19 @@ def test_a_csv_without_a_recognisable_header_says_which_row_was_read(clerk):
         "表头读自第 1 行。"
         "表头缺少这些列：居民身份证号、姓名、网格编码、楼栋地址、单元、楼层、房间号。请从模板开始填写。"
     )
+
+
+def test_a_hidden_sheet_is_passed_over_for_the_visible_one(home):
+    book = openpyxl.Workbook()
+    old = book.active
+    old.title = "旧数据"
+    old.append(HEADERS)
+    old.append(cells(resident_row(home, name="旧")))
+    old.sheet_state = "hidden"
+    current = book.create_sheet("新数据")
+    current.append(HEADERS)
+    current.append(cells(resident_row(home, name="新")))
+    output = io.BytesIO()
+    book.save(output)
+    table = read_table("两表.xlsx", output.getvalue(), LIMITS)
+    assert (table.sheet, [r[1][1] for r in table.rows]) == ("新数据", ["新"])
