@@ -6,20 +6,25 @@ with ISO 7064 MOD 11-2 (``X`` stands for 10).
 """
 
 import datetime as dt
+import functools
+import operator
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-ID_NUMBER_SHAPE = re.compile(r"^\d{17}[\dX]$")
+# [0-9], not \d: in Python \d also matches full-width and Arabic-Indic digits, which would pass
+# the shape check and be stored as typed.
+ID_NUMBER_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
 _CHECK_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
 
 # Mainland mobile numbers: 11 digits starting 13-19. Landlines: area code 0xx or 0xxx, then a
 # 7- or 8-digit local number, optionally separated by a hyphen.
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+_LANDLINE = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}$")
 
 MALE = "M"
 FEMALE = "F"
@@ -35,17 +40,28 @@ class ResidentIdFacts:
 
 
 def id_number_check_char(first_17: str) -> str:
-    total = sum(int(digit) * weight for digit, weight in zip(first_17, _CHECK_WEIGHTS, strict=True))
-    return _CHECK_CHARS[total % 11]
+    if len(first_17) != len(_CHECK_WEIGHTS):
+        raise ValueError("the check character is computed from 17 digits")
+    return _CHECK_CHARS[sum(map(operator.mul, map(int, first_17), _CHECK_WEIGHTS)) % 11]
 
 
 def normalize_id_number(value: str) -> str:
-    """Clerks type a lowercase x and stray spaces; store the canonical form."""
-    return value.strip().replace(" ", "").upper()
+    """Clerks type a lowercase x, stray spaces and full-width digits (２２２４…, from an input
+    method in full-width mode); store the canonical form. NFKC only changes how a digit is
+    written, never which digit it is."""
+    if not value.isascii():
+        value = unicodedata.normalize("NFKC", value)
+    return "".join(value.split()).upper()
 
 
 def parse_id_number(value: str, *, today: dt.date | None = None) -> ResidentIdFacts:
     """Return the facts encoded in ``value`` or raise ``ValidationError`` saying what is wrong."""
+    return _parse_id_number(value, today or dt.date.today())
+
+
+# An import reads each ID number, then plans with it: the second parse is a lookup.
+@functools.lru_cache(maxsize=4096)
+def _parse_id_number(value: str, today: dt.date) -> ResidentIdFacts:
     if len(value) != 18:
         raise ValidationError(
             _("A resident ID number has 18 characters; this one has %(length)d."),
@@ -65,19 +81,22 @@ def parse_id_number(value: str, *, today: dt.date | None = None) -> ResidentIdFa
             code="id_birth_date",
             params={"digits": value[6:14]},
         ) from None
-    today = today or dt.date.today()
     if birth_date > today or birth_date.year < 1880:
         raise ValidationError(
             _("The birth date in this ID number (%(date)s) is impossible."),
             code="id_birth_date",
             params={"date": birth_date.isoformat()},
         )
-    expected = id_number_check_char(value[:17])
-    if value[17] != expected:
+    # Never say which last character would make the number valid: a clerk who changes it
+    # stores a valid-looking number that belongs to nobody (or to someone else). The mistake
+    # is as likely in any other digit, so the number must be copied from the card again.
+    if value[17] != id_number_check_char(value[:17]):
         raise ValidationError(
-            _("The check digit of this ID number is wrong: it should end in %(expected)s."),
+            _(
+                "This number does not match any ID card (its check digit does not fit the other "
+                "digits): copy it again from the ID card, every digit."
+            ),
             code="id_check_digit",
-            params={"expected": expected},
         )
     sex = MALE if int(value[16]) % 2 == 1 else FEMALE
     return ResidentIdFacts(region_code=value[:6], birth_date=birth_date, sex=sex)

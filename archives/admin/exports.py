@@ -13,6 +13,9 @@ class ArchiveExportMixin(ExportMixin):
     # The list of the user's changelist (scoped, filtered, searched): ExportMixin asks the
     # admin's ChangeList for it. Permission: settings.IMPORT_EXPORT_EXPORT_PERMISSION_CODE.
     export_formats = [FastXLSX, CSV]
+    # A CSV without a byte order mark opens in Excel as the system's code page (GBK on a
+    # Chinese Windows): every Chinese character garbled. With one, Excel reads it as UTF-8.
+    to_encoding = "utf-8-sig"
 
     def export_action(self, request):
         # The export takes the list's query string: it answers only what the list would.

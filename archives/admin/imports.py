@@ -39,7 +39,7 @@ class Importer:
 
     plan: Callable
     apply: Callable
-    template: Callable[[int], bytes]
+    template: Callable[..., bytes]  # (language index, *, user) -> workbook
     title: str
     file_stem: str
     describe: Callable[[PlannedRow], str]  # the preview's words for a row
@@ -124,7 +124,7 @@ class ImportMixin:
             raise PermissionDenied
         english = request.GET.get("lang") == "en"
         response = HttpResponse(
-            self.importer.template(1 if english else 0),
+            self.importer.template(1 if english else 0, user=request.user),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
         stem = self.importer.file_stem
@@ -212,6 +212,7 @@ class ImportMixin:
         return {
             "plan": plan,
             "file_name": name,
+            "read_from": table.where(),  # which sheet and header row were read
             "preview_rows": [
                 (row, self.importer.describe(row)) for row in plan.rows[:PREVIEW_ROWS]
             ],

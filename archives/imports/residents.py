@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from archives import services
-from archives.imports.cleaning import read_date, read_id_number, read_phone
+from archives.imports.cleaning import CellRefused, read_date, read_id_number, read_phone
 from archives.imports.reading import Table
 from archives.imports.rows import (
     ID_CHUNK,
@@ -133,7 +133,7 @@ class _Lookups:
     @classmethod
     def load(cls, table: Table, names: dict[str, list[str]], user) -> "_Lookups":
         places = Places.load(column_values(table, names, "grid"), user, for_model=Resident)
-        id_numbers = [read_id_number(v) for v in column_values(table, names, "id_number") if v]
+        id_numbers = [_id_or_blank(v) for v in column_values(table, names, "id_number") if v]
         existing = {}
         for start in range(0, len(id_numbers), ID_CHUNK):
             rows = Resident.objects.filter(id_number__in=id_numbers[start : start + ID_CHUNK])
@@ -146,6 +146,14 @@ class _Lookups:
         for pk, code, name in Tag.objects.values_list("pk", "code", "name"):
             tags[code] = tags[name] = pk
         return cls(places, tags, existing, choice_spellings(Resident, CHOICES))
+
+
+def _id_or_blank(value: str) -> str:
+    """An ID number to look up; one the reader refuses is reported on its row instead."""
+    try:
+        return read_id_number(value)
+    except CellRefused:
+        return ""
 
 
 def _matches(residents, writable: set[int]) -> dict[str, tuple[int, int]]:

@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext as _
-from import_export.resources import ModelResource
 
 from archives import scope, services
-from archives.imports.cleaning import CellRefused, clean_text
-from archives.imports.reading import FileRefused, Table, cell_text
+from archives.imports.cleaning import CellRefused, cell_text, clean_free_text, clean_text
+from archives.imports.headers import field_of_spelling, header_keys
+from archives.imports.headers import resource_column_names as resource_column_names
+from archives.imports.reading import FileRefused, Table
 from archives.models import Building, Grid, Household
 from archives.spreadsheets import unneutralise
 
@@ -67,17 +68,6 @@ class ImportPlan:
         self.errors.sort(key=lambda e: (e.row, e.position))
 
 
-def resource_column_names(resource_class: type[ModelResource]) -> dict[str, list[str]]:
-    """Each column's header in every language the portal speaks, as the export writes it."""
-    names: dict[str, list[str]] = {}
-    for language in ("zh-hans", "en"):
-        with translation.override(language):
-            resource = resource_class()
-            for key in resource_class._meta.fields:  # the export's columns, in its order
-                names.setdefault(key, []).append(str(resource.fields[key].column_name))
-    return names
-
-
 @dataclass(frozen=True)
 class HeaderMatch:
     """How a header row was understood: the column of each field the file has, the headers as
@@ -97,29 +87,84 @@ def match_header(
     required: list[str],
     *,
     hidden: frozenset[int] = frozenset(),
+    where: str = "",
 ) -> HeaderMatch:
-    """Find each field's column by its header in any language, cleaned like every cell
-    (full-width parentheses, stray spaces) and compared without case; a visible column wins
-    over a hidden one of the same meaning. Refuses the file if a required column is missing."""
-    spelled = {key: {clean_text(s).lower() for s in spellings} for key, spellings in names.items()}
+    """Find each field's column by its header in any language or a common other spelling
+    (``headers.HEADER_ALIASES``), cleaned like every cell (full-width parentheses, stray
+    spaces), without case and without a remark in parentheses (联系电话（手机）); a visible
+    column wins over a hidden one of the same meaning. Refuses the file if a required column
+    is missing, or if two visible columns hold the same field (which one did the person
+    mean?). ``where`` ("sheet “居民”, row 3") says in a refusal which header row was read."""
+    field_of = field_of_spelling(names)
+    found: dict[str, list[int]] = {}
+    for index, header in enumerate(headers):
+        key = next((field_of[k] for k in header_keys(header) if k in field_of), None)
+        if key is not None:
+            found.setdefault(key, []).append(index)
     columns: dict[str, int] = {}
-    for key, spellings in spelled.items():
-        candidates = [i for i, h in enumerate(headers) if clean_text(h).lower() in spellings]
+    for key, candidates in found.items():
         visible = [i for i in candidates if i not in hidden]
-        if visible or candidates:
-            columns[key] = (visible or candidates)[0]
+        chosen = visible or candidates
+        if len(chosen) > 1:
+            first, second = chosen[:2]
+            raise FileRefused(
+                _(
+                    "Columns %(first)s and %(second)s both hold “%(field)s”: delete one of "
+                    "them, or hide the one that should not be imported."
+                )
+                % {
+                    "first": _column_words(headers, first),
+                    "second": _column_words(headers, second),
+                    "field": names[key][0],
+                }
+            )
+        columns[key] = chosen[0]
     missing = [names[key][0] for key in required if key not in columns]
     if missing:
-        raise FileRefused(
-            _("The header row lacks these columns: %(columns)s. Start from the template.")
-            % {"columns": "、".join(missing)}
-        )
+        lacks = _("The header row lacks these columns: %(columns)s. Start from the template.") % {
+            "columns": "、".join(missing)
+        }
+        if where:
+            lacks = _("Read the header from %(where)s. %(lacks)s") % {
+                "where": where,
+                "lacks": lacks,
+            }
+        raise FileRefused(lacks)
     used = set(columns.values())
     return HeaderMatch(
         columns=columns,
         recognised=[headers[i] for i in sorted(used)],
         ignored=[h for i, h in enumerate(headers) if i not in used and h.strip()],
     )
+
+
+def table_header(table: Table, names: dict[str, list[str]], required: list[str]) -> HeaderMatch:
+    """``match_header`` for a table read from a file: its hidden columns, and its sheet and
+    header row named in a refusal."""
+    return match_header(
+        table.headers, names, required, hidden=table.hidden_columns, where=table.where()
+    )
+
+
+def column_letter(index: int) -> str:
+    """A 0-based column as the spreadsheet program names it: 0 -> A, 27 -> AB."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+def _column_words(headers: list[str], index: int) -> str:
+    return _("“%(header)s” (column %(letter)s)") % {
+        "header": headers[index],
+        "letter": column_letter(index),
+    }
+
+
+#: Columns of free text: their line breaks and characters are kept as written.
+FREE_TEXT_COLUMNS = frozenset({"medical_history", "note"})
 
 
 class RowReader:
@@ -138,7 +183,12 @@ class RowReader:
         return self.cells[index]
 
     def text(self, key: str) -> str:
-        value = cell_text(self.cell(key))
+        """The cell as text, cleaned (``clean_text``) as every value it is matched against."""
+        raw = self.cell(key)
+        if raw is None or raw == "":
+            return ""  # most optional cells: nothing to clean
+        value = cell_text(raw)
+        value = clean_free_text(value) if key in FREE_TEXT_COLUMNS else clean_text(value)
         if value.startswith("="):
             self.error(key, _("formulas are not accepted; type the value itself"))
             return ""
@@ -170,7 +220,7 @@ class RowReader:
 
 def rows_of(table: Table, names: dict[str, list[str]], required: list[str], errors: list):
     """Each data row of ``table`` as a ``RowReader``."""
-    columns = match_header(table.headers, names, required, hidden=table.hidden_columns).columns
+    columns = table_header(table, names, required).columns
     headers = {key: table.headers[index] for key, index in columns.items()}
     for number, cells in table.rows:
         yield RowReader(number, cells, columns, headers, errors)
@@ -178,11 +228,11 @@ def rows_of(table: Table, names: dict[str, list[str]], required: list[str], erro
 
 def column_values(table: Table, names: dict[str, list[str]], key: str) -> set[str]:
     """Every value of one column, for loading what the rows refer to in a few queries."""
-    columns = match_header(table.headers, names, [], hidden=table.hidden_columns).columns
+    columns = table_header(table, names, []).columns
     index = columns.get(key)
     if index is None:
         return set()
-    return {cell_text(cells[index]) for _n, cells in table.rows if index < len(cells)}
+    return {clean_text(cell_text(cells[index])) for _n, cells in table.rows if index < len(cells)}
 
 
 def choice_spellings(model: type[models.Model], names: list[str]) -> dict[str, dict[str, str]]:

@@ -1,13 +1,27 @@
 """The template workbooks a community starts from: the header row as the import reads it, one
-example row, and a sheet of instructions, in the user's language."""
+example row, and a sheet of instructions, in the user's language.
+
+The template is where most files begin, so it prevents what spreadsheet programs otherwise do
+to the data: ID number, phone and code columns are formatted as text (a General-format column
+turns an 18-digit ID number into a number with 15 significant digits, and drops the 0 of 0401
+or of a landline's area code), and grid, sex, ethnicity, relation, status and tags offer
+drop-down lists (the user's own grids only) read from a hidden sheet.
+"""
 
 import io
 
+from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.comments import Comment
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.worksheet.datavalidation import DataValidation
 
+from archives import scope
 from archives.imports import buildings, households, residents
+from archives.models import Building, Grid, Household, Resident, Tag
 from archives.validators import id_number_check_char
 
 _EXAMPLE_ID = "22240519560314002"  # a woman born 1956-03-14; the check character follows
@@ -26,9 +40,25 @@ RESIDENT_EXAMPLE = {
 HOUSEHOLD_EXAMPLE = {**_PLACE, "room": "302", "status": "空置"}
 BUILDING_EXAMPLE = {"grid": "G0001", "address": "龙门路3号", "units": 2, "floors": 6}
 
+#: Rows below the header that are formatted as text and offer the lists: a grid's residents
+#: fit several times over.
+TEMPLATE_ROWS = 2000
+#: Columns formatted as text: long digit strings and codes whose leading zeros matter.
+TEXT_COLUMNS = frozenset({"id_number", "phone", "grid", "building", "address", "room"})
+#: Columns offered as a drop-down list: field key -> the model whose choices it lists.
+CHOICE_COLUMNS: dict[str, type[models.Model]] = {
+    "sex": Resident,
+    "ethnicity": Resident,
+    "relation_to_head": Resident,
+    "residency_status": Resident,
+    "status": Household,
+}
+_LANGUAGES = ("zh-hans", "en")
 
-def resident_template_workbook(language_index: int) -> bytes:
-    """``language_index``: 0 for Chinese headers, 1 for English (either imports)."""
+
+def resident_template_workbook(language_index: int, *, user=None) -> bytes:
+    """``language_index``: 0 for Chinese headers, 1 for English (either imports); ``user``:
+    whose grids the grid column lists."""
     names = residents.column_names()
     return _workbook(
         names,
@@ -42,12 +72,19 @@ def resident_template_workbook(language_index: int) -> bytes:
             _("A row whose ID number belongs to a resident in your grids updates that resident."),
             _("Buildings and households that do not exist yet in your grids are created."),
             _("Tags: names separated by 、 or commas, e.g. 独居老人、慢性病."),
+            _(
+                "The tags column's list offers one tag at a time; for several tags type them "
+                "separated by 、 (the list accepts what you type)."
+            ),
+            _id_number_line(),
             *_common_lines(),
         ],
+        user=user,
+        for_model=Resident,
     )
 
 
-def household_template_workbook(language_index: int) -> bytes:
+def household_template_workbook(language_index: int, *, user=None) -> bytes:
     names = households.column_names()
     return _workbook(
         names,
@@ -62,10 +99,12 @@ def household_template_workbook(language_index: int) -> bytes:
             _("Buildings that do not exist yet in your grids are created."),
             *_common_lines(),
         ],
+        user=user,
+        for_model=Household,
     )
 
 
-def building_template_workbook(language_index: int) -> bytes:
+def building_template_workbook(language_index: int, *, user=None) -> bytes:
     names = buildings.column_names()
     return _workbook(
         names,
@@ -79,6 +118,8 @@ def building_template_workbook(language_index: int) -> bytes:
             _("A building cannot become smaller than the households recorded in it."),
             *_common_lines(),
         ],
+        user=user,
+        for_model=Building,
     )
 
 
@@ -88,6 +129,13 @@ def _required(names: dict, required: list[str], language_index: int) -> str:
     }
 
 
+def _id_number_line() -> str:
+    return _(
+        "ID numbers, phones, grid codes and rooms are formatted as text: keep them so. Pasted "
+        "into a General-format column, an ID number loses its last digits and is refused."
+    )
+
+
 def _common_lines() -> list[str]:
     return [
         _("Type values, not formulas. Dates as 1956-03-14."),
@@ -95,7 +143,16 @@ def _common_lines() -> list[str]:
     ]
 
 
-def _workbook(names: dict, example: dict, title: str, language_index: int, lines) -> bytes:
+def _workbook(
+    names: dict,
+    example: dict,
+    title: str,
+    language_index: int,
+    lines,
+    *,
+    user,
+    for_model: type[models.Model],
+) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = title
@@ -107,10 +164,79 @@ def _workbook(names: dict, example: dict, title: str, language_index: int, lines
     for column in sheet.columns:
         sheet.column_dimensions[column[0].column_letter].width = 16
     sheet.freeze_panes = "A2"
+    for index, key in enumerate(keys, start=1):
+        if key in TEXT_COLUMNS:
+            _format_as_text(sheet, index)
     help_sheet = book.create_sheet(_("instructions"))
     for line in lines:
         help_sheet.append([line])
     help_sheet.column_dimensions["A"].width = 90
+    lists = _lists(keys, language_index, user=user, for_model=for_model)
+    if lists:
+        _offer_lists(book, sheet, keys, names, language_index, lists)
     output = io.BytesIO()
     book.save(output)
     return output.getvalue()
+
+
+def _format_as_text(sheet, column: int) -> None:
+    """The column's style (what Excel and WPS give a cell typed into it) and its first rows'
+    cells are text, "@"."""
+    letter = get_column_letter(column)
+    sheet.column_dimensions[letter].number_format = "@"
+    for row in range(2, TEMPLATE_ROWS + 2):
+        cell = sheet.cell(row=row, column=column)
+        cell.number_format = "@"
+        if isinstance(cell.value, int):
+            cell.value = str(cell.value)
+
+
+def _lists(keys: list[str], language_index: int, *, user, for_model) -> dict[str, list[str]]:
+    """Each listed column's values, as the import reads them, in the template's language."""
+    lists: dict[str, list[str]] = {}
+    with translation.override(_LANGUAGES[language_index]):
+        for key in keys:
+            if key in CHOICE_COLUMNS:
+                field = CHOICE_COLUMNS[key]._meta.get_field(key)
+                lists[key] = [str(label) for _value, label in field.choices]
+    if "grid" in keys and user is not None:
+        grids = scope.writable(Grid.objects.order_by("code"), user, for_model=for_model)
+        lists["grid"] = list(grids.values_list("code", flat=True))
+    if "tags" in keys:
+        lists["tags"] = list(Tag.objects.order_by("code").values_list("name", flat=True))
+    return {key: values for key, values in lists.items() if values}
+
+
+def _offer_lists(book, sheet, keys, names, language_index: int, lists: dict) -> None:
+    """A drop-down list on each listed column, read from a hidden sheet (a list written into
+    the validation itself is limited to 255 characters: too short for a street's grids)."""
+    helper = book.create_sheet(_("lists"))
+    helper.sheet_state = "hidden"
+    last_row = TEMPLATE_ROWS + 1
+    for number, (key, values) in enumerate(lists.items(), start=1):
+        letter = get_column_letter(number)
+        helper.cell(row=1, column=number, value=names[key][language_index])
+        for row, value in enumerate(values, start=2):
+            helper.cell(row=row, column=number, value=value).number_format = "@"
+        source = f"{quote_sheetname(helper.title)}!${letter}$2:${letter}${len(values) + 1}"
+        column = get_column_letter(keys.index(key) + 1)
+        several = key == "tags"
+        validation = DataValidation(
+            type="list",
+            formula1=source,
+            allow_blank=True,
+            # Tags are several values in one cell: the list helps with one, and must not
+            # refuse "独居老人、慢性病" typed by hand.
+            showErrorMessage=not several,
+            errorTitle=_("Not in the list"),
+            error=_("Choose a value from the list."),
+            promptTitle=names[key][language_index] if several else None,
+            prompt=_("Choose one tag, or type several separated by 、") if several else None,
+            showInputMessage=several,
+        )
+        validation.add(f"{column}2:{column}{last_row}")
+        sheet.add_data_validation(validation)
+        if several:
+            sheet[f"{column}1"].comment = Comment(
+                _("Choose one tag from the list, or type several separated by 、"), "portal"
+            )

@@ -87,4 +87,4 @@ def test_the_building_template_has_headers_an_example_and_instructions(client, c
     book = openpyxl.load_workbook(io.BytesIO(client.get(f"{IMPORT}template.xlsx").content))
     assert [c.value for c in book.worksheets[0][1]] == HEADERS
     assert book.worksheets[0]["B2"].value == "龙门路3号"
-    assert len(book.worksheets) == 2 and book.worksheets[1].max_row >= 4
+    assert len(book.worksheets) == 3 and book.worksheets[1].max_row >= 4
