@@ -56,7 +56,7 @@ RESIDENTS = Importer(
     template=resident_template_workbook,
     title=gettext_lazy("Import residents"),
     file_stem="residents",
-    describe=lambda row: f"{row.values['name']}, {_place_words(row)}",
+    describe=lambda row: f"{row.title}, {_place_words(row)}",
 )
 HOUSEHOLDS = Importer(
     plan=households.household_import_plan,

@@ -20,6 +20,8 @@ from archives.imports.rows import (
     column_values,
     households_ensure,
     import_reason,
+    match_header,
+    plan_creations,
     read_choice,
     read_place,
     resource_column_names,
@@ -43,6 +45,7 @@ def household_import_plan(table: Table, *, user) -> ImportPlan:
         Household.objects.filter(pk__in=places.households.values()).values_list("pk", "status")
     )
     plan = ImportPlan()
+    plan.read_from(table, match_header(table.headers, names, REQUIRED, hidden=table.hidden_columns))
     first_row_of: dict[tuple, int] = {}
     for row in rows_of(table, names, REQUIRED, plan.errors):
         place = read_place(row, places)
@@ -62,6 +65,8 @@ def household_import_plan(table: Table, *, user) -> ImportPlan:
         values = {"status": status}
         plan.rows.append(PlannedRow(row.number, action, values, place, existing_id=existing_id))
     plan.finish()
+    if not plan.errors:
+        plan_creations(plan, places, households=False)  # new households are the rows themselves
     return plan
 
 
