@@ -47,7 +47,7 @@ def test_a_new_building_is_created_sized_to_its_households(client, city):
     client.force_login(city.users["clerk"])
     rows = [row(building="GA1a路7号", unit=2, floor=11, room="1101", status="出租")]
     upload(client, "新楼.xlsx", xlsx(rows, HEADERS))
-    client.post(CONFIRM)
+    client.post(CONFIRM, {"acknowledge": ["creation"]})
     building = Building.objects.get(address="GA1a路7号")
     assert (building.units, building.floors) == (2, 11)
     assert building.households.get().status == "rented"
