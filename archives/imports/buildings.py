@@ -19,6 +19,7 @@ from archives.imports.rows import (
     column_values,
     import_reason,
     match_header,
+    plan_creations,
     read_grid,
     read_whole_number,
     resource_column_names,
@@ -86,6 +87,8 @@ def building_import_plan(table: Table, *, user) -> ImportPlan:
         place = (grid_id, address, 0, 0, "")
         plan.rows.append(PlannedRow(row.number, action, values, place, existing_id=existing_id))
     plan.finish()
+    if not plan.errors:
+        plan_creations(plan, places, households=False)
     return plan
 
 

@@ -74,7 +74,7 @@ def household_import_plan(table: Table, *, user) -> ImportPlan:
         )
     plan.finish()
     if not plan.errors:
-        plan_creations(plan, places, households=False)  # new households are the rows themselves
+        plan_creations(plan, places)
     return plan
 
 

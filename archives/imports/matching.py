@@ -9,6 +9,7 @@ says what kind of place it is (号楼, 栋, 室 …).
 """
 
 import difflib
+import functools
 import re
 
 from archives.imports.cleaning import clean_text
@@ -25,17 +26,20 @@ def _numbers_unpadded(text: str) -> str:
     return _NUMBER.sub(lambda m: str(int(m.group())), text)
 
 
+@functools.lru_cache(maxsize=65536)  # a file repeats its places row after row
 def grid_key(code: str) -> str:
     """``ga1A``, ``ＧＡ１Ａ`` and `` GA1A `` are one grid."""
     return _SPACE.sub("", clean_text(code)).upper()
 
 
+@functools.lru_cache(maxsize=65536)
 def building_key(address: str) -> str:
     """龙门路１号, 龙门路 1号, 龙门路1号楼 and 龙门路01号 are one building."""
     text = _SPACE.sub("", clean_text(address)).upper()
     return _numbers_unpadded(_BUILDING_SUFFIX.sub("", text))
 
 
+@functools.lru_cache(maxsize=65536)
 def room_key(room: str) -> str:
     """302, 302室, 0302 and ３０２ are one room."""
     text = _SPACE.sub("", clean_text(room)).upper()

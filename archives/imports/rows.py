@@ -339,6 +339,8 @@ class Places:
     def address(self, row: "RowReader", grid_id: int, written: str, *, column="building") -> str:
         """The stored spelling of the building ``written`` names in the grid, or the spelling
         a new building will have."""
+        if (grid_id, written) in self.buildings:
+            return written
         key = building_key(written)
         stored = self._addresses.get((grid_id, key), [])
         if written in stored or len(stored) == 1:
@@ -354,6 +356,8 @@ class Places:
 
     def room(self, row: "RowReader", grid_id: int, address: str, unit, floor, written: str) -> str:
         """The stored spelling of the room ``written`` names, or the spelling of a new one."""
+        if (grid_id, address, unit, floor, written) in self.households:
+            return written
         key = room_key(written)
         stored = self._rooms.get((grid_id, address, unit, floor, key), [])
         if written in stored or len(stored) == 1:
@@ -397,8 +401,8 @@ class Places:
 
 
 def plan_creations(plan: ImportPlan, places: Places, *, households: bool = True) -> None:
-    """List in ``plan`` the buildings (and, unless the rows are the households themselves,
-    the households) that applying it would create."""
+    """List in ``plan`` the buildings (and households) that applying it would create: every
+    import asks for a tick before it creates one, lest it be a stored one spelled otherwise."""
     wanted = {r.place for r in plan.rows if r.action != "unchanged"}
     buildings, new_households, count = places.creations(wanted)
     plan.new_buildings = buildings

@@ -435,3 +435,17 @@ def test_any_edits_with_any_columns_dropped_change_exactly_the_edited_cells(clie
             transaction.set_rollback(True)
 
     check()
+
+
+def test_a_building_list_names_stored_buildings_however_spelled(client, office):
+    client.force_login(office.clerk)
+    headers = ["网格编码", "地址", "单元数", "层数"]
+    data = workbook([headers, ["g618", "龙门路４号楼", 2, 6], ["G618", "龙门路5号", 1, 3]])
+    response = upload(client, "楼栋.xlsx", data, url="/admin/archives/building/import/")
+    plan = response.context["plan"]
+    assert [(r.action, r.place[1]) for r in plan.rows] == [
+        ("unchanged", "龙门路4号"),
+        ("new", "龙门路5号"),
+    ]
+    assert [(c.words, c.near) for c in plan.new_buildings] == [("G618 龙门路5号", ["龙门路4号"])]
+    assert [code for code, _words in response.context["acknowledgements"]] == [CREATION]

@@ -35,7 +35,7 @@ def test_a_vacant_home_is_imported_into_an_existing_building_with_history(client
     assert errors_of(response) == []
     assert response.context["counts"] == {"new": 1, "update": 0, "unchanged": 0}
     assert not Household.objects.filter(room="5-A").exists()  # a preview writes nothing
-    assert client.post(CONFIRM).status_code == 302
+    assert client.post(CONFIRM, {"acknowledge": ["creation"]}).status_code == 302
     household = Household.objects.get(room="5-A")
     assert (household.building.address, household.status) == ("GA1a路1号", "vacant")
     entry = household.history.get()
