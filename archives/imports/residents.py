@@ -242,16 +242,19 @@ def _place_words(place: tuple) -> str:
 
 def _plan_occupied(plan: ImportPlan, places: Places, statuses: dict[int, str]) -> None:
     """Vacant households that get an active resident become occupied."""
-    vacant = {}
+    vacant = {
+        place: pk
+        for place, pk in places.households.items()
+        if places.household_status[pk] == Household.Status.VACANT
+    }
+    occupied = {}
     for planned in plan.rows:
-        if planned.action == "unchanged":
+        if planned.place not in vacant or planned.action == "unchanged":
             continue
         status = statuses.get(planned.row, planned.values.get("residency_status"))
-        pk = places.households.get(planned.place)
-        vacant_now = places.household_status.get(pk) == Household.Status.VACANT
-        if status in Resident.ACTIVE_STATUSES and pk is not None and vacant_now:
-            vacant[pk] = _place_words(planned.place)
-    plan.occupied = sorted(vacant.items())
+        if status in Resident.ACTIVE_STATUSES:
+            occupied[vacant[planned.place]] = _place_words(planned.place)
+    plan.occupied = sorted(occupied.items())
 
 
 @dataclass
@@ -268,7 +271,7 @@ class _Lookups:
         places = Places.load(column_values(table, names, "grid"), user, for_model=Resident)
         # Matched by the cleaned number (full-width digits, stray spaces), as each row reads it.
         cells = column_values(table, names, "id_number")
-        id_numbers = sorted(set(filter(None, map(_id_number_or_empty, cells))))
+        id_numbers = list(set(filter(None, map(_id_number_or_empty, cells))))
         existing = {}
         for start in range(0, len(id_numbers), ID_CHUNK):
             rows = Resident.objects.filter(id_number__in=id_numbers[start : start + ID_CHUNK])

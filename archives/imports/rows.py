@@ -3,7 +3,9 @@ reading a row's cells, matching the header row, and where a row's household is: 
 building address, unit, floor and room, found in the user's grids or created there.
 """
 
+import functools
 import hashlib
+import heapq
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -20,6 +22,9 @@ from archives.models import Building, Grid, Household
 from archives.spreadsheets import unneutralise
 
 ID_CHUNK = 5000
+
+#: Grid codes, addresses and rooms repeat row after row: each spelling is cleaned once a file.
+_clean_place = functools.lru_cache(maxsize=65536)(clean_text)
 
 
 @dataclass(frozen=True)
@@ -295,6 +300,7 @@ class Places:
     _addresses: dict[tuple[int, str], list[str]] = field(default_factory=dict)  # by key
     _rooms: dict[tuple, list[str]] = field(default_factory=dict)  # (grid, address, u, f, key)
     _first_spelling: dict[tuple, str] = field(default_factory=dict)
+    _resolved: dict[tuple, str] = field(default_factory=dict)  # a spelling seen, once resolved
 
     @classmethod
     def load(cls, grid_codes: set[str], user, *, for_model: type[models.Model]) -> "Places":
@@ -341,6 +347,8 @@ class Places:
         a new building will have."""
         if (grid_id, written) in self.buildings:
             return written
+        if (grid_id, written) in self._resolved:
+            return self._resolved[(grid_id, written)]
         key = building_key(written)
         stored = self._addresses.get((grid_id, key), [])
         if written in stored or len(stored) == 1:
@@ -352,12 +360,17 @@ class Places:
                 % {"text": written, "found": "、".join(sorted(stored))},
             )
             return written
-        return self._first_spelling.setdefault(("building", grid_id, key), written)
+        spelling = self._first_spelling.setdefault(("building", grid_id, key), written)
+        self._resolved[(grid_id, written)] = spelling
+        return spelling
 
     def room(self, row: "RowReader", grid_id: int, address: str, unit, floor, written: str) -> str:
         """The stored spelling of the room ``written`` names, or the spelling of a new one."""
-        if (grid_id, address, unit, floor, written) in self.households:
+        place = (grid_id, address, unit, floor, written)
+        if place in self.households:
             return written
+        if place in self._resolved:
+            return self._resolved[place]
         key = room_key(written)
         stored = self._rooms.get((grid_id, address, unit, floor, key), [])
         if written in stored or len(stored) == 1:
@@ -369,8 +382,9 @@ class Places:
                 % {"text": written, "found": "、".join(sorted(stored))},
             )
             return written
-        new = ("room", grid_id, address, unit, floor, key)
-        return self._first_spelling.setdefault(new, written)
+        spelling = self._first_spelling.setdefault(("room", *place[:4], key), written)
+        self._resolved[place] = spelling
+        return spelling
 
     def creations(self, places: set[tuple], *, limit: int = 200) -> tuple[list, list, int]:
         """The buildings and households that writing ``places`` would create, each with the
@@ -387,12 +401,15 @@ class Places:
             )
             for grid_id, address in new_buildings
         ]
-        new_households = sorted(p for p in places if p not in self.households)
+        new_households = [p for p in places if p not in self.households]
+        shown = heapq.nsmallest(limit, new_households)  # a large file lists the first few
+        floors = {place[:4] for place in shown}
         rooms_of: dict[tuple, dict[str, str]] = {}
         for grid_id, address, unit, floor, room in self.households:
-            rooms_of.setdefault((grid_id, address, unit, floor), {})[room_key(room)] = room
+            if (grid_id, address, unit, floor) in floors:
+                rooms_of.setdefault((grid_id, address, unit, floor), {})[room_key(room)] = room
         households = []
-        for place in new_households[:limit]:
+        for place in shown:
             grid_id, address, unit, floor, room = place
             near = near_matches(room_key(room), rooms_of.get((grid_id, address, unit, floor), {}))
             words = f"{codes.get(grid_id, '')} {address} {unit}-{floor}-{room}"
@@ -413,7 +430,7 @@ def plan_creations(plan: ImportPlan, places: Places, *, households: bool = True)
 def read_grid(row: RowReader, places: Places) -> int | None:
     """The grid id of the row's grid code, with an error if it is missing, unknown or outside
     the user's grids."""
-    code = clean_text(row.text("grid"))
+    code = _clean_place(row.text("grid"))
     grid_id = places.grid_id(code)
     if not code:
         row.error("grid", _("the grid code is missing"))
@@ -441,13 +458,13 @@ def read_place(row: RowReader, places: Places) -> tuple:
     missing, unknown, outside the user's grids or beyond the building's size. The address and
     room are the stored spellings of the building and household they match."""
     grid_id = read_grid(row, places)
-    address = clean_text(row.text("building"))
+    address = _clean_place(row.text("building"))
     if not address:
         row.error("building", _("the building address is missing"))
     elif grid_id in places.writable:
         address = places.address(row, grid_id, address)
     numbers = {key: read_whole_number(row, key) for key in ("unit", "floor")}
-    room = clean_text(row.text("room"))
+    room = _clean_place(row.text("room"))
     if not room:
         row.error("room", _("the room is missing"))
     elif address and grid_id in places.writable:
