@@ -367,6 +367,34 @@ def test_the_preview_masks_id_numbers_for_a_user_who_may_not_read_them(client, o
     assert [r.label for r, _words in shown.context["preview_rows"]] == [row[0]]
 
 
+def test_a_change_to_a_value_the_user_may_not_read_is_shown_masked(client, office):
+    writer = factories.make_user("writer618")
+    group = Group.objects.create(name="writes without sensitive fields")
+    codenames = [f"{a}_{m}" for a in ("add", "change", "view") for m in ("resident", "household")]
+    group.permissions.set(Permission.objects.filter(codename__in=codenames))
+    writer.groups.add(group)
+    factories.grant(writer, office.grid)
+    resident = resident_with(office, residency_status="registered", medical_history__gt="")
+    home = resident.household
+    row = new_row(
+        office,
+        id_number=resident.id_number,
+        name=resident.name,
+        unit=home.unit,
+        floor=home.floor,
+        room=home.room,
+        medical_history="糖尿病",
+    )
+
+    client.force_login(writer)
+    response = upload(client, "masked.xlsx", new_rows_file(row))
+    [(shown, _words, changes)] = response.context["changed_rows"]
+    assert shown.label == scope.mask_id_number(resident.id_number)
+    assert ("病史", "（已隐藏）", "（已隐藏）") in changes
+    page = response.content.decode()
+    assert resident.medical_history not in page and "糖尿病" not in page
+
+
 def test_match_keys_ignore_spaces_width_suffixes_and_leading_zeros():
     spellings = ("龙门路１号", "龙门路 1号", "龙门路1号楼", "龙门路01号")
     assert {building_key(a) for a in spellings} == {"龙门路1"}
