@@ -193,7 +193,7 @@ def _compare(plan: ImportPlan, lookups: "_Lookups", shown: _Shown) -> dict[int, 
 
 def _compare_row(planned, stored: dict, place: tuple, tag_ids: set[int], lookups, shown) -> None:
     grids = {place[0], planned.place[0]}
-    written = {}
+    written, changes, warnings = {}, [], set()
     for name, value in planned.values.items():
         old = stored.get(name, value)
         if name == "medical_history" and not value and shown.hides(name, grids):
@@ -202,22 +202,22 @@ def _compare_row(planned, stored: dict, place: tuple, tag_ids: set[int], lookups
             continue
         written[name] = value
         if name in _CLEARABLE and old and not value:
-            planned.warnings.add(CLEARING)
+            warnings.add(CLEARING)
         if (
             name == "residency_status"
             and value in Resident.ACTIVE_STATUSES
             and (old not in Resident.ACTIVE_STATUSES)
         ):
-            planned.warnings.add(REVIVAL)
-        planned.changes.append((name, *_words(name, old, value, lookups, shown.hides(name, grids))))
+            warnings.add(REVIVAL)
+        changes.append((name, *_words(name, old, value, lookups, shown.hides(name, grids))))
     planned.values = written
     if planned.tag_ids is None:
         planned.tag_ids = tag_ids  # the file has no tags column: they stay as they are
     elif planned.tag_ids != tag_ids:
         if tag_ids and not planned.tag_ids:
-            planned.warnings.add(CLEARING)
+            warnings.add(CLEARING)
         names = lookups.tag_names
-        planned.changes.append(
+        changes.append(
             (
                 "tags",
                 "、".join(sorted(names[t] for t in tag_ids)),
@@ -225,7 +225,8 @@ def _compare_row(planned, stored: dict, place: tuple, tag_ids: set[int], lookups
             )
         )
     if place != planned.place:
-        planned.changes.append(("household", _place_words(place), _place_words(planned.place)))
+        changes.append(("household", _place_words(place), _place_words(planned.place)))
+    planned.changes, planned.warnings = changes, frozenset(warnings)
 
 
 def _words(name: str, old, new, lookups, hidden: bool) -> tuple[str, str]:

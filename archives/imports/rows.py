@@ -48,9 +48,10 @@ class PlannedRow:
     existing_version: int | None = None
     #: For an update: each field that changes, as (field, old, new) in words the preview shows
     #: (masked where the user may not read the value).
-    changes: list[tuple[str, str, str]] = field(default_factory=list)
+    #: (Shared empty defaults: a 100,000-row file would otherwise hold 100,000 empty ones.)
+    changes: list[tuple[str, str, str]] | tuple = ()
     #: What the user must acknowledge about this row: REVIVAL, CLEARING.
-    warnings: set[str] = field(default_factory=set)
+    warnings: frozenset[str] = frozenset()
     label: str = ""  # the row's ID number as the preview shows it (masked if need be)
     title: str = ""  # the row's name as the preview shows it
 
