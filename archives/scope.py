@@ -410,6 +410,20 @@ def hidden_fields(user: User, resident: Resident) -> set[str]:
     return hidden
 
 
+def grids_showing(user: User, field: str, grid_ids: set[int]) -> set[int]:
+    """Of ``grid_ids``, the grids in which ``user`` may read ``field`` (ID_NUMBER or
+    MEDICAL_HISTORY) in full by an org grant: for rows not stored yet, such as an import's
+    preview. A department's sharing is not counted: it follows tags, which such rows may lack."""
+    if user.is_superuser:
+        return set(grid_ids) if user.is_active else set()
+    if not user.is_active or not user.has_perm(SENSITIVE_PERMISSIONS[field]):
+        return set()
+    granted = _granted_grid_ids(user)
+    if granted is EVERY_GRID:
+        return set(grid_ids)
+    return set(grid_ids) & set(granted or ())
+
+
 def with_sensitive_flags(queryset: QuerySet[Resident], user: User) -> QuerySet[Resident]:
     """Residents annotated with ``shows_id_number`` and ``shows_medical_history`` per row."""
     flags = {}

@@ -22,7 +22,14 @@ from django.utils.translation import gettext_lazy
 
 from archives.imports import buildings, households, residents
 from archives.imports.reading import FileRefused, Limits, check_size, read_table
-from archives.imports.rows import PlannedRow
+from archives.imports.rows import (
+    CLEARING,
+    CREATION,
+    IGNORED_HEADERS,
+    REVIVAL,
+    ImportPlan,
+    PlannedRow,
+)
 from archives.imports.template import (
     building_template_workbook,
     household_template_workbook,
@@ -31,6 +38,28 @@ from archives.imports.template import (
 from archives.services import ConcurrentEditError
 
 PREVIEW_ROWS = 200
+#: Updated rows shown with their changes; the per-column counts cover all of them.
+PREVIEW_CHANGED_ROWS = 1000
+
+#: What each acknowledgement box says; a confirmation without every box the plan asks for
+#: writes nothing.
+ACKNOWLEDGEMENT_WORDS = {
+    IGNORED_HEADERS: gettext_lazy(
+        "I understand that the columns with the ignored headers above are not imported."
+    ),
+    REVIVAL: gettext_lazy(
+        "I have checked that the deceased or moved-out residents marked below are to be "
+        "registered or floating again."
+    ),
+    CLEARING: gettext_lazy(
+        "I have checked that the stored values marked below (phone, medical history, tags) "
+        "are to be cleared."
+    ),
+    CREATION: gettext_lazy(
+        "I have checked that the buildings and households to be created are not existing ones "
+        "spelled differently."
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -56,7 +85,7 @@ RESIDENTS = Importer(
     template=resident_template_workbook,
     title=gettext_lazy("Import residents"),
     file_stem="residents",
-    describe=lambda row: f"{row.values['name']}, {_place_words(row)}",
+    describe=lambda row: f"{row.title}, {_place_words(row)}",
 )
 HOUSEHOLDS = Importer(
     plan=households.household_import_plan,
@@ -184,6 +213,16 @@ class ImportMixin:
             self._keep_pending(request, pending["name"], data, plan)
             context = {**self._import_context(request), **preview, "changed_since_preview": True}
             return self._render_import(request, context)
+        ticked = set(request.POST.getlist("acknowledge"))
+        if missing := [code for code in plan.acknowledgements() if code not in ticked]:
+            self._keep_pending(request, pending["name"], data, plan)
+            context = {
+                **self._import_context(request),
+                **preview,
+                "missing_acknowledgements": missing,
+                "ticked": ticked,
+            }
+            return self._render_import(request, context)
         try:
             counts = self.importer.apply(plan, user=request.user, filename=pending["name"])
         except ConcurrentEditError as conflict:
@@ -214,10 +253,37 @@ class ImportMixin:
             "file_name": name,
             "read_from": table.where(),  # which sheet and header row were read
             "preview_rows": [
-                (row, self.importer.describe(row)) for row in plan.rows[:PREVIEW_ROWS]
+                (row, self.importer.describe(row))
+                for row in [r for r in plan.rows if r.action != "update"][:PREVIEW_ROWS]
             ],
+            "changed_rows": [
+                (row, self.importer.describe(row), self._change_words(row))
+                for row in [r for r in plan.rows if r.action == "update"][:PREVIEW_CHANGED_ROWS]
+            ],
+            "column_changes": [
+                (self._field_words(name), count) for name, count in plan.column_changes.items()
+            ],
+            "acknowledgements": [
+                (code, ACKNOWLEDGEMENT_WORDS[code]) for code in plan.acknowledgements()
+            ],
+            "read_words": self._read_words(plan),
             "counts": plan.counts(),
         }
+
+    def _field_words(self, name: str) -> str:
+        return str(self.model._meta.get_field(name).verbose_name)
+
+    def _change_words(self, row: PlannedRow) -> list[tuple[str, str, str]]:
+        return [(self._field_words(name), old, new) for name, old, new in row.changes]
+
+    @staticmethod
+    def _read_words(plan: ImportPlan) -> str:
+        if plan.sheet:
+            return _("Read sheet “%(sheet)s”, with the header on row %(row)s.") % {
+                "sheet": plan.sheet,
+                "row": plan.header_row,
+            }
+        return _("Read with the header on row %(row)s.") % {"row": plan.header_row}
 
     def _import_context(self, request) -> dict:
         return {

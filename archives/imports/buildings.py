@@ -10,6 +10,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from archives import services
+from archives.imports.cleaning import clean_text
 from archives.imports.reading import Table
 from archives.imports.rows import (
     ImportPlan,
@@ -17,6 +18,8 @@ from archives.imports.rows import (
     PlannedRow,
     column_values,
     import_reason,
+    match_header,
+    plan_creations,
     read_grid,
     read_whole_number,
     resource_column_names,
@@ -45,14 +48,17 @@ def building_import_plan(table: Table, *, user) -> ImportPlan:
         .values_list("pk", "units_used", "floors_used")
     }
     plan = ImportPlan()
+    plan.read_from(table, match_header(table.headers, names, REQUIRED, hidden=table.hidden_columns))
     first_row_of: dict[tuple, int] = {}
     for row in rows_of(table, names, REQUIRED, plan.errors):
         grid_id = read_grid(row, places)
-        address = row.text("address")
+        address = clean_text(row.text("address"))
         if not address:
             row.error("address", _("the building address is missing"))
         elif len(address) > Building._meta.get_field("address").max_length:
             row.error("address", _("the address is too long"))
+        elif grid_id in places.writable:  # the stored building however the file spells it
+            address = places.address(row, grid_id, address, column="address")
         values = {key: read_whole_number(row, key) for key in ("units", "floors")}
         existing = places.buildings.get((grid_id, address))
         if existing:
@@ -81,6 +87,8 @@ def building_import_plan(table: Table, *, user) -> ImportPlan:
         place = (grid_id, address, 0, 0, "")
         plan.rows.append(PlannedRow(row.number, action, values, place, existing_id=existing_id))
     plan.finish()
+    if not plan.errors:
+        plan_creations(plan, places, households=False)
     return plan
 
 

@@ -20,6 +20,8 @@ from archives.imports.rows import (
     column_values,
     households_ensure,
     import_reason,
+    match_header,
+    plan_creations,
     read_choice,
     read_place,
     resource_column_names,
@@ -39,10 +41,12 @@ def household_import_plan(table: Table, *, user) -> ImportPlan:
     names = column_names()
     places = Places.load(column_values(table, names, "grid"), user, for_model=Household)
     statuses = choice_spellings(Household, ["status"])
+    labels = {value: str(label) for value, label in Household.Status.choices}
     stored = dict(
         Household.objects.filter(pk__in=places.households.values()).values_list("pk", "status")
     )
     plan = ImportPlan()
+    plan.read_from(table, match_header(table.headers, names, REQUIRED, hidden=table.hidden_columns))
     first_row_of: dict[tuple, int] = {}
     for row in rows_of(table, names, REQUIRED, plan.errors):
         place = read_place(row, places)
@@ -55,13 +59,22 @@ def household_import_plan(table: Table, *, user) -> ImportPlan:
             continue
         first_row_of[place] = row.number
         existing_id = places.households.get(place)
+        changes = []
         if existing_id is None:
             action = "new"
+        elif stored[existing_id] == status:
+            action = "unchanged"
         else:
-            action = "unchanged" if stored[existing_id] == status else "update"
+            action = "update"
+            changes = [("status", labels[stored[existing_id]], labels[status])]
+            plan.column_changes["status"] += 1
         values = {"status": status}
-        plan.rows.append(PlannedRow(row.number, action, values, place, existing_id=existing_id))
+        plan.rows.append(
+            PlannedRow(row.number, action, values, place, existing_id=existing_id, changes=changes)
+        )
     plan.finish()
+    if not plan.errors:
+        plan_creations(plan, places)
     return plan
 
 

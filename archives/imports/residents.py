@@ -15,11 +15,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from archives import services
+from archives import scope, services
 from archives.imports.cleaning import CellRefused, read_date, read_id_number, read_phone
 from archives.imports.reading import Table
 from archives.imports.rows import (
+    CLEARING,
     ID_CHUNK,
+    REVIVAL,
     ImportPlan,
     Places,
     PlannedRow,
@@ -28,12 +30,14 @@ from archives.imports.rows import (
     column_values,
     households_ensure,
     import_reason,
+    match_header,
+    plan_creations,
     read_choice,
     read_place,
     resource_column_names,
     rows_of,
 )
-from archives.models import Resident, Tag
+from archives.models import Household, Resident, Tag
 from archives.resources import ResidentResource
 from archives.validators import parse_id_number
 
@@ -48,8 +52,10 @@ def column_names() -> dict[str, list[str]]:
 
 def resident_import_plan(table: Table, *, user) -> ImportPlan:
     names = column_names()
+    match = match_header(table.headers, names, REQUIRED, hidden=table.hidden_columns)
     lookups = _Lookups.load(table, names, user)
     plan = ImportPlan()
+    plan.read_from(table, match)
     first_row_of: dict[str, int] = {}
     for row in rows_of(table, names, REQUIRED, plan.errors):
         planned = _plan_row(row, lookups, first_row_of)
@@ -57,19 +63,27 @@ def resident_import_plan(table: Table, *, user) -> ImportPlan:
             plan.rows.append(planned)
     if plan.errors:
         plan.finish()
-    else:
-        _mark_unchanged(plan)
+        return plan
+    shown = _Shown.load(user, lookups.places.writable)
+    for planned in plan.rows:
+        planned.label = shown.id_number(planned.values["id_number"], planned.place[0])
+        planned.title = planned.values["name"]
+    statuses = _compare(plan, lookups, shown)
+    plan_creations(plan, lookups.places)
+    _plan_occupied(plan, lookups.places, statuses)
     return plan
 
 
 @transaction.atomic
 def resident_import_apply(plan: ImportPlan, *, user, filename: str) -> dict[str, int]:
     """Write a plan without errors: buildings, households, new residents in bulk, updated
-    residents one by one (each a history entry), all with the reason "import of FILE"."""
+    residents in bulk (each a history entry), vacant households made occupied, all with the
+    reason "import of FILE". An update writes only the fields the file has."""
     if plan.errors:
         raise ValueError("a plan with errors is never applied")
     reason = import_reason(filename=filename, user=user)
-    households = households_ensure({r.place for r in plan.rows}, user=user, reason=reason)
+    written = [r for r in plan.rows if r.action != "unchanged"]
+    households = households_ensure({r.place for r in written}, user=user, reason=reason)
     new = [r for r in plan.rows if r.action == "new"]
     services.residents_bulk_create(
         residents=[Resident(household_id=households[r.place], **r.values) for r in new],
@@ -93,34 +107,155 @@ def resident_import_apply(plan: ImportPlan, *, user, filename: str) -> dict[str,
             actor=user,
             reason=reason,
         )
+    for household in Household.objects.filter(pk__in=[pk for pk, _words in plan.occupied]):
+        household.status = Household.Status.OCCUPIED
+        services.household_save(household=household, actor=user, reason=reason)
     return plan.counts()
 
 
-def _mark_unchanged(plan: ImportPlan) -> None:
-    """An update that would change nothing (an exported file imported back) is "unchanged"."""
+#: The fields an update compares and writes when the file has them, in the preview's order.
+_COMPARED = [
+    "name",
+    "sex",
+    "birth_date",
+    "ethnicity",
+    "phone",
+    "relation_to_head",
+    "residency_status",
+    "medical_history",
+]
+_CLEARABLE = {"phone", "medical_history"}
+
+
+@dataclass
+class _Shown:
+    """In which of the user's grids they may read ID numbers (with birth dates) and medical
+    histories in full; everywhere else the preview masks them."""
+
+    id_grids: set[int]
+    medical_grids: set[int]
+
+    @classmethod
+    def load(cls, user, grid_ids: set[int]) -> "_Shown":
+        return cls(
+            scope.grids_showing(user, scope.ID_NUMBER, grid_ids),
+            scope.grids_showing(user, scope.MEDICAL_HISTORY, grid_ids),
+        )
+
+    def hides(self, field: str, grid_ids: set[int]) -> bool:
+        if field in ("id_number", "birth_date"):
+            return not grid_ids <= self.id_grids
+        if field == "medical_history":
+            return not grid_ids <= self.medical_grids
+        return False
+
+    def id_number(self, id_number: str, grid_id: int) -> str:
+        if grid_id in self.id_grids:
+            return id_number
+        return scope.mask_id_number(id_number)
+
+
+def _compare(plan: ImportPlan, lookups: "_Lookups", shown: _Shown) -> dict[int, str]:
+    """Compare each update with the stored resident, a chunk of residents per query: keep only
+    the fields that change, record them (old → new) for the preview, and mark what needs an
+    acknowledgement. An update that changes nothing (an exported file imported back) is
+    "unchanged". Returns each updated resident's residency status as it will be, by row."""
+    statuses = {}
     updates = {r.existing_id: r for r in plan.rows if r.action == "update"}
     ids = list(updates)
+    Through = Resident.tags.through
+    places = ("household__building__grid_id", "household__building__address", "household__unit")
+    places += ("household__floor", "household__room")
     for start in range(0, len(ids), ID_CHUNK):
-        residents = (
-            Resident.objects.filter(pk__in=ids[start : start + ID_CHUNK])
-            .select_related("household__building")
-            .prefetch_related("tags")
+        chunk = ids[start : start + ID_CHUNK]
+        tags: dict[int, set[int]] = {}
+        for resident_id, tag_id in Through.objects.filter(resident_id__in=chunk).values_list(
+            "resident_id", "tag_id"
+        ):
+            tags.setdefault(resident_id, set()).add(tag_id)
+        stored = Resident.objects.filter(pk__in=chunk).values_list(
+            "pk", "version", *_COMPARED, *places
         )
-        for resident in residents:
-            planned = updates[resident.pk]
-            planned.existing_version = resident.version
-            household = resident.household
-            place = (
-                household.building.grid_id,
-                household.building.address,
-                household.unit,
-                household.floor,
-                household.room,
-            )
-            same = all(getattr(resident, k) == v for k, v in planned.values.items())
-            tags = {tag.pk for tag in resident.tags.all()}
-            if same and place == planned.place and tags == planned.tag_ids:
+        for pk, version, *values in stored:
+            fields = dict(zip(_COMPARED, values[: len(_COMPARED)], strict=True))
+            place = tuple(values[len(_COMPARED) :])
+            planned = updates[pk]
+            planned.existing_version = version
+            status = planned.values.get("residency_status", fields["residency_status"])
+            statuses[planned.row] = status
+            _compare_row(planned, fields, place, tags.get(pk, set()), lookups, shown)
+            if planned.changes:
+                plan.column_changes.update(field for field, _old, _new in planned.changes)
+            else:
                 planned.action = "unchanged"
+    return statuses
+
+
+def _compare_row(planned, stored: dict, place: tuple, tag_ids: set[int], lookups, shown) -> None:
+    grids = {place[0], planned.place[0]}
+    written, changes, warnings = {}, [], set()
+    for name, value in planned.values.items():
+        old = stored.get(name, value)
+        if name == "medical_history" and not value and shown.hides(name, grids):
+            continue  # the user's export left it empty because they may not read it
+        if old == value:
+            continue
+        written[name] = value
+        if name in _CLEARABLE and old and not value:
+            warnings.add(CLEARING)
+        if (
+            name == "residency_status"
+            and value in Resident.ACTIVE_STATUSES
+            and (old not in Resident.ACTIVE_STATUSES)
+        ):
+            warnings.add(REVIVAL)
+        changes.append((name, *_words(name, old, value, lookups, shown.hides(name, grids))))
+    planned.values = written
+    if planned.tag_ids is None:
+        planned.tag_ids = tag_ids  # the file has no tags column: they stay as they are
+    elif planned.tag_ids != tag_ids:
+        if tag_ids and not planned.tag_ids:
+            warnings.add(CLEARING)
+        names = lookups.tag_names
+        changes.append(
+            (
+                "tags",
+                "、".join(sorted(names[t] for t in tag_ids)),
+                "、".join(sorted(names[t] for t in planned.tag_ids)),
+            )
+        )
+    if place != planned.place:
+        changes.append(("household", _place_words(place), _place_words(planned.place)))
+    planned.changes, planned.warnings = changes, frozenset(warnings)
+
+
+def _words(name: str, old, new, lookups, hidden: bool) -> tuple[str, str]:
+    if hidden:
+        return (_("(hidden)") if old else "", _("(hidden)") if new else "")
+    labels = lookups.labels.get(name, {})
+    return (str(labels.get(old, old or "")), str(labels.get(new, new or "")))
+
+
+def _place_words(place: tuple) -> str:
+    _grid, address, unit, floor, room = place
+    return f"{address} {unit}-{floor}-{room}"
+
+
+def _plan_occupied(plan: ImportPlan, places: Places, statuses: dict[int, str]) -> None:
+    """Vacant households that get an active resident become occupied."""
+    vacant = {
+        place: pk
+        for place, pk in places.households.items()
+        if places.household_status[pk] == Household.Status.VACANT
+    }
+    occupied = {}
+    for planned in plan.rows:
+        if planned.place not in vacant or planned.action == "unchanged":
+            continue
+        status = statuses.get(planned.row, planned.values.get("residency_status"))
+        if status in Resident.ACTIVE_STATUSES:
+            occupied[vacant[planned.place]] = _place_words(planned.place)
+    plan.occupied = sorted(occupied.items())
 
 
 @dataclass
@@ -129,11 +264,15 @@ class _Lookups:
     tags: dict[str, int]  # name or code -> id
     existing: dict[str, tuple[int, int]]  # ID number -> matched resident's (id, grid_id)
     choices: dict[str, dict[str, str]]  # field -> any spelling -> stored value
+    tag_names: dict[int, str]
+    labels: dict[str, dict[str, str]]  # choice field -> stored value -> label
 
     @classmethod
     def load(cls, table: Table, names: dict[str, list[str]], user) -> "_Lookups":
         places = Places.load(column_values(table, names, "grid"), user, for_model=Resident)
-        id_numbers = [_id_or_blank(v) for v in column_values(table, names, "id_number") if v]
+        # Matched by the cleaned number (full-width digits, stray spaces), as each row reads it.
+        cells = column_values(table, names, "id_number")
+        id_numbers = list(set(filter(None, map(_id_number_or_empty, cells))))
         existing = {}
         for start in range(0, len(id_numbers), ID_CHUNK):
             rows = Resident.objects.filter(id_number__in=id_numbers[start : start + ID_CHUNK])
@@ -142,18 +281,23 @@ class _Lookups:
             user=user,
             resident_ids=[pk for pk, grid in existing.values() if grid not in places.writable],
         )
-        tags = {}
+        tags, tag_names = {}, {}
         for pk, code, name in Tag.objects.values_list("pk", "code", "name"):
             tags[code] = tags[name] = pk
-        return cls(places, tags, existing, choice_spellings(Resident, CHOICES))
+            tag_names[pk] = name
+        labels = {
+            name: {value: str(label) for value, label in Resident._meta.get_field(name).choices}
+            for name in CHOICES
+        }
+        choices = choice_spellings(Resident, CHOICES)
+        return cls(places, tags, existing, choices, tag_names, labels)
 
 
-def _id_or_blank(value: str) -> str:
-    """An ID number to look up; one the reader refuses is reported on its row instead."""
+def _id_number_or_empty(raw) -> str:
     try:
-        return read_id_number(value)
+        return read_id_number(raw)
     except CellRefused:
-        return ""
+        return ""  # the row says why
 
 
 def _matches(residents, writable: set[int]) -> dict[str, tuple[int, int]]:
@@ -176,6 +320,10 @@ def _matches(residents, writable: set[int]) -> dict[str, tuple[int, int]]:
 
 
 def _plan_row(row: RowReader, lookups: _Lookups, first_row_of: dict[str, int]):
+    """A row's values: for a resident not yet in the archive every field (what the file lacks
+    takes its default), for one matched by ID number only the fields the row says something
+    about (a missing column, or an empty cell where a value cannot be empty, leaves the stored
+    value alone)."""
     values = {}
     id_number = row.read("id_number", read_id_number) or ""
     facts = None
@@ -194,6 +342,7 @@ def _plan_row(row: RowReader, lookups: _Lookups, first_row_of: dict[str, int]):
         else:
             first_row_of[id_number] = row.number
     values["id_number"] = id_number
+    existing = id_number in lookups.existing
 
     values["name"] = row.text("name")
     if not values["name"]:
@@ -229,8 +378,15 @@ def _plan_row(row: RowReader, lookups: _Lookups, first_row_of: dict[str, int]):
             )
     if row.failed:
         return None
-    action = "update" if existing_id else "new"
-    return PlannedRow(row.number, action, values, place, tag_ids, existing_id)
+    if not existing:
+        return PlannedRow(row.number, "new", values, place, tag_ids, existing_id)
+    said = {key for key in values if row.has(key) and row.cell(key) not in (None, "")}
+    said |= {key for key in ("phone", "medical_history") if row.has(key)}  # empty clears
+    said.add("name")
+    values = {key: value for key, value in values.items() if key in said}
+    return PlannedRow(
+        row.number, "update", values, place, tag_ids if row.has("tags") else None, existing_id
+    )
 
 
 def _choice(row: RowReader, lookups: _Lookups, key: str, *, default: str) -> str:

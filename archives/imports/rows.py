@@ -3,7 +3,9 @@ reading a row's cells, matching the header row, and where a row's household is: 
 building address, unit, floor and room, found in the user's grids or created there.
 """
 
+import functools
 import hashlib
+import heapq
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -15,11 +17,15 @@ from archives import scope, services
 from archives.imports.cleaning import CellRefused, cell_text, clean_free_text, clean_text
 from archives.imports.headers import field_of_spelling, header_keys
 from archives.imports.headers import resource_column_names as resource_column_names
+from archives.imports.matching import building_key, grid_key, near_matches, room_key
 from archives.imports.reading import FileRefused, Table
 from archives.models import Building, Grid, Household
 from archives.spreadsheets import unneutralise
 
 ID_CHUNK = 5000
+
+#: Grid codes, addresses and rooms repeat row after row: each spelling is cleaned once a file.
+_clean_place = functools.lru_cache(maxsize=65536)(clean_text)
 
 
 @dataclass(frozen=True)
@@ -34,19 +40,55 @@ class RowError:
 class PlannedRow:
     row: int
     action: str  # "new" / "update" / "unchanged"
-    values: dict
-    place: tuple  # (grid_id, building address, unit, floor, room)
+    values: dict  # for an update, only the fields the file says something about
+    place: tuple  # (grid_id, building address, unit, floor, room), as stored when they exist
     tag_ids: set[int] = field(default_factory=set)
     existing_id: int | None = None
     #: The stored resident's version when the plan was made: an edit saved after it stops the
     #: import instead of being overwritten.
     existing_version: int | None = None
+    #: For an update: each field that changes, as (field, old, new) in words the preview shows
+    #: (masked where the user may not read the value).
+    #: (Shared empty defaults: a 100,000-row file would otherwise hold 100,000 empty ones.)
+    changes: list[tuple[str, str, str]] | tuple = ()
+    #: What the user must acknowledge about this row: REVIVAL, CLEARING.
+    warnings: frozenset[str] = frozenset()
+    label: str = ""  # the row's ID number as the preview shows it (masked if need be)
+    title: str = ""  # the row's name as the preview shows it
+
+
+#: What a preview may ask the user to acknowledge with a tick before the import is confirmed.
+IGNORED_HEADERS, REVIVAL, CLEARING, CREATION = "ignored_headers", "revival", "clearing", "creation"
+ACKNOWLEDGEMENTS = (IGNORED_HEADERS, REVIVAL, CLEARING, CREATION)
+
+
+@dataclass
+class Creation:
+    """A building or household the import would create, with the stored ones it may have
+    meant (the preview shows them side by side)."""
+
+    words: str
+    near: list[str] = field(default_factory=list)
 
 
 @dataclass
 class ImportPlan:
     rows: list[PlannedRow] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    #: What was read: the sheet, its header row, the headers recognised and those ignored, and
+    #: the rows the workbook hides (imported, with a warning).
+    sheet: str = ""
+    header_row: int = 1
+    recognised: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    hidden_rows: tuple[int, ...] = ()
+    new_buildings: list[Creation] = field(default_factory=list)
+    new_households: list[Creation] = field(default_factory=list)
+    new_households_count: int = 0
+    #: Vacant households the import makes occupied: (id, words).
+    occupied: list[tuple[int, str]] = field(default_factory=list)
+    #: Changes per column, over every updated row.
+    column_changes: Counter = field(default_factory=Counter)
 
     def count(self, action: str) -> int:
         return sum(1 for r in self.rows if r.action == action)
@@ -54,15 +96,37 @@ class ImportPlan:
     def counts(self) -> dict[str, int]:
         return {action: self.count(action) for action in ("new", "update", "unchanged")}
 
+    def acknowledgements(self) -> list[str]:
+        """What the user must tick before confirming, in the order the preview asks."""
+        needed = set()
+        if self.ignored:
+            needed.add(IGNORED_HEADERS)
+        if self.new_buildings or self.new_households_count:
+            needed.add(CREATION)
+        for row in self.rows:
+            needed |= row.warnings
+        return [code for code in ACKNOWLEDGEMENTS if code in needed]
+
     def fingerprint(self) -> str:
-        """A digest of the stored records this plan matched and the versions it read: a change
-        to any of them between preview and confirmation changes it."""
+        """A digest of the stored records this plan matched, the versions it read and what it
+        would create or make occupied: a change to any of them between preview and
+        confirmation changes it."""
         matched = sorted(
             (r.row, r.existing_id, r.existing_version or 0)
             for r in self.rows
             if r.existing_id is not None
         )
-        return hashlib.sha256(repr(matched).encode()).hexdigest()
+        creations = [c.words for c in self.new_buildings], self.new_households_count
+        occupied = sorted(pk for pk, _words in self.occupied)
+        return hashlib.sha256(repr((matched, creations, occupied)).encode()).hexdigest()
+
+    def read_from(self, table: Table, match: "HeaderMatch") -> None:
+        self.sheet, self.header_row, self.hidden_rows = (
+            table.sheet,
+            table.header_row,
+            tuple(table.hidden_rows),
+        )
+        self.recognised, self.ignored = list(match.recognised), list(match.ignored)
 
     def finish(self) -> None:
         self.errors.sort(key=lambda e: (e.row, e.position))
@@ -176,6 +240,10 @@ class RowReader:
         self.failed = False
         self.bad_columns: set[str] = set()
 
+    def has(self, key: str) -> bool:
+        """Whether the file has this field's column at all."""
+        return key in self.columns
+
     def cell(self, key: str):
         index = self.columns.get(key)
         if index is None or index >= len(self.cells):
@@ -267,16 +335,34 @@ def read_choice(
 @dataclass
 class Places:
     """The grids a file names, which of them the user may write into, and their buildings and
-    households, loaded once for the whole file."""
+    households, loaded once for the whole file.
 
-    grids: dict[str, int]  # code -> id, every grid named in the file
+    Grid codes, addresses and rooms are matched by their keys (``archives.imports.matching``):
+    a row names the stored building or household however it spells it, and the place it gets
+    carries the stored spelling. A building or room that does not exist yet takes the spelling
+    of the first row that names it, so that later rows spelling it otherwise join it.
+    """
+
+    grids: dict[str, int]  # grid key -> id, every grid named in the file
     writable: set[int]
-    buildings: dict[tuple[int, str], tuple[int, int, int]]  # -> (id, units, floors)
-    households: dict[tuple, int]  # (grid_id, address, unit, floor, room) -> id
+    buildings: dict[tuple[int, str], tuple[int, int, int]]  # (grid, address) -> (id, units, floors)
+    households: dict[tuple, int]  # (grid_id, address, unit, floor, room) as stored -> id
+    household_status: dict[int, str] = field(default_factory=dict)
+    _addresses: dict[tuple[int, str], list[str]] = field(default_factory=dict)  # by key
+    _rooms: dict[tuple, list[str]] = field(default_factory=dict)  # (grid, address, u, f, key)
+    _first_spelling: dict[tuple, str] = field(default_factory=dict)
+    _resolved: dict[tuple, str] = field(default_factory=dict)  # a spelling seen, once resolved
 
     @classmethod
     def load(cls, grid_codes: set[str], user, *, for_model: type[models.Model]) -> "Places":
-        grids = dict(Grid.objects.filter(code__in=grid_codes).values_list("code", "pk"))
+        wanted = {grid_key(code) for code in grid_codes}
+        # A city has a few thousand grids at most: reading their codes beats a query per
+        # spelling of each code.
+        grids = {
+            grid_key(code): pk
+            for code, pk in Grid.objects.values_list("code", "pk")
+            if grid_key(code) in wanted
+        }
         writable = set(
             scope.writable(
                 Grid.objects.filter(pk__in=grids.values()), user, for_model=for_model
@@ -288,20 +374,115 @@ class Places:
                 "grid_id", "address", "units", "floors"
             )
         }
-        households = {
-            (grid_id, address, unit, floor, room): pk
-            for pk, grid_id, address, unit, floor, room in Household.objects.filter(
-                building__grid_id__in=writable
-            ).values_list("pk", "building__grid_id", "building__address", "unit", "floor", "room")
-        }
-        return cls(grids, writable, buildings, households)
+        households, status = {}, {}
+        rows = Household.objects.filter(building__grid_id__in=writable).values_list(
+            "pk", "building__grid_id", "building__address", "unit", "floor", "room", "status"
+        )
+        for pk, grid_id, address, unit, floor, room, household_status in rows:
+            households[(grid_id, address, unit, floor, room)] = pk
+            status[pk] = household_status
+        places = cls(grids, writable, buildings, households, status)
+        for grid_id, address in buildings:
+            places._addresses.setdefault((grid_id, building_key(address)), []).append(address)
+        for grid_id, address, unit, floor, room in households:
+            places._rooms.setdefault((grid_id, address, unit, floor, room_key(room)), []).append(
+                room
+            )
+        return places
+
+    def grid_id(self, code: str) -> int | None:
+        return self.grids.get(grid_key(code))
+
+    def address(self, row: "RowReader", grid_id: int, written: str, *, column="building") -> str:
+        """The stored spelling of the building ``written`` names in the grid, or the spelling
+        a new building will have."""
+        if (grid_id, written) in self.buildings:
+            return written
+        if (grid_id, written) in self._resolved:
+            return self._resolved[(grid_id, written)]
+        key = building_key(written)
+        stored = self._addresses.get((grid_id, key), [])
+        if written in stored or len(stored) == 1:
+            return written if written in stored else stored[0]
+        if stored:
+            row.error(
+                column,
+                _("“%(text)s” could be any of these buildings: %(found)s; write it as one of them")
+                % {"text": written, "found": "、".join(sorted(stored))},
+            )
+            return written
+        spelling = self._first_spelling.setdefault(("building", grid_id, key), written)
+        self._resolved[(grid_id, written)] = spelling
+        return spelling
+
+    def room(self, row: "RowReader", grid_id: int, address: str, unit, floor, written: str) -> str:
+        """The stored spelling of the room ``written`` names, or the spelling of a new one."""
+        place = (grid_id, address, unit, floor, written)
+        if place in self.households:
+            return written
+        if place in self._resolved:
+            return self._resolved[place]
+        key = room_key(written)
+        stored = self._rooms.get((grid_id, address, unit, floor, key), [])
+        if written in stored or len(stored) == 1:
+            return written if written in stored else stored[0]
+        if stored:
+            row.error(
+                "room",
+                _("“%(text)s” could be any of these rooms: %(found)s; write it as one of them")
+                % {"text": written, "found": "、".join(sorted(stored))},
+            )
+            return written
+        spelling = self._first_spelling.setdefault(("room", *place[:4], key), written)
+        self._resolved[place] = spelling
+        return spelling
+
+    def creations(self, places: set[tuple], *, limit: int = 200) -> tuple[list, list, int]:
+        """The buildings and households that writing ``places`` would create, each with the
+        stored ones it may have meant; households listed up to ``limit`` (and counted)."""
+        new_buildings = sorted({(p[0], p[1]) for p in places if (p[0], p[1]) not in self.buildings})
+        codes = {pk: code for code, pk in self.grids.items()}
+        by_grid: dict[int, dict[str, str]] = {}
+        for grid_id, address in self.buildings:
+            by_grid.setdefault(grid_id, {})[building_key(address)] = address
+        buildings = [
+            Creation(
+                f"{codes.get(grid_id, '')} {address}",
+                near_matches(building_key(address), by_grid.get(grid_id, {})),
+            )
+            for grid_id, address in new_buildings
+        ]
+        new_households = [p for p in places if p not in self.households]
+        shown = heapq.nsmallest(limit, new_households)  # a large file lists the first few
+        floors = {place[:4] for place in shown}
+        rooms_of: dict[tuple, dict[str, str]] = {}
+        for grid_id, address, unit, floor, room in self.households:
+            if (grid_id, address, unit, floor) in floors:
+                rooms_of.setdefault((grid_id, address, unit, floor), {})[room_key(room)] = room
+        households = []
+        for place in shown:
+            grid_id, address, unit, floor, room = place
+            near = near_matches(room_key(room), rooms_of.get((grid_id, address, unit, floor), {}))
+            words = f"{codes.get(grid_id, '')} {address} {unit}-{floor}-{room}"
+            households.append(Creation(words, [f"{address} {unit}-{floor}-{n}" for n in near]))
+        return buildings, households, len(new_households)
+
+
+def plan_creations(plan: ImportPlan, places: Places, *, households: bool = True) -> None:
+    """List in ``plan`` the buildings (and households) that applying it would create: every
+    import asks for a tick before it creates one, lest it be a stored one spelled otherwise."""
+    wanted = {r.place for r in plan.rows if r.action != "unchanged"}
+    buildings, new_households, count = places.creations(wanted)
+    plan.new_buildings = buildings
+    if households:
+        plan.new_households, plan.new_households_count = new_households, count
 
 
 def read_grid(row: RowReader, places: Places) -> int | None:
     """The grid id of the row's grid code, with an error if it is missing, unknown or outside
     the user's grids."""
-    code = row.text("grid")
-    grid_id = places.grids.get(code)
+    code = _clean_place(row.text("grid"))
+    grid_id = places.grid_id(code)
     if not code:
         row.error("grid", _("the grid code is missing"))
     elif grid_id is None:
@@ -325,15 +506,20 @@ def read_whole_number(row: RowReader, key: str) -> int:
 
 def read_place(row: RowReader, places: Places) -> tuple:
     """(grid id, building address, unit, floor, room), with an error for each part that is
-    missing, unknown, outside the user's grids or beyond the building's size."""
+    missing, unknown, outside the user's grids or beyond the building's size. The address and
+    room are the stored spellings of the building and household they match."""
     grid_id = read_grid(row, places)
-    address = row.text("building")
+    address = _clean_place(row.text("building"))
     if not address:
         row.error("building", _("the building address is missing"))
+    elif grid_id in places.writable:
+        address = places.address(row, grid_id, address)
     numbers = {key: read_whole_number(row, key) for key in ("unit", "floor")}
-    room = row.text("room")
+    room = _clean_place(row.text("room"))
     if not room:
         row.error("room", _("the room is missing"))
+    elif address and grid_id in places.writable:
+        room = places.room(row, grid_id, address, numbers["unit"], numbers["floor"], room)
     building = places.buildings.get((grid_id, address))
     if building and numbers["unit"] > building[1]:
         row.error("unit", _("the building has only %(n)s units") % {"n": building[1]})

@@ -20,6 +20,8 @@ pytestmark = pytest.mark.django_db
 
 IMPORT = "/admin/archives/resident/import/"
 CONFIRM = "/admin/archives/resident/import/confirm/"
+#: The tick that lets an import create the buildings and households its preview lists.
+CREATION_TICKED = {"acknowledge": ["creation"]}
 HEADERS = [names[0] for names in column_names().values()]
 
 
@@ -72,7 +74,7 @@ def test_a_new_resident_is_imported_with_its_household_and_history(client, city)
     )
     assert response.context["counts"] == {"new": 1, "update": 0, "unchanged": 0}
     assert Resident.objects.filter(name="新居民").count() == 0  # a preview writes nothing
-    assert client.post(CONFIRM).status_code == 302
+    assert client.post(CONFIRM, CREATION_TICKED).status_code == 302
     resident = Resident.objects.get(name="新居民")
     assert resident.household.building.address == "GA1a路9号"
     assert resident.household.building.floors == 9
@@ -257,5 +259,5 @@ def test_an_unconfirmed_upload_is_removed_when_the_next_one_arrives(client, city
     upload(client, "二.csv", as_csv([row()]))
     waiting = list((Path(settings.MEDIA_ROOT) / "imports").iterdir())
     assert len(waiting) == 1
-    client.post(CONFIRM)
+    client.post(CONFIRM, CREATION_TICKED)
     assert list((Path(settings.MEDIA_ROOT) / "imports").iterdir()) == []

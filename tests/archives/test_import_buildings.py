@@ -34,7 +34,9 @@ def test_new_buildings_are_imported_with_history(client, city):
     assert errors_of(response) == []
     assert response.context["counts"] == {"new": 2, "update": 0, "unchanged": 0}
     assert not Building.objects.filter(address="GA1a路5号").exists()  # a preview writes nothing
-    client.post(CONFIRM)
+    client.post(CONFIRM)  # creating buildings needs its tick: nothing yet
+    assert not Building.objects.filter(address="GA1a路5号").exists()
+    client.post(CONFIRM, {"acknowledge": ["creation"]})
     building = Building.objects.get(address="GA1a路5号")
     assert (building.grid.code, building.units, building.floors) == ("GA1a", 2, 9)
     entry = building.history.get()

@@ -35,7 +35,7 @@ def test_a_vacant_home_is_imported_into_an_existing_building_with_history(client
     assert errors_of(response) == []
     assert response.context["counts"] == {"new": 1, "update": 0, "unchanged": 0}
     assert not Household.objects.filter(room="5-A").exists()  # a preview writes nothing
-    assert client.post(CONFIRM).status_code == 302
+    assert client.post(CONFIRM, {"acknowledge": ["creation"]}).status_code == 302
     household = Household.objects.get(room="5-A")
     assert (household.building.address, household.status) == ("GA1a路1号", "vacant")
     entry = household.history.get()
@@ -47,7 +47,7 @@ def test_a_new_building_is_created_sized_to_its_households(client, city):
     client.force_login(city.users["clerk"])
     rows = [row(building="GA1a路7号", unit=2, floor=11, room="1101", status="出租")]
     upload(client, "新楼.xlsx", xlsx(rows, HEADERS))
-    client.post(CONFIRM)
+    client.post(CONFIRM, {"acknowledge": ["creation"]})
     building = Building.objects.get(address="GA1a路7号")
     assert (building.units, building.floors) == (2, 11)
     assert building.households.get().status == "rented"

@@ -12,7 +12,7 @@ from archives.imports.residents import resident_import_apply, resident_import_pl
 from archives.models import Resident
 from tests.archives import test_import
 from tests.archives.test_export import export
-from tests.archives.test_import import CONFIRM, upload, xlsx
+from tests.archives.test_import import CONFIRM, CREATION_TICKED, upload, xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -129,7 +129,7 @@ def test_a_moved_out_record_in_another_grid_is_not_taken_over(client, city):
     moved_in = test_import.row(id_number=former.id_number, name=former.name)
     response = upload(client, "迁入.xlsx", xlsx([moved_in]))
     assert response.context["counts"] == {"new": 1, "update": 0, "unchanged": 0}
-    client.post(CONFIRM)
+    client.post(CONFIRM, CREATION_TICKED)
     former.refresh_from_db()
     assert former.residency_status == Resident.ResidencyStatus.MOVED_OUT
     assert Resident.objects.filter(id_number=former.id_number).count() == 2
