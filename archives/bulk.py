@@ -84,8 +84,7 @@ def _sqlite_insert(model: type[models.Model], rows: list[M]) -> list[M]:
     fields = meta.concrete_fields
     columns = ", ".join(quote(f.column) for f in fields)
     sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({columns}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))})"
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
     )
     values = [
         [f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields] for row in rows
