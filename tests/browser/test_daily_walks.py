@@ -43,9 +43,7 @@ class Walk:
             ),
         )
         for old in SCREENSHOTS.glob(f"{self.name}-*.png") if SCREENSHOTS.is_dir() else []:
-            old.unlink(
-                missing_ok=True
-            )  # a shorter walk than last time leaves no stale pages behind
+            old.unlink(missing_ok=True)  # a shorter walk leaves no stale pages behind
 
     def shot(self, what: str) -> None:
         self.step += 1
