@@ -27,7 +27,6 @@ from archives.imports.rows import (
     CREATION,
     IGNORED_HEADERS,
     REVIVAL,
-    ImportPlan,
     PlannedRow,
 )
 from archives.imports.template import (
@@ -266,7 +265,6 @@ class ImportMixin:
             "acknowledgements": [
                 (code, ACKNOWLEDGEMENT_WORDS[code]) for code in plan.acknowledgements()
             ],
-            "read_words": self._read_words(plan),
             "counts": plan.counts(),
         }
 
@@ -275,15 +273,6 @@ class ImportMixin:
 
     def _change_words(self, row: PlannedRow) -> list[tuple[str, str, str]]:
         return [(self._field_words(name), old, new) for name, old, new in row.changes]
-
-    @staticmethod
-    def _read_words(plan: ImportPlan) -> str:
-        if plan.sheet:
-            return _("Read sheet “%(sheet)s”, with the header on row %(row)s.") % {
-                "sheet": plan.sheet,
-                "row": plan.header_row,
-            }
-        return _("Read with the header on row %(row)s.") % {"row": plan.header_row}
 
     def _import_context(self, request) -> dict:
         return {

@@ -18,12 +18,12 @@ from archives.imports.rows import (
     PlannedRow,
     column_values,
     import_reason,
-    match_header,
     plan_creations,
     read_grid,
     read_whole_number,
     resource_column_names,
     rows_of,
+    table_header,
 )
 from archives.models import Building
 from archives.resources import BuildingResource
@@ -48,7 +48,7 @@ def building_import_plan(table: Table, *, user) -> ImportPlan:
         .values_list("pk", "units_used", "floors_used")
     }
     plan = ImportPlan()
-    plan.read_from(table, match_header(table.headers, names, REQUIRED, hidden=table.hidden_columns))
+    plan.read_from(table, table_header(table, names, REQUIRED))
     first_row_of: dict[tuple, int] = {}
     for row in rows_of(table, names, REQUIRED, plan.errors):
         grid_id = read_grid(row, places)

@@ -20,12 +20,12 @@ from archives.imports.rows import (
     column_values,
     households_ensure,
     import_reason,
-    match_header,
     plan_creations,
     read_choice,
     read_place,
     resource_column_names,
     rows_of,
+    table_header,
 )
 from archives.models import Household
 from archives.resources import HouseholdResource
@@ -46,7 +46,7 @@ def household_import_plan(table: Table, *, user) -> ImportPlan:
         Household.objects.filter(pk__in=places.households.values()).values_list("pk", "status")
     )
     plan = ImportPlan()
-    plan.read_from(table, match_header(table.headers, names, REQUIRED, hidden=table.hidden_columns))
+    plan.read_from(table, table_header(table, names, REQUIRED))
     first_row_of: dict[tuple, int] = {}
     for row in rows_of(table, names, REQUIRED, plan.errors):
         place = read_place(row, places)

@@ -30,12 +30,12 @@ from archives.imports.rows import (
     column_values,
     households_ensure,
     import_reason,
-    match_header,
     plan_creations,
     read_choice,
     read_place,
     resource_column_names,
     rows_of,
+    table_header,
 )
 from archives.models import Household, Resident, Tag
 from archives.resources import ResidentResource
@@ -52,7 +52,7 @@ def column_names() -> dict[str, list[str]]:
 
 def resident_import_plan(table: Table, *, user) -> ImportPlan:
     names = column_names()
-    match = match_header(table.headers, names, REQUIRED, hidden=table.hidden_columns)
+    match = table_header(table, names, REQUIRED)
     lookups = _Lookups.load(table, names, user)
     plan = ImportPlan()
     plan.read_from(table, match)

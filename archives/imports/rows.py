@@ -82,6 +82,7 @@ class ImportPlan:
     recognised: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
     hidden_rows: tuple[int, ...] = ()
+    hidden_columns: list[str] = field(default_factory=list)  # their headers
     new_buildings: list[Creation] = field(default_factory=list)
     new_households: list[Creation] = field(default_factory=list)
     new_households_count: int = 0
@@ -127,6 +128,12 @@ class ImportPlan:
             tuple(table.hidden_rows),
         )
         self.recognised, self.ignored = list(match.recognised), list(match.ignored)
+        # A hidden column without a header carries nothing the import reads.
+        self.hidden_columns = [
+            table.headers[i]
+            for i in sorted(table.hidden_columns)
+            if i < len(table.headers) and table.headers[i]
+        ]
 
     def finish(self) -> None:
         self.errors.sort(key=lambda e: (e.row, e.position))

@@ -15,7 +15,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archives import scope
-from archives.admin.imports import ImportMixin
 from archives.imports.matching import building_key, near_matches, room_key
 from archives.imports.reading import Limits, read_table
 from archives.imports.residents import column_names, resident_import_apply, resident_import_plan
@@ -175,11 +174,14 @@ def test_a_clerk_who_deletes_columns_and_fixes_three_phones_changes_exactly_thre
 def test_the_preview_says_which_sheet_and_header_row_it_read_and_warns_of_hidden_rows(office):
     rows = [list(HEADER.values()), new_row(office)]
     table = read_table("t.xlsx", workbook(rows), Limits.from_settings())
-    table = dataclasses.replace(table, sheet="居民", header_row=3, hidden_rows=(4,))
+    table = dataclasses.replace(
+        table, sheet="居民", header_row=3, hidden_rows=(4,), hidden_columns=frozenset({1})
+    )
     plan = resident_import_plan(table, user=office.clerk)
     with translation.override("zh-hans"):
-        assert ImportMixin._read_words(plan) == "读取工作表“居民”，表头在第 3 行。"
+        assert table.where() == "工作表“居民”第 3 行"
     assert plan.hidden_rows == (4,)
+    assert plan.hidden_columns == [table.headers[1]]
     assert plan.acknowledgements() == []  # a warning, not a question
 
 

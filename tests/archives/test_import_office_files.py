@@ -38,8 +38,8 @@ def preview(client, name: str, data: bytes):
     return client.post(IMPORT, {"file": SimpleUploadedFile(name, data)})
 
 
-def confirm(client) -> None:
-    assert client.post(CONFIRM).status_code == 302
+def confirm(client, acknowledge: list[str] = ()) -> None:
+    assert client.post(CONFIRM, {"acknowledge": list(acknowledge)}).status_code == 302
 
 
 def errors_of(response) -> list[tuple[int, str, str]]:
@@ -52,11 +52,12 @@ def archive_size() -> tuple[int, int, int]:
 
 
 def imported(client, name: str, data: bytes):
-    """Preview without errors, then confirm; the preview's response."""
+    """Preview without errors, then confirm, ticking each warning the preview asks about (as a
+    clerk who has read them); the preview's response."""
     response = preview(client, name, data)
     assert response.context.get("refused") is None, response.context.get("refused")
     assert errors_of(response) == []
-    confirm(client)
+    confirm(client, [code for code, _words in response.context["acknowledgements"]])
     return response
 
 
@@ -203,7 +204,9 @@ def test_a_hidden_old_phone_column_is_never_used_instead_of_the_visible_one(cler
     data = excel_file([["13900009999", *cells(row)]], headers, hidden_columns=("A",))
     table = read_table("隐藏列.xlsx", data, LIMITS)
     assert table.hidden_columns == frozenset({0})
-    imported(clerk, "隐藏列.xlsx", data)
+    response = imported(clerk, "隐藏列.xlsx", data)
+    assert response.context["plan"].hidden_columns == ["联系电话"]
+    assert response.context["plan"].ignored == ["联系电话"]
     assert Resident.objects.get(id_number=row["id_number"]).phone == "13811112222"
 
 
