@@ -126,7 +126,9 @@ def test_a_clerk_cannot_check_but_corrects_a_wrong_field_in_one_click(client, au
         satisfaction=3,
         method=AuditItem.Method.VISIT,
     )
-    services.audit_campaign_close(campaign=drawn, actor=audit_city.lead)  # the sample is known
+    services.audit_campaign_close(  # the sample is known once the campaign is closed
+        campaign=drawn, actor=audit_city.lead, reason="the other households were away"
+    )
     client.force_login(audit_city.clerk)
     assert client.post(f"{ITEMS}{item.pk}/change/", check_data(drawn)).status_code == 403
     page = client.get(f"{ITEMS}{item.pk}/change/").content.decode()

@@ -76,7 +76,9 @@ def test_the_audited_grid_cannot_tell_which_files_were_drawn_until_the_check_end
     client.force_login(user)
     assert shows_the_sample(client, drawn) == []
 
-    services.audit_campaign_close(campaign=drawn, actor=audit_city.lead)
+    services.audit_campaign_close(
+        campaign=drawn, actor=audit_city.lead, reason="the other households were away"
+    )
     their_grids = ["G1"] if who == "clerk" else ["G1", "G2"]
     in_their_grids = drawn.items.filter(stratum__grid__code__in=their_grids)
     assert set(selectors.items_visible_to(user)) == set(in_their_grids)

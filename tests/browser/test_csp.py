@@ -62,6 +62,9 @@ def test_the_two_factor_page_shows_a_scannable_code(logged_in, console, admin_us
     page = logged_in(admin_user)
     page.click("#user-tools a[href='/admin/two-factor/']")
     page.wait_for_url("**/admin/two-factor/")
+    page.fill("#id_password", "pw")  # enrolment asks for the password again first
+    page.click(".two-factor-password [type=submit]")
+    page.wait_for_selector(".two-factor-secret")
     assert page.locator(".two-factor-qr svg").is_visible()
     assert len(page.locator(".two-factor-secret").inner_text().replace(" ", "")) == 32
     screenshot(page, "two-factor-enrolment")
