@@ -169,4 +169,8 @@ def test_a_printed_address_is_answered_from_indexes(longmen):
         plan = "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute("RESET enable_seqscan")
     assert "Seq Scan" not in plan, plan
-    assert "building_address_prefix" in plan and "unique_household_place" in plan, plan
+    assert "building_address_prefix" in plan, plan
+    # The household is reached by its building through either index that starts with it; on
+    # a table this small PostgreSQL picks either, depending on its statistics.
+    household_by_building = ("unique_household_place", "archives_household_building_id")
+    assert any(index in plan for index in household_by_building), plan
