@@ -44,11 +44,11 @@ format: install
 	$(BIN)/ruff format .
 
 bench: install
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench --residents $(BENCH_RESIDENTS)
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench --residents $(BENCH_RESIDENTS)
 
 # Only the audit draw row (on the same benchmark city).
 bench-audit-draw: install
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench --residents $(BENCH_RESIDENTS) --only audit-draw
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench --residents $(BENCH_RESIDENTS) --only audit-draw
 
 # Regenerate translations after changing strings; the compiled .mo files are committed so that
 # a fresh machine needs no gettext.

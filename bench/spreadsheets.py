@@ -1,26 +1,21 @@
-"""Spreadsheet figures for ``bench``: our import and export of 100,000 residents, and the same
-file imported the way django-import-export does by default, for the ratio the issue asks for.
+"""Spreadsheet figures: our import and export of 100,000 residents, and the same file imported
+the way django-import-export does by default, for the ratio between the two.
 
-Each import runs in a child process of its own (``bench --measure-import``), so that its peak
-memory is its own and not whatever earlier benchmarks left behind. Every write is rolled back.
+Each import runs in a child process of its own (``python -m bench --measure-import``), so that
+its peak memory is its own and not whatever earlier benchmarks left behind. Every write is
+rolled back.
 """
 
 import datetime as dt
 import io
-import json
 import resource
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import openpyxl
 import tablib
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import CommandError
-from django.db import transaction
 from django.utils import translation
 from import_export import fields, resources, widgets
 from import_export.formats.base_formats import XLSX
@@ -31,14 +26,54 @@ from archives.models import Building, Grid, Household, Resident, Tag
 from archives.resources import ResidentResource
 from archives.spreadsheets import FastXLSX
 from archives.validators import id_number_check_char, parse_id_number
+from bench.scratch import measured_in_child, rolled_back
+from bench.table import Row
 
 #: Rows the library's default import is timed on; its time per row does not depend on the size
 #: of the file, and all 100,000 would take the better part of an hour.
 LIBRARY_SAMPLE = 2_000
 
 
-class _RollBack(Exception):
-    pass
+def import_export_timings(count: int) -> list[Row]:
+    """Import a generated ``count``-row workbook through the admin's read, plan and apply
+    steps, then the same file the library's default way, each in a process of its own;
+    then export ``count`` residents to .xlsx."""
+    data = generated_workbook(count)
+    ours = _measured_import("ours", data)
+    library = _measured_import("library", data)
+    export = measure_export(count)
+    updates = _measured_import("ours", edited_export(export["xlsx"]))
+    ours_rate = ours["rows"] / ours["seconds"]
+    library_rate = library["rows"] / library["seconds"]
+    return [
+        Row(
+            f"import a {count:,}-row .xlsx (validate, plan, write with history)",
+            f"{ours_rate:,.0f}",
+            "rows/s",
+            f"{ours['seconds']:.1f} s, peak memory {ours['peak_mb']:,.0f} MB"
+            f" ({len(data) / 2**20:.1f} MB file)",
+        ),
+        Row(
+            "the same file, django-import-export defaults",
+            f"{library_rate:,.0f}",
+            "rows/s",
+            f"ours is {ours_rate / library_rate:,.0f}x; read {library['read_seconds']:.1f} s,"
+            f" {library['sample_rows']:,} rows imported in {library['sample_seconds']:.1f} s,"
+            f" peak memory {library['peak_mb']:,.0f} MB",
+        ),
+        Row(
+            f"import that export with every phone changed ({updates['rows']:,} updates)",
+            f"{updates['rows'] / updates['seconds']:,.0f}",
+            "rows/s",
+            f"{updates['seconds']:.1f} s, peak memory {updates['peak_mb']:,.0f} MB",
+        ),
+        Row(
+            f"export {count:,} residents to .xlsx",
+            f"{export['seconds']:.1f}",
+            "s",
+            f"{count / export['seconds']:,.0f} rows/s, {export['megabytes']:.1f} MB",
+        ),
+    ]
 
 
 def generated_workbook(count: int) -> bytes:
@@ -71,20 +106,12 @@ def generated_workbook(count: int) -> bytes:
     return output.getvalue()
 
 
-def measure_in_child(what: str, data: bytes) -> dict:
-    """Run ``bench --measure-import WHAT FILE`` in a fresh process and return its figures."""
+def _measured_import(what: str, data: bytes) -> dict:
+    """Run ``--measure-import WHAT FILE`` in a fresh process and return its figures."""
     with tempfile.NamedTemporaryFile(suffix=".xlsx") as upload:
         upload.write(data)
         upload.flush()
-        manage = str(Path(settings.BASE_DIR) / "manage.py")
-        done = subprocess.run(
-            [sys.executable, manage, "bench", "--measure-import", what, upload.name],
-            capture_output=True,
-            text=True,
-        )
-    if done.returncode:
-        raise CommandError(f"the {what} import failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+        return measured_in_child("--measure-import", what, upload.name)
 
 
 def measure_import(what: str, path: str) -> dict:
@@ -92,12 +119,8 @@ def measure_import(what: str, path: str) -> dict:
     data = Path(path).read_bytes()
     admin_user = get_user_model().objects.get(username="admin")
     measure = {"ours": _our_import, "library": _library_default_import}[what]
-    try:
-        with transaction.atomic():
-            figures = measure(data, admin_user)
-            raise _RollBack
-    except _RollBack:
-        pass
+    with rolled_back():
+        figures = measure(data, admin_user)
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     return {**figures, "peak_mb": peak_kib / 1024}
 

@@ -1,0 +1,61 @@
+"""Which rows ``python -m bench`` measures for its options, and its two child-process modes."""
+
+import argparse
+import json
+
+from django.conf import settings
+from django.core.management import call_command
+
+from archives.demo.city import demo_grants_ensure
+from bench.admin_pages import changelist_timings, save_timings
+from bench.audit_draw import audit_draw_timings
+from bench.bulk_history import bulk_history_size
+from bench.city import bench_city
+from bench.monthly_report import measure_monthly_report, monthly_report_timings
+from bench.scratch import database_ensure
+from bench.seed import seed_demo_timings
+from bench.spreadsheets import import_export_timings, measure_import
+from bench.table import BenchFailed, Row, table_print
+
+
+def run(options: argparse.Namespace) -> str | None:
+    """Measure and print; a message (the process's exit status) when the benchmark cannot run
+    or a measured step failed."""
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        return "bench runs on PostgreSQL: set DATABASE_URL (make bench does)."
+    try:
+        if options.measure_import:
+            print(json.dumps(measure_import(*options.measure_import)))
+        elif options.measure_monthly_report:
+            print(json.dumps(measure_monthly_report()))
+        else:
+            database_ensure(database)
+            call_command("migrate", verbosity=0)
+            table_print(_rows(options, database))
+    except BenchFailed as failure:
+        return str(failure)
+    return None
+
+
+def _rows(options: argparse.Namespace, database: dict) -> list[Row]:
+    if options.only == "spreadsheets":
+        return import_export_timings(100_000)
+    rows = []
+    if options.only is None and not options.skip_seed_timing:
+        rows += seed_demo_timings(database)
+    rows += bench_city(options.residents, rebuild=options.rebuild)
+    if options.only == "monthly-report":
+        return rows + monthly_report_timings(database)
+    demo_grants_ensure()  # a city built before grants existed gets them now
+    if options.only == "audit-draw":
+        return rows + audit_draw_timings(options.draws)
+    if options.only == "admin-pages":  # changelists, searches and dashboards
+        return rows + changelist_timings(options.requests)
+    rows += changelist_timings(options.requests)
+    rows += save_timings(options.requests)
+    rows += bulk_history_size(100_000)
+    rows += import_export_timings(100_000)
+    rows += audit_draw_timings(options.draws)
+    rows += monthly_report_timings(database)
+    return rows
