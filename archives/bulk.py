@@ -43,10 +43,21 @@ def rows_insert(rows: list[M], *, batch_size: int = 2000) -> list[M]:
     if not rows:
         return rows
     model = type(rows[0])
-    if connection.vendor == "sqlite":
-        return _sqlite_insert(model, rows)
-    if connection.vendor != "postgresql":
+    if connection.vendor == "postgresql":
+        _postgresql_copy(model, rows)
+    elif connection.vendor == "sqlite":
+        _sqlite_insert(model, rows)
+    else:
         return model._default_manager.bulk_create(rows, batch_size=batch_size)  # history: caller's
+    for row in rows:
+        row._state.adding = False
+        row._state.db = connection.alias
+    return rows
+
+
+def _postgresql_copy(model: type[models.Model], rows: list[models.Model]) -> None:
+    """PostgreSQL: the rows streamed with COPY, their new IDs taken from the table's sequence
+    first."""
     meta = model._meta
     _assign_primary_keys(model, [row for row in rows if row.pk is None])
     fields = [f for f in meta.concrete_fields if f is not meta.pk]
@@ -58,13 +69,9 @@ def rows_insert(rows: list[M], *, batch_size: int = 2000) -> list[M]:
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:  # history: caller's
         for row in rows:
             copy.write_row([row.pk, *(read(row) for read in readers)])
-    for row in rows:
-        row._state.adding = False
-        row._state.db = connection.alias
-    return rows
 
 
-def _sqlite_insert(model: type[models.Model], rows: list[M]) -> list[M]:
+def _sqlite_insert(model: type[models.Model], rows: list[models.Model]) -> None:
     """SQLite: one prepared INSERT run over every row (``executemany``). ``bulk_create``
     compiled a statement for every few hundred rows (SQLite's 999 parameters) and took most
     of the demo city's seeding time. New rows get the IDs after the highest the table ever
@@ -94,10 +101,6 @@ def _sqlite_insert(model: type[models.Model], rows: list[M]) -> list[M]:
     values = [[read(row) for read in readers] for row in rows]
     with connection.cursor() as cursor:  # history: written by the caller
         cursor.executemany(sql, values)
-    for row in rows:
-        row._state.adding = False
-        row._state.db = connection.alias
-    return rows
 
 
 def _assign_primary_keys(model: type[models.Model], rows: list[models.Model]) -> None:
@@ -139,17 +142,18 @@ def rows_update(rows: list[M], attnames: list[str], *, batch_size: int = 2000) -
     table, pk = quote(meta.db_table), quote(meta.pk.column)
     names = ", ".join(quote(f.column) for f in fields)
     assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in fields[1:])
-    postgresql = connection.vendor == "postgresql"
-    if not postgresql and connection.features.max_query_params:
+    arrays = connection.vendor == "postgresql"
+    if not arrays and connection.features.max_query_params:
+        # A parameter per value: as many rows as the database takes parameters for.
         batch_size = min(batch_size, connection.features.max_query_params // len(fields))
     for start in range(0, len(rows), batch_size):
         batch = rows[start : start + batch_size]
         columns = [[f.get_db_prep_save(getattr(row, f.attname), connection) for row in batch]
                    for f in fields]  # fmt: skip
-        if postgresql:
-            arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
-            values, params = f"SELECT * FROM unnest({arrays})", columns
-        else:
+        if arrays:  # PostgreSQL: one array parameter per column
+            types = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+            values, params = f"SELECT * FROM unnest({types})", columns
+        else:  # SQLite and others: a VALUES list
             row_of = f"({', '.join(['%s'] * len(fields))})"
             values = f"VALUES {', '.join([row_of] * len(batch))}"
             params = [value for row_values in zip(*columns, strict=True) for value in row_values]

@@ -21,11 +21,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from django.db import connection
 from django.db.models import QuerySet
-from django.db.models.functions import Reverse
 
 from archives.models import Building, Household, Resident
+from archives.sql import phone_suffix_ids
 from archives.validators import ID_NUMBER_SHAPE, normalize_id_number
 
 PHONE_DIGITS = re.compile(r"^\d{4,11}$")
@@ -104,14 +103,3 @@ def printed_address_ids(place: PrintedAddress) -> QuerySet:
     if place.room is not None:
         households = households.filter(room=place.room)
     return Resident.objects.filter(household__in=households.values("pk")).order_by().values("pk")
-
-
-def phone_suffix_ids(digits: str) -> QuerySet:
-    """Residents whose phone ends with ``digits``. On PostgreSQL as a prefix of the reversed
-    number, which the functional index answers; SQLite (demo and tests) scans."""
-    if connection.vendor == "postgresql":
-        reversed_phone = Resident.objects.annotate(phone_reversed=Reverse("phone"))
-        matches = reversed_phone.filter(phone_reversed__startswith=digits[::-1])
-    else:
-        matches = Resident.objects.filter(phone__endswith=digits)
-    return matches.order_by().values("pk")

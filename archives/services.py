@@ -12,12 +12,12 @@ from typing import TypeVar
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from archives import bulk, scope
+from archives import bulk, scope, sql
 from archives.imports.reading import FileRefused
 from archives.models import (
     Building,
@@ -506,42 +506,13 @@ def _history_copied_at(
     history_type: str,
     stamp: dt.datetime,
 ) -> dict[int, int]:
-    history = model.history.model
-    tracked = [f.column for f in history.tracked_fields]
-    meta = {
-        "history_date": history._meta.get_field("history_date").get_db_prep_value(
-            stamp, connection
-        ),
-        "history_change_reason": reason,
-        "history_type": history_type,
-        "history_user_id": actor.pk,
-    }
-    quote = connection.ops.quote_name
-    pk = quote(model._meta.pk.column)
-    insert = (
-        f"INSERT INTO {quote(history._meta.db_table)} "
-        f"({', '.join(quote(c) for c in [*tracked, *meta])}) "
-        f"SELECT {', '.join(quote(c) for c in tracked)}, {', '.join(['%s'] * len(meta))} "
-        f"FROM {quote(model._meta.db_table)} "
+    return sql.history_entries_copy(
+        model,
+        pks,
+        stamp=stamp,
+        columns={
+            "history_change_reason": reason,
+            "history_type": history_type,
+            "history_user_id": actor.pk,
+        },
     )
-    if connection.vendor == "postgresql":
-        # One array parameter instead of a placeholder per row: psycopg rewrites every
-        # placeholder of a statement, which for 100,000 rows took seconds.
-        with connection.cursor() as cursor:  # history: this is the history write
-            cursor.execute(
-                f"{insert} WHERE {pk} = ANY(%s) RETURNING {pk}, history_id", [*meta.values(), pks]
-            )
-            return dict(cursor.fetchall())
-    entry_of = {}
-    size = (connection.features.max_query_params or 10_000) - len(meta)
-    for start in range(0, len(pks), size):
-        chunk = pks[start : start + size]
-        with connection.cursor() as cursor:  # history: this is the history write
-            cursor.execute(
-                f"{insert} WHERE {pk} IN ({', '.join(['%s'] * len(chunk))})",
-                [*meta.values(), *chunk],
-            )
-        entry_of.update(
-            history.objects.filter(history_date=stamp, id__in=chunk).values_list("id", "history_id")
-        )
-    return entry_of

@@ -12,10 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.contrib.postgres.aggregates import ArrayAgg
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
-from django.db.models import OuterRef, Subquery
+from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -24,6 +22,7 @@ from archives import scope, services
 from archives.models import Community, Grid, Resident, Street, Tag
 from archives.validators import normalize_id_number
 from audits import sampling, selectors
+from audits import sql as audit_sql
 from audits.models import (
     AUDITABLE_FIELDS,
     REQUIRED_FIELDS,
@@ -38,7 +37,6 @@ from audits.stats import lqas_rule, lqas_smallest_n
 State = AuditCampaign.State
 Plan = AuditCampaign.Plan
 Mark = AuditFieldFinding.Mark
-HistoricalResident = Resident.history.model
 AUDITABLE_CODES = [code for code, _label in AUDITABLE_FIELDS]
 #: Fields a correction cannot write in one click: the household is a choice among households,
 #: which the auditor's free text cannot name; the person with edit rights picks it on the file.
@@ -215,21 +213,12 @@ def _stratum_sizes(campaign: AuditCampaign, population: dict[int, list[int]]) ->
 def _eligible_population(grid_ids: list[int], whole_city: bool) -> dict[int, list[int]]:
     """The active residents in scope as strata: grid ID -> resident IDs, ascending.
 
-    No ``ORDER BY random()``: the sampling happens in Python. PostgreSQL groups the IDs per grid
-    itself (one array per grid, about 2,000 rows for a million residents, instead of a million
-    tuples for Python to group); other databases send the pairs and Python groups them.
+    No ``ORDER BY random()``: the sampling happens in Python.
     """
     residents = Resident.objects.filter(residency_status__in=Resident.ACTIVE_STATUSES)
     if not whole_city:
         residents = residents.filter(household__building__grid__in=grid_ids)
-    residents = residents.order_by()  # the model's ordering would join GROUP BY
-    if connection.vendor == "postgresql":
-        strata = residents.values_list("household__building__grid_id").annotate(
-            ids=ArrayAgg("pk", order_by="pk")
-        )
-        return dict(strata.values_list("household__building__grid_id", "ids"))
-    pairs = residents.order_by("pk").values_list("pk", "household__building__grid_id")
-    return sampling.group(pairs)
+    return audit_sql.resident_ids_per_grid(residents)
 
 
 def _items_create(
@@ -242,57 +231,7 @@ def _items_create(
         for grid_id in sorted(sample)
         for resident_id in sample[grid_id]
     ]
-    if connection.vendor == "postgresql":
-        _items_insert_pinned(campaign, drawn)
-        return
-    AuditItem.objects.bulk_create(
-        [
-            AuditItem(campaign=campaign, stratum_id=stratum_id, resident_id=resident_id)
-            for stratum_id, resident_id in drawn
-        ],
-        batch_size=5000,
-    )
-    latest = HistoricalResident.objects.filter(id=OuterRef("resident_id")).order_by(
-        "-history_date", "-history_id"
-    )
-    AuditItem.objects.filter(campaign=campaign).update(
-        pinned_record=Subquery(latest.values("history_id")[:1])
-    )
-
-
-def _items_insert_pinned(campaign: AuditCampaign, drawn: list[tuple[int, int]]) -> None:
-    """PostgreSQL: the items and their pins in one statement, from two arrays.
-
-    At 38,000 items (19 from each of 2,000 grids) building model instances, sending them in
-    batches and then updating every row with its pin took most of the draw's time. The other
-    columns get their model defaults, taken from the model so that a new field cannot be missed.
-    """
-    quote = connection.ops.quote_name
-    given = {"campaign", "stratum", "resident", "pinned_record"}
-    defaults = [f for f in AuditItem._meta.concrete_fields if not f.primary_key]
-    defaults = [f for f in defaults if f.name not in given]
-    columns = ["campaign_id", "stratum_id", "resident_id", "pinned_record_id"]
-    columns += [f.column for f in defaults]
-    history = HistoricalResident._meta.db_table
-    sql = f"""
-        INSERT INTO {quote(AuditItem._meta.db_table)} ({", ".join(map(quote, columns))})
-        SELECT %s, drawn.stratum_id, drawn.resident_id,
-               (SELECT pin.history_id FROM {quote(history)} pin
-                 WHERE pin.id = drawn.resident_id
-                 ORDER BY pin.history_date DESC, pin.history_id DESC LIMIT 1)
-               {"".join(", %s" for _ in defaults)}
-          FROM unnest(%s::bigint[], %s::bigint[]) WITH ORDINALITY
-               AS drawn(stratum_id, resident_id, position)
-         ORDER BY drawn.position
-    """
-    params = [
-        campaign.pk,
-        *(f.get_db_prep_save(f.get_default(), connection) for f in defaults),
-        [stratum_id for stratum_id, _ in drawn],
-        [resident_id for _, resident_id in drawn],
-    ]
-    with connection.cursor() as cursor:  # history: audit items are not historied; pins read it
-        cursor.execute(sql, params)
+    audit_sql.audit_items_insert(campaign, drawn)
 
 
 @transaction.atomic

@@ -28,6 +28,7 @@ from audits.models import REQUIRED_FIELDS
 from audits.selectors import Figures as AuditFigures
 from audits.selectors import grid_audit_figures
 from audits.stats import Rate
+from exports.sql import fetch_all, history_table, latest_history_rows, whole_table_joins
 
 #: Days within which a file counts as verified (timeliness), as the dashboard counts them:
 #: defined once, in ``archives.selectors.VERIFY_EVERY``.
@@ -174,34 +175,6 @@ class MonthFigures:
 # SQL ---------------------------------------------------------------------------------------------
 
 
-def _history_table(model) -> str:
-    return model.history.model._meta.db_table
-
-
-def _latest(model, columns: list[str]) -> str:
-    """The newest history row of each object dated before ``%(next)s``, deletions left out.
-
-    PostgreSQL gets ``DISTINCT ON``: it plans it from the column's distinct count, where a
-    ``row_number() = 1`` filter is guessed at a fraction of a percent of the rows and joins
-    of such guesses become nested loops over a million rows (minutes instead of seconds).
-    SQLite has no ``DISTINCT ON`` and plans the window function well enough.
-    """
-    cols = ", ".join(["id", "history_id", *columns])
-    table = _history_table(model)
-    if connection.vendor == "postgresql":
-        return (
-            f"SELECT {cols} FROM (SELECT DISTINCT ON (id) {cols}, history_type FROM {table} "
-            "WHERE history_date < %(next)s ORDER BY id, history_date DESC, history_id DESC) AS w "
-            "WHERE history_type <> '-'"
-        )
-    return (
-        f"SELECT {cols} FROM (SELECT {cols}, history_type, ROW_NUMBER() OVER ("
-        "PARTITION BY id ORDER BY history_date DESC, history_id DESC) AS rn "
-        f"FROM {table} WHERE history_date < %(next)s) AS w "
-        "WHERE rn = 1 AND history_type <> '-'"
-    )
-
-
 def _complete_condition(alias: str) -> str:
     conditions = []
     for name in REQUIRED_FIELDS:
@@ -218,33 +191,12 @@ def _in(values: tuple[str, ...]) -> str:
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
-def _fetch(sql: str, params: dict) -> list[tuple]:
-    # Read-only: history tables are read here, never written.
-    with connection.cursor() as cursor:  # history: read-only queries
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-def _whole_table_joins() -> None:
-    """On PostgreSQL, no nested loops for the rest of this transaction.
-
-    Every query here joins month-end snapshots of whole tables. Where statistics are missing
-    or stale (a city just imported, before autovacuum analyses it) the planner takes a
-    snapshot for a few hundred rows and nests loops over it: 51 s instead of 1 s for the
-    demo city. Hash and merge joins are right at every size, so the choice is not left to
-    estimates.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:  # history: planner setting, writes no row
-            cursor.execute("SET LOCAL enable_nestloop = off")
-
-
 def _resident_counts(params: dict) -> list[tuple]:
     required = [Resident._meta.get_field(n).column for n in REQUIRED_FIELDS]
     resident_columns = sorted({*required, "household_id", "residency_status", "last_verified_at"})
-    history = _history_table(Resident)
+    history = history_table(Resident)
     sql = f"""
-    WITH r AS ({_latest(Resident, resident_columns)}),
+    WITH r AS ({latest_history_rows(Resident, resident_columns)}),
     ev AS (
         -- What happened to each file touched during the month: created, changed, and moved
         -- out (an active status followed by "moved out"), with the row before the month.
@@ -266,8 +218,8 @@ def _resident_counts(params: dict) -> list[tuple]:
         WHERE history_date >= %(start)s
         GROUP BY id
     ),
-    hh AS ({_latest(Household, ["building_id"])}),
-    b AS ({_latest(Building, ["grid_id"])})
+    hh AS ({latest_history_rows(Household, ["building_id"])}),
+    b AS ({latest_history_rows(Building, ["grid_id"])})
     SELECT b.grid_id,
         SUM(CASE WHEN r.residency_status IN {_in(_ACTIVE)} THEN 1 ELSE 0 END),
         SUM(CASE WHEN r.residency_status IN {_in(_ACTIVE)} AND {_complete_condition("r")}
@@ -284,13 +236,15 @@ def _resident_counts(params: dict) -> list[tuple]:
     LEFT JOIN ev ON ev.id = r.id
     GROUP BY b.grid_id
     """
-    return _fetch(sql, params)
+    return fetch_all(sql, params)
 
 
 def _visits_cte() -> str:
     return f"""
     v AS (
-        SELECT * FROM ({_latest(Visit, ["household_id", "grid_member_id", "visited_at"])}) AS lv
+        SELECT * FROM (
+            {latest_history_rows(Visit, ["household_id", "grid_member_id", "visited_at"])}
+        ) AS lv
         WHERE visited_at >= %(start)s AND visited_at < %(next)s
     )"""
 
@@ -304,11 +258,11 @@ def _household_counts(params: dict) -> list[tuple]:
     """
     tags = apps.get_model("archives", "HistoricalResident_tags")._meta.db_table
     sql = f"""
-    WITH hh AS ({_latest(Household, ["building_id"])}),
-    b AS ({_latest(Building, ["grid_id"])}),
+    WITH hh AS ({latest_history_rows(Household, ["building_id"])}),
+    b AS ({latest_history_rows(Building, ["grid_id"])}),
     {_visits_cte()},
     vh AS (SELECT household_id, COUNT(*) AS n FROM v GROUP BY household_id),
-    r AS ({_latest(Resident, ["household_id", "residency_status"])}),
+    r AS ({latest_history_rows(Resident, ["household_id", "residency_status"])}),
     need AS (
         SELECT r.household_id, MAX(t.needs_visits_per_month) AS needed
         FROM r
@@ -330,36 +284,37 @@ def _household_counts(params: dict) -> list[tuple]:
     LEFT JOIN need ON need.household_id = hh.id
     GROUP BY b.grid_id
     """
-    return _fetch(sql, params)
+    return fetch_all(sql, params)
 
 
 def _building_counts(params: dict) -> list[tuple]:
-    sql = f"SELECT grid_id, COUNT(*) FROM ({_latest(Building, ['grid_id'])}) AS b GROUP BY grid_id"
-    return _fetch(sql, params)
+    buildings = latest_history_rows(Building, ["grid_id"])
+    sql = f"SELECT grid_id, COUNT(*) FROM ({buildings}) AS b GROUP BY grid_id"
+    return fetch_all(sql, params)
 
 
 def _member_visits(params: dict) -> list[tuple]:
     sql = f"""
-    WITH hh AS ({_latest(Household, ["building_id"])}),
+    WITH hh AS ({latest_history_rows(Household, ["building_id"])}),
     {_visits_cte()}
     SELECT v.grid_member_id, COUNT(*), COUNT(DISTINCT v.household_id)
     FROM v JOIN hh ON hh.id = v.household_id
     GROUP BY v.grid_member_id
     """
-    return _fetch(sql, params)
+    return fetch_all(sql, params)
 
 
 def _org_at_month_end(params: dict) -> list[tuple]:
     """Grids with their community and street as they stood at month end (grids get redrawn)."""
     sql = f"""
-    WITH g AS ({_latest(Grid, ["code", "name", "community_id"])}),
-    c AS ({_latest(Community, ["name", "street_id"])}),
-    s AS ({_latest(Street, ["code", "name"])})
+    WITH g AS ({latest_history_rows(Grid, ["code", "name", "community_id"])}),
+    c AS ({latest_history_rows(Community, ["name", "street_id"])}),
+    s AS ({latest_history_rows(Street, ["code", "name"])})
     SELECT g.id, g.code, g.name, c.name, s.id, s.code, s.name
     FROM g JOIN c ON c.id = g.community_id JOIN s ON s.id = c.street_id
     ORDER BY s.code, g.code
     """
-    return _fetch(sql, params)
+    return fetch_all(sql, params)
 
 
 # The report's figures ----------------------------------------------------------------------------
@@ -374,7 +329,7 @@ def grid_month_figures(
     A constant number of queries: one per figure family, whatever the number of grids.
     """
     with transaction.atomic():
-        _whole_table_joins()
+        whole_table_joins()
         return _month_figures(month, street, report_weights() if weights is None else weights)
 
 

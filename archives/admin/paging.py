@@ -1,25 +1,12 @@
 """Changelist counting that stays cheap at a million rows."""
 
 from django.core.paginator import Paginator
-from django.db import connection
 from django.utils.functional import cached_property
+
+from archives.sql import estimated_rows
 
 #: Below this many rows (as the planner estimates them) an exact count is cheap: count.
 ESTIMATE_FROM_ROWS = 100_000
-
-
-def estimated_rows(table: str) -> int | None:
-    """PostgreSQL's planner estimate of a table's rows (``pg_class.reltuples``, kept by
-    autovacuum and ANALYZE); None where there is none (other databases, never analysed)."""
-    if connection.vendor != "postgresql":
-        return None
-    # history: reads pg_class only, writes nothing.
-    with connection.cursor() as cursor:  # history: a catalogue read, no archive rows
-        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
-        row = cursor.fetchone()
-    if row is None or row[0] < 0:
-        return None
-    return int(row[0])
 
 
 class EstimatingPaginator(Paginator):

@@ -2,7 +2,6 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
 from django.utils import timezone
 
 from archives.demo.city import (
@@ -13,6 +12,7 @@ from archives.demo.city import (
     demo_city_reset,
     demo_city_seed,
 )
+from archives.sql import large_writes_cache
 from audits.demo import demo_audits_reset, monthly_audit
 
 
@@ -79,12 +79,7 @@ class Command(BaseCommand):
             demo_audits_reset()
             demo_city_reset()
 
-        if connection.vendor == "sqlite":
-            # The city is written in one transaction; its six months of changes land on
-            # pages all over the tables. SQLite's default 2 MB page cache then reads the same
-            # pages back from disk again and again (18 minutes instead of one).
-            with connection.cursor() as cursor:  # history: a cache setting, writes no row
-                cursor.execute("PRAGMA cache_size = -262144")  # 256 MB
+        large_writes_cache()  # the city is written in one transaction
         started = time.perf_counter()
         summary = demo_city_seed(
             seed=options["seed"],

@@ -1,0 +1,85 @@
+"""archives/sql.py: each function answers what a plain ORM or Python computation answers, on
+whichever database the suite runs on (CI runs it on PostgreSQL and on SQLite, so both twins of
+every function are checked)."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from archives import sql
+from archives.models import Building, Resident
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_estimated_rows_is_the_count_after_analyse_on_postgresql_and_none_on_sqlite():
+    grid = factories.make_grid()
+    for n in range(3):
+        factories.make_building(grid=grid, address=f"估算路{n}号")
+    table = Building._meta.db_table
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+        assert sql.estimated_rows(table) == Building.objects.count()
+    else:
+        assert sql.estimated_rows(table) is None
+
+
+def test_phone_suffix_ids_are_the_residents_whose_phone_ends_with_the_digits():
+    household = factories.make_household()
+    phones = ["13912345678", "13800005678", "13912340000", "15678", "13900001234"]
+    for n, phone in enumerate(phones):
+        factories.make_resident(
+            household=household, phone=phone, birth_date=dt.date(1950 + n, 1, 2)
+        )
+    for digits in ["5678", "45678", "0000", "1234", "9999", "13912345678"]:
+        expected = {r.pk for r in Resident.objects.all() if r.phone.endswith(digits)}
+        assert set(sql.phone_suffix_ids(digits).values_list("pk", flat=True)) == expected
+
+
+def test_history_entries_copy_writes_each_row_as_it_stands_and_answers_its_entry():
+    household = factories.make_household()
+    residents = [
+        factories.make_resident(
+            household=household, name=f"复制{n}", birth_date=dt.date(1950 + n, 1, 2)
+        )
+        for n in range(4)
+    ]
+    Resident.objects.filter(pk=residents[0].pk).update(phone="13700000000")  # history: below
+    actor = factories.make_user("copier")
+    stamp = timezone.now() + dt.timedelta(minutes=1)
+    pks = [r.pk for r in residents[:3]]
+
+    entry_of = sql.history_entries_copy(
+        Resident,
+        pks,
+        stamp=stamp,
+        columns={"history_change_reason": "复制", "history_type": "~", "history_user_id": actor.pk},
+    )
+
+    entries = Resident.history.filter(history_date=stamp)
+    assert entry_of == dict(entries.values_list("id", "history_id"))
+    assert sorted(entry_of) == sorted(pks)
+    as_stored = Resident.objects.filter(pk__in=pks).values_list("pk", "name", "phone")
+    assert set(entries.values_list("id", "name", "phone")) == set(as_stored)
+    assert set(entries.values_list("history_type", "history_change_reason", "history_user")) == {
+        ("~", "复制", actor.pk)
+    }
+
+
+def test_large_writes_cache_enlarges_sqlites_page_cache_and_leaves_postgresql_alone():
+    if connection.vendor != "sqlite":
+        sql.large_writes_cache()  # nothing to set, nothing to fail
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        (before,) = cursor.fetchone()
+        try:
+            sql.large_writes_cache()
+            cursor.execute("PRAGMA cache_size")
+            assert cursor.fetchone() == (-262144,)
+        finally:
+            cursor.execute(f"PRAGMA cache_size = {before}")
