@@ -4,6 +4,7 @@ and its verification; each draw rolled back."""
 import time
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.utils import timezone
 
@@ -51,7 +52,9 @@ def _vacuum_for_audit_draw() -> None:
         cursor.execute(f"VACUUM (ANALYZE) {', '.join(map(connection.ops.quote_name, tables))}")
 
 
-def _time_one_audit_draw(actor, auditor, timings: dict[str, list[float]]) -> tuple[int, int, int]:
+def _time_one_audit_draw(
+    actor: AbstractBaseUser, auditor: AbstractBaseUser, timings: dict[str, list[float]]
+) -> tuple[int, int, int]:
     with rolled_back():
         campaign = audit_services.audit_campaign_save(
             campaign=AuditCampaign(
