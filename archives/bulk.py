@@ -55,7 +55,7 @@ def rows_insert(rows: list[M], *, batch_size: int = 2000) -> list[M]:
     return rows
 
 
-def _postgresql_copy(model: type[models.Model], rows: list[models.Model]) -> None:
+def _postgresql_copy(model: type[models.Model], rows: list[M]) -> None:
     """PostgreSQL: the rows streamed with COPY, their new IDs taken from the table's sequence
     first."""
     meta = model._meta
@@ -71,7 +71,7 @@ def _postgresql_copy(model: type[models.Model], rows: list[models.Model]) -> Non
             copy.write_row([row.pk, *(read(row) for read in readers)])
 
 
-def _sqlite_insert(model: type[models.Model], rows: list[models.Model]) -> None:
+def _sqlite_insert(model: type[models.Model], rows: list[M]) -> None:
     """SQLite: one prepared INSERT run over every row (``executemany``). ``bulk_create``
     compiled a statement for every few hundred rows (SQLite's 999 parameters) and took most
     of the demo city's seeding time. New rows get the IDs after the highest the table ever

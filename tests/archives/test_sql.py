@@ -83,3 +83,27 @@ def test_large_writes_cache_enlarges_sqlites_page_cache_and_leaves_postgresql_al
             assert cursor.fetchone() == (-262144,)
         finally:
             cursor.execute(f"PRAGMA cache_size = {before}")
+
+
+def test_history_entries_copy_in_chunks_answers_every_rows_entry(monkeypatch):
+    """SQLite copies in chunks of its parameter limit (PostgreSQL sends one array)."""
+    household = factories.make_household()
+    pks = [
+        factories.make_resident(household=household, birth_date=dt.date(1950 + n, 1, 2)).pk
+        for n in range(7)
+    ]
+    monkeypatch.setattr(connection.features, "max_query_params", 4 + 3)  # 4 history columns, 3 IDs
+    actor = factories.make_user("copier")
+    stamp = timezone.now() + dt.timedelta(minutes=1)
+
+    entry_of = sql.history_entries_copy(
+        Resident,
+        pks,
+        stamp=stamp,
+        columns={"history_change_reason": "", "history_type": "~", "history_user_id": actor.pk},
+    )
+
+    assert entry_of == dict(
+        Resident.history.filter(history_date=stamp).values_list("id", "history_id")
+    )
+    assert sorted(entry_of) == sorted(pks)
