@@ -31,9 +31,9 @@ from archives.models import (
 
 if TYPE_CHECKING:
     # The mixins below are only ever mixed into a ModelAdmin; say so to the type checker.
-    _ModelAdminBase = admin.ModelAdmin[Any]
+    ModelAdminMixinBase = admin.ModelAdmin[Any]
 else:
-    _ModelAdminBase = object
+    ModelAdminMixinBase = object
 
 #: Query-string parameters that Django's changelist reads itself (paging, popups, facets,
 #: "show all", the error flag), and the filters a change page carries back to the list.
@@ -51,7 +51,7 @@ _LIST_PARAMETERS = {
 _FIELD_FILTER_SUFFIXES = ("", "__exact", "__isnull", "__id__exact", "__gte", "__lt")
 
 
-class DeclaredLookupsOnly(_ModelAdminBase):
+class DeclaredLookupsOnly(ModelAdminMixinBase):
     """A list answers only the questions it offers: its filters, its sortable columns and its
     search box. Any other query-string lookup, and any that touches a field the user may not
     read, is refused with 400 on the list and on its export (``scope.lookup_allowed``).
@@ -229,7 +229,7 @@ def _autocomplete_source_model(request) -> type[Model] | None:
         return None  # the autocomplete view itself refuses such a request
 
 
-class HistoryAdminMixin(_ModelAdminBase):
+class HistoryAdminMixin(ModelAdminMixinBase):
     """Every form asks for an optional reason that the history keeps, and the history page
     shows who changed what, when and why, field by field.
 
