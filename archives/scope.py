@@ -30,12 +30,12 @@ the birth date is digits 7-14 of the ID number, they see an age instead of it.
 
 import functools
 import operator
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import (
     BooleanField,
@@ -49,6 +49,7 @@ from django.db.models import (
 )
 from django.utils.translation import gettext as _
 
+from accounts.types import User
 from archives.models import (
     Building,
     Community,
@@ -68,8 +69,8 @@ from archives.models import (
     Visit,
 )
 
-User = AbstractBaseUser | AnonymousUser
 M = TypeVar("M", bound=Model)
+T = TypeVar("T")
 
 VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
 ACTIONS = (VIEW, ADD, CHANGE, DELETE)
@@ -91,7 +92,9 @@ SENSITIVE_PERMISSIONS = {
     MEDICAL_HISTORY: "archives.view_resident_medical_history",
 }
 
-_GRANT_TABLES = {
+# Keyed by the unit's model class; typed loosely because each value pairs that model's own
+# guardian tables, whose ``content_object`` django-stubs cannot see through.
+_GRANT_TABLES: dict[type[Model], tuple[Any, Any]] = {
     Street: (StreetUserObjectPermission, StreetGroupObjectPermission),
     Community: (CommunityUserObjectPermission, CommunityGroupObjectPermission),
     Grid: (GridUserObjectPermission, GridGroupObjectPermission),
@@ -125,16 +128,17 @@ def granted_units(user: User, unit_model: type[M]) -> QuerySet[M]:
     )
 
 
-def _cached(user: User, key: str, build):
+def _cached(user: User, key: str, build: Callable[[], T]) -> T:
     """``build()`` once per user object, like Django's own permission cache on the user.
 
     Querysets kept here are lazy subqueries that the database runs afresh every time; only
     building them in Python is saved, which a page asking several questions would repeat.
     """
-    cache = user.__dict__.setdefault("_scope_cache", {})
+    cache: dict[str, Any] = user.__dict__.setdefault("_scope_cache", {})
     if key not in cache:
         cache[key] = build()
-    return cache[key]
+    built: T = cache[key]
+    return built
 
 
 def granted_grids(user: User) -> QuerySet[Grid]:
@@ -312,7 +316,7 @@ def may(user: User, action: str, obj: Model) -> bool:
 # Writes ----------------------------------------------------------------------------------------
 
 
-def _grid_of(obj: Model) -> QuerySet | int | None:
+def _grid_of(obj: Model) -> QuerySet[Any, Any] | int | None:
     """The grid an unsaved or edited archive row would sit in, from its in-memory foreign key."""
     if isinstance(obj, Building):
         return obj.grid_id
@@ -366,7 +370,7 @@ def mask_id_number(id_number: str) -> str:
     return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:]
 
 
-def masked_value(field: str, value, hidden: set[str]):
+def masked_value(field: str, value: object, hidden: set[str]) -> object:
     """``value`` of the resident field ``field`` as someone who may not read ``hidden`` sees it,
     wherever it is shown (file, history, audit findings): the ID number masked, any other
     hidden field replaced by "(hidden)"."""
@@ -443,7 +447,7 @@ def sensitive_fields_shown(user: User, resident: Resident) -> frozenset[str]:
         return frozenset()
     flags = (
         with_sensitive_flags(restrict(Resident.objects.filter(pk=resident.pk), user), user)
-        .values("shows_id_number", "shows_medical_history")
+        .values("shows_id_number", "shows_medical_history")  # type: ignore[misc]  # annotated
         .first()
     )
     if flags is None:
@@ -487,7 +491,7 @@ def touches_hidden_field(user: User, model: type[Model], path: str) -> bool:
     ``-resident__birth_date``) reaches a resident field that ``user`` does not read everywhere.
     Walks the relations as the ORM would; the first part that is not a field ends the walk
     (a lookup such as ``exact``, or a filter's own parameter name)."""
-    current = model
+    current: Any = model  # a model class; ``related_model`` may also name one as a string
     for part in path.lstrip("-").split("__"):
         try:
             field = current._meta.get_field(part)
@@ -596,7 +600,7 @@ def who_can_see(unit: Model) -> list[tuple[str, str]]:
     return rows
 
 
-def _users(grants: QuerySet) -> QuerySet:
+def _users(grants: QuerySet[Any]) -> QuerySet[Any]:
     users = get_user_model().objects.filter(pk__in=grants.values("user_id"), is_active=True)
     return users.order_by(get_user_model().USERNAME_FIELD)
 

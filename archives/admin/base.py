@@ -1,6 +1,8 @@
 """The admin classes every page builds on: lists, object pages, choices and grant pages that
 follow ``archives.scope``."""
 
+from typing import TYPE_CHECKING, Any
+
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.options import IS_FACETS_VAR, IS_POPUP_VAR, TO_FIELD_VAR
@@ -27,6 +29,12 @@ from archives.models import (
     Grid,
 )
 
+if TYPE_CHECKING:
+    # The mixins below are only ever mixed into a ModelAdmin; say so to the type checker.
+    ModelAdminMixinBase = admin.ModelAdmin[Any]
+else:
+    ModelAdminMixinBase = object
+
 #: Query-string parameters that Django's changelist reads itself (paging, popups, facets,
 #: "show all", the error flag), and the filters a change page carries back to the list.
 _LIST_PARAMETERS = {
@@ -43,7 +51,7 @@ _LIST_PARAMETERS = {
 _FIELD_FILTER_SUFFIXES = ("", "__exact", "__isnull", "__id__exact", "__gte", "__lt")
 
 
-class DeclaredLookupsOnly:
+class DeclaredLookupsOnly(ModelAdminMixinBase):
     """A list answers only the questions it offers: its filters, its sortable columns and its
     search box. Any other query-string lookup, and any that touches a field the user may not
     read, is refused with 400 on the list and on its export (``scope.lookup_allowed``).
@@ -55,9 +63,11 @@ class DeclaredLookupsOnly:
         parameters: set[str] = set()
         for item in self.get_list_filter(request):
             if isinstance(item, type) and issubclass(item, admin.SimpleListFilter):
-                parameters.add(item.parameter_name)
+                if item.parameter_name:
+                    parameters.add(item.parameter_name)
                 continue
-            path = item[0] if isinstance(item, list | tuple) else item
+            # A field path, alone or paired with its filter class.
+            path = str(item[0] if isinstance(item, list | tuple) else item)
             parameters.update(path + suffix for suffix in _FIELD_FILTER_SUFFIXES)
         if self.date_hierarchy:
             parameters.update(f"{self.date_hierarchy}__{part}" for part in ("year", "month", "day"))
@@ -219,7 +229,7 @@ def _autocomplete_source_model(request) -> type[Model] | None:
         return None  # the autocomplete view itself refuses such a request
 
 
-class HistoryAdminMixin:
+class HistoryAdminMixin(ModelAdminMixinBase):
     """Every form asks for an optional reason that the history keeps, and the history page
     shows who changed what, when and why, field by field.
 
@@ -227,7 +237,7 @@ class HistoryAdminMixin:
     field said before, and misses changes made outside the admin.
     """
 
-    form = ChangeReasonForm
+    form: Any = ChangeReasonForm
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
@@ -311,7 +321,8 @@ class GrantGroupForm(_OffersOnlyTheGrant, AdminGroupObjectPermissionsForm):
     pass
 
 
-class OrgUnitAdmin(HistoryAdminMixin, ReinforcedGuardedModelAdminMixin, ScopedAdmin):
+# guardian types its change_form_template as a plain str where Django allows None.
+class OrgUnitAdmin(HistoryAdminMixin, ReinforcedGuardedModelAdminMixin, ScopedAdmin):  # type: ignore[misc]
     """Org units are listed within scope; grants on them are managed on guardian's pages, which
     ask for change rights on the unit and on guardian's permission tables (administrators).
     """
@@ -343,10 +354,10 @@ class OrgUnitAdmin(HistoryAdminMixin, ReinforcedGuardedModelAdminMixin, ScopedAd
         return fields
 
     @admin.display(description=_("who can see it"))
-    def who_can_see(self, unit) -> str:
+    def who_can_see(self, unit: Model) -> str:
         rows = scope.who_can_see(unit)
         if not rows:
-            return _("administrators only")
+            return gettext("administrators only")
         return format_html(
             "<ul class='who-can-see'>{}</ul>",
             format_html_join("", "<li>{} <small>({})</small></li>", rows),

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.admin.widgets import AdminTextInputWidget
 from django.utils.translation import gettext_lazy as _
 
+from accounts.types import User
 from archives import scope, services
 from archives.models import Resident
 
@@ -34,17 +35,17 @@ class ResidentForm(ChangeReasonForm):
             self.fields["loaded_version"].initial = self.instance.version
 
     #: Who is typing (set by the admin): what the form may say about an ID number depends on it.
-    user = None
+    user: User | None = None
 
     def clean(self):
         data = super().clean()
         id_number = data.get("id_number")
         active = data.get("residency_status") in Resident.ACTIVE_STATUSES
         if id_number and active and self.user is not None:
-            self._check_id_number_elsewhere(id_number)
+            self._check_id_number_elsewhere(id_number, self.user)
         return data
 
-    def _check_id_number_elsewhere(self, id_number: str) -> None:
+    def _check_id_number_elsewhere(self, id_number: str, user: User) -> None:
         """An ID number held by an active resident the user may not see is answered only as
         "registered in another grid", logged, within the daily ceiling; the database's
         uniqueness message (which names no grid) is kept for residents they see."""
@@ -54,10 +55,10 @@ class ResidentForm(ChangeReasonForm):
         if self.instance.pk:
             others = others.exclude(pk=self.instance.pk)
         found = others.values_list("pk", flat=True).first()
-        if found is None or scope.restrict(Resident.objects.filter(pk=found), self.user).exists():
+        if found is None or scope.restrict(Resident.objects.filter(pk=found), user).exists():
             return
         try:
-            services.residents_elsewhere_record(user=self.user, resident_ids=[found])
+            services.residents_elsewhere_record(user=user, resident_ids=[found])
         except services.ElsewhereLimitReached as refused:
             self.add_error("id_number", str(refused))
         else:

@@ -18,7 +18,7 @@ class EstimatingPaginator(Paginator):
     def count(self) -> int:
         query = getattr(self.object_list, "query", None)
         if query is not None and not query.where and not query.distinct:
-            estimate = estimated_rows(self.object_list.model._meta.db_table)
+            estimate = estimated_rows(query.model._meta.db_table)
             if estimate is not None and estimate >= ESTIMATE_FROM_ROWS:
                 return estimate
         return super().count

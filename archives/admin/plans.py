@@ -10,10 +10,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from archives import selectors
+from archives.admin.base import ModelAdminMixinBase
 from archives.models import Building, Household
 
 
-class PlanAdminMixin:
+class PlanAdminMixin(ModelAdminMixinBase):
     """Adds ``<object_id>/plan/`` (named ``<app>_<model>_plan``) and a list column linking
     to it. Subclasses say which buildings an object's plan draws."""
 

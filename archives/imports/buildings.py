@@ -5,6 +5,8 @@ A building that exists in the user's grids (same grid and address) is updated; i
 made smaller than the households already recorded in it.
 """
 
+from typing import cast
+
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
@@ -29,6 +31,7 @@ from archives.models import Building
 from archives.resources import BuildingResource
 
 REQUIRED = ["grid", "address", "units", "floors"]
+_ADDRESS_MAX_LENGTH = int(Building._meta.get_field("address").max_length or 0)
 
 
 def column_names() -> dict[str, list[str]]:
@@ -55,12 +58,12 @@ def building_import_plan(table: Table, *, user) -> ImportPlan:
         address = clean_text(row.text("address"))
         if not address:
             row.error("address", _("the building address is missing"))
-        elif len(address) > Building._meta.get_field("address").max_length:
+        elif len(address) > _ADDRESS_MAX_LENGTH:
             row.error("address", _("the address is too long"))
         elif grid_id in places.writable:  # the stored building however the file spells it
             address = places.address(row, grid_id, address, column="address")
         values = {key: read_whole_number(row, key) for key in ("units", "floors")}
-        existing = places.buildings.get((grid_id, address))
+        existing = places.buildings.get((grid_id, address)) if grid_id is not None else None
         if existing:
             units_used, floors_used = in_use[existing[0]]
             if values["units"] and values["units"] < units_used:
@@ -109,7 +112,7 @@ def building_import_apply(plan: ImportPlan, *, user, filename: str) -> dict[str,
         reason=reason,
     )
     for planned in (r for r in plan.rows if r.action == "update"):
-        building = Building.objects.get(pk=planned.existing_id)
+        building = Building.objects.get(pk=cast(int, planned.existing_id))  # an update's row
         building.units, building.floors = planned.values["units"], planned.values["floors"]
         services.building_save(building=building, actor=user, reason=reason)
     return plan.counts()

@@ -9,6 +9,7 @@ drop-down lists (the user's own grids only) read from a hidden sheet.
 """
 
 import io
+from typing import cast
 
 from django.db import models
 from django.utils import translation
@@ -197,8 +198,8 @@ def _lists(keys: list[str], language_index: int, *, user, for_model) -> dict[str
     with translation.override(_LANGUAGES[language_index]):
         for key in keys:
             if key in CHOICE_COLUMNS:
-                field = CHOICE_COLUMNS[key]._meta.get_field(key)
-                lists[key] = [str(label) for _value, label in field.choices]
+                field = cast(models.Field, CHOICE_COLUMNS[key]._meta.get_field(key))
+                lists[key] = [str(label) for _value, label in field.flatchoices]
     if "grid" in keys and user is not None:
         grids = scope.writable(Grid.objects.order_by("code"), user, for_model=for_model)
         lists["grid"] = list(grids.values_list("code", flat=True))

@@ -111,7 +111,7 @@ def _workbook_stream(data: bytes) -> bytes:
         fat += struct.unpack(f"<{sector_size // 4}I", sector(number))
 
     def chain(start: int, table: list[int]) -> list[int]:
-        numbers = []
+        numbers: list[int] = []
         while start < _FREE_OR_END:
             if start >= len(table) or len(numbers) > _MAX_SECTORS:
                 raise NotReadable("broken chain")
@@ -120,16 +120,16 @@ def _workbook_stream(data: bytes) -> bytes:
         return numbers
 
     directory = b"".join(sector(n) for n in chain(first_directory, fat))
-    entries = {}
+    streams: dict[str, tuple[int, int, int]] = {}  # name: (kind, start sector, size)
     for position in range(0, len(directory) - 127, 128):
         entry = directory[position : position + 128]
         length = struct.unpack_from("<H", entry, 64)[0]
         name = entry[: max(length - 2, 0)].decode("utf-16-le", "replace")
         kind = entry[66]
         start, size = struct.unpack_from("<II", entry, 116)
-        entries[name] = (kind, start, size)
-    root = next((e for e in entries.values() if e[0] == 5), None)
-    found = entries.get("Workbook") or entries.get("Book")
+        streams[name] = (kind, start, size)
+    root = next((e for e in streams.values() if e[0] == 5), None)
+    found = streams.get("Workbook") or streams.get("Book")
     if root is None or found is None:
         raise NotReadable("no workbook stream")
     _kind, start, size = found

@@ -14,6 +14,10 @@ register = template.Library()
 _CELL_START = re.compile(r"^<(td|th)\b")
 
 
+def _with_attribute(cell: str, attribute: str) -> str:
+    return _CELL_START.sub(lambda start: start[0] + attribute, cell, 1)
+
+
 @register.filter
 def labelled_cells(cells, headers) -> list:
     """The rendered cells of one row, each with ``data-label`` = its column's header text."""
@@ -25,5 +29,5 @@ def labelled_cells(cells, headers) -> list:
             continue
         # escape() makes the header text safe inside the attribute; the cell is Django's markup.
         attribute = f' data-label="{escape(text)}"'
-        labelled.append(mark_safe(_CELL_START.sub(lambda m, a=attribute: m[0] + a, str(cell), 1)))
+        labelled.append(mark_safe(_with_attribute(str(cell), attribute)))
     return labelled

@@ -10,9 +10,10 @@ def percent(value: float | None) -> str:
 
 
 def rate(value: Rate) -> str:
-    if value.total == 0:
+    interval = value.interval
+    if interval is None:  # no data
         return _("no data")
-    low, high = value.interval
+    low, high = interval
     counts = f"{value.successes}/{value.total}"
     return f"{percent(value.value)} ({counts}; 95% CI {percent(low)}–{percent(high)})"
 
