@@ -49,6 +49,7 @@ from django.db.models import (
 )
 from django.utils.translation import gettext as _
 
+from accounts.system import is_system_account
 from archives.models import (
     Building,
     Community,
@@ -639,7 +640,7 @@ def may_report(user: User, street: Street | None, *, publish: bool = False) -> b
     The system account (inactive, no password) is what ``manage.py monthly_report`` acts as:
     whoever runs a command on the server already holds the whole database.
     """
-    if _is_system_account(user):
+    if is_system_account(user):
         return True
     if not user.is_active or not user.has_perm(REPORT_PUBLISH if publish else REPORT_VIEW):
         return False
@@ -647,17 +648,6 @@ def may_report(user: User, street: Street | None, *, publish: bool = False) -> b
     if allowed is EVERY_STREET:
         return True
     return street is not None and street.pk in allowed
-
-
-def _is_system_account(user: User) -> bool:
-    from archives.history import SYSTEM_USERNAME
-
-    return (
-        not user.is_active
-        and user.is_authenticated
-        and user.get_username() == SYSTEM_USERNAME
-        and not user.has_usable_password()
-    )
 
 
 def restrict_reports(queryset: QuerySet[M], user: User) -> QuerySet[M]:

@@ -29,9 +29,10 @@ from django.test.utils import override_settings
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
+from accounts.system import system_actor
 from archives import services
 from archives.demo import names
-from archives.history import HISTORIED_MODELS, system_actor
+from archives.history import HISTORIED_MODELS
 from archives.models import (
     Building,
     Community,

@@ -25,6 +25,7 @@ from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
+from accounts.system import system_actor
 from archives import scope, services
 from archives.demo.city import (
     CitySize,
@@ -33,7 +34,6 @@ from archives.demo.city import (
     demo_city_seed,
     demo_grants_ensure,
 )
-from archives.history import system_actor
 from archives.management.commands import _monthly_report_bench as monthly_report_bench
 from archives.management.commands import _spreadsheet_bench as spreadsheet_bench
 from archives.models import Grid, Resident
