@@ -7,8 +7,15 @@ from django.core.management import CommandError, call_command
 from django.http import HttpRequest
 
 from archives import scope
-from archives.demo.city import DEMO_ACCOUNTS, CitySize, demo_city_reset, demo_city_seed
+from archives.demo.city import (
+    DEMO_ACCOUNTS,
+    CitySize,
+    DemoRoles,
+    demo_city_reset,
+    demo_city_seed,
+)
 from archives.models import Building, Grid, Household, Resident, Street, Visit
+from portal.demo import demo_roles
 
 pytestmark = pytest.mark.django_db
 
@@ -38,24 +45,24 @@ def snapshot() -> list[tuple]:
 
 
 def test_the_same_seed_builds_the_same_city():
-    demo_city_seed(seed=7, size=SMALL, today=TODAY)
+    demo_city_seed(seed=7, size=SMALL, today=TODAY, roles=demo_roles())
     first = snapshot()
     demo_city_reset()
-    demo_city_seed(seed=7, size=SMALL, today=TODAY)
+    demo_city_seed(seed=7, size=SMALL, today=TODAY, roles=demo_roles())
     assert snapshot() == first
     assert len(first) == SMALL.residents
 
 
 def test_another_seed_builds_another_city():
-    demo_city_seed(seed=7, size=SMALL, today=TODAY)
+    demo_city_seed(seed=7, size=SMALL, today=TODAY, roles=demo_roles())
     first = snapshot()
     demo_city_reset()
-    demo_city_seed(seed=8, size=SMALL, today=TODAY)
+    demo_city_seed(seed=8, size=SMALL, today=TODAY, roles=demo_roles())
     assert snapshot() != first
 
 
 def test_the_city_has_the_requested_shape():
-    summary = demo_city_seed(seed=1, size=SMALL, today=TODAY)
+    summary = demo_city_seed(seed=1, size=SMALL, today=TODAY, roles=demo_roles())
     assert Street.objects.count() == 2
     assert Grid.objects.count() == 6
     assert Resident.objects.count() == 400
@@ -70,12 +77,12 @@ def test_the_city_has_the_requested_shape():
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_grids_of_realistic_size_get_exactly_the_residents_asked_for(seed):
     size = CitySize(residents=2_400, grids=5, streets=1)  # about 480 per grid, as in the demo
-    summary = demo_city_seed(seed=seed, size=size, today=TODAY)
+    summary = demo_city_seed(seed=seed, size=size, today=TODAY, roles=demo_roles())
     assert Resident.objects.count() == summary.counts["residents"] == 2_400
 
 
 def test_every_generated_resident_passes_the_archive_validation():
-    demo_city_seed(seed=3, size=SMALL, today=TODAY)
+    demo_city_seed(seed=3, size=SMALL, today=TODAY, roles=demo_roles())
     for resident in Resident.objects.all():
         resident.full_clean(validate_constraints=False)
     # and at most one active record per ID number
@@ -96,7 +103,7 @@ def test_running_the_command_twice_duplicates_nothing():
 def test_the_command_prints_the_demo_logins_and_they_work(client):
     out = StringIO()
     call_command("seed_demo", "--residents", "200", "--grids", "3", "--streets", "1", stdout=out)
-    for username, _role, _about in DEMO_ACCOUNTS:
+    for username, _about in DEMO_ACCOUNTS:
         assert username in out.getvalue()
         assert client.login(request=HttpRequest(), username=username, password="demo"), username
         assert client.get("/admin/").status_code == 200
@@ -134,7 +141,7 @@ def test_it_refuses_to_run_with_debug_off(settings):
 
 
 def test_each_demo_account_sees_what_its_description_promises():
-    demo_city_seed(seed=1, size=SMALL, today=TODAY)
+    demo_city_seed(seed=1, size=SMALL, today=TODAY, roles=demo_roles())
     users = {u.username: u for u in get_user_model().objects.all()}
     streets = list(Street.objects.order_by("code"))
     first_grid = Grid.objects.order_by("code").first()
@@ -165,8 +172,20 @@ def test_each_demo_account_sees_what_its_description_promises():
 
 
 def test_every_grid_member_sees_their_own_grid():
-    demo_city_seed(seed=1, size=SMALL, today=TODAY)
+    demo_city_seed(seed=1, size=SMALL, today=TODAY, roles=demo_roles())
     for grid in Grid.objects.prefetch_related("members"):
         for member in grid.members.all():
             visible = scope.restrict(Grid.objects.all(), member)
             assert list(visible) == [grid]
+
+
+def test_the_city_refuses_roles_for_other_accounts_than_its_own():
+    roles = demo_roles()
+    with pytest.raises(ValueError, match="demo accounts"):
+        demo_city_seed(
+            seed=1,
+            size=SMALL,
+            today=TODAY,
+            roles=DemoRoles(grid_member=roles.grid_member, accounts={"admin": None}),
+        )
+    assert not Street.objects.exists()
