@@ -1,19 +1,10 @@
 import datetime as dt
-from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import CommandError, call_command
-from django.http import HttpRequest
 
 from archives import scope
-from archives.demo.city import (
-    DEMO_ACCOUNTS,
-    CitySize,
-    DemoRoles,
-    demo_city_reset,
-    demo_city_seed,
-)
+from archives.demo.city import CitySize, DemoRoles, demo_city_reset, demo_city_seed
 from archives.models import Building, Grid, Household, Resident, Street, Visit
 from portal.demo import demo_roles
 
@@ -21,12 +12,6 @@ pytestmark = pytest.mark.django_db
 
 SMALL = CitySize(residents=400, grids=6, streets=2)
 TODAY = dt.date(2026, 11, 26)
-
-
-@pytest.fixture(autouse=True)
-def _development_mode(settings):
-    # seed_demo is a development tool; the test runner switches DEBUG off by default.
-    settings.DEBUG = True
 
 
 def snapshot() -> list[tuple]:
@@ -88,56 +73,6 @@ def test_every_generated_resident_passes_the_archive_validation():
     # and at most one active record per ID number
     active = Resident.objects.filter(residency_status__in=Resident.ACTIVE_STATUSES)
     assert active.values("id_number").distinct().count() == active.count()
-
-
-def test_running_the_command_twice_duplicates_nothing():
-    args = ["--residents", "300", "--grids", "4", "--streets", "2"]
-    call_command("seed_demo", *args, stdout=StringIO())
-    counts = (Resident.objects.count(), Household.objects.count(), Visit.objects.count())
-    out = StringIO()
-    call_command("seed_demo", *args, stdout=out)
-    assert (Resident.objects.count(), Household.objects.count(), Visit.objects.count()) == counts
-    assert "nothing was changed" in out.getvalue()
-
-
-def test_the_command_prints_the_demo_logins_and_they_work(client):
-    out = StringIO()
-    call_command("seed_demo", "--residents", "200", "--grids", "3", "--streets", "1", stdout=out)
-    for username, _about in DEMO_ACCOUNTS:
-        assert username in out.getvalue()
-        assert client.login(request=HttpRequest(), username=username, password="demo"), username
-        assert client.get("/admin/").status_code == 200
-        client.logout()
-
-
-def test_the_clerk_sees_residents_of_their_grid_only(client):
-    call_command(
-        "seed_demo", "--residents", "300", "--grids", "3", "--streets", "1", stdout=StringIO()
-    )
-    client.login(request=HttpRequest(), username="clerk", password="demo")
-    shown = client.get("/admin/archives/resident/").context["cl"].queryset
-    clerk_grid = Grid.objects.get(members__username="clerk")
-    assert shown.count() == Resident.objects.filter(household__building__grid=clerk_grid).count()
-    assert shown.count() < Resident.objects.count()
-
-
-def test_it_refuses_to_run_with_debug_off(settings):
-    settings.DEBUG = False
-    with pytest.raises(CommandError, match="DEBUG"):
-        call_command("seed_demo", "--residents", "10", "--grids", "1", "--streets", "1")
-    assert not Street.objects.exists()
-    call_command(
-        "seed_demo",
-        "--residents",
-        "10",
-        "--grids",
-        "1",
-        "--streets",
-        "1",
-        "--force",
-        stdout=StringIO(),
-    )
-    assert Resident.objects.count() == 10
 
 
 def test_each_demo_account_sees_what_its_description_promises():
