@@ -77,27 +77,12 @@ HISTORY_FIELDS: dict[type[Model], list[str]] = {
     Department: ["code", "name", "serves_whole_city", "shares_medical_history"],
     Tag: ["code", "name", "needs_visits_per_month"],
 }
-SYSTEM_USERNAME = "system"
 _TagHistory = Resident.history_records.m2m_models[Resident._meta.get_field("tags")]
 HISTORY_TYPES = {
     "+": gettext_lazy("created"),
     "~": gettext_lazy("changed"),
     "-": gettext_lazy("deleted"),
 }
-
-
-def system_actor():
-    """The named account that commands act as when no person asked for the change.
-
-    It cannot sign in: its password is unusable and it is inactive.
-    """
-    user, created = get_user_model().objects.get_or_create(
-        username=SYSTEM_USERNAME, defaults={"is_active": False}
-    )
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    return user
 
 
 @dataclass(frozen=True)

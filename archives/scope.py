@@ -10,7 +10,7 @@ Every path asks one of two questions, and both are answered here:
   third-party code that asks Django gets the same answer.
 
 What a person may do comes from their role: model-level permissions on their groups
-(``archives.roles``). Where they may do it comes from grants (``archives.models.grants``):
+(``portal.roles``). Where they may do it comes from grants (``archives.models.grants``):
 
 - ``access_street``, ``access_community`` or ``access_grid`` on a unit covers that unit and every
   grid below it, for every action the role allows;
@@ -49,6 +49,7 @@ from django.db.models import (
 )
 from django.utils.translation import gettext as _
 
+from accounts.system import is_system_account
 from accounts.types import User
 from archives.models import (
     Building,
@@ -606,9 +607,9 @@ def _users(grants: QuerySet[Any]) -> QuerySet[Any]:
 
 
 # Monthly reports -------------------------------------------------------------------------------
+# The reports are the exports app's, above this one: it passes in the permission it asks for
+# (to download, or to publish and correct), and this module answers for which streets.
 
-REPORT_VIEW = "exports.view_monthlyreport"
-REPORT_PUBLISH = "exports.publish_monthlyreport"
 #: ``report_streets`` for someone who may have every street's report and the city's.
 EVERY_STREET = None
 
@@ -636,16 +637,16 @@ def report_streets(user: User) -> list[int] | None:
     return _cached(user, "report_streets", load)
 
 
-def may_report(user: User, street: Street | None, *, publish: bool = False) -> bool:
-    """Whether ``user`` may download (or publish and correct) the report of ``street``
-    (``None``: the whole city).
+def may_report(user: User, street: Street | None, *, permission: str) -> bool:
+    """Whether ``user`` holds ``permission`` (to download, or to publish and correct, a
+    report) for the report of ``street`` (``None``: the whole city).
 
     The system account (inactive, no password) is what ``manage.py monthly_report`` acts as:
     whoever runs a command on the server already holds the whole database.
     """
-    if _is_system_account(user):
+    if is_system_account(user):
         return True
-    if not user.is_active or not user.has_perm(REPORT_PUBLISH if publish else REPORT_VIEW):
+    if not user.is_active or not user.has_perm(permission):
         return False
     allowed = report_streets(user)
     if allowed is EVERY_STREET:
@@ -653,20 +654,10 @@ def may_report(user: User, street: Street | None, *, publish: bool = False) -> b
     return street is not None and street.pk in allowed
 
 
-def _is_system_account(user: User) -> bool:
-    from archives.history import SYSTEM_USERNAME
-
-    return (
-        not user.is_active
-        and user.is_authenticated
-        and user.get_username() == SYSTEM_USERNAME
-        and not user.has_usable_password()
-    )
-
-
-def restrict_reports(queryset: QuerySet[M], user: User) -> QuerySet[M]:
-    """Monthly reports (or their downloads) of the scopes ``user`` may see."""
-    if not user.is_active or not user.has_perm(REPORT_VIEW):
+def restrict_reports(queryset: QuerySet[M], user: User, *, permission: str) -> QuerySet[M]:
+    """Monthly reports (or their downloads) of the scopes where ``user`` holds ``permission``
+    (to see them)."""
+    if not user.is_active or not user.has_perm(permission):
         return queryset.none()
     allowed = report_streets(user)
     if allowed is EVERY_STREET:

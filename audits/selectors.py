@@ -21,7 +21,8 @@ Access, in short:
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, Permission
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 
 from archives import scope
@@ -103,6 +104,19 @@ def maintained_grids(user, grid_ids: Iterable[int]) -> QuerySet[Grid]:
     grids = Grid.objects.filter(pk__in=list(grid_ids))
     writable = scope.writable(grids, user, for_model=Resident).values("pk")
     return grids.filter(Q(members=user) | Q(pk__in=writable)).distinct()
+
+
+def auditors() -> QuerySet:
+    """The active accounts whose role lets them check items (``audits.change_audititem``, as
+    ``audits.services`` asks of every auditor named): who a campaign offers as auditors.
+    Administrators are left out unless they hold that role too."""
+    checks = Permission.objects.filter(
+        content_type__app_label="audits", codename="change_audititem"
+    )
+    holders = get_user_model().objects.filter(
+        Q(groups__permissions__in=checks) | Q(user_permissions__in=checks), is_active=True
+    )
+    return holders.distinct()
 
 
 def items_visible_to(user) -> QuerySet[AuditItem]:

@@ -6,7 +6,7 @@ import time
 from django.db import connection
 
 from archives import services
-from archives.history import system_actor
+from accounts.system import system_actor
 from archives.models import Resident
 from bench.scratch import rolled_back
 from bench.table import Row

@@ -7,6 +7,7 @@ from django.db import connection
 from django.utils import timezone
 
 from archives.demo.city import CitySize, demo_city_exists, demo_city_reset, demo_city_seed
+from portal.demo import demo_roles
 from archives.models import Grid, Resident
 from bench.table import Row
 
@@ -27,7 +28,7 @@ def bench_city(residents: int, *, rebuild: bool) -> list[Row]:
     )
     print(f"building the benchmark city: {residents:,} residents, {grids:,} grids", file=sys.stderr)
     started = time.perf_counter()
-    demo_city_seed(seed=2026, size=size, today=timezone.localdate())
+    demo_city_seed(seed=2026, size=size, today=timezone.localdate(), roles=demo_roles())
     seconds = time.perf_counter() - started
     # Planner statistics only (writes no rows): a freshly bulk-loaded table is otherwise
     # planned as if it were empty until autovacuum catches up.

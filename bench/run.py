@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from archives.demo.city import demo_grants_ensure
+from portal.roles import roles_ensure
 from bench.admin_pages import changelist_timings, save_timings
 from bench.audit_draw import audit_draw_timings
 from bench.bulk_history import bulk_history_size
@@ -47,6 +48,7 @@ def _rows(options: argparse.Namespace, database: dict) -> list[Row]:
     rows += bench_city(options.residents, rebuild=options.rebuild)
     if options.only == "monthly-report":
         return rows + monthly_report_timings(database)
+    roles_ensure()  # a reused city's role groups follow the role table as it is now
     demo_grants_ensure()  # a city built before grants existed gets them now
     if options.only == "audit-draw":
         return rows + audit_draw_timings(options.draws)

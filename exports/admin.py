@@ -25,7 +25,7 @@ from archives.admin.access import ReadOnlyLogAdmin
 from archives.admin.base import DeclaredLookupsOnly
 from archives.models import Street
 from exports import services, summary
-from exports.models import MonthlyReport, ReportDownload
+from exports.models import REPORT_PUBLISH, REPORT_VIEW, MonthlyReport, ReportDownload
 from exports.selectors import MonthFigures, grid_month_figures
 
 CITY = "city"
@@ -71,12 +71,14 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     # Who sees what ---------------------------------------------------------------------------
 
     def get_queryset(self, request):
-        return scope.restrict_reports(super().get_queryset(request), request.user)
+        return scope.restrict_reports(
+            super().get_queryset(request), request.user, permission=REPORT_VIEW
+        )
 
     def has_view_permission(self, request, obj=None):
         if obj is not None:
-            return scope.may_report(request.user, obj.street)
-        return request.user.is_active and request.user.has_perm(scope.REPORT_VIEW)
+            return scope.may_report(request.user, obj.street, permission=REPORT_VIEW)
+        return request.user.is_active and request.user.has_perm(REPORT_VIEW)
 
     def has_module_permission(self, request):
         return self.has_view_permission(request)
@@ -91,7 +93,7 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         return False
 
     def has_publish_permission(self, request) -> bool:
-        return request.user.is_active and request.user.has_perm(scope.REPORT_PUBLISH)
+        return request.user.is_active and request.user.has_perm(REPORT_PUBLISH)
 
     # Columns ---------------------------------------------------------------------------------
 
@@ -143,7 +145,7 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
             streets = report_streets(request.user)
             if scope.report_streets(request.user) is not scope.EVERY_STREET and streets:
                 street = streets[0]
-        if not scope.may_report(request.user, street):
+        if not scope.may_report(request.user, street, permission=REPORT_VIEW):
             raise Http404(_("No such street in your area."))
         return month, street
 
@@ -152,7 +154,7 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         the downloads, then publishing (which asks to confirm on a page of its own)."""
         month, street = self._scope_from(request, request.GET)
         published = services.published_report(month, street)
-        may_publish = scope.may_report(request.user, street, publish=True)
+        may_publish = scope.may_report(request.user, street, permission=REPORT_PUBLISH)
         ended = month < timezone.localdate().replace(day=1)
         query = _report_query(month, street)
         figures = _figures(month, street, published)
@@ -197,7 +199,7 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         data = request.POST if request.method == "POST" else request.GET
         month, street = self._scope_from(request, data)
         back = reverse("admin:exports_monthlyreport_report") + "?" + _report_query(month, street)
-        if not scope.may_report(request.user, street, publish=True):
+        if not scope.may_report(request.user, street, permission=REPORT_PUBLISH):
             raise Http404(_("No such street in your area."))
         if request.method != "POST" or data.get("confirm") != "yes":
             figures = grid_month_figures(month, street=street)
@@ -227,7 +229,9 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
 
     def correct_view(self, request, object_id):
         report = self.get_object(request, unquote(object_id))
-        if report is None or not scope.may_report(request.user, report.street, publish=True):
+        if report is None or not scope.may_report(
+            request.user, report.street, permission=REPORT_PUBLISH
+        ):
             raise Http404(_("No such report in your area."))
         if request.method == "POST":
             try:

@@ -8,6 +8,11 @@ from django.utils.translation import gettext_lazy as _
 
 from archives.models import Street
 
+#: Who may download monthly reports, and who may publish and correct them; where is the
+#: scope's answer (``archives.scope.may_report``, which is passed these).
+REPORT_VIEW = "exports.view_monthlyreport"
+REPORT_PUBLISH = "exports.publish_monthlyreport"
+
 
 def report_file_path(report: "MonthlyReport", filename: str) -> str:
     return f"reports/{report.month:%Y-%m}/{filename}"

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from archives import scope
 from archives.models import Street
 from exports.excel import report_xlsx
-from exports.models import MonthlyReport, ReportDownload
+from exports.models import REPORT_PUBLISH, REPORT_VIEW, MonthlyReport, ReportDownload
 from exports.pdf import report_pdf
 from exports.selectors import MonthFigures, grid_month_figures
 
@@ -73,7 +73,7 @@ def monthly_report_publish(
     A month and scope is published once; afterwards only a correction (``corrects`` the
     newest published version, with a ``reason``) makes a new version.
     """
-    if not scope.may_report(actor, street, publish=True):
+    if not scope.may_report(actor, street, permission=REPORT_PUBLISH):
         raise PermissionDenied(_("You may not publish this report."))
     month = month.replace(day=1)
     if month >= timezone.localdate().replace(day=1):
@@ -129,7 +129,7 @@ def monthly_report_download(
     """The report file (the stored one once published, else a draft computed now), logged."""
     if file_format not in FORMATS:
         raise ValidationError(_("Unknown format."))
-    if not scope.may_report(actor, street):
+    if not scope.may_report(actor, street, permission=REPORT_VIEW):
         raise PermissionDenied(_("You may not download this report."))
     month = month.replace(day=1)
     report = published_report(month, street)

@@ -1,3 +1,4 @@
+from django.apps import AppConfig
 from django.contrib.admin.apps import AdminConfig
 
 
@@ -5,3 +6,11 @@ class PortalAdminConfig(AdminConfig):
     """Installs the portal's admin site in place of Django's default one."""
 
     default_site = "portal.sites.PortalAdminSite"
+
+
+class PortalConfig(AppConfig):
+    """The wiring as an app of its own, installed last, for the commands that need every app
+    below it: ``roles_sync`` (the role table names their permissions) and ``seed_demo`` (the
+    demo city with its accounts in their roles and its monthly audits). It has no models."""
+
+    name = "portal"

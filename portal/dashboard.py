@@ -17,9 +17,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import formats, timezone, translation
 
-from archives import roles, selectors
+from archives import selectors
 from audits import selectors as audit_selectors
-from portal import charts
+from portal import charts, roles
 
 LIST_LENGTH = 10
 TREND_MONTHS = 6

@@ -12,6 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 from django.utils.translation import gettext_lazy as _
 
+from portal import roles
 from portal.env import env_bool, env_int, env_list, env_str, env_weights
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -20,6 +21,17 @@ DEBUG = env_bool("DEBUG", default=True)
 # Demo mode relaxes what the demo city needs (its accounts sign in without a second factor).
 # Production turns it off unless someone deliberately runs a demo there.
 DEMO_MODE = env_bool("DEMO_MODE", default=DEBUG)
+#: The demo city's logins (``manage.py seed_demo``) and the role each holds (None: an
+#: administrator, a superuser). In demo mode they sign in without a second factor.
+DEMO_ACCOUNTS: dict[str, str | None] = {
+    "admin": None,
+    "clerk": roles.GRID_MEMBER,
+    "community": roles.COMMUNITY_STAFF,
+    "street": roles.STREET_OFFICIAL,
+    "department": roles.DEPARTMENT_STAFF,
+    "auditor": roles.AUDITOR,
+    "official": roles.MUNICIPAL_OFFICIAL,
+}
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
@@ -60,6 +72,8 @@ INSTALLED_APPS = [
     "archives",
     "audits",
     "exports",
+    # Last: the wiring's own commands (portal/management), which import every app above.
+    "portal.apps.PortalConfig",
 ]
 
 MIDDLEWARE = [
@@ -89,6 +103,7 @@ WSGI_APPLICATION = "portal.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # Searched before every app's templates: the portal's replace the admin's own.
         "DIRS": [BASE_DIR / "portal" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
@@ -145,6 +160,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+# Before every app's catalogue: the portal's translations replace some of Django's own.
 LOCALE_PATHS = [BASE_DIR / "portal" / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
@@ -155,8 +171,6 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-# portal/ is not an app (its AppConfig installs the admin), so its files are listed here.
-STATICFILES_DIRS = [BASE_DIR / "portal" / "static"]
 if not DEBUG:
     # Hashed, compressed files served by whitenoise; needs `collectstatic` (`make serve` runs it).
     # Development and tests keep the plain storage, which works without collectstatic.
@@ -232,8 +246,10 @@ if PROXY_COUNT:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 # Two-factor sign-in (django-otp, TOTP). Everyone may enrol; with REQUIRE_TWO_FACTOR on,
-# superusers and municipal officials must (see accounts/two_factor.py).
+# superusers and the members of TWO_FACTOR_GROUPS must (see accounts/two_factor.py).
 REQUIRE_TWO_FACTOR = env_bool("REQUIRE_TWO_FACTOR", default=not DEBUG)
+# Municipal officials see the whole city, as administrators do.
+TWO_FACTOR_GROUPS = [roles.MUNICIPAL_OFFICIAL]
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Community governance portal")
 # Administrators may delete a lost device (the owner then enrols again) but never read its
 # secret: an administrator who could would hold everyone's second factor.

@@ -7,9 +7,9 @@ from django.contrib.auth import get_user_model
 from guardian.shortcuts import assign_perm
 
 from archives.models import Building, Community, Grid, Household, Resident, Street, Tag
-from archives.roles import roles_ensure
 from archives.scope import grant_codename
 from archives.validators import FEMALE, id_number_check_char
+from portal.roles import roles_ensure
 
 _sequence = itertools.count(1)
 

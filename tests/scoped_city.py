@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import Group
 
 from archives.models import Community, Department, Grid, Resident, Street, Visit
-from archives.roles import (
+from portal.roles import (
     AUDITOR,
     COMMUNITY_STAFF,
     DEPARTMENT_STAFF,

@@ -1,5 +1,7 @@
 """Builds the demo city: streets, communities, grids, buildings, households, residents, visits
-and one account per role. Deterministic for a given seed and day; written with bulk inserts.
+and one account per role (the roles' groups passed in by the portal as ``DemoRoles``: the role
+table names the permissions of apps above this one). Deterministic for a given seed and day;
+written with bulk inserts.
 
 The city has a past: it stood as it was on the eve of a window of ``history_months`` months
 before today's month, and the builder then walks the window day by day in time order, writing
@@ -17,21 +19,22 @@ import datetime as dt
 import math
 import random
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
+from accounts.system import system_actor
 from archives import services
 from archives.demo import names
-from archives.history import HISTORIED_MODELS, system_actor
+from archives.history import HISTORIED_MODELS
 from archives.models import (
     Building,
     Community,
@@ -43,15 +46,6 @@ from archives.models import (
     Street,
     Tag,
     Visit,
-)
-from archives.roles import (
-    AUDITOR,
-    COMMUNITY_STAFF,
-    DEPARTMENT_STAFF,
-    GRID_MEMBER,
-    MUNICIPAL_OFFICIAL,
-    STREET_OFFICIAL,
-    roles_ensure,
 )
 from archives.scope import grant_codename
 from archives.validators import FEMALE, MALE, id_number_check_char
@@ -84,15 +78,16 @@ ARRIVALS_AT, CHANGES_AT, AUDIT_AT, VISITS_LOGGED_AT = (
     dt.time(19, 30),
 )
 
-# (username, role, what the account is for) in the order they are printed.
+# (username, what the account is for) in the order they are printed. Their roles are the
+# portal's (``settings.DEMO_ACCOUNTS``), passed in as ``DemoRoles``.
 DEMO_ACCOUNTS = [
-    ("admin", None, "administrator (superuser)"),
-    ("clerk", GRID_MEMBER, "grid member of the first grid"),
-    ("community", COMMUNITY_STAFF, "staff of the first community"),
-    ("street", STREET_OFFICIAL, "official of the first street"),
-    ("department", DEPARTMENT_STAFF, "health department: its residents, read-only"),
-    ("auditor", AUDITOR, "audit staff: runs sample audits in the last street"),
-    ("official", MUNICIPAL_OFFICIAL, "municipal official: whole city, read-only, masked"),
+    ("admin", "administrator (superuser)"),
+    ("clerk", "grid member of the first grid"),
+    ("community", "staff of the first community"),
+    ("street", "official of the first street"),
+    ("department", "health department: its residents, read-only"),
+    ("auditor", "audit staff: runs sample audits in the last street"),
+    ("official", "municipal official: whole city, read-only, masked"),
 ]
 #: Pages and reports show people by name, not login (family name first, as written in Chinese).
 DEMO_FULL_NAMES = {
@@ -107,6 +102,17 @@ DEMO_FULL_NAMES = {
 
 #: Called for each month of the window on its audit day: (month's first day, moment, random).
 MonthlyAudit = Callable[[dt.date, dt.datetime, random.Random], None]
+
+
+@dataclass(frozen=True)
+class DemoRoles:
+    """The role groups the demo's people join. The role table belongs to the portal
+    (``portal.roles``), above this app, which passes the groups in."""
+
+    #: The role of the generated grid members (``gm-…``).
+    grid_member: Group
+    #: The role of each of ``DEMO_ACCOUNTS``; None: an administrator, who is a superuser.
+    accounts: Mapping[str, Group | None]
 
 
 @dataclass(frozen=True)
@@ -150,7 +156,7 @@ def demo_city_reset() -> None:
         Tag.objects.all().delete()
     for model in HISTORIED_MODELS:
         model.history.all().delete()
-    demo_usernames = [username for username, _role, _about in DEMO_ACCOUNTS]
+    demo_usernames = [username for username, _about in DEMO_ACCOUNTS]
     User.objects.filter(username__in=demo_usernames).delete()
     User.objects.filter(username__startswith=GRID_MEMBER_PREFIX).delete()
 
@@ -161,10 +167,9 @@ def demo_grants_ensure() -> None:
 
     Idempotent, so a benchmark city built before grants existed can be brought up to date.
     """
-    roles_ensure()  # roles gain permissions as the portal grows (e.g. sensitive fields)
     User = get_user_model()
     accounts = User.objects.in_bulk(
-        [username for username, role, _about in DEMO_ACCOUNTS if role], field_name="username"
+        [username for username, _about in DEMO_ACCOUNTS], field_name="username"
     )
     streets = list(Street.objects.order_by("code")[:2])
     first_grid = Grid.objects.filter(community__street=streets[0]).order_by("code").first()
@@ -197,12 +202,28 @@ def demo_grants_ensure() -> None:
 
 @transaction.atomic
 def demo_city_seed(
-    *, seed: int, size: CitySize, today: dt.date, monthly_audit: MonthlyAudit | None = None
+    *,
+    seed: int,
+    size: CitySize,
+    today: dt.date,
+    roles: DemoRoles,
+    monthly_audit: MonthlyAudit | None = None,
 ) -> SeedSummary:
-    """Build the city as of ``today`` with ``size.history_months`` months of past;
-    ``monthly_audit`` runs each month's audit on its day of the timeline."""
+    """Build the city as of ``today`` with ``size.history_months`` months of past, its people
+    in ``roles``; ``monthly_audit`` runs each month's audit on its day of the timeline."""
+    described = {username for username, _about in DEMO_ACCOUNTS}
+    if set(roles.accounts) != described:
+        raise ValueError(
+            f"The demo accounts are {sorted(described)}; roles were given for "
+            f"{sorted(roles.accounts)}."
+        )
     builder = _CityBuilder(
-        rng=random.Random(seed), size=size, today=today, seed=seed, monthly_audit=monthly_audit
+        rng=random.Random(seed),
+        size=size,
+        today=today,
+        seed=seed,
+        roles=roles,
+        monthly_audit=monthly_audit,
     )
     return builder.build()
 
@@ -215,12 +236,14 @@ class _CityBuilder:
         size: CitySize,
         today: dt.date,
         seed: int,
+        roles: DemoRoles,
         monthly_audit: MonthlyAudit | None = None,
     ) -> None:
         # Every row gets a "created" history entry by the system account, saying why.
         self.actor = system_actor()
         self.reason = f"seed_demo --seed {seed}"
         self.rng = rng
+        self.roles = roles
         self.size = size
         self.today = today
         self.used_id_numbers: set[str] = set()
@@ -335,7 +358,7 @@ class _CityBuilder:
     def _create_grid_members(self, grids: list[Grid]) -> None:
         """One grid member per grid, and a second one in about a third of the grids."""
         User = get_user_model()
-        group = roles_ensure()[GRID_MEMBER]
+        group = self.roles.grid_member
         users, owners = [], []
         for grid in grids:
             for n in range(1 if self.rng.random() < 0.67 else 2):
@@ -367,9 +390,9 @@ class _CityBuilder:
 
     def _create_demo_accounts(self, grid: Grid) -> None:
         User = get_user_model()
-        groups = roles_ensure()
         password = make_password(DEMO_PASSWORD)  # hashed once: hashing is slow on purpose
-        for username, role, about in DEMO_ACCOUNTS:
+        for username, about in DEMO_ACCOUNTS:
+            role = self.roles.accounts[username]
             user = User.objects.create(
                 username=username,
                 first_name=DEMO_FULL_NAMES[username],
@@ -378,7 +401,7 @@ class _CityBuilder:
                 is_superuser=role is None,
             )
             if role:
-                user.groups.add(groups[role])
+                user.groups.add(role)
             if username == "clerk":
                 grid.members.add(user)
                 self.members_by_grid.setdefault(grid.pk, []).insert(0, user.pk)

@@ -19,7 +19,6 @@ from accounts.names import person_name
 from archives import scope
 from archives.admin.base import DeclaredLookupsOnly
 from archives.models import Community, Grid, Street
-from archives.roles import AUDITOR
 from audits import selectors, services
 from audits.admin import display
 from audits.models import AUDITABLE_FIELDS, AuditCampaign, default_audited_fields
@@ -68,8 +67,7 @@ class CampaignForm(forms.ModelForm):
             # A new campaign starts with the usual fields ticked (the model's default).
             self.initial["audited_fields"] = default_audited_fields()
         if "auditors" in self.fields:
-            auditors = get_user_model().objects.filter(groups__name=AUDITOR, is_active=True)
-            self.fields["auditors"].queryset = auditors.order_by("username")
+            self.fields["auditors"].queryset = selectors.auditors().order_by("username")
 
     def clean(self):
         data = super().clean()

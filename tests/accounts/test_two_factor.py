@@ -6,7 +6,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.two_factor import two_factor_required
-from archives.roles import MUNICIPAL_OFFICIAL
+from portal.roles import MUNICIPAL_OFFICIAL
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -22,10 +22,10 @@ from archives.models import (
     SensitiveAccess,
     Visit,
 )
-from archives.roles import AUDITOR
 from audits import services as audit_services
 from audits.models import AuditCampaign, AuditItem
 from exports.models import MonthlyReport, ReportDownload
+from portal.roles import AUDITOR
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,11 @@ from django.contrib.messages import get_messages
 from django.test import Client
 from django.utils import timezone
 
+from accounts.system import SYSTEM_USERNAME
 from archives import history, scope, services
 from archives.demo.city import CitySize, demo_city_seed
 from archives.models import Building, Household, Resident, SensitiveAccess, Tag
+from portal.demo import demo_roles
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -180,11 +182,16 @@ def test_only_administrators_delete_and_the_history_keeps_the_file(client, admin
 
 def test_seeding_gives_every_resident_a_created_entry_with_its_tags(settings):
     settings.DEBUG = True
-    demo_city_seed(seed=3, size=CitySize(residents=300, grids=3, streets=1), today=dt.date.today())
+    demo_city_seed(
+        seed=3,
+        size=CitySize(residents=300, grids=3, streets=1),
+        today=dt.date.today(),
+        roles=demo_roles(),
+    )
     assert Resident.history.filter(history_type="+").count() == Resident.objects.count() == 300
     tagged = Resident.objects.filter(tags__isnull=False).distinct().first()
     entry = history.resident_history(tagged, factories.make_user("root", superuser=True))[0]
-    assert entry.who == history.SYSTEM_USERNAME
+    assert entry.who == SYSTEM_USERNAME
     assert entry.why.startswith("seed_demo")
     assert "标签" in {c.label for c in entry.changes}
 

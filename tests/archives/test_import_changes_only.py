@@ -20,7 +20,7 @@ from archives.imports.reading import Limits, read_table
 from archives.imports.residents import column_names, resident_import_apply, resident_import_plan
 from archives.imports.rows import CLEARING, CREATION, IGNORED_HEADERS, REVIVAL
 from archives.models import Building, Household, Resident
-from archives.roles import GRID_MEMBER
+from portal.roles import GRID_MEMBER
 from tests import factories
 from tests.archives.test_export import export
 from tests.archives.test_import import CONFIRM, upload

@@ -1,25 +1,17 @@
 import datetime as dt
-from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import CommandError, call_command
-from django.http import HttpRequest
 
 from archives import scope
-from archives.demo.city import DEMO_ACCOUNTS, CitySize, demo_city_reset, demo_city_seed
+from archives.demo.city import CitySize, DemoRoles, demo_city_reset, demo_city_seed
 from archives.models import Building, Grid, Household, Resident, Street, Visit
+from portal.demo import demo_roles
 
 pytestmark = pytest.mark.django_db
 
 SMALL = CitySize(residents=400, grids=6, streets=2)
 TODAY = dt.date(2026, 11, 26)
-
-
-@pytest.fixture(autouse=True)
-def _development_mode(settings):
-    # seed_demo is a development tool; the test runner switches DEBUG off by default.
-    settings.DEBUG = True
 
 
 def snapshot() -> list[tuple]:
@@ -38,24 +30,24 @@ def snapshot() -> list[tuple]:
 
 
 def test_the_same_seed_builds_the_same_city():
-    demo_city_seed(seed=7, size=SMALL, today=TODAY)
+    demo_city_seed(seed=7, size=SMALL, today=TODAY, roles=demo_roles())
     first = snapshot()
     demo_city_reset()
-    demo_city_seed(seed=7, size=SMALL, today=TODAY)
+    demo_city_seed(seed=7, size=SMALL, today=TODAY, roles=demo_roles())
     assert snapshot() == first
     assert len(first) == SMALL.residents
 
 
 def test_another_seed_builds_another_city():
-    demo_city_seed(seed=7, size=SMALL, today=TODAY)
+    demo_city_seed(seed=7, size=SMALL, today=TODAY, roles=demo_roles())
     first = snapshot()
     demo_city_reset()
-    demo_city_seed(seed=8, size=SMALL, today=TODAY)
+    demo_city_seed(seed=8, size=SMALL, today=TODAY, roles=demo_roles())
     assert snapshot() != first
 
 
 def test_the_city_has_the_requested_shape():
-    summary = demo_city_seed(seed=1, size=SMALL, today=TODAY)
+    summary = demo_city_seed(seed=1, size=SMALL, today=TODAY, roles=demo_roles())
     assert Street.objects.count() == 2
     assert Grid.objects.count() == 6
     assert Resident.objects.count() == 400
@@ -70,12 +62,12 @@ def test_the_city_has_the_requested_shape():
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_grids_of_realistic_size_get_exactly_the_residents_asked_for(seed):
     size = CitySize(residents=2_400, grids=5, streets=1)  # about 480 per grid, as in the demo
-    summary = demo_city_seed(seed=seed, size=size, today=TODAY)
+    summary = demo_city_seed(seed=seed, size=size, today=TODAY, roles=demo_roles())
     assert Resident.objects.count() == summary.counts["residents"] == 2_400
 
 
 def test_every_generated_resident_passes_the_archive_validation():
-    demo_city_seed(seed=3, size=SMALL, today=TODAY)
+    demo_city_seed(seed=3, size=SMALL, today=TODAY, roles=demo_roles())
     for resident in Resident.objects.all():
         resident.full_clean(validate_constraints=False)
     # and at most one active record per ID number
@@ -83,58 +75,8 @@ def test_every_generated_resident_passes_the_archive_validation():
     assert active.values("id_number").distinct().count() == active.count()
 
 
-def test_running_the_command_twice_duplicates_nothing():
-    args = ["--residents", "300", "--grids", "4", "--streets", "2"]
-    call_command("seed_demo", *args, stdout=StringIO())
-    counts = (Resident.objects.count(), Household.objects.count(), Visit.objects.count())
-    out = StringIO()
-    call_command("seed_demo", *args, stdout=out)
-    assert (Resident.objects.count(), Household.objects.count(), Visit.objects.count()) == counts
-    assert "nothing was changed" in out.getvalue()
-
-
-def test_the_command_prints_the_demo_logins_and_they_work(client):
-    out = StringIO()
-    call_command("seed_demo", "--residents", "200", "--grids", "3", "--streets", "1", stdout=out)
-    for username, _role, _about in DEMO_ACCOUNTS:
-        assert username in out.getvalue()
-        assert client.login(request=HttpRequest(), username=username, password="demo"), username
-        assert client.get("/admin/").status_code == 200
-        client.logout()
-
-
-def test_the_clerk_sees_residents_of_their_grid_only(client):
-    call_command(
-        "seed_demo", "--residents", "300", "--grids", "3", "--streets", "1", stdout=StringIO()
-    )
-    client.login(request=HttpRequest(), username="clerk", password="demo")
-    shown = client.get("/admin/archives/resident/").context["cl"].queryset
-    clerk_grid = Grid.objects.get(members__username="clerk")
-    assert shown.count() == Resident.objects.filter(household__building__grid=clerk_grid).count()
-    assert shown.count() < Resident.objects.count()
-
-
-def test_it_refuses_to_run_with_debug_off(settings):
-    settings.DEBUG = False
-    with pytest.raises(CommandError, match="DEBUG"):
-        call_command("seed_demo", "--residents", "10", "--grids", "1", "--streets", "1")
-    assert not Street.objects.exists()
-    call_command(
-        "seed_demo",
-        "--residents",
-        "10",
-        "--grids",
-        "1",
-        "--streets",
-        "1",
-        "--force",
-        stdout=StringIO(),
-    )
-    assert Resident.objects.count() == 10
-
-
 def test_each_demo_account_sees_what_its_description_promises():
-    demo_city_seed(seed=1, size=SMALL, today=TODAY)
+    demo_city_seed(seed=1, size=SMALL, today=TODAY, roles=demo_roles())
     users = {u.username: u for u in get_user_model().objects.all()}
     streets = list(Street.objects.order_by("code"))
     first_grid = Grid.objects.order_by("code").first()
@@ -165,8 +107,20 @@ def test_each_demo_account_sees_what_its_description_promises():
 
 
 def test_every_grid_member_sees_their_own_grid():
-    demo_city_seed(seed=1, size=SMALL, today=TODAY)
+    demo_city_seed(seed=1, size=SMALL, today=TODAY, roles=demo_roles())
     for grid in Grid.objects.prefetch_related("members"):
         for member in grid.members.all():
             visible = scope.restrict(Grid.objects.all(), member)
             assert list(visible) == [grid]
+
+
+def test_the_city_refuses_roles_for_other_accounts_than_its_own():
+    roles = demo_roles()
+    with pytest.raises(ValueError, match="demo accounts"):
+        demo_city_seed(
+            seed=1,
+            size=SMALL,
+            today=TODAY,
+            roles=DemoRoles(grid_member=roles.grid_member, accounts={"admin": None}),
+        )
+    assert not Street.objects.exists()

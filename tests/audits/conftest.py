@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 import pytest
 
 from archives.models import Grid, Resident
-from archives.roles import AUDITOR, GRID_MEMBER
 from audits import services
 from audits.models import AuditCampaign
+from portal.roles import AUDITOR, GRID_MEMBER
 from tests import factories
 
 SIZES = {"G1": 8, "G2": 5, "G3": 3}

@@ -7,9 +7,9 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from archives.roles import MUNICIPAL_OFFICIAL
 from audits import selectors, services
 from audits.models import AuditCampaign
+from portal.roles import MUNICIPAL_OFFICIAL
 from tests import factories
 from tests.audits.conftest import make_campaign
 from tests.audits.test_results import check_all

@@ -8,9 +8,9 @@ from django.test.utils import CaptureQueriesContext
 
 from archives import services as archive_services
 from archives.models import Resident
-from archives.roles import AUDITOR, GRID_MEMBER, roles_ensure
 from audits import sampling, services
 from audits.models import AuditCampaign, AuditItem, AuditStratum
+from portal.roles import AUDITOR, GRID_MEMBER, roles_ensure
 from tests import factories
 from tests.audits.conftest import make_campaign
 

@@ -4,8 +4,8 @@ page; the auditors, audit staff and administrators work as before."""
 
 import pytest
 
-from archives.roles import STREET_OFFICIAL
 from audits import selectors, services
+from portal.roles import STREET_OFFICIAL
 from tests import factories
 from tests.audits.conftest import make_campaign
 from tests.audits.test_admin import CAMPAIGNS, ITEMS, check_data

@@ -9,8 +9,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from archives.roles import STREET_OFFICIAL
 from exports.models import MonthlyReport, ReportDownload
+from portal.roles import STREET_OFFICIAL
 from tests import factories
 from tests.browser.conftest import screenshot
 

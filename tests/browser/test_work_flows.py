@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from archives.models import Household
-from archives.roles import AUDITOR, STREET_OFFICIAL
 from exports.models import ReportDownload
+from portal.roles import AUDITOR, STREET_OFFICIAL
 from tests import factories
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
 

@@ -3,7 +3,7 @@
 import pytest
 
 from archives.models import Department, Street
-from archives.roles import DEPARTMENT_STAFF, MUNICIPAL_OFFICIAL, STREET_OFFICIAL
+from portal.roles import DEPARTMENT_STAFF, MUNICIPAL_OFFICIAL, STREET_OFFICIAL
 from tests import factories
 from tests.exports.month_city import build_month_city
 

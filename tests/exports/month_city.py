@@ -17,8 +17,8 @@ import time_machine
 from django.utils import timezone
 
 from archives.models import Community, Grid, Resident, Tag, Visit
-from archives.roles import GRID_MEMBER
 from audits.models import AuditCampaign, AuditItem, AuditStratum
+from portal.roles import GRID_MEMBER
 from tests import factories
 
 ZONE = ZoneInfo("Asia/Shanghai")

@@ -14,6 +14,7 @@ from archives.demo.city import CitySize, demo_city_seed
 from archives.models import Building, Grid, Household, Resident, Visit
 from audits.models import REQUIRED_FIELDS
 from exports.selectors import grid_month_figures, month_bounds
+from portal.demo import demo_roles
 
 TODAY = dt.date(2026, 10, 20)
 SMALL = CitySize(residents=1500, grids=6, streets=2)
@@ -74,7 +75,7 @@ def _expected(grid: Grid, start: dt.datetime, following: dt.datetime) -> dict:
 def test_it_agrees_with_a_per_grid_computation_on_a_seeded_city():
     moment = dt.datetime.combine(TODAY, dt.time(12), tzinfo=timezone.get_current_timezone())
     with time_machine.travel(moment, tick=False):
-        demo_city_seed(seed=11, size=SMALL, today=TODAY)
+        demo_city_seed(seed=11, size=SMALL, today=TODAY, roles=demo_roles())
         figures = grid_month_figures(TODAY)
         start, following = month_bounds(TODAY)
         assert len(figures.grids) == SMALL.grids

@@ -18,6 +18,7 @@ from audits.services import audit_campaign_verify_draw
 from exports.excel import scope_label
 from exports.selectors import grid_month_figures
 from portal.dashboard import official_panel
+from portal.demo import demo_roles
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,9 @@ PAST_MONTHS = [dt.date(2026, m, 1) for m in range(6, 12)]  # June to November
 def city(settings):
     settings.DEBUG = True
     with time_machine.travel(NOW, tick=False):
-        demo_city_seed(seed=5, size=SIZE, today=TODAY, monthly_audit=monthly_audit)
+        demo_city_seed(
+            seed=5, size=SIZE, today=TODAY, monthly_audit=monthly_audit, roles=demo_roles()
+        )
         yield
 
 

@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from archives.models import Tag, Visit
-from archives.roles import AUDITOR, STREET_OFFICIAL
 from portal import dashboard as dashboards
+from portal.roles import AUDITOR, STREET_OFFICIAL
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from archives import selectors
 from archives.models import Household, Tag, Visit
-from archives.roles import AUDITOR
 from portal import dashboard as dashboards
+from portal.roles import AUDITOR
 from tests import factories
 
 pytestmark = pytest.mark.django_db

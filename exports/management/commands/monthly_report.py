@@ -1,7 +1,7 @@
 """``manage.py monthly_report --month 2026-10 [--street CODE] --format xlsx,pdf --out DIR
 [--publish]``: the monthly report for cron, written to files, optionally published first.
 
-Acts as the system account (``archives.history.system_actor``); a draft written here is logged
+Acts as the system account (``accounts.system.system_actor``); a draft written here is logged
 as a download like any other, a published report's files are the stored ones.
 """
 
@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from archives.history import system_actor
+from accounts.system import system_actor
 from archives.models import Street
 from exports import services
 

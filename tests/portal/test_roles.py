@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
-from archives.roles import MUNICIPAL_OFFICIAL, ROLE_PERMISSIONS, STREET_OFFICIAL
+from portal.roles import MUNICIPAL_OFFICIAL, ROLE_PERMISSIONS, STREET_OFFICIAL
 
 pytestmark = pytest.mark.django_db
 

@@ -3,10 +3,19 @@
 Where they may do it is scope, answered by ``archives.scope`` from grants on streets,
 communities, grids and departments; a role alone shows nothing, except the municipal official's
 ``access_whole_city``.
+
+The table lives here, in the wiring, because it names every app's permissions (archives,
+audits, exports) and no app may name the permissions of an app above it. The settings read the
+role names (``TWO_FACTOR_GROUPS``) before any model can be imported, so this module imports
+models only where it writes.
 """
 
-from django.contrib.auth.models import Group, Permission
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import Group
 
 _ARCHIVE_EDIT = [
     f"{action}_{model}"
@@ -72,8 +81,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
-def roles_ensure() -> dict[str, Group]:
+def roles_ensure() -> dict[str, "Group"]:
     """Create the role groups and set their permissions to exactly the table above."""
+    from django.contrib.auth.models import Group, Permission
+
     # Codenames are unique across these apps.
     apps = ["archives", "audits", "exports"]
     permissions = {

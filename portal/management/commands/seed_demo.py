@@ -4,21 +4,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from archives.demo.city import (
-    DEMO_ACCOUNTS,
-    DEMO_PASSWORD,
-    CitySize,
-    demo_city_exists,
-    demo_city_reset,
-    demo_city_seed,
-)
+from archives.demo.city import DEMO_ACCOUNTS, DEMO_PASSWORD, CitySize, demo_city_exists
 from archives.sql import large_writes_cache
-from audits.demo import demo_audits_reset, monthly_audit
+from portal.demo import demo_reset, demo_seed
 
 
 class Command(BaseCommand):
-    # Here, not in archives: the city's past includes monthly audits, and the archive app may
-    # not import the audits app that sits above it.
+    # Here, in the wiring: the demo's accounts hold the portal's roles and the city's past
+    # includes monthly audits, which the archive app below them may not import.
     help = (
         "Build the demo city (3 streets, 126 grids, about 60,000 residents) with six months of "
         "past (changes, visits, monthly audits) and demo logins."
@@ -68,7 +61,7 @@ class Command(BaseCommand):
         if demo_city_exists():
             if options["if_empty"]:
                 self.stdout.write("The database already holds a city; it was left as it is.")
-                self._print_logins([(u, about) for u, _role, about in DEMO_ACCOUNTS])
+                self._print_logins(DEMO_ACCOUNTS)
                 return
             if not options["reset"]:
                 self.stdout.write(
@@ -76,17 +69,11 @@ class Command(BaseCommand):
                     "Use --reset to rebuild the demo city."
                 )
                 return
-            demo_audits_reset()
-            demo_city_reset()
+            demo_reset()
 
         large_writes_cache()  # the city is written in one transaction
         started = time.perf_counter()
-        summary = demo_city_seed(
-            seed=options["seed"],
-            size=size,
-            today=timezone.localdate(),
-            monthly_audit=monthly_audit,
-        )
+        summary = demo_seed(seed=options["seed"], size=size, today=timezone.localdate())
         elapsed = time.perf_counter() - started
 
         counts = ", ".join(f"{n:,} {what}" for what, n in summary.counts.items())

@@ -1,12 +1,12 @@
 from django.core.management.base import BaseCommand
 
-from archives.roles import roles_ensure
+from portal.roles import roles_ensure
 
 
 class Command(BaseCommand):
     help = (
         "Create the role groups and set their permissions to the portal's table "
-        "(archives/roles.py). Run after every migrate; grants are left as they are."
+        "(portal/roles.py). Run after every migrate; grants are left as they are."
     )
 
     def handle(self, *args, **options):

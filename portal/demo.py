@@ -1,0 +1,40 @@
+"""The demo city with its people and its past, put together here because only the wiring may
+import every part: the city (``archives.demo.city``), the role each demo account holds
+(``settings.DEMO_ACCOUNTS``, groups from ``portal.roles``) and the monthly audits of its past
+(``audits.demo``). ``manage.py seed_demo`` calls it.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+
+from archives.demo.city import CitySize, DemoRoles, SeedSummary, demo_city_reset, demo_city_seed
+from audits.demo import demo_audits_reset, monthly_audit
+from portal.roles import GRID_MEMBER, roles_ensure
+
+
+def demo_roles() -> DemoRoles:
+    """The role groups, set to the role table, that the demo's people join."""
+    groups = roles_ensure()
+    return DemoRoles(
+        grid_member=groups[GRID_MEMBER],
+        accounts={
+            username: groups[role] if role else None
+            for username, role in settings.DEMO_ACCOUNTS.items()
+        },
+    )
+
+
+def demo_seed(*, seed: int, size: CitySize, today: dt.date) -> SeedSummary:
+    """The demo city as of ``today``, its people in their roles, one audit a month in its past."""
+    return demo_city_seed(
+        seed=seed, size=size, today=today, roles=demo_roles(), monthly_audit=monthly_audit
+    )
+
+
+@transaction.atomic
+def demo_reset() -> None:
+    """Remove the demo city with its audits (first: they hold on to its residents)."""
+    demo_audits_reset()
+    demo_city_reset()
