@@ -5,8 +5,8 @@ import time
 
 from django.db import connection
 
-from archives import services
 from accounts.system import system_actor
+from archives import services
 from archives.models import Resident
 from bench.scratch import rolled_back
 from bench.table import Row

@@ -7,9 +7,9 @@ from django.db import connection
 from django.utils import timezone
 
 from archives.demo.city import CitySize, demo_city_exists, demo_city_reset, demo_city_seed
-from portal.demo import demo_roles
 from archives.models import Grid, Resident
 from bench.table import Row
+from portal.demo import demo_roles
 
 
 def bench_city(residents: int, *, rebuild: bool) -> list[Row]:

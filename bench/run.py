@@ -7,7 +7,6 @@ from django.conf import settings
 from django.core.management import call_command
 
 from archives.demo.city import demo_grants_ensure
-from portal.roles import roles_ensure
 from bench.admin_pages import changelist_timings, save_timings
 from bench.audit_draw import audit_draw_timings
 from bench.bulk_history import bulk_history_size
@@ -17,6 +16,7 @@ from bench.scratch import database_ensure
 from bench.seed import seed_demo_timings
 from bench.spreadsheets import import_export_timings, measure_import
 from bench.table import BenchFailed, Row, table_print
+from portal.roles import roles_ensure
 
 
 def run(options: argparse.Namespace) -> str | None:
