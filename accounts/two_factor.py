@@ -7,15 +7,16 @@ has at most one confirmed device.
 import time
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.types import Actor, User
 
-def is_demo_account(user: AbstractBaseUser | AnonymousUser) -> bool:
+
+def is_demo_account(user: User) -> bool:
     return user.get_username() in settings.DEMO_ACCOUNTS
 
 
-def two_factor_required(user: AbstractBaseUser | AnonymousUser) -> bool:
+def two_factor_required(user: User) -> bool:
     """Administrators and the roles in ``TWO_FACTOR_GROUPS`` (municipal officials) see the
     whole city: with ``REQUIRE_TWO_FACTOR`` they cannot work without a second factor. Demo
     accounts (``DEMO_ACCOUNTS``) are exempt in demo mode only, so that ``make run`` stays a
@@ -27,7 +28,7 @@ def two_factor_required(user: AbstractBaseUser | AnonymousUser) -> bool:
     return user.is_superuser or user.groups.filter(name__in=settings.TWO_FACTOR_GROUPS).exists()
 
 
-def confirmed_device(user: AbstractBaseUser) -> TOTPDevice | None:
+def confirmed_device(user: Actor) -> TOTPDevice | None:
     return TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
 
 

@@ -11,9 +11,11 @@ rows back with their IDs, as from ``bulk_create``.
 
 from collections.abc import Callable
 from operator import attrgetter
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db import connection, models
+
+from archives.model_meta import concrete_field
 
 M = TypeVar("M", bound=models.Model)
 
@@ -98,7 +100,7 @@ def _sqlite_insert(model: type[models.Model], rows: list[M]) -> None:
     )
     # Converting every value through get_db_prep_save took half of the demo city's seeding.
     readers = [_reader(field, plain=_SQLITE_PLAIN_TYPES) for field in fields]
-    values = [[read(row) for read in readers] for row in rows]
+    values: list[list[Any]] = [[read(row) for read in readers] for row in rows]
     with connection.cursor() as cursor:  # history: written by the caller
         cursor.executemany(sql, values)
 
@@ -137,7 +139,7 @@ def rows_update(rows: list[M], attnames: list[str], *, batch_size: int = 2000) -
         return
     model = type(rows[0])
     meta = model._meta
-    fields = [meta.pk, *(meta.get_field(name) for name in attnames)]
+    fields = [meta.pk, *(concrete_field(model, name) for name in attnames)]
     quote = connection.ops.quote_name
     table, pk = quote(meta.db_table), quote(meta.pk.column)
     names = ", ".join(quote(f.column) for f in fields)

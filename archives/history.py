@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from archives import scope
+from archives.model_meta import concrete_field, history_manager
 from archives.models import (
     Building,
     Community,
@@ -118,14 +119,14 @@ def row_history(obj: Model, user, *, limit: int = 100) -> list[HistoryEntry]:
     diff the oldest shown against), their tags, and the rows and users they name.
     """
     records = list(
-        obj.history.select_related("history_user").order_by("-history_date", "-history_id")[
-            : limit + 1
-        ]
+        history_manager(obj)
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")[: limit + 1]
     )
     model = type(obj)
-    hidden = scope.hidden_fields(user, obj) if model is Resident else set()
+    hidden = scope.hidden_fields(user, obj) if isinstance(obj, Resident) else set()
     names = _Names.for_records(model, records)
-    entries = []
+    entries: list[HistoryEntry] = []
     for newer, older in zip(records, [*records[1:], None], strict=True):
         if len(entries) == limit:
             break
@@ -189,8 +190,8 @@ class _Names:
     def for_records(cls, model: type[Model], records: list) -> "_Names":
         related = {}
         for name in HISTORY_FIELDS[model]:
-            field = model._meta.get_field(name)
-            if field.many_to_one:
+            field = concrete_field(model, name)
+            if field.many_to_one and isinstance(field.related_model, type):
                 ids = {getattr(r, field.attname) for r in records} - {None}
                 related[name] = _names_of(field.related_model, ids)
         tags_of: dict[int, set[int]] = {r.history_id: set() for r in records}
@@ -206,7 +207,7 @@ class _Names:
 def _names_of(model: type[Model], ids: set[int]) -> dict[int, str]:
     rows = model._default_manager.all()
     if model is get_user_model():
-        return {pk: user.get_username() for pk, user in rows.in_bulk(ids).items()}
+        return {pk: str(user) for pk, user in rows.in_bulk(ids).items()}  # the username
     if model is Household:
         rows = rows.select_related("building")
     return {pk: str(row) for pk, row in rows.in_bulk(ids).items()}
@@ -215,13 +216,13 @@ def _names_of(model: type[Model], ids: set[int]) -> dict[int, str]:
 def _raw(model: type[Model], record, name: str, names: _Names):
     if name == "tags":
         return names.tags_of[record.history_id]
-    return getattr(record, model._meta.get_field(name).attname)
+    return getattr(record, concrete_field(model, name).attname)
 
 
 def _display(model: type[Model], record, name: str, hidden: set[str], names: _Names) -> str:
     value = _raw(model, record, name, names)
     if name in hidden:
-        return scope.masked_value(name, value, hidden) or "—"
+        return str(scope.masked_value(name, value, hidden) or "—")
     if name == "tags":
         return "、".join(sorted(names.tags.get(pk, str(pk)) for pk in value)) or "—"
     if value in (None, ""):
@@ -230,7 +231,7 @@ def _display(model: type[Model], record, name: str, hidden: set[str], names: _Na
         return names.related[name].get(value, _("%(id)s (removed)") % {"id": value})
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
-    field = model._meta.get_field(name)
+    field = concrete_field(model, name)
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, dt.datetime):
@@ -241,7 +242,7 @@ def _display(model: type[Model], record, name: str, hidden: set[str], names: _Na
 
 
 def _label(model: type[Model], name: str) -> str:
-    return str(model._meta.get_field(name).verbose_name)
+    return str(concrete_field(model, name).verbose_name)
 
 
 def _changes(model, older, newer, hidden: set[str], names: _Names) -> list[FieldChange]:

@@ -371,7 +371,7 @@ def mask_id_number(id_number: str) -> str:
     return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:]
 
 
-def masked_value(field: str, value: object, hidden: set[str]) -> object:
+def masked_value(field: str, value: T, hidden: set[str]) -> T | str:
     """``value`` of the resident field ``field`` as someone who may not read ``hidden`` sees it,
     wherever it is shown (file, history, audit findings): the ID number masked, any other
     hidden field replaced by "(hidden)"."""

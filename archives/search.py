@@ -77,7 +77,8 @@ def resident_search(residents: QuerySet[Resident], term: str) -> QuerySet[Reside
     if ID_NUMBER_SHAPE.match(id_number):
         # Only rows whose ID number this user may read answer: a search must not confirm whose
         # number it is.
-        return residents.filter(id_number=id_number, shows_id_number=True)
+        # ``shows_id_number`` is annotated by scope.with_sensitive_flags, which stubs can't see.
+        return residents.filter(id_number=id_number, shows_id_number=True)  # type: ignore[misc]
     return residents.filter(pk__in=_matching_ids(term))
 
 

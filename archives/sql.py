@@ -8,11 +8,13 @@ branches on the database, or sends it SQL of its own, is here.
 """
 
 import datetime as dt
+from typing import Any
 
 from django.db import connection, models
 from django.db.models import QuerySet
 from django.db.models.functions import Reverse
 
+from archives.model_meta import concrete_field, history_model
 from archives.models import Resident
 
 #: SQLite's page cache while a whole city is written: 256 MB (negative: in KiB).
@@ -32,15 +34,14 @@ def estimated_rows(table: str) -> int | None:
     return int(row[0])
 
 
-def phone_suffix_ids(digits: str) -> QuerySet:
+def phone_suffix_ids(digits: str) -> QuerySet[Resident, Any]:
     """Residents whose phone ends with ``digits``. On PostgreSQL as a prefix of the reversed
     number, which the functional index answers; SQLite (demo and tests) scans."""
     if connection.vendor == "postgresql":
         reversed_phone = Resident.objects.annotate(phone_reversed=Reverse("phone"))
-        matches = reversed_phone.filter(phone_reversed__startswith=digits[::-1])
-    else:
-        matches = Resident.objects.filter(phone__endswith=digits)
-    return matches.order_by().values("pk")
+        ending = reversed_phone.filter(phone_reversed__startswith=digits[::-1])
+        return ending.order_by().values("pk")
+    return Resident.objects.filter(phone__endswith=digits).order_by().values("pk")
 
 
 def history_entries_copy(
@@ -54,9 +55,9 @@ def history_entries_copy(
     every placeholder of a statement, which for 100,000 rows took seconds); on SQLite in
     chunks of its parameter limit, the entry IDs read back by their date.
     """
-    history = model.history.model
+    history = history_model(model)
     tracked = [f.column for f in history.tracked_fields]
-    date = history._meta.get_field("history_date").get_db_prep_value(stamp, connection)
+    date = concrete_field(history, "history_date").get_db_prep_value(stamp, connection)
     meta = {"history_date": date, **columns}
     quote = connection.ops.quote_name
     pk = quote(model._meta.pk.column)

@@ -19,7 +19,7 @@ def audit_draw_timings(draws: int) -> list[Row]:
     """Draw 19 residents from every grid of the whole city, then verify the draw; each
     rolled back, ``draws`` times, and the medians printed (a shared machine is noisy)."""
     User = get_user_model()
-    actor = User.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
+    actor = User.objects.filter(is_superuser=True, is_active=True).order_by("pk")[0]
     auditor = User.objects.get(username="auditor")
     _vacuum_for_audit_draw()
     timings: dict[str, list[float]] = {"draw": [], "commit checks": [], "verify": []}
@@ -82,6 +82,5 @@ def _time_one_audit_draw(
         timings["verify"].append(time.perf_counter() - started)
         if not check.ok:
             raise BenchFailed(f"the bench draw does not verify: {check.problems}")
-        figures = campaign.population_size, campaign.items.count()
-        figures += (len(bytes(campaign.population)),)
-    return figures
+        population = bytes(campaign.population or b"")
+        return campaign.population_size or 0, campaign.items.count(), len(population)

@@ -8,14 +8,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from bench.scratch import measured_in_child, scratch_database, seed_demo_timed
+from bench.scratch import DatabaseSettings, measured_in_child, scratch_database, seed_demo_timed
 from bench.table import Row
 from exports.excel import report_xlsx
 from exports.pdf import register_font, report_pdf
 from exports.selectors import grid_month_figures
 
 
-def monthly_report_timings(database: dict) -> list[Row]:
+def monthly_report_timings(database: DatabaseSettings) -> list[Row]:
     """This month's report for the whole city: the demo city (seeded on a scratch
     database, measured in a process of its own) and the benchmark city."""
     with scratch_database(database, "report_demo") as url:

@@ -12,7 +12,7 @@ from bench.audit_draw import audit_draw_timings
 from bench.bulk_history import bulk_history_size
 from bench.city import bench_city
 from bench.monthly_report import measure_monthly_report, monthly_report_timings
-from bench.scratch import database_ensure
+from bench.scratch import DatabaseSettings, database_ensure
 from bench.seed import seed_demo_timings
 from bench.spreadsheets import import_export_timings, measure_import
 from bench.table import BenchFailed, Row, table_print
@@ -39,7 +39,7 @@ def run(options: argparse.Namespace) -> str | None:
     return None
 
 
-def _rows(options: argparse.Namespace, database: dict) -> list[Row]:
+def _rows(options: argparse.Namespace, database: DatabaseSettings) -> list[Row]:
     if options.only == "spreadsheets":
         return import_export_timings(100_000)
     rows = []

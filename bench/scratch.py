@@ -10,9 +10,10 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from django.conf import settings
@@ -21,6 +22,9 @@ from django.db import transaction
 from bench.table import BenchFailed
 
 ROOT = Path(settings.BASE_DIR)
+
+#: A DATABASES entry, as settings.DATABASES holds it.
+DatabaseSettings = Mapping[str, Any]
 
 
 @contextmanager
@@ -32,7 +36,7 @@ def rolled_back() -> Iterator[None]:
         transaction.set_rollback(True)
 
 
-def _server_params(database: dict) -> dict:
+def _server_params(database: DatabaseSettings) -> dict:
     params = {
         "host": database.get("HOST") or None,
         "port": database.get("PORT") or None,
@@ -42,7 +46,7 @@ def _server_params(database: dict) -> dict:
     return {k: v for k, v in params.items() if v}
 
 
-def database_url(database: dict, name: str) -> str:
+def database_url(database: DatabaseSettings, name: str) -> str:
     """The URL of database ``name`` on the server of ``database`` (a ``DATABASES`` entry)."""
     params = _server_params(database)
     auth = params.get("user", "")
@@ -52,13 +56,13 @@ def database_url(database: dict, name: str) -> str:
 
 
 @contextmanager
-def _server(database: dict) -> Iterator[psycopg.Connection]:
+def _server(database: DatabaseSettings) -> Iterator[psycopg.Connection]:
     with psycopg.connect(**_server_params(database), dbname="postgres") as server:
         server.autocommit = True
         yield server
 
 
-def database_ensure(database: dict) -> None:
+def database_ensure(database: DatabaseSettings) -> None:
     """Create the benchmark database if the server has none of that name."""
     with _server(database) as server:
         exists = server.execute(
@@ -70,7 +74,7 @@ def database_ensure(database: dict) -> None:
 
 
 @contextmanager
-def scratch_database(database: dict, suffix: str) -> Iterator[str]:
+def scratch_database(database: DatabaseSettings, suffix: str) -> Iterator[str]:
     """A new, empty database beside the benchmark database for the time of the block (its
     URL), dropped afterwards even while a process still holds it."""
     name = f"{database['NAME']}_{suffix}"

@@ -3,11 +3,11 @@ each on a scratch database of its own."""
 
 import tempfile
 
-from bench.scratch import scratch_database, seed_demo_timed
+from bench.scratch import DatabaseSettings, scratch_database, seed_demo_timed
 from bench.table import Row
 
 
-def seed_demo_timings(database: dict) -> list[Row]:
+def seed_demo_timings(database: DatabaseSettings) -> list[Row]:
     """Time `seed_demo` as a user runs it, for the full demo city, on scratch databases."""
     rows = []
     with tempfile.TemporaryDirectory() as scratch:

@@ -6,9 +6,11 @@ queries themselves (``selectors.py``) are SQL both databases read alike.
 
 from django.db import connection, models
 
+from archives.model_meta import history_model
+
 
 def history_table(model: type[models.Model]) -> str:
-    return model.history.model._meta.db_table
+    return history_model(model)._meta.db_table
 
 
 def latest_history_rows(model: type[models.Model], columns: list[str]) -> str:

@@ -101,7 +101,7 @@ DEMO_FULL_NAMES = {
 }
 
 #: Called for each month of the window on its audit day: (month's first day, moment, random).
-MonthlyAudit = Callable[[dt.date, dt.datetime, random.Random], None]
+MonthlyAudit = Callable[[dt.date, dt.datetime, random.Random], object]
 
 
 @dataclass(frozen=True)
