@@ -37,18 +37,6 @@ DEFAULT_AUDITED_FIELDS = [
     "residency_status",
     "tags",
 ]
-#: The fields a complete file has filled in (completeness is the share of these present).
-REQUIRED_FIELDS = [
-    "name",
-    "id_number",
-    "sex",
-    "birth_date",
-    "ethnicity",
-    "phone",
-    "household",
-    "relation_to_head",
-    "residency_status",
-]
 
 
 def default_audited_fields() -> list[str]:
