@@ -378,9 +378,9 @@ def _figures_by_stratum(items: QuerySet[AuditItem]) -> dict[int, Figures]:
 
 
 def _lqas_decision(stratum: AuditStratum, figures: Figures) -> str | None:
-    if stratum.lqas_threshold is None:
+    if stratum.lqas_correct_to_pass is None:
         return None
-    d = stratum.lqas_threshold
+    d = stratum.lqas_correct_to_pass
     undecided = stratum.drawn - figures.records_decided
     if figures.records_correct >= d:
         return "pass"
@@ -456,7 +456,7 @@ def grid_audit_figures(month, grids) -> dict[int, Figures]:
     )
     by_stratum = _figures_by_stratum(AuditItem.objects.filter(stratum__in=strata))
     result: dict[int, Figures] = {}
-    for stratum in strata.only("pk", "grid_id", "drawn", "lqas_threshold"):
+    for stratum in strata.only("pk", "grid_id", "drawn", "lqas_correct_to_pass"):
         figures = by_stratum.get(stratum.pk, Figures())
         if (decision := _lqas_decision(stratum, figures)) is not None:
             figures.lqas = [decision]

@@ -206,22 +206,22 @@ def _strata_create(
 
 def _stratum(campaign: AuditCampaign, grid_id: int, ids: list[int], planned: int) -> AuditStratum:
     drawn = min(planned, len(ids))
-    threshold = None
+    correct_to_pass = None
     if campaign.plan == Plan.LQAS and drawn:
         if drawn == len(ids):
             # The whole grid was checked: no sampling error to guard against, so it passes
             # when the benchmark share of it is correct (integer arithmetic: no 16.000001).
-            threshold = -(-campaign.lqas_benchmark * drawn // 100)
+            correct_to_pass = -(-campaign.lqas_benchmark * drawn // 100)
         else:
             rule = lqas_rule(drawn, campaign.lqas_benchmark / 100)
-            threshold = rule.threshold if rule else None
+            correct_to_pass = rule.threshold if rule else None
     return AuditStratum(
         campaign=campaign,
         grid_id=grid_id,
         population=len(ids),
         planned=planned,
         drawn=drawn,
-        lqas_threshold=threshold,
+        lqas_correct_to_pass=correct_to_pass,
     )
 
 
