@@ -192,6 +192,41 @@ def household_register(user, household: Household, *, today: dt.date | None = No
     return HouseholdRegister(household=household, residents=rows, visits=shown, visit_count=count)
 
 
+# Completeness ----------------------------------------------------------------------------------
+
+#: The fields a complete resident file has filled in, in form order. A file's completeness is
+#: the share of these present: the audit's figure for the version it checked and the monthly
+#: report's count of complete files both read this list.
+RESIDENT_REQUIRED_FIELDS = [
+    "name",
+    "id_number",
+    "sex",
+    "birth_date",
+    "ethnicity",
+    "phone",
+    "household",
+    "relation_to_head",
+    "residency_status",
+]
+
+
+@dataclass(frozen=True)
+class Completeness:
+    present: int
+    required: int
+
+
+def resident_completeness(record) -> Completeness:
+    """How many of ``RESIDENT_REQUIRED_FIELDS`` a resident file (or a history entry of one)
+    has filled in: a field counts when it is neither empty nor None."""
+    present = sum(
+        1
+        for name in RESIDENT_REQUIRED_FIELDS
+        if getattr(record, Resident._meta.get_field(name).attname) not in (None, "")
+    )
+    return Completeness(present=present, required=len(RESIDENT_REQUIRED_FIELDS))
+
+
 # Dashboards ------------------------------------------------------------------------------------
 
 #: A file not confirmed for this long is due for verification; one confirmed within it counts

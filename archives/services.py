@@ -212,6 +212,16 @@ def sensitive_reads_record(
     )
 
 
+def resident_sensitive_reads_record(
+    *, user: AbstractBaseUser, resident: Resident, view: str
+) -> None:
+    """Log the sensitive fields of ``resident``'s file that ``user`` is shown in full on a page
+    of the whole file (its form, its history, the version an audit checks): those their
+    scope does not mask."""
+    shown = {scope.ID_NUMBER, scope.MEDICAL_HISTORY} - scope.hidden_fields(user, resident)
+    sensitive_reads_record(user=user, shown={resident.pk: shown}, view=view)
+
+
 #: All that anyone outside a resident's area is told about them.
 RESIDENT_ELSEWHERE = gettext_lazy("registered in another grid — ask for a transfer")
 

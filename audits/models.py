@@ -37,18 +37,6 @@ DEFAULT_AUDITED_FIELDS = [
     "residency_status",
     "tags",
 ]
-#: The fields a complete file has filled in (completeness is the share of these present).
-REQUIRED_FIELDS = [
-    "name",
-    "id_number",
-    "sex",
-    "birth_date",
-    "ethnicity",
-    "phone",
-    "household",
-    "relation_to_head",
-    "residency_status",
-]
 
 
 def default_audited_fields() -> list[str]:
@@ -180,7 +168,10 @@ class AuditCampaign(models.Model):
         return self.drawn_at is not None
 
     @property
-    def lqas_threshold(self) -> int | None:
+    def planned_lqas_correct_to_pass(self) -> int | None:
+        """LQAS only: the decision rule for the planned sample size, how many correct records
+        a grid needs to pass when all ``per_grid`` are drawn from it (each stratum stores its
+        own rule for the number actually drawn, ``AuditStratum.lqas_correct_to_pass``)."""
         from audits.stats import lqas_rule
 
         if self.plan != self.Plan.LQAS or not self.per_grid or not self.lqas_benchmark:
@@ -200,8 +191,9 @@ class AuditStratum(models.Model):
     population = models.PositiveIntegerField(_("eligible residents"))
     planned = models.PositiveIntegerField(_("planned sample"))
     drawn = models.PositiveIntegerField(_("drawn"))
-    #: LQAS only: pass with at least this many correct records (None: no rule for this size).
-    lqas_threshold = models.PositiveSmallIntegerField(null=True)
+    #: LQAS only: the grid passes with at least this many correct records, the decision rule
+    #: for the number drawn (None: no rule for this size).
+    lqas_correct_to_pass = models.PositiveSmallIntegerField(null=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+", blank=True)
 
     class Meta:

@@ -18,16 +18,19 @@ Access, in short:
   staff, city-wide officials and administrators still do.
 """
 
+import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, Permission
+from django.contrib.auth.models import AbstractBaseUser, AbstractUser, Permission
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from archives import scope
 from archives.models import Grid, Resident
-from audits.models import AuditCampaign, AuditItem, AuditStratum
+from audits.models import AuditCampaign, AuditFieldFinding, AuditItem, AuditStratum
 from audits.stats import Rate
 
 #: The verification factor is flagged outside this range.
@@ -36,12 +39,13 @@ VERIFICATION_RANGE = (0.90, 1.10)
 _CampaignGrid = AuditCampaign.grids.through
 _CampaignAuditor = AuditCampaign.auditors.through
 _StratumMember = AuditStratum.members.through
+State = AuditCampaign.State
 
 
 # Who may do what --------------------------------------------------------------------------------
 
 
-def _covers_whole_scope(user) -> Q:
+def _covers_whole_scope(user: scope.User) -> Q:
     """Campaigns with no grid outside the user's granted grids."""
     outside = _CampaignGrid.objects.filter(auditcampaign_id=OuterRef("pk")).exclude(
         grid_id__in=scope.granted_grids(user).values("pk")
@@ -49,17 +53,45 @@ def _covers_whole_scope(user) -> Q:
     return ~Q(Exists(outside))
 
 
-#: While a campaign is in one of these states, its sample is kept from the audited grids.
-SECRET_STATES = (AuditCampaign.State.DRAWN, AuditCampaign.State.IN_PROGRESS)
+#: A drawn campaign whose check is not finished: its auditors record findings and see its
+#: items on their lists, and its sample is kept from the audited grids.
+CHECK_UNDER_WAY = (State.DRAWN, State.IN_PROGRESS)
 
 
-def _sample_secret_from(user) -> bool:
+class Step(enum.Enum):
+    """What can be done with a campaign; which states allow each is ``campaign_allows``."""
+
+    EDIT = "edit"  # change the draft
+    DRAW = "draw"
+    RECORD = "record"  # record, or re-record, findings
+    CLOSE = "close"
+    CANCEL = "cancel"
+    CORRECT = "correct"  # write a field found wrong back to the resident's file
+
+
+_ALLOWED_IN: dict[Step, tuple[str, ...]] = {
+    Step.EDIT: (State.DRAFT,),
+    Step.DRAW: (State.DRAFT,),
+    Step.RECORD: CHECK_UNDER_WAY,
+    Step.CLOSE: (State.IN_PROGRESS,),
+    Step.CANCEL: tuple(s for s in State if s not in (State.CLOSED, State.CANCELLED)),
+    Step.CORRECT: tuple(s for s in State if s != State.CANCELLED),
+}
+
+
+def campaign_allows(campaign: AuditCampaign, step: Step) -> bool:
+    """Whether ``campaign``'s state lets ``step`` be taken now (who may take it is asked
+    apart). The services' guards and the admin's buttons both ask this; neither decides it."""
+    return campaign.state in _ALLOWED_IN[step]
+
+
+def _sample_secret_from(user: scope.User) -> bool:
     """Whether sample secrecy applies to ``user`` at all: audit staff (who run campaigns) and
     administrators are exempt; a campaign's own auditors are exempted campaign by campaign."""
     return not (user.is_superuser or user.has_perm("audits.change_auditcampaign"))
 
 
-def _secret_campaigns(user, campaign_ref: str = "pk") -> Q:
+def _secret_campaigns(user: scope.User, campaign_ref: str = "pk") -> Q:
     """Campaigns (reached through ``campaign_ref``) whose sample ``user`` may not learn yet:
     drawn, not finished, over a grid they keep, and not audited by them."""
     kept = _CampaignGrid.objects.filter(
@@ -68,10 +100,10 @@ def _secret_campaigns(user, campaign_ref: str = "pk") -> Q:
     )
     auditing = _CampaignAuditor.objects.filter(auditcampaign_id=OuterRef(campaign_ref), user=user)
     state = "state" if campaign_ref == "pk" else "campaign__state"
-    return Q(**{f"{state}__in": SECRET_STATES}) & Q(Exists(kept)) & ~Q(Exists(auditing))
+    return Q(**{f"{state}__in": CHECK_UNDER_WAY}) & Q(Exists(kept)) & ~Q(Exists(auditing))
 
 
-def campaigns_visible_to(user) -> QuerySet[AuditCampaign]:
+def campaigns_visible_to(user: scope.User) -> QuerySet[AuditCampaign]:
     campaigns = AuditCampaign.objects.all()
     if not user.is_active:
         return campaigns.none()
@@ -88,7 +120,7 @@ def campaigns_visible_to(user) -> QuerySet[AuditCampaign]:
     return campaigns
 
 
-def may_manage_campaign(user, campaign: AuditCampaign) -> bool:
+def may_manage_campaign(user: scope.User, campaign: AuditCampaign) -> bool:
     if not user.is_active:
         return False
     if user.is_superuser:
@@ -98,7 +130,32 @@ def may_manage_campaign(user, campaign: AuditCampaign) -> bool:
     return AuditCampaign.objects.filter(_covers_whole_scope(user), pk=campaign.pk).exists()
 
 
-def maintained_grids(user, grid_ids: Iterable[int]) -> QuerySet[Grid]:
+@dataclass(frozen=True)
+class CampaignActions:
+    """What a user may do with a campaign now: its state allows it and they manage it."""
+
+    draw: bool
+    close: bool
+    cancel: bool
+
+
+def campaign_actions(user: scope.User, campaign: AuditCampaign) -> CampaignActions:
+    """The steps of managing ``campaign`` that ``user`` may take now (the admin's buttons)."""
+    manages = may_manage_campaign(user, campaign)
+    return CampaignActions(
+        draw=manages and campaign_allows(campaign, Step.DRAW),
+        close=manages and campaign_allows(campaign, Step.CLOSE),
+        cancel=manages and campaign_allows(campaign, Step.CANCEL),
+    )
+
+
+def may_edit_campaign(user: scope.User, campaign: AuditCampaign) -> bool:
+    """Whether ``user`` may change ``campaign`` now (a draft, managed by them); the state is
+    asked first, so that a drawn campaign costs no query."""
+    return campaign_allows(campaign, Step.EDIT) and may_manage_campaign(user, campaign)
+
+
+def maintained_grids(user: scope.User, grid_ids: Iterable[int]) -> QuerySet[Grid]:
     """The grids among ``grid_ids`` that ``user`` maintains: member of, or may change residents
     in. An auditor may not audit them."""
     grids = Grid.objects.filter(pk__in=list(grid_ids))
@@ -106,7 +163,7 @@ def maintained_grids(user, grid_ids: Iterable[int]) -> QuerySet[Grid]:
     return grids.filter(Q(members=user) | Q(pk__in=writable)).distinct()
 
 
-def auditors() -> QuerySet:
+def auditors() -> QuerySet[AbstractUser]:
     """The active accounts whose role lets them check items (``audits.change_audititem``, as
     ``audits.services`` asks of every auditor named): who a campaign offers as auditors.
     Administrators are left out unless they hold that role too."""
@@ -119,7 +176,7 @@ def auditors() -> QuerySet:
     return holders.distinct()
 
 
-def items_visible_to(user) -> QuerySet[AuditItem]:
+def items_visible_to(user: scope.User) -> QuerySet[AuditItem]:
     items = AuditItem.objects.all()
     if not user.is_active:
         return items.none()
@@ -139,17 +196,56 @@ def items_visible_to(user) -> QuerySet[AuditItem]:
     return items
 
 
-def may_check(user, item: AuditItem) -> bool:
-    """Whether ``user`` may record the finding of ``item`` now (the campaign's state aside)."""
+def may_check_grids(user: scope.User, campaign: AuditCampaign, grid_ids: Iterable[int]) -> bool:
+    """Whether ``user`` may record the findings of ``campaign``'s items in ``grid_ids`` (the
+    campaign's state aside): an auditor of the campaign who maintains none of those grids."""
     if not user.is_active or not user.has_perm("audits.change_audititem"):
         return False
-    if not item.campaign.auditors.filter(pk=user.pk).exists():
+    if not campaign.auditors.filter(pk=user.pk).exists():
         return False
-    return not maintained_grids(user, [item.stratum.grid_id]).exists()
+    return not maintained_grids(user, grid_ids).exists()
 
 
-def may_correct(user, item: AuditItem) -> bool:
+def may_check(user: scope.User, item: AuditItem) -> bool:
+    """Whether ``user`` may record the finding of ``item`` (the campaign's state aside)."""
+    return may_check_grids(user, item.campaign, [item.stratum.grid_id])
+
+
+def may_record_findings(user: scope.User, item: AuditItem) -> bool:
+    """Whether ``user`` may record the finding of ``item`` now, its campaign's state included."""
+    return campaign_allows(item.campaign, Step.RECORD) and may_check(user, item)
+
+
+def may_correct(user: scope.User, item: AuditItem) -> bool:
+    """Whether ``user`` may change the file of ``item``'s resident (who may apply a
+    correction; whether the finding can be corrected is ``correction_refusal``)."""
     return scope.may(user, scope.CHANGE, item.resident)
+
+
+#: Fields a correction cannot write in one click: the household is a choice among households,
+#: which the auditor's free text cannot name; the person with edit rights picks it on the file.
+NOT_CORRECTABLE = {"household"}
+
+
+def finding_needs_file(finding: AuditFieldFinding) -> bool:
+    """A field found wrong that only the resident's file can put right (see
+    ``NOT_CORRECTABLE``)."""
+    return finding.mark == AuditFieldFinding.Mark.WRONG and finding.field in NOT_CORRECTABLE
+
+
+def correction_refusal(finding: AuditFieldFinding) -> str | None:
+    """Why ``finding`` cannot be written back to the resident's file by anyone, or None when
+    it can (who may is ``may_correct``). The correction service raises it; the item page
+    offers the button only where it is None."""
+    if not campaign_allows(finding.item.campaign, Step.CORRECT):
+        return _("The campaign was cancelled; its findings are not applied.")
+    if finding.mark != AuditFieldFinding.Mark.WRONG:
+        return _("Only a field found wrong can be corrected.")
+    if hasattr(finding, "correction"):
+        return _("This correction was made already.")
+    if finding_needs_file(finding):
+        return _("Choose the household on the resident's file; it cannot be set from text.")
+    return None
 
 
 # Progress ---------------------------------------------------------------------------------------
@@ -296,9 +392,9 @@ def _figures_by_stratum(items: QuerySet[AuditItem]) -> dict[int, Figures]:
 
 
 def _lqas_decision(stratum: AuditStratum, figures: Figures) -> str | None:
-    if stratum.lqas_threshold is None:
+    if stratum.lqas_correct_to_pass is None:
         return None
-    d = stratum.lqas_threshold
+    d = stratum.lqas_correct_to_pass
     undecided = stratum.drawn - figures.records_decided
     if figures.records_correct >= d:
         return "pass"
@@ -307,12 +403,30 @@ def _lqas_decision(stratum: AuditStratum, figures: Figures) -> str | None:
     return "pending"
 
 
+class GridResult(NamedTuple):
+    grid: Grid
+    stratum: AuditStratum
+    figures: Figures
+
+
+class MemberResult(NamedTuple):
+    """A grid member as at draw time, with the figures of the grids they kept then."""
+
+    member: AbstractBaseUser
+    figures: Figures
+
+
 @dataclass
 class CampaignResults:
     campaign: AuditCampaign
     total: Figures
-    grids: list[tuple[Grid, AuditStratum, Figures]]
-    members: list[tuple[AbstractBaseUser, Figures]]
+    grids: list[GridResult]
+    members: list[MemberResult]
+
+    @property
+    def final(self) -> bool:
+        """Whether these results can no longer change: a closed campaign's findings cannot."""
+        return self.campaign.state == State.CLOSED
 
 
 def campaign_results(campaign: AuditCampaign) -> CampaignResults:
@@ -323,22 +437,22 @@ def campaign_results(campaign: AuditCampaign) -> CampaignResults:
     """
     by_stratum = _figures_by_stratum(AuditItem.objects.filter(campaign=campaign))
     strata = list(campaign.strata.select_related("grid").order_by("grid__code"))
-    members_of: dict[int, list] = {}
+    members_of: dict[int, list[AbstractBaseUser]] = {}
     links = _StratumMember.objects.filter(auditstratum__campaign=campaign).select_related("user")
     for link in links:
         members_of.setdefault(link.auditstratum_id, []).append(link.user)
     total = Figures()
     grids = []
-    member_figures: dict[int, tuple[AbstractBaseUser, Figures]] = {}
+    member_figures: dict[int, MemberResult] = {}
     for stratum in strata:
         figures = by_stratum.get(stratum.pk, Figures())
         if (decision := _lqas_decision(stratum, figures)) is not None:
             figures.lqas = [decision]
-        grids.append((stratum.grid, stratum, figures))
+        grids.append(GridResult(stratum.grid, stratum, figures))
         total.add(figures)
         for user in members_of.get(stratum.pk, []):
-            member_figures.setdefault(user.pk, (user, Figures()))[1].add(figures)
-    members = sorted(member_figures.values(), key=lambda pair: pair[0].get_username())
+            member_figures.setdefault(user.pk, MemberResult(user, Figures())).figures.add(figures)
+    members = sorted(member_figures.values(), key=lambda result: result.member.get_username())
     return CampaignResults(campaign=campaign, total=total, grids=grids, members=members)
 
 
@@ -356,7 +470,7 @@ def grid_audit_figures(month, grids) -> dict[int, Figures]:
     )
     by_stratum = _figures_by_stratum(AuditItem.objects.filter(stratum__in=strata))
     result: dict[int, Figures] = {}
-    for stratum in strata.only("pk", "grid_id", "drawn", "lqas_threshold"):
+    for stratum in strata.only("pk", "grid_id", "drawn", "lqas_correct_to_pass"):
         figures = by_stratum.get(stratum.pk, Figures())
         if (decision := _lqas_decision(stratum, figures)) is not None:
             figures.lqas = [decision]
@@ -366,28 +480,31 @@ def grid_audit_figures(month, grids) -> dict[int, Figures]:
 
 # Dashboard --------------------------------------------------------------------------------------
 
-OPEN_STATES = (AuditCampaign.State.DRAWN, AuditCampaign.State.IN_PROGRESS)
 
-
-def open_items_for(user) -> QuerySet[AuditItem]:
+def open_items_for(user: scope.User) -> QuerySet[AuditItem]:
     """Items still to check in the open campaigns ``user`` audits, in the campaign's order;
     each with its campaign, grid and the file version drawn (for the name)."""
     items = AuditItem.objects.filter(
-        campaign__auditors=user, campaign__state__in=OPEN_STATES, checked_at__isnull=True
+        campaign__auditors=user, campaign__state__in=CHECK_UNDER_WAY, checked_at__isnull=True
     )
     return items.select_related("campaign", "stratum__grid", "pinned_record").order_by(
         "campaign__period", "campaign_id", "pk"
     )
 
 
-def open_item_counts(user) -> list[tuple[AuditCampaign, int]]:
-    """(campaign, items left) for each open campaign ``user`` audits. One query."""
+class OpenCampaign(NamedTuple):
+    campaign: AuditCampaign
+    items_left: int
+
+
+def open_item_counts(user: scope.User) -> list[OpenCampaign]:
+    """Each open campaign ``user`` audits, with its items left to check. One query."""
     campaigns = (
-        AuditCampaign.objects.filter(auditors=user, state__in=OPEN_STATES)
+        AuditCampaign.objects.filter(auditors=user, state__in=CHECK_UNDER_WAY)
         .annotate(left=Count("items", filter=Q(items__checked_at__isnull=True)))
         .order_by("period", "pk")
     )
-    return [(campaign, campaign.left) for campaign in campaigns]
+    return [OpenCampaign(campaign, campaign.left) for campaign in campaigns]
 
 
 def record_accuracy_by_street(

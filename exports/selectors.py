@@ -23,8 +23,13 @@ from django.utils import timezone
 
 from accounts.names import person_name
 from archives.models import Building, Community, Grid, Household, Resident, Street, Tag, Visit
-from archives.selectors import VERIFY_EVERY, figures_as_of, month_bounds, verified_since
-from audits.models import REQUIRED_FIELDS
+from archives.selectors import (
+    RESIDENT_REQUIRED_FIELDS,
+    VERIFY_EVERY,
+    figures_as_of,
+    month_bounds,
+    verified_since,
+)
 from audits.selectors import Figures as AuditFigures
 from audits.selectors import grid_audit_figures
 from audits.stats import Rate
@@ -177,7 +182,7 @@ class MonthFigures:
 
 def _complete_condition(alias: str) -> str:
     conditions = []
-    for name in REQUIRED_FIELDS:
+    for name in RESIDENT_REQUIRED_FIELDS:
         model_field = Resident._meta.get_field(name)
         column = f"{alias}.{model_field.column}"
         if model_field.get_internal_type() in ("CharField", "TextField"):
@@ -192,7 +197,7 @@ def _in(values: tuple[str, ...]) -> str:
 
 
 def _resident_counts(params: dict) -> list[tuple]:
-    required = [Resident._meta.get_field(n).column for n in REQUIRED_FIELDS]
+    required = [Resident._meta.get_field(n).column for n in RESIDENT_REQUIRED_FIELDS]
     resident_columns = sorted({*required, "household_id", "residency_status", "last_verified_at"})
     history = history_table(Resident)
     sql = f"""

@@ -178,9 +178,7 @@ class AuditCampaignAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         if obj is None:
             return super().has_change_permission(request)
-        return obj.state == AuditCampaign.State.DRAFT and selectors.may_manage_campaign(
-            request.user, obj
-        )
+        return selectors.may_edit_campaign(request.user, obj)
 
     def has_delete_permission(self, request, obj=None):
         return False  # a campaign is cancelled, with a reason, and stays visible
@@ -321,12 +319,11 @@ class AuditCampaignAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         campaign = self._visible(request, object_id)
-        manages = selectors.may_manage_campaign(request.user, campaign)
-        State = AuditCampaign.State
+        actions = selectors.campaign_actions(request.user, campaign)
         context = {
-            "may_draw": manages and campaign.state == State.DRAFT,
-            "may_close": manages and campaign.state == State.IN_PROGRESS,
-            "may_cancel": manages and campaign.state not in (State.CLOSED, State.CANCELLED),
+            "may_draw": actions.draw,
+            "may_close": actions.close,
+            "may_cancel": actions.cancel,
             "is_drawn": campaign.is_drawn,
             "items_url": reverse("admin:audits_audititem_changelist") + f"?campaign={campaign.pk}",
             **(extra_context or {}),
@@ -377,6 +374,16 @@ class AuditCampaignAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
             reverse("admin:audits_auditcampaign_change", args=[campaign.pk])
         )
 
+    def _perform_with_reason(self, request, campaign, service, done: str):
+        """``service`` (close or cancel) with the reason the confirmation page asked for."""
+        reason = request.POST.get("reason", "")
+        return self._perform(
+            request,
+            campaign,
+            lambda: service(campaign=campaign, actor=request.user, reason=reason),
+            done,
+        )
+
     def draw_view(self, request, object_id):
         campaign = self._visible(request, object_id)
         if request.method != "POST":
@@ -421,12 +428,10 @@ class AuditCampaignAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
                 reason=progress.incomplete,
                 warning=warning,
             )
-        return self._perform(
+        return self._perform_with_reason(
             request,
             campaign,
-            lambda: services.audit_campaign_close(
-                campaign=campaign, actor=request.user, reason=request.POST.get("reason", "")
-            ),
+            services.audit_campaign_close,
             _("The campaign is closed; its results are final."),
         )
 
@@ -441,13 +446,8 @@ class AuditCampaignAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
                 button=_("Cancel the campaign"),
                 reason=True,
             )
-        return self._perform(
-            request,
-            campaign,
-            lambda: services.audit_campaign_cancel(
-                campaign=campaign, actor=request.user, reason=request.POST.get("reason", "")
-            ),
-            _("The campaign is cancelled."),
+        return self._perform_with_reason(
+            request, campaign, services.audit_campaign_cancel, _("The campaign is cancelled.")
         )
 
     def verify_view(self, request, object_id):
@@ -465,22 +465,29 @@ class AuditCampaignAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         campaign = self._visible(request, object_id)
         results = selectors.campaign_results(campaign)
         progress = selectors.campaign_progress(campaign)
-        rows = [(_("whole campaign"), "", results.total)]
-        grid_rows = [
-            (grid.name, _row_note(stratum), figures) for grid, stratum, figures in results.grids
-        ]
-        member_rows = [(person_name(user), "", figures) for user, figures in results.members]
         return self._page(
             request,
             campaign,
             "admin/audits/auditcampaign/results.html",
             title=_("Results of %(campaign)s") % {"campaign": campaign},
             sections=[
-                (_("Campaign"), [_figures_row(*row) for row in rows]),
-                (_("Per grid"), [_figures_row(*row) for row in grid_rows]),
-                (_("Per grid member"), [_figures_row(*row) for row in member_rows]),
+                (_("Campaign"), [_figures_row(_("whole campaign"), "", results.total)]),
+                (
+                    _("Per grid"),
+                    [
+                        _figures_row(row.grid.name, _row_note(row.stratum), row.figures)
+                        for row in results.grids
+                    ],
+                ),
+                (
+                    _("Per grid member"),
+                    [
+                        _figures_row(person_name(row.member), "", row.figures)
+                        for row in results.members
+                    ],
+                ),
             ],
-            final=campaign.state == AuditCampaign.State.CLOSED,
+            final=results.final,
             progress=progress,
             incomplete=_incomplete(progress) if progress.incomplete else "",
         )

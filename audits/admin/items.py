@@ -20,7 +20,7 @@ from archives import services as archive_services
 from archives.admin.base import DeclaredLookupsOnly
 from archives.models import Resident, SensitiveAccess
 from audits import selectors, services
-from audits.models import AUDITABLE_FIELDS, AuditCampaign, AuditFieldFinding, AuditItem
+from audits.models import AUDITABLE_FIELDS, AuditFieldFinding, AuditItem
 
 Mark = AuditFieldFinding.Mark
 _LABELS = dict(AUDITABLE_FIELDS)
@@ -168,10 +168,7 @@ class AuditItemAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         if obj is None:
             return False  # no list editing; checking happens on the item's own page
-        return obj.campaign.state in (
-            AuditCampaign.State.DRAWN,
-            AuditCampaign.State.IN_PROGRESS,
-        ) and selectors.may_check(request.user, obj)
+        return selectors.may_record_findings(request.user, obj)
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -254,11 +251,10 @@ class AuditItemAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     def _file_rows(self, request, item) -> list[tuple[str, str]]:
         """The pinned version, masked for this user; shown full values are logged."""
         snapshot = history.file_at(item.pinned_record, request.user)
-        shown = {scope.ID_NUMBER, scope.MEDICAL_HISTORY} - scope.hidden_fields(
-            request.user, Resident(pk=item.resident_id)
-        )
-        archive_services.sensitive_reads_record(
-            user=request.user, shown={item.resident_id: shown}, view=SensitiveAccess.View.HISTORY
+        archive_services.resident_sensitive_reads_record(
+            user=request.user,
+            resident=Resident(pk=item.resident_id),
+            view=SensitiveAccess.View.HISTORY,
         )
         return snapshot.rows
 
@@ -266,10 +262,7 @@ class AuditItemAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         if not item.is_checked:
             return []
         hidden = scope.hidden_fields(request.user, Resident(pk=item.resident_id))
-        may_correct = (
-            item.campaign.state != AuditCampaign.State.CANCELLED
-            and selectors.may_correct(request.user, item)
-        )
+        may_correct = selectors.may_correct(request.user, item)
         rows = []
         for finding in item.findings.select_related("correction"):
             value = scope.masked_value(finding.field, finding.correct_value, hidden)
@@ -282,12 +275,8 @@ class AuditItemAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
                     "wrong": finding.mark == Mark.WRONG,
                     "value": value,
                     "corrected": corrected,
-                    "can_correct": may_correct
-                    and finding.mark == Mark.WRONG
-                    and not corrected
-                    and finding.field not in services.NOT_CORRECTABLE,
-                    "needs_file": finding.mark == Mark.WRONG
-                    and finding.field in services.NOT_CORRECTABLE,
+                    "can_correct": selectors.correction_refusal(finding) is None and may_correct,
+                    "needs_file": selectors.finding_needs_file(finding),
                 }
             )
         return rows

@@ -190,10 +190,10 @@ def test_an_lqas_draw_records_the_decision_rule_of_each_grid(audit_city):
     campaign = make_campaign(
         audit_city, plan=AuditCampaign.Plan.LQAS, per_grid=19, lqas_benchmark=80
     )
-    assert campaign.lqas_threshold == 13
+    assert campaign.planned_lqas_correct_to_pass == 13
     services.audit_campaign_draw(campaign=campaign, actor=audit_city.lead)
     # Eight and five residents: each grid is checked whole, so it passes at 80% of itself.
-    thresholds = dict(campaign.strata.values_list("grid__code", "lqas_threshold"))
+    thresholds = dict(campaign.strata.values_list("grid__code", "lqas_correct_to_pass"))
     assert thresholds == {"G1": 7, "G2": 4}
 
 

@@ -97,7 +97,7 @@ def test_lqas_passes_a_grid_at_the_threshold_and_fails_one_below(lqas_city):
     services.audit_campaign_draw(campaign=campaign, actor=lqas_city.lead)
     check_all(campaign, lqas_city.auditor, wrong_in=6)  # 13 of 19 correct
     [(_grid, stratum, figures)] = selectors.campaign_results(campaign).grids
-    assert (stratum.drawn, stratum.lqas_threshold, figures.lqas) == (19, 13, ["pass"])
+    assert (stratum.drawn, stratum.lqas_correct_to_pass, figures.lqas) == (19, 13, ["pass"])
 
     other = make_campaign(
         lqas_city,

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from archives.demo.city import CitySize, demo_city_seed
 from archives.models import Building, Grid, Household, Resident, Visit
-from audits.models import REQUIRED_FIELDS
+from archives.selectors import RESIDENT_REQUIRED_FIELDS
 from exports.selectors import grid_month_figures, month_bounds
 from portal.demo import demo_roles
 
@@ -60,7 +60,7 @@ def _expected(grid: Grid, start: dt.datetime, following: dt.datetime) -> dict:
             ).exists()
             for r in residents
         ),
-        "complete": sum(all(getattr(r, f) for f in REQUIRED_FIELDS) for r in active),
+        "complete": sum(all(getattr(r, f) for f in RESIDENT_REQUIRED_FIELDS) for r in active),
         "verified_recently": sum(
             bool(r.last_verified_at and r.last_verified_at >= since) for r in active
         ),
