@@ -50,7 +50,7 @@ from django.db.models import (
 from django.utils.translation import gettext as _
 
 from accounts.system import is_system_account
-from accounts.types import User
+from accounts.types import User as User  # re-exported: callers name it scope.User
 from archives.models import (
     Building,
     Community,

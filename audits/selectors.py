@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AbstractUser, Permission
+from django.contrib.auth.models import AbstractUser, Permission
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
+from accounts.types import Actor
 from archives import scope
 from archives.models import Grid, Resident
 from audits.models import AuditCampaign, AuditFieldFinding, AuditItem, AuditStratum
@@ -412,7 +413,7 @@ class GridResult(NamedTuple):
 class MemberResult(NamedTuple):
     """A grid member as at draw time, with the figures of the grids they kept then."""
 
-    member: AbstractBaseUser
+    member: Actor
     figures: Figures
 
 
@@ -437,7 +438,7 @@ def campaign_results(campaign: AuditCampaign) -> CampaignResults:
     """
     by_stratum = _figures_by_stratum(AuditItem.objects.filter(campaign=campaign))
     strata = list(campaign.strata.select_related("grid").order_by("grid__code"))
-    members_of: dict[int, list[AbstractBaseUser]] = {}
+    members_of: dict[int, list[Actor]] = {}
     links = _StratumMember.objects.filter(auditstratum__campaign=campaign).select_related("user")
     for link in links:
         members_of.setdefault(link.auditstratum_id, []).append(link.user)

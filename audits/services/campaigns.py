@@ -4,12 +4,12 @@
 import datetime as dt
 from collections.abc import Iterable
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.types import Actor
 from archives import scope
 from archives.models import Community, Grid, Street
 from audits import selectors
@@ -73,7 +73,7 @@ def _check_plan(campaign: AuditCampaign) -> None:
         raise ValidationError(errors)
 
 
-def check_auditors(auditors: Iterable[AbstractBaseUser], grid_ids: list[int]) -> None:
+def check_auditors(auditors: Iterable[Actor], grid_ids: list[int]) -> None:
     """Each auditor holds the role and maintains no grid of the scope."""
     problems = []
     for auditor in auditors:
@@ -93,11 +93,11 @@ def check_auditors(auditors: Iterable[AbstractBaseUser], grid_ids: list[int]) ->
 def audit_campaign_validate(
     *,
     campaign: AuditCampaign,
-    actor: AbstractBaseUser,
+    actor: Actor,
     streets: Iterable[Street] = (),
     communities: Iterable[Community] = (),
     grids: Iterable[Grid] = (),
-    auditors: Iterable[AbstractBaseUser] = (),
+    auditors: Iterable[Actor] = (),
 ) -> list[int]:
     """Every check ``audit_campaign_save`` makes, writing nothing; the grid IDs of the scope.
 
@@ -134,11 +134,11 @@ def audit_campaign_validate(
 def audit_campaign_save(
     *,
     campaign: AuditCampaign,
-    actor: AbstractBaseUser,
+    actor: Actor,
     streets: Iterable[Street] = (),
     communities: Iterable[Community] = (),
     grids: Iterable[Grid] = (),
-    auditors: Iterable[AbstractBaseUser] = (),
+    auditors: Iterable[Actor] = (),
 ) -> AuditCampaign:
     """Create a campaign, or change one that is still a draft, for ``actor``.
 
@@ -171,7 +171,7 @@ def audit_campaign_save(
     return campaign
 
 
-def campaign_locked_for(campaign: AuditCampaign, actor: AbstractBaseUser) -> AuditCampaign:
+def campaign_locked_for(campaign: AuditCampaign, actor: Actor) -> AuditCampaign:
     """``campaign`` as stored, locked for this transaction, if ``actor`` manages it."""
     stored = AuditCampaign.objects.select_for_update().get(pk=campaign.pk)
     if not selectors.may_manage_campaign(actor, stored):
@@ -180,9 +180,7 @@ def campaign_locked_for(campaign: AuditCampaign, actor: AbstractBaseUser) -> Aud
 
 
 @transaction.atomic
-def audit_campaign_cancel(
-    *, campaign: AuditCampaign, actor: AbstractBaseUser, reason: str
-) -> AuditCampaign:
+def audit_campaign_cancel(*, campaign: AuditCampaign, actor: Actor, reason: str) -> AuditCampaign:
     """Cancel a campaign that is not closed; its draw and findings stay, visible."""
     campaign = campaign_locked_for(campaign, actor)
     if not selectors.campaign_allows(campaign, Step.CANCEL):
@@ -203,7 +201,7 @@ def audit_campaign_cancel(
 def audit_campaign_close(
     *,
     campaign: AuditCampaign,
-    actor: AbstractBaseUser,
+    actor: Actor,
     reason: str = "",
     at: dt.datetime | None = None,
 ) -> AuditCampaign:

@@ -1,11 +1,11 @@
 """Corrections: a field found wrong, written back to the resident's file by someone who may
 change it. The finding itself stays as the auditor recorded it."""
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.types import Actor
 from archives import services as archive_services
 from archives.models import Resident
 from audits import selectors
@@ -19,9 +19,7 @@ def correction_reason(campaign: AuditCampaign) -> str:
 
 
 @transaction.atomic
-def audit_correction_apply(
-    *, finding: AuditFieldFinding, actor: AbstractBaseUser
-) -> AuditCorrection:
+def audit_correction_apply(*, finding: AuditFieldFinding, actor: Actor) -> AuditCorrection:
     """Write a wrong field's correct value into the resident's file, as ``actor``.
 
     Goes through ``archives.services.resident_save``, which re-checks that the actor may

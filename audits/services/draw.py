@@ -4,12 +4,12 @@ it from what was stored."""
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.types import Actor
 from archives.models import Grid, Resident
 from audits import sampling, selectors
 from audits import sql as audit_sql
@@ -57,7 +57,7 @@ def _items_create(
 
 @transaction.atomic
 def audit_campaign_draw(
-    *, campaign: AuditCampaign, actor: AbstractBaseUser, at: dt.datetime | None = None
+    *, campaign: AuditCampaign, actor: Actor, at: dt.datetime | None = None
 ) -> AuditCampaign:
     """Draw the sample, once: the eligible residents (active, in scope, now), per grid the
     plan's number of them (all, when a grid has fewer; its stratum says so), each item pinned
@@ -170,9 +170,7 @@ class DrawVerification:
     problems: list[str] = field(default_factory=list)
 
 
-def audit_campaign_verify_draw(
-    *, campaign: AuditCampaign, actor: AbstractBaseUser
-) -> DrawVerification:
+def audit_campaign_verify_draw(*, campaign: AuditCampaign, actor: Actor) -> DrawVerification:
     """Re-run the draw from what the campaign stored and compare with its items.
 
     Checks that the stored population still has the stored SHA-256, that the sample sizes

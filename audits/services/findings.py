@@ -5,13 +5,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
+from accounts.types import Actor
 from archives import scope
 from archives.models import Resident, Tag
 from archives.selectors import resident_completeness
@@ -81,7 +81,7 @@ class FieldMark:
 def audit_item_record(
     *,
     item: AuditItem,
-    actor: AbstractBaseUser,
+    actor: Actor,
     found: bool,
     marks: dict[str, FieldMark],
     satisfaction: int | None,
@@ -140,9 +140,7 @@ def _check_takes_findings(campaign: AuditCampaign) -> None:
         )
 
 
-def _check_may_record(
-    campaign: AuditCampaign, *, actor: AbstractBaseUser, items: list[AuditItem]
-) -> None:
+def _check_may_record(campaign: AuditCampaign, *, actor: Actor, items: list[AuditItem]) -> None:
     """Raise unless ``actor`` may check the grids of ``items`` and no correction was made from
     the findings recorded for them (those findings are its evidence)."""
     grid_ids = {item.stratum.grid_id for item in items}
@@ -188,7 +186,7 @@ def _finding_apply(
     item: AuditItem,
     *,
     campaign: AuditCampaign,
-    actor: AbstractBaseUser,
+    actor: Actor,
     found: bool,
     marks: dict[str, FieldMark],
     satisfaction: int | None,
@@ -245,7 +243,7 @@ class ItemFinding:
 def audit_items_record(
     *,
     campaign: AuditCampaign,
-    actor: AbstractBaseUser,
+    actor: Actor,
     findings: list[ItemFinding],
     at: dt.datetime | None = None,
 ) -> None:
