@@ -184,7 +184,7 @@ class ResidentAdmin(ResidentVerifyMixin, ImportMixin, ArchiveExportMixin, Scoped
     def _conflict_message(self, request, conflict: services.ConcurrentEditError) -> str:
         since = [
             entry
-            for entry in history.resident_history(conflict.resident, request.user, limit=20)
+            for entry in history.row_history(conflict.resident, request.user, limit=20)
             if entry.record.version > conflict.loaded_version
         ]
         changes = "; ".join(

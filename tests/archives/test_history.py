@@ -51,7 +51,7 @@ def test_an_admin_edit_is_one_history_entry_with_user_reason_and_diff(client, ci
     )
     assert response.status_code == 302
     assert resident.history.count() == before + 1  # the fields and the tags together
-    entry = history.resident_history(resident, clerk)[0]
+    entry = history.row_history(resident, clerk)[0]
     assert (entry.who, entry.why, entry.what) == ("clerk", "moved in with her daughter", "修改")
     changes = {c.label: (c.old, c.new) for c in entry.changes}
     assert changes["联系电话"] == ("13943321234", "13900001111")
@@ -183,7 +183,7 @@ def test_seeding_gives_every_resident_a_created_entry_with_its_tags(settings):
     demo_city_seed(seed=3, size=CitySize(residents=300, grids=3, streets=1), today=dt.date.today())
     assert Resident.history.filter(history_type="+").count() == Resident.objects.count() == 300
     tagged = Resident.objects.filter(tags__isnull=False).distinct().first()
-    entry = history.resident_history(tagged, factories.make_user("root", superuser=True))[0]
+    entry = history.row_history(tagged, factories.make_user("root", superuser=True))[0]
     assert entry.who == history.SYSTEM_USERNAME
     assert entry.why.startswith("seed_demo")
     assert "标签" in {c.label for c in entry.changes}
