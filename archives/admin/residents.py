@@ -10,7 +10,6 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_date
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from archives import history, scope, search, services
@@ -205,9 +204,7 @@ class ResidentAdmin(ResidentVerifyMixin, ImportMixin, ArchiveExportMixin, Scoped
 
     def delete_model(self, request, obj):
         # Only administrators get here (has_delete_permission); the history keeps the record.
-        obj._history_user = request.user
-        obj._change_reason = gettext("deleted by an administrator")
-        super().delete_model(request, obj)
+        services.resident_delete(resident=obj, actor=request.user)
 
     def has_delete_permission(self, request, obj=None):
         # In normal work a resident moves out or dies; the file stays. Administrators only.

@@ -250,6 +250,7 @@ def test_an_org_unit_change_keeps_its_reason(admin_client, city):
 def test_rows_created_in_bulk_get_the_entry_a_single_save_writes(db):
     clerk = factories.make_user("bulk-clerk", role="grid member")
     grid = factories.make_grid(code="GBULK")
+    factories.grant(clerk, grid)
     elderly, low_income = factories.make_tag(), factories.make_tag("low-income", "低保")
     [building] = services.rows_bulk_create(
         rows=[Building(grid=grid, address="新华路1号", units=2, floors=6)],
