@@ -54,6 +54,11 @@ def _save(*, row: models.Model, actor: AbstractBaseUser, reason: str) -> None:
         stored = type(row)._default_manager.get(pk=row.pk)
         if not _fields_differ(stored, row):
             return  # nothing changed: no save, no empty history entry
+    _recorded_save(row=row, actor=actor, reason=reason)
+
+
+def _recorded_save(*, row: models.Model, actor: AbstractBaseUser, reason: str) -> None:
+    """Validate and save ``row``; its history entry names ``actor`` and ``reason``."""
     row.full_clean()
     row._history_user = actor
     row._change_reason = reason
@@ -339,11 +344,9 @@ def _check_unit_scope(*, unit: models.Model, actor: AbstractBaseUser) -> None:
 
 
 def _unit_save(*, unit: models.Model, actor: AbstractBaseUser, reason: str) -> None:
+    # Saved even when nothing changed, as the admin pages always saved units.
     _check_unit_scope(unit=unit, actor=actor)
-    unit.full_clean()
-    unit._history_user = actor
-    unit._change_reason = reason
-    unit.save()
+    _recorded_save(row=unit, actor=actor, reason=reason)
 
 
 @transaction.atomic
