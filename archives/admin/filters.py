@@ -9,6 +9,7 @@ user's scope.
 
 from django.contrib import admin
 from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from archives import scope
@@ -34,7 +35,7 @@ class _OrgUnitFilter(admin.SimpleListFilter):
         return queryset.filter(**{f"{path}_id": value})
 
 
-def _choices(units: QuerySet, request) -> list[tuple[int, str]]:
+def _choices(units: QuerySet, request: HttpRequest) -> list[tuple[int, str]]:
     """(id, name) of the units the user may see."""
     return [(u.pk, u.name) for u in scope.restrict(units, request.user).only("pk", "name")]
 
@@ -67,7 +68,7 @@ class _CascadingFilter(_OrgUnitFilter):
     parent_parameter: str
     parent_field: str
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[int, str]]:
         if parent := _chosen(request, self.parent_parameter):
             units = self.unit_model.objects.filter(**{self.parent_field: parent})
         else:

@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 from django.db.models import Count
+from django.forms import ModelForm
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from archives import services
@@ -28,7 +30,7 @@ class StreetAdmin(OrgUnitAdmin):
     def community_count(self, street: Street) -> int:
         return street.community_count
 
-    def save_model(self, request, obj, form, change):
+    def save_model(self, request: HttpRequest, obj, form: ModelForm, change: bool) -> None:
         services.street_save(street=obj, actor=request.user, reason=self.change_reason(form))
 
 
@@ -46,7 +48,7 @@ class CommunityAdmin(OrgUnitAdmin):
     def grid_count(self, community: Community) -> int:
         return community.grid_count
 
-    def save_model(self, request, obj, form, change):
+    def save_model(self, request: HttpRequest, obj, form: ModelForm, change: bool) -> None:
         services.community_save(community=obj, actor=request.user, reason=self.change_reason(form))
 
 
@@ -64,7 +66,7 @@ class GridAdmin(PlanAdminMixin, OrgUnitAdmin):
     def plan_buildings(self, grid: Grid):
         return grid.buildings.all()
 
-    def save_model(self, request, obj, form, change):
+    def save_model(self, request: HttpRequest, obj, form: ModelForm, change: bool) -> None:
         services.grid_save(
             grid=obj,
             actor=request.user,
@@ -78,7 +80,7 @@ class TagAdmin(HistoryAdminMixin, DeclaredLookupsOnly, admin.ModelAdmin):
     list_display = ["code", "name", "needs_visits_per_month"]
     search_fields = ["code", "name"]
 
-    def save_model(self, request, obj, form, change):
+    def save_model(self, request: HttpRequest, obj, form: ModelForm, change: bool) -> None:
         services.tag_save(tag=obj, actor=request.user, reason=self.change_reason(form))
 
 
@@ -87,7 +89,7 @@ class DepartmentAdmin(OrgUnitAdmin):
     list_display = ["code", "name", "serves_whole_city", "shares_medical_history"]
     filter_horizontal = ["served_tags", "streets"]
 
-    def save_model(self, request, obj, form, change):
+    def save_model(self, request: HttpRequest, obj, form: ModelForm, change: bool) -> None:
         services.department_save(
             department=obj,
             actor=request.user,

@@ -178,6 +178,19 @@ def test_only_administrators_delete_and_the_history_keeps_the_file(client, admin
     assert deleted.name == "居民GA1a" and deleted.history_user.username == "root"
 
 
+def test_deleting_selected_residents_keeps_each_file_in_history_with_who_and_why(
+    admin_client, city
+):
+    chosen = [city.residents["GA1a"], city.residents["GA1b"]]
+    data = {"action": "delete_selected", "_selected_action": [r.pk for r in chosen], "post": "yes"}
+    assert admin_client.post(RESIDENTS, data).status_code == 302
+    deleted = Resident.history.model.objects.filter(id__in=[r.pk for r in chosen], history_type="-")
+    assert {(d.history_user.username, d.history_change_reason) for d in deleted} == {
+        ("root", "由系统管理员删除")
+    }
+    assert deleted.count() == 2
+
+
 def test_seeding_gives_every_resident_a_created_entry_with_its_tags(settings):
     settings.DEBUG = True
     demo_city_seed(seed=3, size=CitySize(residents=300, grids=3, streets=1), today=dt.date.today())
