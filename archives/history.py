@@ -143,10 +143,6 @@ def row_history(obj: Model, user, *, limit: int = 100) -> list[HistoryEntry]:
     return entries
 
 
-def resident_history(resident: Resident, user, *, limit: int = 100) -> list[HistoryEntry]:
-    return row_history(resident, user, limit=limit)
-
-
 def resident_as_of(resident: Resident, user, moment: dt.datetime) -> FileAsOf | None:
     """The whole file as it stood at ``moment`` (tags included, as they were), or None if
     the resident did not exist yet."""

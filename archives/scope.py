@@ -345,6 +345,81 @@ def may_place(user: User, action: str, obj: Model) -> bool:
     return granted_grids(user).filter(**lookup).exists()
 
 
+#: How many IDs one bulk scope question sends to the database at a time.
+_BULK_CHUNK = 5000
+
+
+def may_all(user: User, action: str, model: type[Model], pks: Iterable[int]) -> bool:
+    """``may`` for many stored rows of ``model`` at once (a bulk write): whether ``user`` may
+    ``action`` every one of ``pks``, in a query per few thousand rows.
+
+    The system account, which commands act as (seeding, the benchmark), may: whoever runs a
+    command on the server already holds the whole database (as for ``may_report``).
+    """
+    if is_system_account(user):
+        return True
+    wanted = sorted(set(pks))
+    for start in range(0, len(wanted), _BULK_CHUNK):
+        chunk = wanted[start : start + _BULK_CHUNK]
+        rows = restrict(model._default_manager.filter(pk__in=chunk), user, action)
+        if rows.count() != len(chunk):
+            return False
+    return True
+
+
+def may_place_all(user: User, action: str, rows: Iterable[Model]) -> bool:
+    """``may_place`` for many rows of one model at once (imports, seeding): whether every row
+    as it is in memory lies where ``user`` may ``action`` it, in a query per few thousand of the
+    rows they hang from. Rows outside the grids (org units, tags) need the role's permission
+    only, as their admin pages ask. The system account may, as for ``may_all``.
+    """
+    rows = list(rows)
+    if not rows or is_system_account(user):
+        return True
+    if not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    model = type(rows[0])
+    if not user.has_perm(permission_name(model, action)):
+        return False
+    if model not in GRID_PATHS:
+        return True
+    grids = _grids_of(rows)
+    if grids is None:
+        return False
+    granted = _granted_grid_ids(user)
+    return granted is EVERY_GRID or grids <= set(granted)
+
+
+def _grids_of(rows: list[Model]) -> set[int] | None:
+    """The grids archive rows in memory would sit in (``_grid_of`` for many rows), or None
+    when one of them hangs from nothing stored."""
+    model = type(rows[0])
+    if model is Building:
+        parents, to_grid, parent_ids = None, "", {row.grid_id for row in rows}
+    elif model is Household:
+        parents, to_grid, parent_ids = Building, "grid_id", {row.building_id for row in rows}
+    elif model in (Resident, Visit):
+        parents, to_grid = Household, "building__grid_id"
+        parent_ids = {row.household_id for row in rows}
+    else:
+        raise TypeError(f"{model.__name__} is not an archive row")
+    if None in parent_ids:
+        return None
+    if parents is None:
+        return parent_ids
+    wanted = sorted(parent_ids)
+    grids: set[int] = set()
+    for start in range(0, len(wanted), _BULK_CHUNK):
+        chunk = wanted[start : start + _BULK_CHUNK]
+        found = dict(parents._default_manager.filter(pk__in=chunk).values_list("pk", to_grid))
+        if len(found) != len(chunk):
+            return None
+        grids.update(found.values())
+    return grids
+
+
 def writable(queryset: QuerySet[M], user: User, *, for_model: type[Model]) -> QuerySet[M]:
     """Rows of ``queryset`` (grids or archive rows) that a ``for_model`` row being added or
     changed by ``user`` may point to: the choices its form offers.

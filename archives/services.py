@@ -1,11 +1,13 @@
 """Writes to the resident archive: admin, commands and tests call these, never a bare save().
 
 Each write re-checks scope on the server, whatever a form offered: the stored row must be one the
-actor may change, and the row as it will be saved must lie in a grid they may write to. Each
-write is recorded in the row's history with the actor and the reason (django-simple-history).
+actor may change, and the row as it will be saved must lie in a grid they may write to. Bulk
+writes ask the same of all their rows at once (``scope.may_all``, ``scope.may_place_all``).
+Each write is recorded in the row's history with the actor and the reason (django-simple-history).
 """
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
@@ -21,10 +23,14 @@ from archives import bulk, scope, sql
 from archives.imports.reading import FileRefused
 from archives.models import (
     Building,
+    Community,
+    Department,
     ExportRecord,
+    Grid,
     Household,
     Resident,
     SensitiveAccess,
+    Street,
     Tag,
     Visit,
 )
@@ -48,6 +54,11 @@ def _save(*, row: models.Model, actor: AbstractBaseUser, reason: str) -> None:
         stored = type(row)._default_manager.get(pk=row.pk)
         if not _fields_differ(stored, row):
             return  # nothing changed: no save, no empty history entry
+    _recorded_save(row=row, actor=actor, reason=reason)
+
+
+def _recorded_save(*, row: models.Model, actor: AbstractBaseUser, reason: str) -> None:
+    """Validate and save ``row``; its history entry names ``actor`` and ``reason``."""
     row.full_clean()
     row._history_user = actor
     row._change_reason = reason
@@ -158,6 +169,19 @@ def resident_revert(*, resident: Resident, record, actor: AbstractBaseUser) -> R
         reason=_("revert to the version of %(when)s") % {"when": when},
         loaded_version=stored.version,
     )
+
+
+@transaction.atomic
+def resident_delete(*, resident: Resident, actor: AbstractBaseUser) -> None:
+    """Remove ``resident``'s file; its history keeps it, as a "deleted" entry naming ``actor``.
+
+    Administrators only: in normal work a resident moves out or dies, and the file stays.
+    """
+    if not (actor.is_active and actor.is_superuser):
+        raise PermissionDenied(_("You may not change this record."))
+    resident._history_user = actor
+    resident._change_reason = _("deleted by an administrator")
+    resident.delete()
 
 
 @transaction.atomic
@@ -312,6 +336,84 @@ def visit_save(*, visit: Visit, actor: AbstractBaseUser, reason: str = "") -> Vi
     return visit
 
 
+# The org hierarchy and tags: administrators' work, on the admin pages. ---------------------------
+
+
+def _check_unit_scope(*, unit: models.Model, actor: AbstractBaseUser) -> None:
+    """What the org admin pages ask: a stored street, community, grid or department must be one
+    the actor's grants reach with change rights (``scope.may``); a new one, or any tag, needs
+    the role's permission."""
+    model = type(unit)
+    if unit._state.adding or model not in scope.ORG_UNITS:
+        action = scope.ADD if unit._state.adding else scope.CHANGE
+        allowed = actor.has_perm(scope.permission_name(model, action))
+    else:
+        allowed = scope.may(actor, scope.CHANGE, unit)
+    if not allowed:
+        raise PermissionDenied(_("You may not change this record."))
+
+
+def _unit_save(*, unit: models.Model, actor: AbstractBaseUser, reason: str) -> None:
+    # Saved even when nothing changed, as the admin pages always saved units.
+    _check_unit_scope(unit=unit, actor=actor)
+    _recorded_save(row=unit, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def street_save(*, street: Street, actor: AbstractBaseUser, reason: str = "") -> Street:
+    """Create or update ``street`` for ``actor``."""
+    _unit_save(unit=street, actor=actor, reason=reason)
+    return street
+
+
+@transaction.atomic
+def community_save(*, community: Community, actor: AbstractBaseUser, reason: str = "") -> Community:
+    """Create or update ``community`` for ``actor``."""
+    _unit_save(unit=community, actor=actor, reason=reason)
+    return community
+
+
+@transaction.atomic
+def grid_save(
+    *,
+    grid: Grid,
+    actor: AbstractBaseUser,
+    reason: str = "",
+    members: Iterable[AbstractBaseUser] | None = None,
+) -> Grid:
+    """Create or update ``grid`` for ``actor``, and its members when given (not historied)."""
+    _unit_save(unit=grid, actor=actor, reason=reason)
+    if members is not None:
+        grid.members.set(members)
+    return grid
+
+
+@transaction.atomic
+def department_save(
+    *,
+    department: Department,
+    actor: AbstractBaseUser,
+    reason: str = "",
+    served_tags: Iterable[Tag] | None = None,
+    streets: Iterable[Street] | None = None,
+) -> Department:
+    """Create or update ``department`` for ``actor``, and the tags and streets it serves when
+    given (not historied)."""
+    _unit_save(unit=department, actor=actor, reason=reason)
+    if served_tags is not None:
+        department.served_tags.set(served_tags)
+    if streets is not None:
+        department.streets.set(streets)
+    return department
+
+
+@transaction.atomic
+def tag_save(*, tag: Tag, actor: AbstractBaseUser, reason: str = "") -> Tag:
+    """Create or update ``tag`` for ``actor``."""
+    _unit_save(unit=tag, actor=actor, reason=reason)
+    return tag
+
+
 # Bulk writes: seeding and imports. Each row still gets its history entry, written in bulk. ------
 
 
@@ -332,10 +434,70 @@ def rows_bulk_create(
     """
     if not rows:
         return rows
+    _check_bulk_placement(rows=rows, actor=actor, action=scope.ADD)
     model = type(rows[0])
     rows = bulk.rows_insert(rows, batch_size=batch_size)  # history: the next line
     _history_created(model, [row.pk for row in rows], actor=actor, reason=reason, at=at)
     return rows
+
+
+#: Where a household is, as imports read it: (grid id, building address, unit, floor, room).
+Place = tuple[int, str, int, int, str]
+
+
+@transaction.atomic
+def households_ensure(
+    *,
+    places: set[Place],
+    actor: AbstractBaseUser,
+    reason: str,
+    status_of: dict[Place, str] | None = None,
+) -> dict[Place, int]:
+    """The household id of each place, creating the buildings (sized to the largest unit and
+    floor named) and households that do not exist yet (``status_of[place]`` or occupied), with
+    history; each created row must lie where ``actor`` may add it."""
+    grid_ids = {p[0] for p in places}
+    buildings = {(b.grid_id, b.address): b for b in Building.objects.filter(grid_id__in=grid_ids)}
+    sizes: Counter = Counter()
+    for grid_id, address, unit, floor, _room in places:
+        key = (grid_id, address)
+        sizes[(key, "units")] = max(sizes[(key, "units")], unit)
+        sizes[(key, "floors")] = max(sizes[(key, "floors")], floor)
+    new_buildings = [
+        Building(
+            grid_id=grid_id,
+            address=address,
+            units=sizes[((grid_id, address), "units")],
+            floors=sizes[((grid_id, address), "floors")],
+        )
+        for grid_id, address in {(p[0], p[1]) for p in places}
+        if (grid_id, address) not in buildings
+    ]
+    for building in rows_bulk_create(rows=new_buildings, actor=actor, reason=reason):
+        buildings[(building.grid_id, building.address)] = building
+    existing = {
+        (grid_id, address, unit, floor, room): pk
+        for pk, grid_id, address, unit, floor, room in Household.objects.filter(
+            building__in=buildings.values()
+        ).values_list("pk", "building__grid_id", "building__address", "unit", "floor", "room")
+    }
+    new_households = [
+        Household(
+            building=buildings[(p[0], p[1])],
+            unit=p[2],
+            floor=p[3],
+            room=p[4],
+            status=(status_of or {}).get(p, Household.Status.OCCUPIED),
+        )
+        for p in places
+        if p not in existing
+    ]
+    for household in rows_bulk_create(rows=new_households, actor=actor, reason=reason):
+        building = household.building
+        existing[
+            (building.grid_id, building.address, household.unit, household.floor, household.room)
+        ] = household.pk
+    return existing
 
 
 @transaction.atomic
@@ -355,6 +517,7 @@ def residents_bulk_create(
     simple-history keeps an entry's tags in a table of its own, one row per tag link, pointing
     at the entry; they are written here the way the library writes them for a single save.
     """
+    _check_bulk_placement(rows=residents, actor=actor, action=scope.ADD)
     residents = bulk.rows_insert(residents, batch_size=batch_size)  # history: below
     Through = Resident.tags.through
     bulk.rows_insert(  # history: the tag rows of the entries, below
@@ -385,16 +548,20 @@ def residents_bulk_update(
     """Write many edited residents (``tag_ids[i]`` is the new tag set of ``residents[i]``) with
     one "changed" history entry each that records their tags, all in bulk.
 
-    For imports: the caller has checked scope and validity of every row and left out the rows
-    that would not change. Each resident carries the version it was read at: the rows are
-    locked, and if any was saved since, ``ConcurrentEditError`` says which and nothing is
-    written. Versions are raised, so a form loaded before the import cannot overwrite it.
+    For imports: the caller has checked the validity of every row and left out the rows that
+    would not change; scope is checked again here, as for a single save. Each resident carries
+    the version it was read at: the rows are locked, and if any was saved since,
+    ``ConcurrentEditError`` says which and nothing is written. Versions are raised, so a form
+    loaded before the import cannot overwrite it.
     ``at`` dates the change (``updated_at`` and the history entries; None: now). ``fields``
     names the only fields that changed (default: every editable one), so fewer are written.
     """
     if not residents:
         return residents
     pks = [resident.pk for resident in residents]
+    if not scope.may_all(actor, scope.CHANGE, Resident, pks):
+        raise PermissionDenied(_("You may not change this record."))
+    _check_bulk_placement(rows=residents, actor=actor, action=scope.CHANGE)
     versions = {}
     for start in range(0, len(pks), batch_size):
         chunk = pks[start : start + batch_size]
@@ -433,6 +600,13 @@ def residents_bulk_update(
     entry_of = _history_copied(Resident, pks, actor=actor, reason=reason, history_type="~", at=at)
     _tag_history_copied(pks, entry_of, batch_size=batch_size)
     return residents
+
+
+def _check_bulk_placement(
+    *, rows: Sequence[models.Model], actor: AbstractBaseUser, action: str
+) -> None:
+    if not scope.may_place_all(actor, action, rows):
+        raise PermissionDenied(_("This record would be in a grid you do not work in."))
 
 
 def _tag_history_copied(pks: list[int], entry_of: dict[int, int], *, batch_size: int) -> None:

@@ -250,9 +250,9 @@ class HistoryAdminMixin(ModelAdminMixinBase):
         return form.cleaned_data.get("change_reason", "")
 
     def save_model(self, request, obj, form, change):
-        # Org units and tags are saved here; archive admins save through their services.
-        obj._change_reason = self.change_reason(form)
-        super().save_model(request, obj, form, change)
+        # Each page saves through its service (archives.services), which checks scope again
+        # and records the actor and the reason; never Django's bare save.
+        raise NotImplementedError(f"{type(self).__name__} saves through a service")
 
     def _viewable(self, request, object_id):
         """The row, if in the user's scope; a 404 otherwise, as for any other row."""
@@ -329,6 +329,12 @@ class OrgUnitAdmin(HistoryAdminMixin, ReinforcedGuardedModelAdminMixin, ScopedAd
 
     search_fields = ["code", "name"]
     readonly_fields = ["who_can_see"]
+
+    def save_related(self, request, form, formsets, change):
+        # The units' links (grid members, a department's tags and streets) were saved by the
+        # unit's service with the unit.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def get_obj_perms_base_context(self, request, obj):
         context = super().get_obj_perms_base_context(request, obj)

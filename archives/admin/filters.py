@@ -8,6 +8,8 @@ user's scope.
 """
 
 from django.contrib import admin
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from archives import scope
@@ -33,14 +35,18 @@ class _OrgUnitFilter(admin.SimpleListFilter):
         return queryset.filter(**{f"{path}_id": value})
 
 
+def _choices(units: QuerySet, request: HttpRequest) -> list[tuple[int, str]]:
+    """(id, name) of the units the user may see."""
+    return [(u.pk, u.name) for u in scope.restrict(units, request.user).only("pk", "name")]
+
+
 class StreetFilter(_OrgUnitFilter):
     title = _("street")
     parameter_name = "street"
     unit_path_from_grid = "community__street"
 
     def lookups(self, request, model_admin):
-        streets = scope.restrict(Street.objects.all(), request.user)
-        return [(s.pk, s.name) for s in streets.only("pk", "name")]
+        return _choices(Street.objects.all(), request)
 
 
 class CommunityStreetFilter(StreetFilter):
@@ -49,37 +55,41 @@ class CommunityStreetFilter(StreetFilter):
     unit_path_from_grid = "street"
 
 
-# Django applies a SimpleListFilter only while it offers choices, so the community and grid
-# filters, whose choices wait for a parent, still offer their own chosen value: a link to
-# ?grid=N must never be ignored.
+class _CascadingFilter(_OrgUnitFilter):
+    """Offers the units under the chosen parent unit: communities once a street is chosen (a
+    province has hundreds), grids once a community is (it has thousands).
+
+    Django applies a SimpleListFilter only while it offers choices, so without a parent the
+    filter still offers its own chosen value: a link to ?grid=N must never be ignored.
+    """
+
+    unit_model: type[Model]
+    #: The parent filter's parameter, and the unit's field that names the parent.
+    parent_parameter: str
+    parent_field: str
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[int, str]]:
+        if parent := _chosen(request, self.parent_parameter):
+            units = self.unit_model.objects.filter(**{self.parent_field: parent})
+        else:
+            units = self.unit_model.objects.filter(pk=_chosen(request, self.parameter_name))
+        return _choices(units, request)
 
 
-class CommunityFilter(_OrgUnitFilter):
+class CommunityFilter(_CascadingFilter):
     title = _("community")
     parameter_name = "community"
     unit_path_from_grid = "community"
-
-    def lookups(self, request, model_admin):
-        if street := _chosen(request, StreetFilter.parameter_name):
-            communities = Community.objects.filter(street_id=street)
-        else:  # offered once a street is chosen (a province has hundreds), or when linked to
-            communities = Community.objects.filter(pk=_chosen(request, self.parameter_name))
-        communities = scope.restrict(communities, request.user)
-        return [(c.pk, c.name) for c in communities.only("pk", "name")]
+    unit_model = Community
+    parent_parameter, parent_field = StreetFilter.parameter_name, "street_id"
 
 
-class GridFilter(_OrgUnitFilter):
+class GridFilter(_CascadingFilter):
     title = _("grid")
     parameter_name = "grid"
     unit_path_from_grid = ""
-
-    def lookups(self, request, model_admin):
-        if community := _chosen(request, CommunityFilter.parameter_name):
-            grids = Grid.objects.filter(community_id=community)
-        else:  # offered once a community is chosen (a province has thousands), or when linked to
-            grids = Grid.objects.filter(pk=_chosen(request, self.parameter_name))
-        grids = scope.restrict(grids, request.user)
-        return [(g.pk, g.name) for g in grids.only("pk", "name")]
+    unit_model = Grid
+    parent_parameter, parent_field = CommunityFilter.parameter_name, "community_id"
 
 
 def org_filters(grid_path: str) -> list[type[admin.SimpleListFilter]]:

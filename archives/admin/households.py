@@ -1,9 +1,9 @@
-"""The household page, where a clerk works: its residents (masked as everywhere), its latest
-visits, buttons to log a visit or add a resident here, to verify its residents, and its
-printable register (an HTML print view and a PDF). Full ID numbers shown on any of them are
-logged as sensitive reads."""
+"""The household admin and its page, where a clerk works: its residents (masked as
+everywhere), its latest visits, buttons to log a visit or add a resident here, to verify its
+residents, and its printable register (an HTML print view and a PDF). Full ID numbers shown on
+any of them are logged as sensitive reads."""
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -12,9 +12,15 @@ from django.utils.translation import gettext as _
 
 from accounts.names import person_name
 from archives import scope, selectors, services
+from archives.admin.base import ScopedArchiveAdmin
+from archives.admin.exports import ArchiveExportMixin
+from archives.admin.filters import org_filters
+from archives.admin.imports import HOUSEHOLDS, ImportMixin
+from archives.admin.task_filters import VisitsDueFilter, visits_reason
 from archives.admin.verify import verified_message
 from archives.household_pdf import household_register_pdf
-from archives.models import Household, Resident, SensitiveAccess
+from archives.models import Grid, Household, Resident, SensitiveAccess
+from archives.resources import HouseholdResource
 
 
 class HouseholdPageMixin:
@@ -115,3 +121,35 @@ class HouseholdPageMixin:
         else:
             messages.success(request, verified_message(rows))
         return HttpResponseRedirect(back)
+
+
+@admin.register(Household)
+class HouseholdAdmin(HouseholdPageMixin, ImportMixin, ArchiveExportMixin, ScopedArchiveAdmin):
+    importer = HOUSEHOLDS
+    resource_classes = [HouseholdResource]
+    list_display = ["__str__", "status", "grid"]
+    list_filter = ["status", VisitsDueFilter, *org_filters("building__grid")]
+    search_fields = ["building__address", "=room"]
+    autocomplete_fields = ["building"]
+
+    def get_queryset(self, request):
+        # Its name includes the building's address, also in autocomplete results. (A queryset
+        # that already selects related rows makes the changelist skip list_select_related.)
+        return super().get_queryset(request).select_related("building__grid")
+
+    @admin.display(description=_("grid"), ordering="building__grid__name")
+    def grid(self, household: Household) -> Grid:
+        return household.building.grid
+
+    def get_list_display(self, request):
+        # The dashboard's "all" link: each household says why it is still to visit.
+        if VisitsDueFilter.active(request):
+            return [*super().get_list_display(request), "why_to_visit"]
+        return super().get_list_display(request)
+
+    @admin.display(description=_("why"))
+    def why_to_visit(self, household: Household) -> str:
+        return visits_reason(household)
+
+    def save_model(self, request, obj, form, change):
+        services.household_save(household=obj, actor=request.user, reason=self.change_reason(form))

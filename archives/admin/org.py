@@ -2,8 +2,11 @@
 
 from django.contrib import admin
 from django.db.models import Count
+from django.forms import ModelForm
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from archives import services
 from archives.admin.base import DeclaredLookupsOnly, HistoryAdminMixin, OrgUnitAdmin
 from archives.admin.filters import CommunityStreetFilter, org_filters
 from archives.admin.plans import PlanAdminMixin
@@ -27,6 +30,9 @@ class StreetAdmin(OrgUnitAdmin):
     def community_count(self, street: Street) -> int:
         return street.community_count
 
+    def save_model(self, request: HttpRequest, obj, form: ModelForm, change: bool) -> None:
+        services.street_save(street=obj, actor=request.user, reason=self.change_reason(form))
+
 
 @admin.register(Community)
 class CommunityAdmin(OrgUnitAdmin):
@@ -41,6 +47,9 @@ class CommunityAdmin(OrgUnitAdmin):
     @admin.display(description=_("grids"), ordering="grid_count")
     def grid_count(self, community: Community) -> int:
         return community.grid_count
+
+    def save_model(self, request: HttpRequest, obj, form: ModelForm, change: bool) -> None:
+        services.community_save(community=obj, actor=request.user, reason=self.change_reason(form))
 
 
 @admin.register(Grid)
@@ -57,14 +66,34 @@ class GridAdmin(PlanAdminMixin, OrgUnitAdmin):
     def plan_buildings(self, grid: Grid):
         return grid.buildings.all()
 
+    def save_model(self, request: HttpRequest, obj, form: ModelForm, change: bool) -> None:
+        services.grid_save(
+            grid=obj,
+            actor=request.user,
+            reason=self.change_reason(form),
+            members=form.cleaned_data.get("members"),
+        )
+
 
 @admin.register(Tag)
 class TagAdmin(HistoryAdminMixin, DeclaredLookupsOnly, admin.ModelAdmin):
     list_display = ["code", "name", "needs_visits_per_month"]
     search_fields = ["code", "name"]
 
+    def save_model(self, request: HttpRequest, obj, form: ModelForm, change: bool) -> None:
+        services.tag_save(tag=obj, actor=request.user, reason=self.change_reason(form))
+
 
 @admin.register(Department)
 class DepartmentAdmin(OrgUnitAdmin):
     list_display = ["code", "name", "serves_whole_city", "shares_medical_history"]
     filter_horizontal = ["served_tags", "streets"]
+
+    def save_model(self, request: HttpRequest, obj, form: ModelForm, change: bool) -> None:
+        services.department_save(
+            department=obj,
+            actor=request.user,
+            reason=self.change_reason(form),
+            served_tags=form.cleaned_data.get("served_tags"),
+            streets=form.cleaned_data.get("streets"),
+        )

@@ -4,13 +4,13 @@ import datetime as dt
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_date
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from archives import history, scope, search, services
@@ -184,7 +184,7 @@ class ResidentAdmin(ResidentVerifyMixin, ImportMixin, ArchiveExportMixin, Scoped
     def _conflict_message(self, request, conflict: services.ConcurrentEditError) -> str:
         since = [
             entry
-            for entry in history.resident_history(conflict.resident, request.user, limit=20)
+            for entry in history.row_history(conflict.resident, request.user, limit=20)
             if entry.record.version > conflict.loaded_version
         ]
         changes = "; ".join(
@@ -203,11 +203,14 @@ class ResidentAdmin(ResidentVerifyMixin, ImportMixin, ArchiveExportMixin, Scoped
             "yours": "、".join(getattr(conflict, "attempted", [])) or "—",
         }
 
-    def delete_model(self, request, obj):
+    def delete_model(self, request: HttpRequest, obj: Resident) -> None:
         # Only administrators get here (has_delete_permission); the history keeps the record.
-        obj._history_user = request.user
-        obj._change_reason = gettext("deleted by an administrator")
-        super().delete_model(request, obj)
+        services.resident_delete(resident=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Resident]) -> None:
+        # The list's "delete selected": each file as delete_model removes it.
+        for resident in queryset:
+            services.resident_delete(resident=resident, actor=request.user)
 
     def has_delete_permission(self, request, obj=None):
         # In normal work a resident moves out or dies; the file stays. Administrators only.

@@ -18,7 +18,6 @@ from archives.imports.rows import (
     PlannedRow,
     choice_spellings,
     column_values,
-    households_ensure,
     import_reason,
     plan_creations,
     read_choice,
@@ -86,7 +85,7 @@ def household_import_apply(plan: ImportPlan, *, user, filename: str) -> dict[str
         raise ValueError("a plan with errors is never applied")
     reason = import_reason(filename=filename, user=user)
     new = {r.place: r.values["status"] for r in plan.rows if r.action == "new"}
-    households_ensure(set(new), user=user, reason=reason, status_of=new)
+    services.households_ensure(places=set(new), actor=user, reason=reason, status_of=new)
     for planned in (r for r in plan.rows if r.action == "update"):
         household = Household.objects.get(pk=planned.existing_id)
         household.status = planned.values["status"]

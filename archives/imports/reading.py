@@ -132,16 +132,7 @@ def _read_xlsx(data: bytes, limits: Limits) -> Table:
             _refuse_zip_bomb(archive, limits)
             parts = _sheet_parts(archive)
             book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-            first = None
-            for index, part in _readable_sheets(book, parts):
-                scan = _scan_sheet(archive, part, limits)
-                sheet = book.get_sheet_by_index(index)
-                cells = sheet.to_python(skip_empty_area=False)
-                found = _header_row(cells)
-                if first is None:
-                    first = (sheet.name, cells, scan)
-                if found is not None:
-                    return _table(sheet.name, cells, found, scan, limits)
+            return _first_table(_xlsx_sheets(archive, book, parts, limits), limits)
     except FileRefused:
         raise
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, CalamineError) as error:
@@ -150,6 +141,29 @@ def _read_xlsx(data: bytes, limits: Limits) -> Table:
         raise FileRefused(
             _("The workbook cannot be read safely: %(why)s") % {"why": error}
         ) from error
+
+
+def _xlsx_sheets(
+    archive: zipfile.ZipFile, book: CalamineWorkbook, parts: list[str], limits: Limits
+) -> Iterator[tuple[str, list[list], _SheetScan]]:
+    """(name, cells, scan) of each visible worksheet, read as it is asked for."""
+    for index, part in _readable_sheets(book, parts):
+        scan = _scan_sheet(archive, part, limits)
+        sheet = book.get_sheet_by_index(index)
+        yield sheet.name, sheet.to_python(skip_empty_area=False), scan
+
+
+def _first_table(sheets: Iterable[tuple[str, list[list], _SheetScan]], limits: Limits) -> Table:
+    """The table of the first of ``sheets`` (the visible worksheets, in the workbook's order)
+    whose header row is recognised; if none is, the first sheet's, its header taken from its
+    first filled row (the import then names the columns it lacks)."""
+    first = None
+    for name, cells, scan in sheets:
+        found = _header_row(cells)
+        if first is None:
+            first = (name, cells, scan)
+        if found is not None:
+            return _table(name, cells, found, scan, limits)
     if first is None:
         raise FileRefused(_("The workbook has no visible sheet."))
     name, cells, scan = first
@@ -341,33 +355,31 @@ def _read_xls(data: bytes, limits: Limits) -> Table:
             _("This file is not an Excel 97-2003 workbook, although its name ends .xls.")
         )
     try:
-        sheets = xls.scan(data)
+        facts = xls.scan(data)
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        first = None
-        for index, meta in enumerate(book.sheets_metadata):
-            if meta.typ != SheetTypeEnum.WorkSheet or meta.visible != SheetVisibleEnum.Visible:
-                continue
-            found_scan = sheets[index] if index < len(sheets) else xls.SheetFacts()
-            if found_scan.formulas:
-                raise FileRefused(_("The workbook holds formulas; type the values themselves."))
-            scan = _SheetScan(
-                hidden_rows=found_scan.hidden_rows, hidden_columns=found_scan.hidden_columns
-            )
-            sheet = book.get_sheet_by_index(index)
-            cells = sheet.to_python(skip_empty_area=False)
-            found = _header_row(cells)
-            if first is None:
-                first = (sheet.name, cells, scan)
-            if found is not None:
-                return _table(sheet.name, cells, found, scan, limits)
+        return _first_table(_xls_sheets(book, facts), limits)
     except FileRefused:
         raise
     except (xls.NotReadable, OSError, ValueError, IndexError, CalamineError) as error:
         raise FileRefused(_("The workbook is damaged and cannot be read.")) from error
-    if first is None:
-        raise FileRefused(_("The workbook has no visible sheet."))
-    name, cells, scan = first
-    return _table(name, cells, _first_filled_row(cells), scan, limits)
+
+
+def _xls_sheets(
+    book: CalamineWorkbook, facts: list[xls.SheetFacts]
+) -> Iterator[tuple[str, list[list], _SheetScan]]:
+    """(name, cells, scan) of each visible worksheet, read as it is asked for; a sheet with
+    formulas is refused."""
+    for index, meta in enumerate(book.sheets_metadata):
+        if meta.typ != SheetTypeEnum.WorkSheet or meta.visible != SheetVisibleEnum.Visible:
+            continue
+        found_scan = facts[index] if index < len(facts) else xls.SheetFacts()
+        if found_scan.formulas:
+            raise FileRefused(_("The workbook holds formulas; type the values themselves."))
+        scan = _SheetScan(
+            hidden_rows=found_scan.hidden_rows, hidden_columns=found_scan.hidden_columns
+        )
+        sheet = book.get_sheet_by_index(index)
+        yield sheet.name, sheet.to_python(skip_empty_area=False), scan
 
 
 # --- .csv ---------------------------------------------------------------------------------

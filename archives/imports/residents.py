@@ -28,7 +28,6 @@ from archives.imports.rows import (
     RowReader,
     choice_spellings,
     column_values,
-    households_ensure,
     import_reason,
     plan_creations,
     read_choice,
@@ -83,7 +82,9 @@ def resident_import_apply(plan: ImportPlan, *, user, filename: str) -> dict[str,
         raise ValueError("a plan with errors is never applied")
     reason = import_reason(filename=filename, user=user)
     written = [r for r in plan.rows if r.action != "unchanged"]
-    households = households_ensure({r.place for r in written}, user=user, reason=reason)
+    households = services.households_ensure(
+        places={r.place for r in written}, actor=user, reason=reason
+    )
     new = [r for r in plan.rows if r.action == "new"]
     services.residents_bulk_create(
         residents=[Resident(household_id=households[r.place], **r.values) for r in new],

@@ -1,6 +1,7 @@
 """What every import shares: the plan (rows to write, or every error with its row and column),
 reading a row's cells, matching the header row, and where a row's household is: grid code,
-building address, unit, floor and room, found in the user's grids or created there.
+building address, unit, floor and room, found in the user's grids (applying a plan creates
+the missing ones through ``services.households_ensure``).
 """
 
 import functools
@@ -13,7 +14,7 @@ from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from archives import scope, services
+from archives import scope
 from archives.imports.cleaning import CellRefused, cell_text, clean_free_text, clean_text
 from archives.imports.headers import field_of_spelling, header_keys
 from archives.imports.headers import resource_column_names as resource_column_names
@@ -533,56 +534,6 @@ def read_place(row: RowReader, places: Places) -> tuple:
     if building and numbers["floor"] > building[2]:
         row.error("floor", _("the building has only %(n)s floors") % {"n": building[2]})
     return (grid_id, address, numbers["unit"], numbers["floor"], room)
-
-
-def households_ensure(
-    places: set[tuple], *, user, reason: str, status_of: dict[tuple, str] | None = None
-) -> dict[tuple, int]:
-    """The household id of each place, creating the buildings (sized to the largest unit and
-    floor named) and households that do not exist yet (``status_of[place]`` or occupied), with
-    history."""
-    grid_ids = {p[0] for p in places}
-    buildings = {(b.grid_id, b.address): b for b in Building.objects.filter(grid_id__in=grid_ids)}
-    sizes = Counter()
-    for grid_id, address, unit, floor, _room in places:
-        key = (grid_id, address)
-        sizes[(key, "units")] = max(sizes[(key, "units")], unit)
-        sizes[(key, "floors")] = max(sizes[(key, "floors")], floor)
-    new_buildings = [
-        Building(
-            grid_id=grid_id,
-            address=address,
-            units=sizes[((grid_id, address), "units")],
-            floors=sizes[((grid_id, address), "floors")],
-        )
-        for grid_id, address in {(p[0], p[1]) for p in places}
-        if (grid_id, address) not in buildings
-    ]
-    for building in services.rows_bulk_create(rows=new_buildings, actor=user, reason=reason):
-        buildings[(building.grid_id, building.address)] = building
-    existing = {
-        (grid_id, address, unit, floor, room): pk
-        for pk, grid_id, address, unit, floor, room in Household.objects.filter(
-            building__in=buildings.values()
-        ).values_list("pk", "building__grid_id", "building__address", "unit", "floor", "room")
-    }
-    new_households = [
-        Household(
-            building=buildings[(p[0], p[1])],
-            unit=p[2],
-            floor=p[3],
-            room=p[4],
-            status=(status_of or {}).get(p, Household.Status.OCCUPIED),
-        )
-        for p in places
-        if p not in existing
-    ]
-    for household in services.rows_bulk_create(rows=new_households, actor=user, reason=reason):
-        building = household.building
-        existing[
-            (building.grid_id, building.address, household.unit, household.floor, household.room)
-        ] = household.pk
-    return existing
 
 
 def import_reason(*, filename: str, user) -> str:

@@ -1,7 +1,7 @@
 """The resident archive's models, one module per concern; import them from here."""
 
 from archives.models.access import ExportRecord, SensitiveAccess
-from archives.models.files import Building, Household, Resident, Visit
+from archives.models.dwellings import Building, Household
 from archives.models.grants import (
     CommunityGroupObjectPermission,
     CommunityUserObjectPermission,
@@ -13,6 +13,8 @@ from archives.models.grants import (
     StreetUserObjectPermission,
 )
 from archives.models.org import Community, Department, Grid, OrgUnit, Street, Tag
+from archives.models.residents import Resident
+from archives.models.visits import Visit
 
 __all__ = [
     "Building",

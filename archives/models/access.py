@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from archives.models.files import Resident
+from archives.models.residents import Resident
 
 
 class SensitiveAccess(models.Model):

@@ -285,3 +285,23 @@ def test_the_grid_filter_narrows_the_list(admin_client, two_grids):
 def test_a_link_to_one_grid_filters_the_list_on_its_own(admin_client, two_grids):
     response = admin_client.get(admin_url(Resident, "changelist"), {"grid": two_grids["grid"].pk})
     assert [r.name for r in response.context["cl"].result_list] == [two_grids["resident"].name]
+
+
+def test_a_department_added_on_its_page_keeps_its_tags_streets_and_reason(admin_client, two_grids):
+    street = two_grids["grid"].community.street
+    tag = factories.make_tag()
+    response = admin_client.post(
+        "/admin/archives/department/add/",
+        {
+            "code": "health",
+            "name": "卫健局",
+            "served_tags": [str(tag.pk)],
+            "streets": [str(street.pk)],
+            "change_reason": "新设部门",
+        },
+    )
+    assert response.status_code == 302
+    department = Department.objects.get(code="health")
+    assert list(department.served_tags.all()) == [tag]
+    assert list(department.streets.all()) == [street]
+    assert department.history.get().history_change_reason == "新设部门"

@@ -53,7 +53,7 @@ def test_an_admin_edit_is_one_history_entry_with_user_reason_and_diff(client, ci
     )
     assert response.status_code == 302
     assert resident.history.count() == before + 1  # the fields and the tags together
-    entry = history.resident_history(resident, clerk)[0]
+    entry = history.row_history(resident, clerk)[0]
     assert (entry.who, entry.why, entry.what) == ("clerk", "moved in with her daughter", "修改")
     changes = {c.label: (c.old, c.new) for c in entry.changes}
     assert changes["联系电话"] == ("13943321234", "13900001111")
@@ -180,6 +180,19 @@ def test_only_administrators_delete_and_the_history_keeps_the_file(client, admin
     assert deleted.name == "居民GA1a" and deleted.history_user.username == "root"
 
 
+def test_deleting_selected_residents_keeps_each_file_in_history_with_who_and_why(
+    admin_client, city
+):
+    chosen = [city.residents["GA1a"], city.residents["GA1b"]]
+    data = {"action": "delete_selected", "_selected_action": [r.pk for r in chosen], "post": "yes"}
+    assert admin_client.post(RESIDENTS, data).status_code == 302
+    deleted = Resident.history.model.objects.filter(id__in=[r.pk for r in chosen], history_type="-")
+    assert {(d.history_user.username, d.history_change_reason) for d in deleted} == {
+        ("root", "由系统管理员删除")
+    }
+    assert deleted.count() == 2
+
+
 def test_seeding_gives_every_resident_a_created_entry_with_its_tags(settings):
     settings.DEBUG = True
     demo_city_seed(
@@ -190,7 +203,7 @@ def test_seeding_gives_every_resident_a_created_entry_with_its_tags(settings):
     )
     assert Resident.history.filter(history_type="+").count() == Resident.objects.count() == 300
     tagged = Resident.objects.filter(tags__isnull=False).distinct().first()
-    entry = history.resident_history(tagged, factories.make_user("root", superuser=True))[0]
+    entry = history.row_history(tagged, factories.make_user("root", superuser=True))[0]
     assert entry.who == SYSTEM_USERNAME
     assert entry.why.startswith("seed_demo")
     assert "标签" in {c.label for c in entry.changes}
@@ -257,6 +270,7 @@ def test_an_org_unit_change_keeps_its_reason(admin_client, city):
 def test_rows_created_in_bulk_get_the_entry_a_single_save_writes(db):
     clerk = factories.make_user("bulk-clerk", role="grid member")
     grid = factories.make_grid(code="GBULK")
+    factories.grant(clerk, grid)
     elderly, low_income = factories.make_tag(), factories.make_tag("low-income", "低保")
     [building] = services.rows_bulk_create(
         rows=[Building(grid=grid, address="新华路1号", units=2, floors=6)],

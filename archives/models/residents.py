@@ -1,4 +1,4 @@
-"""The resident files: buildings, households and residents, and the visits grid members make."""
+"""The resident files: who lives in a household, with their tags and change history."""
 
 import datetime as dt
 
@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from archives.models.org import Grid, Tag
+from archives.models.dwellings import Household
+from archives.models.org import Tag
 from archives.validators import (
     FEMALE,
     MALE,
@@ -31,89 +32,6 @@ class RecordableHistory(HistoricalRecords):
         super().finalize(sender, **kwargs)
         if sender is self.cls:
             sender.history_records = self
-
-
-class Building(models.Model):
-    grid = models.ForeignKey(
-        Grid, on_delete=models.PROTECT, related_name="buildings", verbose_name=_("grid")
-    )
-    address = models.CharField(_("address"), max_length=200)
-    units = models.PositiveSmallIntegerField(_("units"), default=1)
-    floors = models.PositiveSmallIntegerField(_("floors"), default=1)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["grid", "address"]
-        verbose_name = _("building")
-        verbose_name_plural = _("buildings")
-        constraints = [
-            models.UniqueConstraint(fields=["grid", "address"], name="unique_building_address"),
-        ]
-        indexes = [
-            # Address search is a prefix search (archives/search.py); on PostgreSQL a prefix
-            # LIKE needs the pattern operator class. Other databases ignore opclasses.
-            models.Index(
-                fields=["address"],
-                name="building_address_prefix",
-                opclasses=["varchar_pattern_ops"],
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.address
-
-
-class Household(models.Model):
-    class Status(models.TextChoices):
-        OCCUPIED = "occupied", _("occupied")
-        VACANT = "vacant", _("vacant")
-        RENTED = "rented", _("rented")
-
-    building = models.ForeignKey(
-        Building, on_delete=models.PROTECT, related_name="households", verbose_name=_("building")
-    )
-    unit = models.PositiveSmallIntegerField(_("unit"))
-    floor = models.SmallIntegerField(_("floor"))
-    room = models.CharField(_("room"), max_length=10)
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.OCCUPIED
-    )
-
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["building", "unit", "floor", "room"]
-        verbose_name = _("household")
-        verbose_name_plural = _("households")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["building", "unit", "floor", "room"], name="unique_household_place"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        # Needs building loaded; admin querysets select it so that lists stay constant-query.
-        return _("%(address)s, unit %(unit)s, room %(room)s") % {
-            "address": self.building.address,
-            "unit": self.unit,
-            "room": self.room,
-        }
-
-    def clean(self) -> None:
-        if self.building_id is None:
-            return
-        errors = {}
-        if self.unit and self.unit > self.building.units:
-            errors["unit"] = _("This building has only %(units)d units.") % {
-                "units": self.building.units
-            }
-        if self.floor and self.floor > self.building.floors:
-            errors["floor"] = _("This building has only %(floors)d floors.") % {
-                "floors": self.building.floors
-            }
-        if errors:
-            raise ValidationError(errors)
 
 
 class Resident(models.Model):
@@ -258,73 +176,3 @@ class Resident(models.Model):
     def age_on(self, day: dt.date) -> int:
         before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)
         return day.year - self.birth_date.year - before_birthday
-
-
-class Visit(models.Model):
-    class Met(models.TextChoices):
-        # Whom a grid member spoke to at the door: what a supervisor asks first, and why a
-        # visit to an elderly resident who was not met does not settle much.
-        HEAD = "head", _("the head of household")
-        FAMILY = "family", _("a family member")
-        TENANT = "tenant", _("a tenant")
-        NEIGHBOUR = "neighbour", _("a neighbour")
-        NOBODY = "nobody", _("nobody home")
-
-    grid_member = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="visits",
-        verbose_name=_("grid member"),
-    )
-    household = models.ForeignKey(
-        Household, on_delete=models.PROTECT, related_name="visits", verbose_name=_("household")
-    )
-    visited_at = models.DateTimeField(_("visited at"))
-    latitude = models.DecimalField(
-        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
-    )
-    longitude = models.DecimalField(
-        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
-    )
-    met = models.CharField(_("met"), max_length=10, choices=Met.choices, blank=True)
-    findings = models.TextField(
-        _("findings"),
-        blank=True,
-        help_text=_("What you found: health, living conditions, needs, problems reported."),
-    )
-    needs_follow_up = models.BooleanField(
-        _("needs follow-up"),
-        default=False,
-        help_text=_("Something must be done or checked again; the visit list filters on it."),
-    )
-    note = models.TextField(_("note"), blank=True)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["-visited_at"]
-        verbose_name = _("visit")
-        verbose_name_plural = _("visits")
-        indexes = [
-            models.Index(fields=["household", "visited_at"], name="visit_household_time"),
-            models.Index(fields=["grid_member", "visited_at"], name="visit_member_time"),
-            # The visit list shows the newest first (ordering plus the pk as tie-breaker).
-            models.Index(fields=["-visited_at", "-id"], name="visit_newest_first"),
-        ]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
-                name="visit_latitude_range",
-            ),
-            models.CheckConstraint(
-                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
-                name="visit_longitude_range",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.household} @ {self.visited_at:%Y-%m-%d %H:%M}"
-
-    def clean(self) -> None:
-        if (self.latitude is None) != (self.longitude is None):
-            raise ValidationError(_("Give both latitude and longitude, or neither."))
