@@ -237,10 +237,7 @@ class ResidentAdmin(ResidentVerifyMixin, ImportMixin, ArchiveExportMixin, Scoped
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _log_reads(self, request, obj: Resident, view: str) -> None:
-        shown = {scope.ID_NUMBER, scope.MEDICAL_HISTORY} - self._hidden_sensitive_fields(
-            request, obj
-        )
-        services.sensitive_reads_record(user=request.user, shown={obj.pk: shown}, view=view)
+        services.resident_sensitive_reads_record(user=request.user, resident=obj, view=view)
 
     # History: who changed what, when and why; the file as of a date; revert ----------------
 
