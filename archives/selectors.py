@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.names import person_name
 from archives import scope
 from archives.models import Building, Grid, Household, Resident, Street, Tag, Visit
+from archives.months import month_bounds
 
 # Building plans --------------------------------------------------------------------------------
 
@@ -252,18 +253,6 @@ def grid_counts(user) -> list[GridCounts]:
         for grid_id, n in rows.order_by().values_list(grid_path).annotate(n=Count("pk")):
             setattr(counts[grid_id], attribute, n)
     return list(counts.values())
-
-
-def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """The first instant of ``month`` (any day in it) and of the next, in local time: visit
-    times compare with these through their index, where ``__date`` lookups would not."""
-    start = month.replace(day=1)
-    end = (start + dt.timedelta(days=32)).replace(day=1)
-    tz = timezone.get_current_timezone()
-    return (
-        dt.datetime.combine(start, dt.time.min, tzinfo=tz),
-        dt.datetime.combine(end, dt.time.min, tzinfo=tz),
-    )
 
 
 def due_for_verification(residents: QuerySet[Resident], now: dt.datetime) -> QuerySet[Resident]:

@@ -13,7 +13,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -24,22 +23,12 @@ from archives import scope
 from archives.admin.access import ReadOnlyLogAdmin
 from archives.admin.base import DeclaredLookupsOnly
 from archives.models import Street
+from archives.months import has_ended, last_month, parse_month
 from exports import services, summary
 from exports.models import MonthlyReport, ReportDownload
 from exports.selectors import MonthFigures, grid_month_figures
 
 CITY = "city"
-
-
-def last_month() -> dt.date:
-    return (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-
-
-def parse_month(text: str | None) -> dt.date | None:
-    try:
-        return dt.datetime.strptime(text or "", "%Y-%m").date()
-    except ValueError:
-        return None
 
 
 def report_streets(user) -> list[Street]:
@@ -153,7 +142,7 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         month, street = self._scope_from(request, request.GET)
         published = services.published_report(month, street)
         may_publish = scope.may_report(request.user, street, publish=True)
-        ended = month < timezone.localdate().replace(day=1)
+        ended = has_ended(month)
         query = _report_query(month, street)
         figures = _figures(month, street, published)
         sort = request.GET.get("sort", "")

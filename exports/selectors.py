@@ -23,7 +23,8 @@ from django.utils import timezone
 
 from accounts.names import person_name
 from archives.models import Building, Community, Grid, Household, Resident, Street, Tag, Visit
-from archives.selectors import VERIFY_EVERY, figures_as_of, month_bounds, verified_since
+from archives.months import month_bounds
+from archives.selectors import VERIFY_EVERY, figures_as_of, verified_since
 from audits.models import REQUIRED_FIELDS
 from audits.selectors import Figures as AuditFigures
 from audits.selectors import grid_audit_figures

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from archives import scope
 from archives.models import Street
+from archives.months import first_day, has_ended
 from exports.excel import report_xlsx
 from exports.models import MonthlyReport, ReportDownload
 from exports.pdf import report_pdf
@@ -32,7 +33,7 @@ CONTENT_TYPES = {
 
 
 def _same_scope(month: dt.date, street: Street | None) -> Q:
-    return Q(month=month.replace(day=1)) & (
+    return Q(month=first_day(month)) & (
         Q(street=street) if street is not None else Q(street__isnull=True)
     )
 
@@ -75,8 +76,8 @@ def monthly_report_publish(
     """
     if not scope.may_report(actor, street, publish=True):
         raise PermissionDenied(_("You may not publish this report."))
-    month = month.replace(day=1)
-    if month >= timezone.localdate().replace(day=1):
+    month = first_day(month)
+    if not has_ended(month):
         raise ValidationError(_("A month can be published only after it has ended."))
     # Lock the scope's versions: two officials publishing at once get consecutive versions.
     versions = list(
@@ -131,7 +132,7 @@ def monthly_report_download(
         raise ValidationError(_("Unknown format."))
     if not scope.may_report(actor, street):
         raise PermissionDenied(_("You may not download this report."))
-    month = month.replace(day=1)
+    month = first_day(month)
     report = published_report(month, street)
     if report is not None:
         with getattr(report, file_format).open("rb") as stored:

@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.utils import formats, timezone, translation
 
 from archives import roles, selectors
+from archives.months import last_months
 from audits import selectors as audit_selectors
 from portal import charts
 
@@ -128,11 +129,3 @@ def auditor_panel(user) -> AuditorPanel:
         campaigns=audit_selectors.open_item_counts(user),
         items=list(audit_selectors.open_items_for(user)[:LIST_LENGTH]),
     )
-
-
-def last_months(today: dt.date, count: int) -> list[dt.date]:
-    """The first days of the last ``count`` months, the current one last."""
-    months = [today.replace(day=1)]
-    while len(months) < count:
-        months.insert(0, (months[0] - dt.timedelta(days=1)).replace(day=1))
-    return months

@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from archives.demo.city import CitySize, demo_city_seed
 from archives.models import Building, Grid, Household, Resident, Visit
+from archives.months import month_bounds
 from audits.models import REQUIRED_FIELDS
-from exports.selectors import grid_month_figures, month_bounds
+from exports.selectors import grid_month_figures
 
 TODAY = dt.date(2026, 10, 20)
 SMALL = CitySize(residents=1500, grids=6, streets=2)

@@ -105,11 +105,6 @@ def test_the_dashboards_run_as_many_queries_for_more_grids_and_rows(
     assert queries() == before
 
 
-def test_last_months_counts_back_over_the_new_year():
-    months = dashboards.last_months(dt.date(2026, 2, 14), 3)
-    assert months == [dt.date(2025, 12, 1), dt.date(2026, 1, 1), dt.date(2026, 2, 1)]
-
-
 def test_an_officials_street_figures_are_reused_until_their_grids_change(two_grids):
     official = factories.make_user("official", role="municipal official")
     now = timezone.now()
