@@ -26,7 +26,7 @@ from archives.models import Street
 from archives.months import has_ended, last_month, parse_month
 from exports import services, summary
 from exports.models import MonthlyReport, ReportDownload
-from exports.selectors import MonthFigures, grid_month_figures
+from exports.selectors import MonthFigures, month_figures
 
 CITY = "city"
 
@@ -189,7 +189,7 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         if not scope.may_report(request.user, street, publish=True):
             raise Http404(_("No such street in your area."))
         if request.method != "POST" or data.get("confirm") != "yes":
-            figures = grid_month_figures(month, street=street)
+            figures = month_figures(month, street=street)
             context = {
                 **self.admin_site.each_context(request),
                 **_summary_context(figures, month, street, "", False),
@@ -280,7 +280,7 @@ def _figures(month: dt.date, street: Street | None, published: MonthlyReport | N
     """A published version's stored figures (what its files say), else computed now."""
     if published is not None:
         return summary.figures_from_json(published.figures)
-    return grid_month_figures(month, street=street)
+    return month_figures(month, street=street)
 
 
 def _summary_context(

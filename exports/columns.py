@@ -8,7 +8,8 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from exports.selectors import VERIFIED_WITHIN_DAYS, Counts
+from archives.selectors import VERIFY_EVERY
+from exports.selectors import MonthCounts
 
 INTEGER, PERCENT, DECIMAL, TEXT = "integer", "percent", "decimal", "text"
 
@@ -18,22 +19,22 @@ class Column:
     key: str
     label: str
     kind: str
-    value: Callable[[Counts], object]
+    value: Callable[[MonthCounts], object]
     definition: str = ""
     #: An audit figure: None means "no audit" rather than "no data".
     audit: bool = False
 
 
-def _rate(name: str) -> Callable[[Counts], float | None]:
-    def value(counts: Counts) -> float | None:
+def _rate(name: str) -> Callable[[MonthCounts], float | None]:
+    def value(counts: MonthCounts) -> float | None:
         rate = getattr(counts, name)
         return rate.value if rate is not None else None
 
     return value
 
 
-def _interval(end: int) -> Callable[[Counts], float | None]:
-    def value(counts: Counts) -> float | None:
+def _interval(end: int) -> Callable[[MonthCounts], float | None]:
+    def value(counts: MonthCounts) -> float | None:
         rate = counts.field_accuracy
         interval = rate.interval if rate is not None else None
         return interval[end] if interval else None
@@ -86,7 +87,7 @@ FIGURE_COLUMNS = [
         _rate("timeliness"),
         format_lazy(
             _("Share of active residents verified in the last {days} days of the month."),
-            days=VERIFIED_WITHIN_DAYS,
+            days=VERIFY_EVERY.days,
         ),
     ),
     Column(

@@ -25,7 +25,7 @@ from exports.columns import (
     SCORE_DEFINITION,
     empty_text,
 )
-from exports.selectors import Counts, GridRow, MonthFigures
+from exports.selectors import GridRow, MonthCounts, MonthFigures
 
 NUMBER_FORMATS = {INTEGER: "#,##0", PERCENT: "0.0%", DECIMAL: "0.00"}
 _HEADER_FONT = Font(bold=True)
@@ -91,7 +91,7 @@ class _Sheet:
         self.ws.append(row)
         self.rows += 1
 
-    def figures(self, counts: Counts, *, font: Font | None = None) -> list:
+    def figures(self, counts: MonthCounts, *, font: Font | None = None) -> list:
         cells = []
         for column in FIGURE_COLUMNS:
             value = column.value(counts)
@@ -137,7 +137,7 @@ def _score_cell(sheet: _Sheet, score: float | None, *, font: Font | None = None)
     return sheet.cell(score, number_format="0.0", font=font)
 
 
-def _total_row(sheet: _Sheet, label: str, counts: Counts, score: float | None) -> list:
+def _total_row(sheet: _Sheet, label: str, counts: MonthCounts, score: float | None) -> list:
     blanks = [sheet.cell("") for _ in range(4)]
     return [
         sheet.cell(label, font=_TOTAL_FONT),

@@ -39,7 +39,7 @@ from exports.columns import (
     empty_text,
 )
 from exports.excel import month_label, scope_label
-from exports.selectors import Counts, MonthFigures
+from exports.selectors import MonthCounts, MonthFigures
 
 #: Rows per table: small enough for platypus to split quickly, large enough to fill pages.
 CHUNK_ROWS = 100
@@ -82,7 +82,7 @@ def _text(value, kind: str) -> str:
 _SHOWN = [c for c in FIGURE_COLUMNS if c.key in PDF_FIGURES]
 
 
-def _figure_cells(counts: Counts) -> list[str]:
+def _figure_cells(counts: MonthCounts) -> list[str]:
     cells = []
     for column in _SHOWN:
         value = column.value(counts)

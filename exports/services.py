@@ -23,7 +23,7 @@ from archives.months import first_day, has_ended
 from exports.excel import report_xlsx
 from exports.models import MonthlyReport, ReportDownload
 from exports.pdf import report_pdf
-from exports.selectors import MonthFigures, grid_month_figures
+from exports.selectors import MonthFigures, month_figures
 
 FORMATS = {"xlsx": report_xlsx, "pdf": report_pdf}
 CONTENT_TYPES = {
@@ -94,7 +94,7 @@ def monthly_report_publish(
             raise ValidationError(_("Only the newest published version can be corrected."))
         if not reason.strip():
             raise ValidationError(_("Say why the report is corrected."))
-    figures = grid_month_figures(month, street=street)
+    figures = month_figures(month, street=street)
     report = MonthlyReport(
         month=month,
         street=street,
@@ -140,7 +140,7 @@ def monthly_report_download(
         if _sha256(content) != getattr(report, f"{file_format}_sha256"):
             raise ValidationError(_("The stored report file does not match its checksum."))
     else:
-        content = FORMATS[file_format](grid_month_figures(month, street=street))
+        content = FORMATS[file_format](month_figures(month, street=street))
     ReportDownload.objects.create(
         user=actor,
         month=month,

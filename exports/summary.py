@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audits.selectors import Figures as AuditFigures
 from exports.columns import DECIMAL, FIGURE_COLUMNS, INTEGER, PERCENT, empty_text
-from exports.selectors import Counts, GridRow, MemberRow, MonthFigures, StreetRow
+from exports.selectors import GridRow, MemberRow, MonthCounts, MonthFigures, StreetRow
 
 #: The figure columns the page shows, in the report's order (the files have them all).
 SHOWN = ["residents", "new", "completeness", "timeliness", "visits", "coverage"]
@@ -49,7 +49,7 @@ def headers() -> list[Header]:
     ]
 
 
-def _figure(key: str, counts: Counts) -> Cell:
+def _figure(key: str, counts: MonthCounts) -> Cell:
     column = _BY_KEY[key]
     value = column.value(counts)
     if value is None:
@@ -76,7 +76,7 @@ def _row(row: GridRow) -> SummaryRow:
     )
 
 
-def total_row(label: str, counts: Counts, score: float | None) -> SummaryRow:
+def total_row(label: str, counts: MonthCounts, score: float | None) -> SummaryRow:
     return SummaryRow(
         [
             Cell(str(label), None),
@@ -106,10 +106,12 @@ def summary_rows(figures: MonthFigures, sort: str, descending: bool) -> list[Sum
 # A published version's figures ---------------------------------------------------------------
 
 
-def _counts(data: dict) -> Counts:
+def _counts(data: dict) -> MonthCounts:
     audit = data.get("audit")
-    values = {f.name: data[f.name] for f in fields(Counts) if f.name != "audit" and f.name in data}
-    return Counts(**values, audit=AuditFigures(**audit) if audit is not None else None)
+    values = {
+        f.name: data[f.name] for f in fields(MonthCounts) if f.name != "audit" and f.name in data
+    }
+    return MonthCounts(**values, audit=AuditFigures(**audit) if audit is not None else None)
 
 
 def figures_from_json(data: dict) -> MonthFigures:
