@@ -10,7 +10,7 @@ import datetime as dt
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -26,15 +26,15 @@ from archives.models import Street
 from archives.months import has_ended, last_month, parse_month
 from exports import services, summary
 from exports.models import MonthlyReport, ReportDownload
-from exports.selectors import MonthFigures, month_figures
+from exports.selectors import (
+    MonthFigures,
+    default_report_street,
+    month_figures,
+    reports_whole_city,
+    streets_reported_to,
+)
 
 CITY = "city"
-
-
-def report_streets(user) -> list[Street]:
-    allowed = scope.report_streets(user)
-    streets = Street.objects.order_by("code")
-    return list(streets if allowed is scope.EVERY_STREET else streets.filter(pk__in=allowed))
 
 
 @admin.register(MonthlyReport)
@@ -117,7 +117,7 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def _scope_from(self, request, data) -> tuple[dt.date, Street | None]:
+    def _scope_from(self, request: HttpRequest, data: QueryDict) -> tuple[dt.date, Street | None]:
         """The month and scope asked for; 404 for a scope outside the user's."""
         if not self.has_view_permission(request):
             raise PermissionDenied
@@ -129,9 +129,7 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
             if street is None:
                 raise Http404(_("No such street in your area."))
         elif not chosen:
-            streets = report_streets(request.user)
-            if scope.report_streets(request.user) is not scope.EVERY_STREET and streets:
-                street = streets[0]
+            street = default_report_street(request.user)
         if not scope.may_report(request.user, street):
             raise Http404(_("No such street in your area."))
         return month, street
@@ -154,8 +152,8 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
             "title": _("Monthly assessment report"),
             "month": f"{month:%Y-%m}",
             "street_value": str(street.pk) if street else CITY,
-            "streets": report_streets(request.user),
-            "may_city": scope.report_streets(request.user) is scope.EVERY_STREET,
+            "streets": streets_reported_to(request.user),
+            "may_city": reports_whole_city(request.user),
             "published": published,
             "published_by": person_name(published.published_by) if published else "",
             "may_publish": may_publish and ended and published is None,
