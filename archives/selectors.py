@@ -225,18 +225,21 @@ def new_files(residents: QuerySet[Resident], begins: dt.datetime, ends: dt.datet
 
 
 @dataclass
-class GridCounts:
+class GridCountsNow:
+    """A grid's files as they stand now: the clerk's dashboard. (The monthly report's counts,
+    as at a month's end, are ``exports.selectors.MonthCounts``.)"""
+
     grid: Grid
     buildings: int = 0
     households: int = 0
     residents: int = 0
 
 
-def grid_counts(user) -> list[GridCounts]:
+def grid_counts_now(user: scope.User) -> list[GridCountsNow]:
     """Buildings, households and active residents of each grid ``user`` is granted. Four
     queries whatever the number of grids."""
     grids = list(scope.granted_grids(user).order_by("code"))
-    counts = {grid.pk: GridCounts(grid) for grid in grids}
+    counts = {grid.pk: GridCountsNow(grid) for grid in grids}
     ids = list(counts)
     tallies = [
         ("buildings", Building.objects.filter(grid__in=ids), "grid_id"),
@@ -333,7 +336,10 @@ def visit_rules() -> list[tuple[int, list[str]]]:
 
 
 @dataclass
-class StreetFigures:
+class StreetCountsNow:
+    """A street's files as they stand at a moment (``now``), with ``month``'s visits and new
+    files so far: the officials' dashboard, counted within the reader's scope."""
+
     street: Street
     grids: int = 0
     households: int = 0
@@ -347,9 +353,9 @@ class StreetFigures:
         return self.verified / self.residents if self.residents else None
 
 
-def street_figures(
-    user, month: dt.date, now: dt.datetime, grid_streets: dict[int, int]
-) -> list[StreetFigures]:
+def street_counts_now(
+    user: scope.User, month: dt.date, now: dt.datetime, grid_streets: dict[int, int]
+) -> list[StreetCountsNow]:
     """Per street ``user`` may see: grids, households, active residents, visits in ``month``
     residents verified recently and files created in ``month``, each counted within ``user``'s
     scope. ``grid_streets`` is ``grids_by_street(user)``. Five queries.
@@ -358,12 +364,12 @@ def street_figures(
     residents, joining every row up to its street cost as much again.
     """
     streets = scope.restrict(Street.objects.all(), user, scope.VIEW).order_by("code")
-    figures = {street.pk: StreetFigures(street) for street in streets}
+    counts_of = {street.pk: StreetCountsNow(street) for street in streets}
     begins, ends = month_bounds(month)
     recently = verified_since(figures_as_of(month, now))
 
     def add(grid_id: int, **counts: int) -> None:
-        street = figures.get(grid_streets.get(grid_id))
+        street = counts_of.get(grid_streets.get(grid_id))
         if street is not None:
             for attribute, n in counts.items():
                 setattr(street, attribute, getattr(street, attribute) + n)
@@ -396,7 +402,7 @@ def street_figures(
         visits.order_by().values_list("household__building__grid_id").annotate(n=Count("pk"))
     ):
         add(grid_id, visits=n)
-    return list(figures.values())
+    return list(counts_of.values())
 
 
 def grids_by_street(user) -> dict[int, int]:

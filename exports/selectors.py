@@ -458,7 +458,7 @@ def _month_figures(month: dt.date, street: Street | None, weights: dict) -> Mont
     grids = _org_at_month_end(params)
     if street is not None:
         grids = [grid for grid in grids if grid.street_id == street.pk]
-    counts = _grid_counts(params, start.date(), [grid.grid_id for grid in grids])
+    counts = _counts_by_grid(params, start.date(), [grid.grid_id for grid in grids])
     members = _members_of(list(counts))
     grid_rows = _grid_rows(grids, counts, members, weights)
     street_rows = _street_rows(grid_rows, weights)
@@ -489,16 +489,16 @@ def _query_params(month: dt.date) -> dict:
     }
 
 
-def _grid_counts(params: dict, month: dt.date, grid_ids: list[int]) -> dict[int, MonthCounts]:
+def _counts_by_grid(params: dict, month: dt.date, grid_ids: list[int]) -> dict[int, MonthCounts]:
     """{grid ID: its month's counts}, for ``grid_ids``: each query's row fills the fields it
     names; the audits come from ``audits.selectors``."""
     counts = {grid_id: MonthCounts() for grid_id in grid_ids}
     for family in (_resident_counts, _household_counts, _building_counts):
         for row in family(params):
-            if (grid_counts := counts.get(row.grid_id)) is not None:
+            if (grid := counts.get(row.grid_id)) is not None:
                 for name, value in row._asdict().items():
                     if name != "grid_id":
-                        setattr(grid_counts, name, value)
+                        setattr(grid, name, value)
     for grid_id, audit in grid_audit_figures(month, grid_ids).items():
         counts[grid_id].audit = audit
     return counts

@@ -31,7 +31,7 @@ OFFICIAL_ROLES = {roles.STREET_OFFICIAL, roles.MUNICIPAL_OFFICIAL, roles.DEPARTM
 
 @dataclass
 class ClerkPanel:
-    grids: list[selectors.GridCounts]
+    grids: list[selectors.GridCountsNow]
     due_count: int
     due: list
     short_count: int
@@ -41,7 +41,7 @@ class ClerkPanel:
 
 @dataclass
 class OfficialPanel:
-    streets: list[selectors.StreetFigures]
+    streets: list[selectors.StreetCountsNow]
     residents_chart: charts.BarChart
     accuracy_chart: charts.LineChart
     computed_at: dt.datetime
@@ -75,7 +75,7 @@ def clerk_panel(user, now: dt.datetime, today: dt.date) -> ClerkPanel:
     due = selectors.residents_due_for_verification(user, now)
     short = selectors.households_short_of_visits(user, today)
     return ClerkPanel(
-        grids=selectors.grid_counts(user),
+        grids=selectors.grid_counts_now(user),
         due_count=due.count(),
         due=list(due[:LIST_LENGTH]),
         short_count=short.count(),
@@ -102,7 +102,7 @@ def official_panel(user, now: dt.datetime, today: dt.date) -> OfficialPanel:
 
 
 def _official_panel(user, now: dt.datetime, today: dt.date, grid_streets) -> OfficialPanel:
-    streets = selectors.street_figures(user, today, now, grid_streets)
+    streets = selectors.street_counts_now(user, today, now, grid_streets)
     residents_chart = charts.bar_chart(
         [
             (f.street.name, f.residents, formats.number_format(f.residents, force_grouping=True))
