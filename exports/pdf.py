@@ -5,8 +5,6 @@ register). Long tables are built in chunks with fixed column widths (platypus sp
 table in quadratic time).
 """
 
-import io
-
 from django.utils import formats, timezone
 from django.utils.html import escape
 from django.utils.translation import get_language
@@ -14,20 +12,19 @@ from django.utils.translation import gettext as _
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import (
     KeepTogether,
     PageBreak,
     Paragraph,
-    SimpleDocTemplate,
     Spacer,
     Table,
     TableStyle,
 )
 
 from archives.pdf_font import register_font
+from archives.pdf_page import landscape_pdf
 from exports.columns import (
     DECIMAL,
     FIGURE_COLUMNS,
@@ -279,15 +276,6 @@ def report_pdf(figures: MonthFigures) -> bytes:
     month, scope = month_label(figures), scope_label(figures)
     generated = formats.date_format(timezone.localtime(figures.generated_at), "Y-m-d H:i")
 
-    def on_page(canvas, doc) -> None:
-        canvas.saveState()
-        canvas.setFont(font, 8)
-        canvas.drawString(15 * mm, 8 * mm, f"{title} · {month} · {scope}")
-        canvas.drawRightString(
-            doc.pagesize[0] - 15 * mm, 8 * mm, _("Page %(page)d") % {"page": doc.page}
-        )
-        canvas.restoreState()
-
     story = [
         Spacer(1, 40 * mm),
         Paragraph(title, styles["title"]),
@@ -307,16 +295,10 @@ def report_pdf(figures: MonthFigures) -> bytes:
         PageBreak(),
         *_definitions(figures, styles, font),
     ]
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=landscape(A4),
-        leftMargin=12 * mm,
-        rightMargin=12 * mm,
-        topMargin=12 * mm,
-        bottomMargin=14 * mm,
+    return landscape_pdf(
+        story,
         title=f"{title} {month} {scope}",
-        author=_("Community governance portal"),
+        footer=f"{title} · {month} · {scope}",
+        font=font,
+        footer_inset=15 * mm,  # the report's footer has always sat a little inside the margin
     )
-    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
-    return buffer.getvalue()
