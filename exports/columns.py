@@ -168,6 +168,7 @@ SCORE_DEFINITION = _(
     "needing visits) is left out and the others' weights carry the score."
 )
 RANK_DEFINITION = _("Rank of the grid's score within its street (1 is best).")
+MONTH_END_DEFINITION = _("Figures are taken from history as at the last moment of the month.")
 PART_LABELS = {
     "completeness": _("Completeness"),
     "timeliness": _("Timeliness"),
@@ -179,3 +180,21 @@ PART_LABELS = {
 
 def empty_text(column: Column) -> str:
     return str(NO_AUDIT) if column.audit else NO_DATA
+
+
+def definitions(*, rank_label: str) -> list[tuple[str, str]]:
+    """(figure, what it means) for every figure of the report that says more than its name,
+    then the score, the rank (labelled as the file labels its column) and the month end: the
+    definitions every file of the report ends with."""
+    rows = [(str(c.label), str(c.definition)) for c in FIGURE_COLUMNS if c.definition]
+    rows += [
+        (_("Score"), str(SCORE_DEFINITION)),
+        (rank_label, str(RANK_DEFINITION)),
+        (_("Month end"), str(MONTH_END_DEFINITION)),
+    ]
+    return [(str(label), text) for label, text in rows]
+
+
+def weight_rows(weights: dict[str, float]) -> list[tuple[str, float]]:
+    """(score part, its weight), in the report's order of the parts."""
+    return [(str(PART_LABELS[part]), weight) for part, weight in weights.items()]

@@ -29,11 +29,10 @@ from exports.columns import (
     DECIMAL,
     FIGURE_COLUMNS,
     INTEGER,
-    PART_LABELS,
     PERCENT,
-    RANK_DEFINITION,
-    SCORE_DEFINITION,
+    definitions,
     empty_text,
+    weight_rows,
 )
 from exports.excel import month_label, scope_label
 from exports.selectors import MonthCounts, MonthFigures
@@ -241,24 +240,14 @@ def _score_chart(figures: MonthFigures, font: str) -> Drawing:
 
 def _definitions(figures: MonthFigures, styles: dict, font: str) -> list:
     rows = [[_("Figure"), _("Definition")]]
-    rows += [[str(c.label), Paragraph(str(c.definition), styles["base"])] for c in FIGURE_COLUMNS]
     rows += [
-        [_("Score"), Paragraph(str(SCORE_DEFINITION), styles["base"])],
-        [_("Rank"), Paragraph(str(RANK_DEFINITION), styles["base"])],
-        [
-            _("Month end"),
-            Paragraph(
-                _("Figures are taken from history as at the last moment of the month."),
-                styles["base"],
-            ),
-        ],
+        [label, Paragraph(text, styles["base"])]
+        for label, text in definitions(rank_label=_("Rank"))
     ]
-    rows = [row for row in rows if not isinstance(row[1], Paragraph) or row[1].text]
     table = Table(rows, colWidths=[40 * mm, 200 * mm], repeatRows=1)
     table.setStyle(_table_style(font, len(rows)))
-    weights = [[_("Score weights"), ""]] + [
-        [str(PART_LABELS[part]), str(weight)] for part, weight in figures.weights.items()
-    ]
+    weights = [[_("Score weights"), ""]]
+    weights += [[part, str(weight)] for part, weight in weight_rows(figures.weights)]
     weights_table = Table(weights, colWidths=[40 * mm, 30 * mm])
     weights_table.setStyle(_table_style(font, len(weights)))
     return [
