@@ -1,8 +1,9 @@
 """Monthly reports in the admin: the report page (choose month and scope, download, publish,
 correct), the list of published versions, and the download log.
 
-Every path asks ``archives.scope`` (through ``exports.services``): a street official choosing
-another street's report gets 404, as for any object outside their scope.
+Every path asks ``archives.scope`` through ``exports.selectors`` (and the services, which ask
+again): a street official choosing another street's report gets 404, as for any object outside
+their scope. The admin decides none of it itself.
 """
 
 import datetime as dt
@@ -19,7 +20,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.names import person_name
-from archives import scope
 from archives.admin.access import ReadOnlyLogAdmin
 from archives.admin.base import DeclaredLookupsOnly
 from archives.models import Street
@@ -29,7 +29,13 @@ from exports.models import MonthlyReport, ReportDownload
 from exports.selectors import (
     MonthFigures,
     default_report_street,
+    may_publish_report,
+    may_publish_reports,
+    may_read_report,
+    may_read_reports,
     month_figures,
+    published_report,
+    reports_readable_by,
     reports_whole_city,
     streets_reported_to,
 )
@@ -60,12 +66,12 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     # Who sees what ---------------------------------------------------------------------------
 
     def get_queryset(self, request):
-        return scope.restrict_reports(super().get_queryset(request), request.user)
+        return reports_readable_by(super().get_queryset(request), request.user)
 
     def has_view_permission(self, request, obj=None):
         if obj is not None:
-            return scope.may_report(request.user, obj.street)
-        return request.user.is_active and request.user.has_perm(scope.REPORT_VIEW)
+            return may_read_report(request.user, obj.street)
+        return may_read_reports(request.user)
 
     def has_module_permission(self, request):
         return self.has_view_permission(request)
@@ -80,7 +86,7 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         return False
 
     def has_publish_permission(self, request) -> bool:
-        return request.user.is_active and request.user.has_perm(scope.REPORT_PUBLISH)
+        return may_publish_reports(request.user)
 
     # Columns ---------------------------------------------------------------------------------
 
@@ -130,7 +136,7 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
                 raise Http404(_("No such street in your area."))
         elif not chosen:
             street = default_report_street(request.user)
-        if not scope.may_report(request.user, street):
+        if not may_read_report(request.user, street):
             raise Http404(_("No such street in your area."))
         return month, street
 
@@ -138,9 +144,10 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         """The figures first (the per-grid summary, sortable by its column headers), then
         the downloads, then publishing (which asks to confirm on a page of its own)."""
         month, street = self._scope_from(request, request.GET)
-        published = services.published_report(month, street)
-        may_publish = scope.may_report(request.user, street, publish=True)
-        ended = has_ended(month)
+        published = published_report(month, street)
+        refusal = services.monthly_report_publish_refusal(
+            month=month, street=street, actor=request.user
+        )
         query = _report_query(month, street)
         figures = _figures(month, street, published)
         sort = request.GET.get("sort", "")
@@ -156,9 +163,9 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
             "may_city": reports_whole_city(request.user),
             "published": published,
             "published_by": person_name(published.published_by) if published else "",
-            "may_publish": may_publish and ended and published is None,
-            "may_correct": may_publish and published is not None,
-            "ended": ended,
+            "may_publish": refusal is None and published is None,
+            "may_correct": refusal is None and published is not None,
+            "ended": has_ended(month),
             "download_url": reverse("admin:exports_monthlyreport_download") + "?" + query,
             "publish_url": reverse("admin:exports_monthlyreport_publish") + "?" + query,
             "scope_name": street.name if street else _("whole city"),
@@ -184,7 +191,7 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         data = request.POST if request.method == "POST" else request.GET
         month, street = self._scope_from(request, data)
         back = reverse("admin:exports_monthlyreport_report") + "?" + _report_query(month, street)
-        if not scope.may_report(request.user, street, publish=True):
+        if not may_publish_report(request.user, street):
             raise Http404(_("No such street in your area."))
         if request.method != "POST" or data.get("confirm") != "yes":
             figures = month_figures(month, street=street)
@@ -214,7 +221,7 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
 
     def correct_view(self, request, object_id):
         report = self.get_object(request, unquote(object_id))
-        if report is None or not scope.may_report(request.user, report.street, publish=True):
+        if report is None or not may_publish_report(request.user, report.street):
             raise Http404(_("No such report in your area."))
         if request.method == "POST":
             try:

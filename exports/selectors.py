@@ -14,24 +14,28 @@ needs visits"), never 0.
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field, fields
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
 from accounts.names import person_name
 from archives import scope
 from archives.models import Building, Community, Grid, Household, Resident, Street, Tag, Visit
-from archives.months import month_bounds
+from archives.months import first_day, month_bounds
 from archives.selectors import figures_as_of, verified_since
 from audits.models import REQUIRED_FIELDS
 from audits.selectors import Figures as AuditFigures
 from audits.selectors import grid_audit_figures
 from audits.stats import Rate
+from exports.models import MonthlyReport
+
+M = TypeVar("M", bound=Model)
 
 #: The score's parts, in the order the report shows them.
 SCORE_PARTS = ("completeness", "timeliness", "coverage", "accuracy", "satisfaction")
@@ -176,6 +180,31 @@ class MonthFigures:
 # Who reads which report --------------------------------------------------------------------------
 
 
+def may_read_reports(user: scope.User) -> bool:
+    """Whether ``user`` may open monthly reports at all: their list and the report page."""
+    return user.is_active and user.has_perm(scope.REPORT_VIEW)
+
+
+def may_publish_reports(user: scope.User) -> bool:
+    """Whether ``user`` may publish or correct some monthly report."""
+    return user.is_active and user.has_perm(scope.REPORT_PUBLISH)
+
+
+def may_read_report(user: scope.User, street: Street | None) -> bool:
+    """Whether ``user`` may read and download the report of ``street`` (None: the city)."""
+    return scope.may_report(user, street)
+
+
+def may_publish_report(user: scope.User, street: Street | None) -> bool:
+    """Whether ``user`` may publish and correct the report of ``street`` (None: the city)."""
+    return scope.may_report(user, street, publish=True)
+
+
+def reports_readable_by(queryset: QuerySet[M], user: scope.User) -> QuerySet[M]:
+    """Those of ``queryset`` (monthly reports, or their downloads) that ``user`` may read."""
+    return scope.restrict_reports(queryset, user)
+
+
 def streets_reported_to(user: scope.User) -> list[Street]:
     """The streets whose monthly reports ``user`` may read, by code (``archives.scope``
     decides: ``report_streets``)."""
@@ -196,6 +225,19 @@ def default_report_street(user: scope.User) -> Street | None:
         return None
     streets = streets_reported_to(user)
     return streets[0] if streets else None
+
+
+def reports_of_scope(month: dt.date, street: Street | None) -> QuerySet[MonthlyReport]:
+    """Every version of the report of ``month`` (any day in it) for ``street`` (None: the
+    city)."""
+    scope_filter = Q(street=street) if street is not None else Q(street__isnull=True)
+    return MonthlyReport.objects.filter(scope_filter, month=first_day(month))
+
+
+def published_report(month: dt.date, street: Street | None) -> MonthlyReport | None:
+    """The newest published version for the month and scope, or None (a draft)."""
+    reports = reports_of_scope(month, street).filter(state=MonthlyReport.State.PUBLISHED)
+    return reports.order_by("-version").first()
 
 
 # SQL ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Writes for monthly reports: publish, correct, and every download logged.
 
-Scope is checked here, through ``archives.scope``, whoever calls (admin, command, tests).
+Scope is checked here, whoever calls (admin, command, tests), through the predicates of
+``exports.selectors`` that ask ``archives.scope``.
 """
 
 import datetime as dt
@@ -13,37 +14,28 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from archives import scope
 from archives.models import Street
 from archives.months import first_day, has_ended
 from exports.excel import report_xlsx
 from exports.models import MonthlyReport, ReportDownload
 from exports.pdf import report_pdf
-from exports.selectors import MonthFigures, month_figures
+from exports.selectors import (
+    MonthFigures,
+    may_publish_report,
+    may_read_report,
+    month_figures,
+    published_report,
+    reports_of_scope,
+)
 
 FORMATS = {"xlsx": report_xlsx, "pdf": report_pdf}
 CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
 }
-
-
-def _same_scope(month: dt.date, street: Street | None) -> Q:
-    return Q(month=first_day(month)) & (
-        Q(street=street) if street is not None else Q(street__isnull=True)
-    )
-
-
-def published_report(month: dt.date, street: Street | None) -> MonthlyReport | None:
-    """The newest published version for the month and scope, or None (a draft)."""
-    reports = MonthlyReport.objects.filter(
-        _same_scope(month, street), state=MonthlyReport.State.PUBLISHED
-    )
-    return reports.order_by("-version").first()
 
 
 def report_filename(month: dt.date, street: Street | None, version: int | None, fmt: str) -> str:
@@ -60,6 +52,20 @@ def _sha256(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
+def monthly_report_publish_refusal(
+    *, month: dt.date, street: Street | None, actor: AbstractBaseUser
+) -> PermissionDenied | ValidationError | None:
+    """What publishing ``month``'s report for ``street`` (a first version or a correction)
+    is refused with before its versions are looked at: a scope beyond ``actor``'s, or a
+    month not over. None: ``actor`` may publish it. ``monthly_report_publish`` raises it; the
+    report page offers its publish and correct buttons only where it is None."""
+    if not may_publish_report(actor, street):
+        return PermissionDenied(_("You may not publish this report."))
+    if not has_ended(month):
+        return ValidationError(_("A month can be published only after it has ended."))
+    return None
+
+
 @transaction.atomic
 def monthly_report_publish(
     *,
@@ -74,15 +80,11 @@ def monthly_report_publish(
     A month and scope is published once; afterwards only a correction (``corrects`` the
     newest published version, with a ``reason``) makes a new version.
     """
-    if not scope.may_report(actor, street, publish=True):
-        raise PermissionDenied(_("You may not publish this report."))
+    if refusal := monthly_report_publish_refusal(month=month, street=street, actor=actor):
+        raise refusal
     month = first_day(month)
-    if not has_ended(month):
-        raise ValidationError(_("A month can be published only after it has ended."))
     # Lock the scope's versions: two officials publishing at once get consecutive versions.
-    versions = list(
-        MonthlyReport.objects.select_for_update().filter(_same_scope(month, street)).order_by("pk")
-    )
+    versions = list(reports_of_scope(month, street).select_for_update().order_by("pk"))
     current = published_report(month, street)
     if corrects is None and current is not None:
         raise ValidationError(
@@ -130,7 +132,7 @@ def monthly_report_download(
     """The report file (the stored one once published, else a draft computed now), logged."""
     if file_format not in FORMATS:
         raise ValidationError(_("Unknown format."))
-    if not scope.may_report(actor, street):
+    if not may_read_report(actor, street):
         raise PermissionDenied(_("You may not download this report."))
     month = first_day(month)
     report = published_report(month, street)
