@@ -464,7 +464,7 @@ def _member_visits(params: dict) -> list[_MemberVisits]:
     return [_MemberVisits(*row) for row in _fetch(sql, params)]
 
 
-def _org_at_month_end(params: dict) -> list[_GridAtMonthEnd]:
+def _grids_at_month_end(params: dict) -> list[_GridAtMonthEnd]:
     """Grids with their community and street as they stood at month end (grids get redrawn)."""
     sql = f"""
     WITH g AS ({_latest(Grid, ["code", "name", "community_id"])}),
@@ -495,12 +495,12 @@ def month_figures(
 
 
 def _month_figures(month: dt.date, street: Street | None, weights: dict) -> MonthFigures:
-    start, _following = month_bounds(month)
+    first = first_day(month)
     params = _query_params(month)
-    grids = _org_at_month_end(params)
+    grids = _grids_at_month_end(params)
     if street is not None:
         grids = [grid for grid in grids if grid.street_id == street.pk]
-    counts = _counts_by_grid(params, start.date(), [grid.grid_id for grid in grids])
+    counts = _counts_by_grid(params, first, [grid.grid_id for grid in grids])
     members = _members_of(list(counts))
     grid_rows = _grid_rows(grids, counts, members, weights)
     street_rows = _street_rows(grid_rows, weights)
@@ -508,7 +508,7 @@ def _month_figures(month: dt.date, street: Street | None, weights: dict) -> Mont
     for row in street_rows:
         total.add(row.counts)
     return MonthFigures(
-        month=start.date(),
+        month=first,
         street=_scope_row(street, street_rows),
         grids=grid_rows,
         members=_member_rows(grid_rows, members, _member_visits(params), weights),

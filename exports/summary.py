@@ -106,7 +106,7 @@ def summary_rows(figures: MonthFigures, sort: str, descending: bool) -> list[Sum
 # A published version's figures ---------------------------------------------------------------
 
 
-def _counts(data: dict) -> MonthCounts:
+def _month_counts(data: dict) -> MonthCounts:
     audit = data.get("audit")
     values = {
         f.name: data[f.name] for f in fields(MonthCounts) if f.name != "audit" and f.name in data
@@ -119,15 +119,17 @@ def figures_from_json(data: dict) -> MonthFigures:
     shows what was frozen, not the archive of today."""
 
     def street_row(row: dict) -> StreetRow:
-        return StreetRow(**{**row, "counts": _counts(row["counts"])})
+        return StreetRow(**{**row, "counts": _month_counts(row["counts"])})
 
     return MonthFigures(
         month=parse_date(data["month"]) or dt.date.min,
         street=street_row(data["street"]) if data.get("street") else None,
-        grids=[GridRow(**{**row, "counts": _counts(row["counts"])}) for row in data["grids"]],
-        members=[MemberRow(**{**row, "counts": _counts(row["counts"])}) for row in data["members"]],
+        grids=[GridRow(**{**row, "counts": _month_counts(row["counts"])}) for row in data["grids"]],
+        members=[
+            MemberRow(**{**row, "counts": _month_counts(row["counts"])}) for row in data["members"]
+        ],
         streets=[street_row(row) for row in data["streets"]],
-        total=_counts(data["total"]),
+        total=_month_counts(data["total"]),
         weights=data["weights"],
         total_score=data.get("total_score"),
         generated_at=parse_datetime(data["generated_at"]) or dt.datetime.min,
