@@ -63,6 +63,11 @@ def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
     )
 
 
+def month_text(month: dt.date) -> str:
+    """``month`` written as ``parse_month`` reads it back: ``2026-10``."""
+    return month.strftime(MONTH_FORMAT)
+
+
 def parse_month(text: str | None) -> dt.date | None:
     """The first day of the month written ``2026-10``; None for anything else."""
     try:

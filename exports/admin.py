@@ -23,7 +23,7 @@ from accounts.names import person_name
 from archives.admin.access import ReadOnlyLogAdmin
 from archives.admin.base import DeclaredLookupsOnly
 from archives.models import Street
-from archives.months import has_ended, last_month, parse_month
+from archives.months import has_ended, last_month, month_text, parse_month
 from exports import services, summary
 from exports.models import MonthlyReport, ReportDownload
 from exports.selectors import (
@@ -157,7 +157,7 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
             **_summary_context(figures, month, street, sort, descending),
             "opts": self.opts,
             "title": _("Monthly assessment report"),
-            "month": f"{month:%Y-%m}",
+            "month": month_text(month),
             "street_value": str(street.pk) if street else CITY,
             "streets": streets_reported_to(request.user),
             "may_city": reports_whole_city(request.user),
@@ -200,7 +200,7 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
                 **_summary_context(figures, month, street, "", False),
                 "opts": self.opts,
                 "title": _("Publish the report of %(month)s?") % {"month": f"{month:%Y-%m}"},
-                "month": f"{month:%Y-%m}",
+                "month": month_text(month),
                 "street_value": str(street.pk) if street else CITY,
                 "scope_name": street.name if street else _("whole city"),
                 "back_url": back,
@@ -278,7 +278,7 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
 
 
 def _report_query(month: dt.date, street: Street | None, **more: str) -> str:
-    return urlencode({"month": f"{month:%Y-%m}", "street": street.pk if street else CITY, **more})
+    return urlencode({"month": month_text(month), "street": street.pk if street else CITY, **more})
 
 
 def _figures(month: dt.date, street: Street | None, published: MonthlyReport | None):

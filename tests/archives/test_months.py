@@ -63,6 +63,11 @@ def test_month_bounds_are_local_midnights_across_the_new_year():
     assert following == dt.datetime(2027, 1, 1, tzinfo=SHANGHAI)
 
 
+def test_a_month_written_is_read_back():
+    for month in (dt.date(2026, 1, 1), dt.date(2026, 10, 31), dt.date(2027, 12, 5)):
+        assert months.parse_month(months.month_text(month)) == months.first_day(month)
+
+
 def test_a_month_written_year_dash_month_is_read():
     assert months.parse_month("2026-10") == dt.date(2026, 10, 1)
     assert months.parse_month("2027-01") == dt.date(2027, 1, 1)
