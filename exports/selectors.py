@@ -9,6 +9,9 @@ the history tables) and their number does not depend on the number of grids.
 Figures are counts that add up (a street's figures are the sums of its grids'); rates are
 worked out from the counts, and are None where nothing was counted ("no audit", "no household
 needs visits"), never 0.
+
+It also answers who may read and publish which report, and which versions a month has: the one
+place ``exports`` asks ``archives.scope`` about reports (the admin and the services both ask here).
 """
 
 import datetime as dt
