@@ -204,7 +204,8 @@ VERIFY_EVERY = dt.timedelta(days=180)
 def figures_as_of(month: dt.date, now: dt.datetime) -> dt.datetime:
     """The moment a month's figures describe: its end once it is over, else ``now``. The
     dashboard (today) and the report (this month) then count the same files as verified."""
-    return min(month_bounds(month)[1], now)
+    _begins, ends = month_bounds(month)
+    return min(ends, now)
 
 
 def verified_since(as_of: dt.datetime) -> dt.datetime:
@@ -345,12 +346,12 @@ class StreetCountsNow:
     households: int = 0
     residents: int = 0
     visits: int = 0
-    verified: int = 0  # active residents confirmed within VERIFY_EVERY
+    verified_recently: int = 0  # active residents confirmed within VERIFY_EVERY
     new: int = 0  # files created this month (``new_files``)
 
     @property
     def verified_share(self) -> float | None:
-        return self.verified / self.residents if self.residents else None
+        return self.verified_recently / self.residents if self.residents else None
 
 
 def street_counts_now(
@@ -387,7 +388,7 @@ def street_counts_now(
         .values_list("household__building__grid_id")
         .annotate(n=Count("pk"), verified=Count("pk", filter=Q(last_verified_at__gte=recently)))
     ):
-        add(grid_id, residents=n, verified=verified)
+        add(grid_id, residents=n, verified_recently=verified)
     created = new_files(scope.restrict(Resident.objects.all(), user), begins, ends)
     for grid_id, n in (
         created.order_by()

@@ -30,7 +30,8 @@ def test_street_counts_now_count_each_street_within_scope(two_grids, admin_user)
         grid_streets = selectors.grids_by_street(user)
         rows = selectors.street_counts_now(user, timezone.localdate(now), now, grid_streets)
         return {
-            f.street.code: (f.grids, f.households, f.residents, f.visits, f.verified) for f in rows
+            f.street.code: (f.grids, f.households, f.residents, f.visits, f.verified_recently)
+            for f in rows
         }
 
     assert figures(admin_user) == {"S1": (1, 2, 2, 1, 1), "S2": (1, 1, 1, 0, 0)}
