@@ -228,7 +228,7 @@ def new_files(residents: QuerySet[Resident], begins: dt.datetime, ends: dt.datet
 @dataclass
 class GridCountsNow:
     """A grid's files as they stand now: the clerk's dashboard. (The monthly report's counts,
-    as at a month's end, are ``exports.selectors.MonthCounts``.)"""
+    as at a month's end, are ``exports.figures.MonthCounts``.)"""
 
     grid: Grid
     buildings: int = 0

@@ -25,9 +25,9 @@ from archives.admin.base import DeclaredLookupsOnly
 from archives.models import Street
 from archives.months import has_ended, last_month, month_text, parse_month
 from exports import services, summary
+from exports.figures import MonthFigures
 from exports.models import MonthlyReport, ReportDownload
 from exports.selectors import (
-    MonthFigures,
     default_report_street,
     may_publish_report,
     may_publish_reports,
@@ -35,6 +35,7 @@ from exports.selectors import (
     may_read_reports,
     month_figures,
     published_report,
+    report_figures,
     reports_readable_by,
     reports_whole_city,
     streets_reported_to,
@@ -149,7 +150,7 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
             month=month, street=street, actor=request.user
         )
         query = _report_query(month, street)
-        figures = _figures(month, street, published)
+        figures = report_figures(month, street, published)
         sort = request.GET.get("sort", "")
         descending = request.GET.get("order") == "desc"
         context = {
@@ -279,13 +280,6 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
 
 def _report_query(month: dt.date, street: Street | None, **more: str) -> str:
     return urlencode({"month": month_text(month), "street": street.pk if street else CITY, **more})
-
-
-def _figures(month: dt.date, street: Street | None, published: MonthlyReport | None):
-    """A published version's stored figures (what its files say), else computed now."""
-    if published is not None:
-        return summary.figures_from_json(published.figures)
-    return month_figures(month, street=street)
 
 
 def _summary_context(

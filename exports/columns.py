@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from archives.selectors import VERIFY_EVERY
-from exports.selectors import MonthCounts
+from exports.figures import MonthCounts
 
 INTEGER, PERCENT, DECIMAL, TEXT = "integer", "percent", "decimal", "text"
 

@@ -24,7 +24,7 @@ from exports.columns import (
     empty_text,
     weight_rows,
 )
-from exports.selectors import GridRow, MonthCounts, MonthFigures
+from exports.figures import GridRow, MonthCounts, MonthFigures
 
 NUMBER_FORMATS = {INTEGER: "#,##0", PERCENT: "0.0%", DECIMAL: "0.00"}
 _HEADER_FONT = Font(bold=True)

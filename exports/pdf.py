@@ -35,7 +35,7 @@ from exports.columns import (
     weight_rows,
 )
 from exports.excel import month_label, scope_label
-from exports.selectors import MonthCounts, MonthFigures
+from exports.figures import MonthCounts, MonthFigures
 
 #: Rows per table: small enough for platypus to split quickly, large enough to fill pages.
 CHUNK_ROWS = 100

@@ -6,9 +6,7 @@ that row is a deletion. So a report for October computed in December gives Octob
 whatever moved, was redrawn or deleted since. The queries are set-based (window functions over
 the history tables) and their number does not depend on the number of grids.
 
-Figures are counts that add up (a street's figures are the sums of its grids'); rates are
-worked out from the counts, and are None where nothing was counted ("no audit", "no household
-needs visits"), never 0.
+The figures' shapes (``MonthCounts``, the rows, ``MonthFigures``) are in ``exports.figures``.
 
 It also answers who may read and publish which report, and which versions a month has: the one
 place ``exports`` asks ``archives.scope`` about reports (the admin and the services both ask here).
@@ -16,11 +14,10 @@ place ``exports`` asks ``archives.scope`` about reports (the admin and the servi
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
 from typing import NamedTuple, TypeVar
 
 from django.apps import apps
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
@@ -33,151 +30,22 @@ from archives.models import Building, Community, Grid, Household, Resident, Stre
 from archives.months import first_day, month_bounds
 from archives.selectors import figures_as_of, verified_since
 from audits.models import REQUIRED_FIELDS
-from audits.selectors import Figures as AuditFigures
 from audits.selectors import grid_audit_figures
-from audits.stats import Rate
+from exports.figures import (
+    GridRow,
+    MemberRow,
+    MonthCounts,
+    MonthFigures,
+    StreetRow,
+    figures_from_json,
+    report_weights,
+)
 from exports.models import MonthlyReport
 
 M = TypeVar("M", bound=Model)
 
-#: The score's parts, in the order the report shows them.
-SCORE_PARTS = ("completeness", "timeliness", "coverage", "accuracy", "satisfaction")
 _ACTIVE = tuple(str(s) for s in Resident.ACTIVE_STATUSES)
 _MOVED_OUT = str(Resident.ResidencyStatus.MOVED_OUT)
-
-
-def report_weights() -> dict[str, float]:
-    """The score weights (``MONTHLY_REPORT_WEIGHTS``, checked at start-up by the settings)."""
-    return {part: settings.MONTHLY_REPORT_WEIGHTS.get(part, 0) for part in SCORE_PARTS}
-
-
-@dataclass
-class MonthCounts:
-    """A month's additive counts of one group (a grid, a member's grids, a street, the
-    city), as at the month's end; its rates are worked out from them."""
-
-    residents: int = 0  # active (registered or floating) at month end
-    households: int = 0
-    buildings: int = 0
-    new: int = 0
-    moved_out: int = 0
-    updated: int = 0
-    complete: int = 0
-    verified_recently: int = 0
-    visits: int = 0
-    households_visited: int = 0
-    households_needing: int = 0
-    households_covered: int = 0
-    audit: AuditFigures | None = None
-
-    def add(self, other: "MonthCounts") -> None:
-        for f in fields(self):
-            if f.name == "audit":
-                continue
-            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
-        if other.audit is not None:
-            if self.audit is None:
-                self.audit = AuditFigures()
-            self.audit.add(other.audit)
-
-    @property
-    def completeness(self) -> Rate:
-        return Rate(self.complete, self.residents)
-
-    @property
-    def timeliness(self) -> Rate:
-        return Rate(self.verified_recently, self.residents)
-
-    @property
-    def coverage(self) -> Rate:
-        return Rate(self.households_covered, self.households_needing)
-
-    @property
-    def record_accuracy(self) -> Rate | None:
-        return self.audit.record_accuracy if self.audit else None
-
-    @property
-    def field_accuracy(self) -> Rate | None:
-        return self.audit.field_accuracy if self.audit else None
-
-    @property
-    def satisfaction(self) -> float | None:
-        return self.audit.satisfaction if self.audit else None
-
-    @property
-    def items_audited(self) -> int | None:
-        return self.audit.checked if self.audit else None
-
-    def score_parts(self) -> dict[str, float | None]:
-        """Each part as a share between 0 and 1, or None when there is nothing to judge."""
-        satisfaction = self.satisfaction
-        accuracy = self.record_accuracy
-        return {
-            "completeness": self.completeness.value,
-            "timeliness": self.timeliness.value,
-            "coverage": self.coverage.value,
-            "accuracy": accuracy.value if accuracy else None,
-            # 1 to 5 mapped onto 0 to 1.
-            "satisfaction": (satisfaction - 1) / 4 if satisfaction is not None else None,
-        }
-
-    def score(self, weights: dict[str, float]) -> float | None:
-        """0 to 100: the weighted mean of the parts there are. A part without data (no audit,
-        no household needing visits) leaves the mean over the others, rather than counting
-        as 0 against a grid that had nothing to be judged on."""
-        total = weight_sum = 0.0
-        for name, value in self.score_parts().items():
-            weight = weights.get(name, 0)
-            if value is not None and weight > 0:
-                total += weight * value
-                weight_sum += weight
-        return round(100 * total / weight_sum, 1) if weight_sum else None
-
-
-@dataclass
-class GridRow:
-    grid_id: int
-    code: str
-    name: str
-    community: str
-    street_id: int
-    street_code: str
-    street: str
-    members: list[str]
-    counts: MonthCounts
-    score: float | None = None
-    rank: int | None = None  # within the street, 1 = best
-
-
-@dataclass
-class MemberRow:
-    user_id: int
-    name: str
-    grids: list[str]
-    counts: MonthCounts  # their grids' figures, with the visits they logged themselves
-    score: float | None = None
-
-
-@dataclass
-class StreetRow:
-    street_id: int
-    code: str
-    name: str
-    counts: MonthCounts
-    score: float | None = None
-
-
-@dataclass
-class MonthFigures:
-    month: dt.date  # the first day
-    street: StreetRow | None  # None: the whole city
-    grids: list[GridRow]
-    members: list[MemberRow]
-    streets: list[StreetRow]
-    total: MonthCounts
-    weights: dict[str, float]
-    total_score: float | None = None
-    generated_at: dt.datetime = field(default_factory=timezone.now)
 
 
 # Who reads which report --------------------------------------------------------------------------
@@ -495,6 +363,16 @@ def month_figures(
     with transaction.atomic():
         _whole_table_joins()
         return _month_figures(month, street, report_weights() if weights is None else weights)
+
+
+def report_figures(
+    month: dt.date, street: Street | None, published: MonthlyReport | None
+) -> MonthFigures:
+    """What the report of ``month`` for ``street`` shows: its ``published`` version's stored
+    figures (what its files say), else the month's figures computed now (a draft)."""
+    if published is not None:
+        return figures_from_json(published.figures)
+    return month_figures(month, street=street)
 
 
 def _month_figures(month: dt.date, street: Street | None, weights: dict) -> MonthFigures:

@@ -6,13 +6,10 @@ Scope is checked here, whoever calls (admin, command, tests), through the predic
 
 import datetime as dt
 import hashlib
-import json
-from dataclasses import asdict
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,10 +17,10 @@ from django.utils.translation import gettext as _
 from archives.models import Street
 from archives.months import first_day, has_ended
 from exports.excel import report_xlsx
+from exports.figures import figures_as_json
 from exports.models import MonthlyReport, ReportDownload
 from exports.pdf import report_pdf
 from exports.selectors import (
-    MonthFigures,
     may_publish_report,
     may_read_report,
     month_figures,
@@ -42,10 +39,6 @@ def report_filename(month: dt.date, street: Street | None, version: int | None, 
     scope_code = street.code if street is not None else "city"
     label = f"v{version}" if version else "draft"
     return f"monthly-report-{month:%Y-%m}-{scope_code}-{label}.{fmt}"
-
-
-def figures_as_json(figures: MonthFigures) -> dict:
-    return json.loads(json.dumps(asdict(figures), cls=DjangoJSONEncoder))
 
 
 def _sha256(content: bytes) -> str:

@@ -5,7 +5,7 @@ import datetime as dt
 import random
 
 from audits.selectors import Figures as AuditFigures
-from exports.selectors import (
+from exports.figures import (
     GridRow,
     MemberRow,
     MonthCounts,
