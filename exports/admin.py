@@ -251,9 +251,9 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         permissions=["publish"],
     )
     def correct_selected(self, request, queryset):
-        """Asks for one reason, then publishes a correction of each selected newest version."""
-        reason = request.POST.get("reason", "").strip()
-        if not reason:
+        """Asks for one reason, then publishes a correction of each selected newest version
+        (the service refuses a blank reason, as it refuses anything else)."""
+        if "reason" not in request.POST:  # the first click: ask for it
             return TemplateResponse(
                 request,
                 "admin/exports/monthlyreport/correct_selected.html",
@@ -268,7 +268,9 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         done = 0
         for report in queryset:
             try:
-                services.monthly_report_correct(report=report, reason=reason, actor=request.user)
+                services.monthly_report_correct(
+                    report=report, reason=request.POST["reason"], actor=request.user
+                )
                 done += 1
             except (ValidationError, PermissionDenied) as error:
                 message = getattr(error, "messages", [str(error)])

@@ -78,6 +78,8 @@ def test_the_action_asks_for_a_reason_then_corrects(client, report_city):
     asked = client.post(changelist, data)
     assert asked.status_code == 200 and "原因" in asked.content.decode()
     assert MonthlyReport.objects.count() == 1
+    blank = client.post(changelist, {**data, "reason": "  "}, follow=True)
+    assert "说明更正原因" in blank.content.decode() and MonthlyReport.objects.count() == 1
     client.post(changelist, {**data, "reason": "抽查结果更新"})
     assert MonthlyReport.objects.filter(version=2, correction_reason="抽查结果更新").exists()
 
