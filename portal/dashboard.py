@@ -48,6 +48,8 @@ class OfficialPanel:
     #: Closed audits behind the chart that left items unchecked: their points rest on part of
     #: the sample, and the panel says so.
     incomplete_audits: list = field(default_factory=list)
+    #: The window of "verified recently" the table's heading names.
+    verified_within_days: int = selectors.VERIFY_EVERY.days
 
 
 @dataclass

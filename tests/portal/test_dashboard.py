@@ -70,7 +70,7 @@ def test_a_street_official_sees_figures_per_street_and_charts(client, two_grids)
     factories.grant(official, two_grids["grid"].community.street)
     page = index_page(client, official)
     assert "各街道概况" in page and "S1街道" in page and "S2街道" not in page
-    assert re.search(r"<td>\d+%</td>", page)  # the share verified in 180 days
+    assert "180 天内已核实" in page and re.search(r"<td>\d+%</td>", page)
     assert '<svg viewBox="0 0 560 220"' in page and "<rect" in page
     assert "审核发现完全正确的档案" in page
 
