@@ -406,7 +406,7 @@ def _query_params(month: dt.date) -> dict:
     return {
         "start": adapt(start),
         "next": adapt(following),
-        # Verified within 180 days of the month's end, or of now for this month: what the
+        # Verified within VERIFY_EVERY of the month's end, or of now for this month: what the
         # dashboard shows today.
         "verified_since": adapt(verified_since(figures_as_of(month, timezone.now()))),
     }
