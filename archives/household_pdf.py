@@ -1,19 +1,18 @@
 """A household's register as a PDF: it only draws what ``selectors.household_register`` read,
 masked as on screen. The font is the one every portal PDF embeds (``archives.pdf_font``)."""
 
-import io
-
+from django.contrib.auth.models import AbstractBaseUser
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from accounts.names import person_name
 from archives.pdf_font import register_font
+from archives.pdf_page import landscape_pdf
 from archives.selectors import HouseholdRegister
 
 
@@ -32,7 +31,7 @@ def _table(rows: list[list], widths: list[float], font: str) -> Table:
     return table
 
 
-def household_register_pdf(register: HouseholdRegister, *, printed_by) -> bytes:
+def household_register_pdf(register: HouseholdRegister, *, printed_by: AbstractBaseUser) -> bytes:
     """The register on landscape A4: the household, its residents, its latest visits; every
     page says who printed it and when (a printed register holds personal data)."""
     font = register_font()
@@ -46,15 +45,6 @@ def household_register_pdf(register: HouseholdRegister, *, printed_by) -> bytes:
         "who": person_name(printed_by),
         "when": formats.date_format(timezone.localtime(), "Y-m-d H:i"),
     }
-
-    def on_page(canvas, doc) -> None:
-        canvas.saveState()
-        canvas.setFont(font, 8)
-        canvas.drawString(12 * mm, 8 * mm, f"{title} · {household} · {printed}")
-        canvas.drawRightString(
-            doc.pagesize[0] - 12 * mm, 8 * mm, _("Page %(page)d") % {"page": doc.page}
-        )
-        canvas.restoreState()
 
     def cell(text) -> Paragraph:
         return Paragraph(str(text or "—"), base)
@@ -122,16 +112,9 @@ def household_register_pdf(register: HouseholdRegister, *, printed_by) -> bytes:
         story.append(_table(visit_rows, [35 * mm, 35 * mm, 180 * mm], font))
     story.append(Spacer(1, 4 * mm))
     story.append(Paragraph(printed, base))
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=landscape(A4),
-        leftMargin=12 * mm,
-        rightMargin=12 * mm,
-        topMargin=12 * mm,
-        bottomMargin=14 * mm,
+    return landscape_pdf(
+        story,
         title=f"{title} {household}",
-        author=_("Community governance portal"),
+        footer=f"{title} · {household} · {printed}",
+        font=font,
     )
-    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
-    return buffer.getvalue()

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.names import person_name
 from archives import scope
 from archives.models import Building, Grid, Household, Resident, Street, Tag, Visit
+from archives.months import month_bounds
 
 # Building plans --------------------------------------------------------------------------------
 
@@ -238,7 +239,8 @@ VERIFY_EVERY = dt.timedelta(days=180)
 def figures_as_of(month: dt.date, now: dt.datetime) -> dt.datetime:
     """The moment a month's figures describe: its end once it is over, else ``now``. The
     dashboard (today) and the report (this month) then count the same files as verified."""
-    return min(month_bounds(month)[1], now)
+    _begins, ends = month_bounds(month)
+    return min(ends, now)
 
 
 def verified_since(as_of: dt.datetime) -> dt.datetime:
@@ -259,18 +261,21 @@ def new_files(residents: QuerySet[Resident], begins: dt.datetime, ends: dt.datet
 
 
 @dataclass
-class GridCounts:
+class GridCountsNow:
+    """A grid's files as they stand now: the clerk's dashboard. (The monthly report's counts,
+    as at a month's end, are ``exports.figures.MonthCounts``.)"""
+
     grid: Grid
     buildings: int = 0
     households: int = 0
     residents: int = 0
 
 
-def grid_counts(user) -> list[GridCounts]:
+def grid_counts_now(user: scope.User) -> list[GridCountsNow]:
     """Buildings, households and active residents of each grid ``user`` is granted. Four
     queries whatever the number of grids."""
     grids = list(scope.granted_grids(user).order_by("code"))
-    counts = {grid.pk: GridCounts(grid) for grid in grids}
+    counts = {grid.pk: GridCountsNow(grid) for grid in grids}
     ids = list(counts)
     tallies = [
         ("buildings", Building.objects.filter(grid__in=ids), "grid_id"),
@@ -287,18 +292,6 @@ def grid_counts(user) -> list[GridCounts]:
         for grid_id, n in rows.order_by().values_list(grid_path).annotate(n=Count("pk")):
             setattr(counts[grid_id], attribute, n)
     return list(counts.values())
-
-
-def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """The first instant of ``month`` (any day in it) and of the next, in local time: visit
-    times compare with these through their index, where ``__date`` lookups would not."""
-    start = month.replace(day=1)
-    end = (start + dt.timedelta(days=32)).replace(day=1)
-    tz = timezone.get_current_timezone()
-    return (
-        dt.datetime.combine(start, dt.time.min, tzinfo=tz),
-        dt.datetime.combine(end, dt.time.min, tzinfo=tz),
-    )
 
 
 def due_for_verification(residents: QuerySet[Resident], now: dt.datetime) -> QuerySet[Resident]:
@@ -379,23 +372,26 @@ def visit_rules() -> list[tuple[int, list[str]]]:
 
 
 @dataclass
-class StreetFigures:
+class StreetCountsNow:
+    """A street's files as they stand at a moment (``now``), with ``month``'s visits and new
+    files so far: the officials' dashboard, counted within the reader's scope."""
+
     street: Street
     grids: int = 0
     households: int = 0
     residents: int = 0
     visits: int = 0
-    verified: int = 0  # active residents confirmed within VERIFY_EVERY
+    verified_recently: int = 0  # active residents confirmed within VERIFY_EVERY
     new: int = 0  # files created this month (``new_files``)
 
     @property
     def verified_share(self) -> float | None:
-        return self.verified / self.residents if self.residents else None
+        return self.verified_recently / self.residents if self.residents else None
 
 
-def street_figures(
-    user, month: dt.date, now: dt.datetime, grid_streets: dict[int, int]
-) -> list[StreetFigures]:
+def street_counts_now(
+    user: scope.User, month: dt.date, now: dt.datetime, grid_streets: dict[int, int]
+) -> list[StreetCountsNow]:
     """Per street ``user`` may see: grids, households, active residents, visits in ``month``
     residents verified recently and files created in ``month``, each counted within ``user``'s
     scope. ``grid_streets`` is ``grids_by_street(user)``. Five queries.
@@ -404,12 +400,12 @@ def street_figures(
     residents, joining every row up to its street cost as much again.
     """
     streets = scope.restrict(Street.objects.all(), user, scope.VIEW).order_by("code")
-    figures = {street.pk: StreetFigures(street) for street in streets}
+    counts_of = {street.pk: StreetCountsNow(street) for street in streets}
     begins, ends = month_bounds(month)
     recently = verified_since(figures_as_of(month, now))
 
     def add(grid_id: int, **counts: int) -> None:
-        street = figures.get(grid_streets.get(grid_id))
+        street = counts_of.get(grid_streets.get(grid_id))
         if street is not None:
             for attribute, n in counts.items():
                 setattr(street, attribute, getattr(street, attribute) + n)
@@ -427,7 +423,7 @@ def street_figures(
         .values_list("household__building__grid_id")
         .annotate(n=Count("pk"), verified=Count("pk", filter=Q(last_verified_at__gte=recently)))
     ):
-        add(grid_id, residents=n, verified=verified)
+        add(grid_id, residents=n, verified_recently=verified)
     created = new_files(scope.restrict(Resident.objects.all(), user), begins, ends)
     for grid_id, n in (
         created.order_by()
@@ -442,7 +438,7 @@ def street_figures(
         visits.order_by().values_list("household__building__grid_id").annotate(n=Count("pk"))
     ):
         add(grid_id, visits=n)
-    return list(figures.values())
+    return list(counts_of.values())
 
 
 def grids_by_street(user) -> dict[int, int]:

@@ -12,7 +12,7 @@ from bench.scratch import DatabaseSettings, measured_in_child, scratch_database,
 from bench.table import Row
 from exports.excel import report_xlsx
 from exports.pdf import register_font, report_pdf
-from exports.selectors import grid_month_figures
+from exports.selectors import month_figures
 
 
 def monthly_report_timings(database: DatabaseSettings) -> list[Row]:
@@ -56,7 +56,7 @@ def measure_monthly_report() -> dict:
     month = timezone.localdate()
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
-        figures = grid_month_figures(month)
+        figures = month_figures(month)
         figures_seconds = time.perf_counter() - started
     started = time.perf_counter()
     xlsx = report_xlsx(figures)

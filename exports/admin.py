@@ -1,8 +1,9 @@
 """Monthly reports in the admin: the report page (choose month and scope, download, publish,
 correct), the list of published versions, and the download log.
 
-Every path asks ``archives.scope`` (through ``exports.services``): a street official choosing
-another street's report gets 404, as for any object outside their scope.
+Every path asks ``archives.scope`` through ``exports.selectors`` (and the services, which ask
+again): a street official choosing another street's report gets 404, as for any object outside
+their scope. The admin decides none of it itself.
 """
 
 import datetime as dt
@@ -10,42 +11,37 @@ import datetime as dt
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.names import person_name
-from archives import scope
 from archives.admin.access import ReadOnlyLogAdmin
 from archives.admin.base import DeclaredLookupsOnly
 from archives.models import Street
+from archives.months import has_ended, last_month, month_text, parse_month
 from exports import services, summary
-from exports.models import REPORT_PUBLISH, REPORT_VIEW, MonthlyReport, ReportDownload
-from exports.selectors import MonthFigures, grid_month_figures
+from exports.figures import MonthFigures
+from exports.models import MonthlyReport, ReportDownload
+from exports.selectors import (
+    default_report_street,
+    may_publish_report,
+    may_publish_reports,
+    may_read_report,
+    may_read_reports,
+    month_figures,
+    published_report,
+    report_figures,
+    reports_readable_by,
+    reports_whole_city,
+    streets_reported_to,
+)
 
 CITY = "city"
-
-
-def last_month() -> dt.date:
-    return (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-
-
-def parse_month(text: str | None) -> dt.date | None:
-    try:
-        return dt.datetime.strptime(text or "", "%Y-%m").date()
-    except ValueError:
-        return None
-
-
-def report_streets(user) -> list[Street]:
-    allowed = scope.report_streets(user)
-    streets = Street.objects.order_by("code")
-    return list(streets if allowed is scope.EVERY_STREET else streets.filter(pk__in=allowed))
 
 
 @admin.register(MonthlyReport)
@@ -71,14 +67,12 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     # Who sees what ---------------------------------------------------------------------------
 
     def get_queryset(self, request):
-        return scope.restrict_reports(
-            super().get_queryset(request), request.user, permission=REPORT_VIEW
-        )
+        return reports_readable_by(super().get_queryset(request), request.user)
 
     def has_view_permission(self, request, obj=None):
         if obj is not None:
-            return scope.may_report(request.user, obj.street, permission=REPORT_VIEW)
-        return request.user.is_active and request.user.has_perm(REPORT_VIEW)
+            return may_read_report(request.user, obj.street)
+        return may_read_reports(request.user)
 
     def has_module_permission(self, request):
         return self.has_view_permission(request)
@@ -93,7 +87,7 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         return False
 
     def has_publish_permission(self, request) -> bool:
-        return request.user.is_active and request.user.has_perm(REPORT_PUBLISH)
+        return may_publish_reports(request.user)
 
     # Columns ---------------------------------------------------------------------------------
 
@@ -130,7 +124,7 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def _scope_from(self, request, data) -> tuple[dt.date, Street | None]:
+    def _scope_from(self, request: HttpRequest, data: QueryDict) -> tuple[dt.date, Street | None]:
         """The month and scope asked for; 404 for a scope outside the user's."""
         if not self.has_view_permission(request):
             raise PermissionDenied
@@ -142,10 +136,8 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
             if street is None:
                 raise Http404(_("No such street in your area."))
         elif not chosen:
-            streets = report_streets(request.user)
-            if scope.report_streets(request.user) is not scope.EVERY_STREET and streets:
-                street = streets[0]
-        if not scope.may_report(request.user, street, permission=REPORT_VIEW):
+            street = default_report_street(request.user)
+        if not may_read_report(request.user, street):
             raise Http404(_("No such street in your area."))
         return month, street
 
@@ -153,11 +145,12 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         """The figures first (the per-grid summary, sortable by its column headers), then
         the downloads, then publishing (which asks to confirm on a page of its own)."""
         month, street = self._scope_from(request, request.GET)
-        published = services.published_report(month, street)
-        may_publish = scope.may_report(request.user, street, permission=REPORT_PUBLISH)
-        ended = month < timezone.localdate().replace(day=1)
+        published = published_report(month, street)
+        refusal = services.monthly_report_publish_refusal(
+            month=month, street=street, actor=request.user
+        )
         query = _report_query(month, street)
-        figures = _figures(month, street, published)
+        figures = report_figures(month, street, published)
         sort = request.GET.get("sort", "")
         descending = request.GET.get("order") == "desc"
         context = {
@@ -165,15 +158,15 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
             **_summary_context(figures, month, street, sort, descending),
             "opts": self.opts,
             "title": _("Monthly assessment report"),
-            "month": f"{month:%Y-%m}",
+            "month": month_text(month),
             "street_value": str(street.pk) if street else CITY,
-            "streets": report_streets(request.user),
-            "may_city": scope.report_streets(request.user) is scope.EVERY_STREET,
+            "streets": streets_reported_to(request.user),
+            "may_city": reports_whole_city(request.user),
             "published": published,
             "published_by": person_name(published.published_by) if published else "",
-            "may_publish": may_publish and ended and published is None,
-            "may_correct": may_publish and published is not None,
-            "ended": ended,
+            "may_publish": refusal is None and published is None,
+            "may_correct": refusal is None and published is not None,
+            "ended": has_ended(month),
             "download_url": reverse("admin:exports_monthlyreport_download") + "?" + query,
             "publish_url": reverse("admin:exports_monthlyreport_publish") + "?" + query,
             "scope_name": street.name if street else _("whole city"),
@@ -199,16 +192,16 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         data = request.POST if request.method == "POST" else request.GET
         month, street = self._scope_from(request, data)
         back = reverse("admin:exports_monthlyreport_report") + "?" + _report_query(month, street)
-        if not scope.may_report(request.user, street, permission=REPORT_PUBLISH):
+        if not may_publish_report(request.user, street):
             raise Http404(_("No such street in your area."))
         if request.method != "POST" or data.get("confirm") != "yes":
-            figures = grid_month_figures(month, street=street)
+            figures = month_figures(month, street=street)
             context = {
                 **self.admin_site.each_context(request),
                 **_summary_context(figures, month, street, "", False),
                 "opts": self.opts,
                 "title": _("Publish the report of %(month)s?") % {"month": f"{month:%Y-%m}"},
-                "month": f"{month:%Y-%m}",
+                "month": month_text(month),
                 "street_value": str(street.pk) if street else CITY,
                 "scope_name": street.name if street else _("whole city"),
                 "back_url": back,
@@ -229,9 +222,7 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
 
     def correct_view(self, request, object_id):
         report = self.get_object(request, unquote(object_id))
-        if report is None or not scope.may_report(
-            request.user, report.street, permission=REPORT_PUBLISH
-        ):
+        if report is None or not may_publish_report(request.user, report.street):
             raise Http404(_("No such report in your area."))
         if request.method == "POST":
             try:
@@ -260,9 +251,9 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         permissions=["publish"],
     )
     def correct_selected(self, request, queryset):
-        """Asks for one reason, then publishes a correction of each selected newest version."""
-        reason = request.POST.get("reason", "").strip()
-        if not reason:
+        """Asks for one reason, then publishes a correction of each selected newest version
+        (the service refuses a blank reason, as it refuses anything else)."""
+        if "reason" not in request.POST:  # the first click: ask for it
             return TemplateResponse(
                 request,
                 "admin/exports/monthlyreport/correct_selected.html",
@@ -277,7 +268,9 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         done = 0
         for report in queryset:
             try:
-                services.monthly_report_correct(report=report, reason=reason, actor=request.user)
+                services.monthly_report_correct(
+                    report=report, reason=request.POST["reason"], actor=request.user
+                )
                 done += 1
             except (ValidationError, PermissionDenied) as error:
                 message = getattr(error, "messages", [str(error)])
@@ -288,14 +281,7 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
 
 
 def _report_query(month: dt.date, street: Street | None, **more: str) -> str:
-    return urlencode({"month": f"{month:%Y-%m}", "street": street.pk if street else CITY, **more})
-
-
-def _figures(month: dt.date, street: Street | None, published: MonthlyReport | None):
-    """A published version's stored figures (what its files say), else computed now."""
-    if published is not None:
-        return summary.figures_from_json(published.figures)
-    return grid_month_figures(month, street=street)
+    return urlencode({"month": month_text(month), "street": street.pk if street else CITY, **more})
 
 
 def _summary_context(

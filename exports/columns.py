@@ -8,7 +8,8 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from exports.selectors import VERIFIED_WITHIN_DAYS, Counts
+from archives.selectors import VERIFY_EVERY
+from exports.figures import MonthCounts
 
 INTEGER, PERCENT, DECIMAL, TEXT = "integer", "percent", "decimal", "text"
 
@@ -18,22 +19,22 @@ class Column:
     key: str
     label: str
     kind: str
-    value: Callable[[Counts], object]
+    value: Callable[[MonthCounts], object]
     definition: str = ""
     #: An audit figure: None means "no audit" rather than "no data".
     audit: bool = False
 
 
-def _rate(name: str) -> Callable[[Counts], float | None]:
-    def value(counts: Counts) -> float | None:
+def _rate(name: str) -> Callable[[MonthCounts], float | None]:
+    def value(counts: MonthCounts) -> float | None:
         rate = getattr(counts, name)
         return rate.value if rate is not None else None
 
     return value
 
 
-def _interval(end: int) -> Callable[[Counts], float | None]:
-    def value(counts: Counts) -> float | None:
+def _interval(end: int) -> Callable[[MonthCounts], float | None]:
+    def value(counts: MonthCounts) -> float | None:
         rate = counts.field_accuracy
         interval = rate.interval if rate is not None else None
         return interval[end] if interval else None
@@ -86,7 +87,7 @@ FIGURE_COLUMNS = [
         _rate("timeliness"),
         format_lazy(
             _("Share of active residents verified in the last {days} days of the month."),
-            days=VERIFIED_WITHIN_DAYS,
+            days=VERIFY_EVERY.days,
         ),
     ),
     Column(
@@ -167,6 +168,7 @@ SCORE_DEFINITION = _(
     "needing visits) is left out and the others' weights carry the score."
 )
 RANK_DEFINITION = _("Rank of the grid's score within its street (1 is best).")
+MONTH_END_DEFINITION = _("Figures are taken from history as at the last moment of the month.")
 PART_LABELS = {
     "completeness": _("Completeness"),
     "timeliness": _("Timeliness"),
@@ -178,3 +180,21 @@ PART_LABELS = {
 
 def empty_text(column: Column) -> str:
     return str(NO_AUDIT) if column.audit else NO_DATA
+
+
+def definitions(*, rank_label: str) -> list[tuple[str, str]]:
+    """(figure, what it means) for every figure of the report that says more than its name,
+    then the score, the rank (labelled as the file labels its column) and the month end: the
+    definitions every file of the report ends with."""
+    rows = [(str(c.label), str(c.definition)) for c in FIGURE_COLUMNS if c.definition]
+    rows += [
+        (_("Score"), str(SCORE_DEFINITION)),
+        (rank_label, str(RANK_DEFINITION)),
+        (_("Month end"), str(MONTH_END_DEFINITION)),
+    ]
+    return [(str(label), text) for label, text in rows]
+
+
+def weight_rows(weights: dict[str, float]) -> list[tuple[str, float]]:
+    """(score part, its weight), in the report's order of the parts."""
+    return [(str(PART_LABELS[part]), weight) for part, weight in weights.items()]

@@ -19,13 +19,12 @@ from exports.columns import (
     DECIMAL,
     FIGURE_COLUMNS,
     INTEGER,
-    PART_LABELS,
     PERCENT,
-    RANK_DEFINITION,
-    SCORE_DEFINITION,
+    definitions,
     empty_text,
+    weight_rows,
 )
-from exports.selectors import Counts, GridRow, MonthFigures
+from exports.figures import GridRow, MonthCounts, MonthFigures
 
 NUMBER_FORMATS = {INTEGER: "#,##0", PERCENT: "0.0%", DECIMAL: "0.00"}
 _HEADER_FONT = Font(bold=True)
@@ -91,7 +90,7 @@ class _Sheet:
         self.ws.append(row)
         self.rows += 1
 
-    def figures(self, counts: Counts, *, font: Font | None = None) -> list:
+    def figures(self, counts: MonthCounts, *, font: Font | None = None) -> list:
         cells = []
         for column in FIGURE_COLUMNS:
             value = column.value(counts)
@@ -137,7 +136,7 @@ def _score_cell(sheet: _Sheet, score: float | None, *, font: Font | None = None)
     return sheet.cell(score, number_format="0.0", font=font)
 
 
-def _total_row(sheet: _Sheet, label: str, counts: Counts, score: float | None) -> list:
+def _total_row(sheet: _Sheet, label: str, counts: MonthCounts, score: float | None) -> list:
     blanks = [sheet.cell("") for _ in range(4)]
     return [
         sheet.cell(label, font=_TOTAL_FONT),
@@ -220,20 +219,16 @@ def _definitions_sheet(workbook: Workbook, figures: MonthFigures) -> None:
     sheet = _Sheet(workbook, _("Definitions"))
     sheet.header([_("Figure"), _("Definition")], [22, 100])
     wrap = Alignment(wrap_text=True, vertical="top")
-    rows = [(c.label, c.definition) for c in FIGURE_COLUMNS if c.definition]
-    rows += [(_("Score"), SCORE_DEFINITION), (_("Rank in street"), RANK_DEFINITION)]
-    rows += [
-        (_("Month end"), _("Figures are taken from history as at the last moment of the month.")),
-        (_("no audit"), _("No audit campaign over this grid was closed for the month.")),
-    ]
+    rows = definitions(rank_label=_("Rank in street"))
+    rows.append((_("no audit"), _("No audit campaign over this grid was closed for the month.")))
     for label, definition in rows:
-        text = sheet.cell(str(definition))
+        text = sheet.cell(definition)
         text.alignment = wrap
-        sheet.append([sheet.cell(str(label), font=_HEADER_FONT), text])
+        sheet.append([sheet.cell(label, font=_HEADER_FONT), text])
     sheet.append([])
     sheet.append([sheet.cell(_("Score weights"), font=_HEADER_FONT)])
-    for part, weight in figures.weights.items():
-        sheet.append([sheet.cell(str(PART_LABELS[part])), sheet.cell(weight)])
+    for part, weight in weight_rows(figures.weights):
+        sheet.append([sheet.cell(part), sheet.cell(weight)])
 
 
 def _cover_sheet(workbook: Workbook, figures: MonthFigures) -> None:

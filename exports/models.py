@@ -18,6 +18,20 @@ def report_file_path(report: "MonthlyReport", filename: str) -> str:
     return f"reports/{report.month:%Y-%m}/{filename}"
 
 
+def _scope_street(**options) -> models.ForeignKey:
+    """A report's scope: a street, or empty for the whole city. A street with reports is
+    never deleted."""
+    return models.ForeignKey(
+        Street,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("street"),
+        **options,
+    )
+
+
 class MonthlyReport(models.Model):
     """One version of the report for a month and a scope (a street, or the whole city).
 
@@ -31,15 +45,7 @@ class MonthlyReport(models.Model):
         PUBLISHED = "published", _("published")
 
     month = models.DateField(_("month"), help_text=_("The first day of the month."))
-    street = models.ForeignKey(
-        Street,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("street"),
-        help_text=_("Empty: the whole city."),
-    )
+    street = _scope_street(help_text=_("Empty: the whole city."))
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
     version = models.PositiveSmallIntegerField(_("version"), default=1)
     corrects = models.ForeignKey(
@@ -104,14 +110,7 @@ class ReportDownload(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
     )
     month = models.DateField(_("month"))
-    street = models.ForeignKey(
-        Street,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("street"),
-    )
+    street = _scope_street()
     report = models.ForeignKey(
         MonthlyReport,
         on_delete=models.PROTECT,

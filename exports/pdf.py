@@ -5,8 +5,6 @@ register). Long tables are built in chunks with fixed column widths (platypus sp
 table in quadratic time).
 """
 
-import io
-
 from django.utils import formats, timezone
 from django.utils.html import escape
 from django.utils.translation import get_language
@@ -14,32 +12,30 @@ from django.utils.translation import gettext as _
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import (
     KeepTogether,
     PageBreak,
     Paragraph,
-    SimpleDocTemplate,
     Spacer,
     Table,
     TableStyle,
 )
 
 from archives.pdf_font import register_font
+from archives.pdf_page import landscape_pdf
 from exports.columns import (
     DECIMAL,
     FIGURE_COLUMNS,
     INTEGER,
-    PART_LABELS,
     PERCENT,
-    RANK_DEFINITION,
-    SCORE_DEFINITION,
+    definitions,
     empty_text,
+    weight_rows,
 )
 from exports.excel import month_label, scope_label
-from exports.selectors import Counts, MonthFigures
+from exports.figures import MonthCounts, MonthFigures
 
 #: Rows per table: small enough for platypus to split quickly, large enough to fill pages.
 CHUNK_ROWS = 100
@@ -82,7 +78,7 @@ def _text(value, kind: str) -> str:
 _SHOWN = [c for c in FIGURE_COLUMNS if c.key in PDF_FIGURES]
 
 
-def _figure_cells(counts: Counts) -> list[str]:
+def _figure_cells(counts: MonthCounts) -> list[str]:
     cells = []
     for column in _SHOWN:
         value = column.value(counts)
@@ -244,24 +240,14 @@ def _score_chart(figures: MonthFigures, font: str) -> Drawing:
 
 def _definitions(figures: MonthFigures, styles: dict, font: str) -> list:
     rows = [[_("Figure"), _("Definition")]]
-    rows += [[str(c.label), Paragraph(str(c.definition), styles["base"])] for c in FIGURE_COLUMNS]
     rows += [
-        [_("Score"), Paragraph(str(SCORE_DEFINITION), styles["base"])],
-        [_("Rank"), Paragraph(str(RANK_DEFINITION), styles["base"])],
-        [
-            _("Month end"),
-            Paragraph(
-                _("Figures are taken from history as at the last moment of the month."),
-                styles["base"],
-            ),
-        ],
+        [label, Paragraph(text, styles["base"])]
+        for label, text in definitions(rank_label=_("Rank"))
     ]
-    rows = [row for row in rows if not isinstance(row[1], Paragraph) or row[1].text]
     table = Table(rows, colWidths=[40 * mm, 200 * mm], repeatRows=1)
     table.setStyle(_table_style(font, len(rows)))
-    weights = [[_("Score weights"), ""]] + [
-        [str(PART_LABELS[part]), str(weight)] for part, weight in figures.weights.items()
-    ]
+    weights = [[_("Score weights"), ""]]
+    weights += [[part, str(weight)] for part, weight in weight_rows(figures.weights)]
     weights_table = Table(weights, colWidths=[40 * mm, 30 * mm])
     weights_table.setStyle(_table_style(font, len(weights)))
     return [
@@ -278,15 +264,6 @@ def report_pdf(figures: MonthFigures) -> bytes:
     title = _("Monthly assessment report")
     month, scope = month_label(figures), scope_label(figures)
     generated = formats.date_format(timezone.localtime(figures.generated_at), "Y-m-d H:i")
-
-    def on_page(canvas, doc) -> None:
-        canvas.saveState()
-        canvas.setFont(font, 8)
-        canvas.drawString(15 * mm, 8 * mm, f"{title} · {month} · {scope}")
-        canvas.drawRightString(
-            doc.pagesize[0] - 15 * mm, 8 * mm, _("Page %(page)d") % {"page": doc.page}
-        )
-        canvas.restoreState()
 
     story = [
         Spacer(1, 40 * mm),
@@ -307,16 +284,10 @@ def report_pdf(figures: MonthFigures) -> bytes:
         PageBreak(),
         *_definitions(figures, styles, font),
     ]
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=landscape(A4),
-        leftMargin=12 * mm,
-        rightMargin=12 * mm,
-        topMargin=12 * mm,
-        bottomMargin=14 * mm,
+    return landscape_pdf(
+        story,
         title=f"{title} {month} {scope}",
-        author=_("Community governance portal"),
+        footer=f"{title} · {month} · {scope}",
+        font=font,
+        footer_inset=15 * mm,  # the report's footer has always sat a little inside the margin
     )
-    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
-    return buffer.getvalue()

@@ -6,133 +6,151 @@ that row is a deletion. So a report for October computed in December gives Octob
 whatever moved, was redrawn or deleted since. The queries are set-based (window functions over
 the history tables) and their number does not depend on the number of grids.
 
-Figures are counts that add up (a street's figures are the sums of its grids'); rates are
-worked out from the counts, and are None where nothing was counted ("no audit", "no household
-needs visits"), never 0.
+The figures' shapes (``MonthCounts``, the rows, ``MonthFigures``) are in ``exports.figures``.
+
+It also answers who may read and publish which report, and which versions a month has: the one
+place ``exports`` asks ``archives.scope`` about reports (the admin and the services both ask here).
 """
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
+from typing import NamedTuple, TypeVar
 
 from django.apps import apps
-from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
 from accounts.names import person_name
+from archives import scope
 from archives.models import Building, Community, Grid, Household, Resident, Street, Tag, Visit
-from archives.selectors import (
-    RESIDENT_REQUIRED_FIELDS,
-    VERIFY_EVERY,
-    figures_as_of,
-    month_bounds,
-    verified_since,
-)
-from audits.selectors import Figures as AuditFigures
+from archives.months import first_day, month_bounds
+from archives.selectors import RESIDENT_REQUIRED_FIELDS, figures_as_of, verified_since
 from audits.selectors import grid_audit_figures
-from audits.stats import Rate
+from exports.figures import (
+    GridRow,
+    MemberRow,
+    MonthCounts,
+    MonthFigures,
+    StreetRow,
+    figures_from_json,
+    report_weights,
+)
+from exports.models import REPORT_PUBLISH, REPORT_VIEW, MonthlyReport
 from exports.sql import fetch_all, history_table, latest_history_rows, whole_table_joins
 
-#: Days within which a file counts as verified (timeliness), as the dashboard counts them:
-#: defined once, in ``archives.selectors.VERIFY_EVERY``.
-VERIFIED_WITHIN_DAYS = VERIFY_EVERY.days
-#: The score's parts, in the order the report shows them.
-SCORE_PARTS = ("completeness", "timeliness", "coverage", "accuracy", "satisfaction")
+M = TypeVar("M", bound=Model)
+
 _ACTIVE = tuple(str(s) for s in Resident.ACTIVE_STATUSES)
 _MOVED_OUT = str(Resident.ResidencyStatus.MOVED_OUT)
 
 
-def report_weights() -> dict[str, float]:
-    """The score weights (``MONTHLY_REPORT_WEIGHTS``, checked at start-up by the settings)."""
-    return {part: settings.MONTHLY_REPORT_WEIGHTS.get(part, 0) for part in SCORE_PARTS}
+# Who reads which report --------------------------------------------------------------------------
 
 
-@dataclass
-class Counts:
-    """Additive counts of one group (a grid, a member's grids, a street, the city)."""
-
-    residents: int = 0  # active (registered or floating) at month end
-    households: int = 0
-    buildings: int = 0
-    new: int = 0
-    moved_out: int = 0
-    updated: int = 0
-    complete: int = 0
-    verified_recently: int = 0
-    visits: int = 0
-    households_visited: int = 0
-    households_needing: int = 0
-    households_covered: int = 0
-    audit: AuditFigures | None = None
-
-    def add(self, other: "Counts") -> None:
-        for f in fields(self):
-            if f.name == "audit":
-                continue
-            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
-        if other.audit is not None:
-            if self.audit is None:
-                self.audit = AuditFigures()
-            self.audit.add(other.audit)
-
-    @property
-    def completeness(self) -> Rate:
-        return Rate(self.complete, self.residents)
-
-    @property
-    def timeliness(self) -> Rate:
-        return Rate(self.verified_recently, self.residents)
-
-    @property
-    def coverage(self) -> Rate:
-        return Rate(self.households_covered, self.households_needing)
-
-    @property
-    def record_accuracy(self) -> Rate | None:
-        return self.audit.record_accuracy if self.audit else None
-
-    @property
-    def field_accuracy(self) -> Rate | None:
-        return self.audit.field_accuracy if self.audit else None
-
-    @property
-    def satisfaction(self) -> float | None:
-        return self.audit.satisfaction if self.audit else None
-
-    @property
-    def items_audited(self) -> int | None:
-        return self.audit.checked if self.audit else None
-
-    def score_parts(self) -> dict[str, float | None]:
-        """Each part as a share between 0 and 1, or None when there is nothing to judge."""
-        satisfaction = self.satisfaction
-        accuracy = self.record_accuracy
-        return {
-            "completeness": self.completeness.value,
-            "timeliness": self.timeliness.value,
-            "coverage": self.coverage.value,
-            "accuracy": accuracy.value if accuracy else None,
-            # 1 to 5 mapped onto 0 to 1.
-            "satisfaction": (satisfaction - 1) / 4 if satisfaction is not None else None,
-        }
-
-    def score(self, weights: dict[str, float]) -> float | None:
-        """0 to 100: the weighted mean of the parts there are. A part without data (no audit,
-        no household needing visits) leaves the mean over the others, rather than counting
-        as 0 against a grid that had nothing to be judged on."""
-        total = weight_sum = 0.0
-        for name, value in self.score_parts().items():
-            weight = weights.get(name, 0)
-            if value is not None and weight > 0:
-                total += weight * value
-                weight_sum += weight
-        return round(100 * total / weight_sum, 1) if weight_sum else None
+def may_read_reports(user: scope.User) -> bool:
+    """Whether ``user`` may open monthly reports at all: their list and the report page."""
+    return user.is_active and user.has_perm(REPORT_VIEW)
 
 
-@dataclass
-class GridRow:
+def may_publish_reports(user: scope.User) -> bool:
+    """Whether ``user`` may publish or correct some monthly report."""
+    return user.is_active and user.has_perm(REPORT_PUBLISH)
+
+
+def may_read_report(user: scope.User, street: Street | None) -> bool:
+    """Whether ``user`` may read and download the report of ``street`` (None: the city)."""
+    return scope.may_report(user, street, permission=REPORT_VIEW)
+
+
+def may_publish_report(user: scope.User, street: Street | None) -> bool:
+    """Whether ``user`` may publish and correct the report of ``street`` (None: the city)."""
+    return scope.may_report(user, street, permission=REPORT_PUBLISH)
+
+
+def reports_readable_by(queryset: QuerySet[M], user: scope.User) -> QuerySet[M]:
+    """Those of ``queryset`` (monthly reports, or their downloads) that ``user`` may read."""
+    return scope.restrict_reports(queryset, user, permission=REPORT_VIEW)
+
+
+def streets_reported_to(user: scope.User) -> list[Street]:
+    """The streets whose monthly reports ``user`` may read, by code (``archives.scope``
+    decides: ``report_streets``)."""
+    allowed = scope.report_streets(user)
+    streets = Street.objects.order_by("code")
+    return list(streets if allowed is scope.EVERY_STREET else streets.filter(pk__in=allowed))
+
+
+def reports_whole_city(user: scope.User) -> bool:
+    """Whether ``user`` may read the city's report (and so every street's)."""
+    return scope.report_streets(user) is scope.EVERY_STREET
+
+
+def default_report_street(user: scope.User) -> Street | None:
+    """The scope a report opens on when none is asked for: the city (None) for whoever may
+    read it, else the first of the user's streets (None when they have none)."""
+    if reports_whole_city(user):
+        return None
+    streets = streets_reported_to(user)
+    return streets[0] if streets else None
+
+
+def reports_of_scope(month: dt.date, street: Street | None) -> QuerySet[MonthlyReport]:
+    """Every version of the report of ``month`` (any day in it) for ``street`` (None: the
+    city)."""
+    scope_filter = Q(street=street) if street is not None else Q(street__isnull=True)
+    return MonthlyReport.objects.filter(scope_filter, month=first_day(month))
+
+
+def published_report(month: dt.date, street: Street | None) -> MonthlyReport | None:
+    """The newest published version for the month and scope, or None (a draft)."""
+    reports = reports_of_scope(month, street).filter(state=MonthlyReport.State.PUBLISHED)
+    return reports.order_by("-version").first()
+
+
+# SQL ---------------------------------------------------------------------------------------------
+# Each query answers one row per grid (or grid member); its fields are named as the
+# ``MonthCounts`` fields they fill.
+
+
+class _ResidentCounts(NamedTuple):
+    grid_id: int
+    residents: int
+    complete: int
+    verified_recently: int
+    new: int
+    moved_out: int
+    updated: int
+
+
+class _HouseholdCounts(NamedTuple):
+    grid_id: int
+    households: int
+    visits: int
+    households_visited: int
+    households_needing: int
+    households_covered: int
+
+
+class _BuildingCounts(NamedTuple):
+    grid_id: int
+    buildings: int
+
+
+class _MemberVisits(NamedTuple):
+    """The visits a grid member logged themselves, and the households they reached."""
+
+    user_id: int
+    visits: int
+    households_visited: int
+
+
+class _GridAtMonthEnd(NamedTuple):
+    """A grid with its community and street as they stood at month end."""
+
     grid_id: int
     code: str
     name: str
@@ -140,44 +158,6 @@ class GridRow:
     street_id: int
     street_code: str
     street: str
-    members: list[str]
-    counts: Counts
-    score: float | None = None
-    rank: int | None = None  # within the street, 1 = best
-
-
-@dataclass
-class MemberRow:
-    user_id: int
-    name: str
-    grids: list[str]
-    counts: Counts  # their grids' figures, with the visits they logged themselves
-    score: float | None = None
-
-
-@dataclass
-class StreetRow:
-    street_id: int
-    code: str
-    name: str
-    counts: Counts
-    score: float | None = None
-
-
-@dataclass
-class MonthFigures:
-    month: dt.date  # the first day
-    street: StreetRow | None  # None: the whole city
-    grids: list[GridRow]
-    members: list[MemberRow]
-    streets: list[StreetRow]
-    total: Counts
-    weights: dict[str, float]
-    total_score: float | None = None
-    generated_at: dt.datetime = field(default_factory=timezone.now)
-
-
-# SQL ---------------------------------------------------------------------------------------------
 
 
 def _complete_condition(alias: str) -> str:
@@ -196,7 +176,7 @@ def _in(values: tuple[str, ...]) -> str:
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
-def _resident_counts(params: dict) -> list[tuple]:
+def _resident_counts(params: dict) -> list[_ResidentCounts]:
     required = [Resident._meta.get_field(n).column for n in RESIDENT_REQUIRED_FIELDS]
     resident_columns = sorted({*required, "household_id", "residency_status", "last_verified_at"})
     history = history_table(Resident)
@@ -241,7 +221,7 @@ def _resident_counts(params: dict) -> list[tuple]:
     LEFT JOIN ev ON ev.id = r.id
     GROUP BY b.grid_id
     """
-    return fetch_all(sql, params)
+    return [_ResidentCounts(*row) for row in fetch_all(sql, params)]
 
 
 def _visits_cte() -> str:
@@ -254,7 +234,7 @@ def _visits_cte() -> str:
     )"""
 
 
-def _household_counts(params: dict) -> list[tuple]:
+def _household_counts(params: dict) -> list[_HouseholdCounts]:
     """Households, visits, and households needing visits and covered, per grid.
 
     A household needs visits when an active resident of it carries, at month end, a tag that
@@ -289,16 +269,16 @@ def _household_counts(params: dict) -> list[tuple]:
     LEFT JOIN need ON need.household_id = hh.id
     GROUP BY b.grid_id
     """
-    return fetch_all(sql, params)
+    return [_HouseholdCounts(*row) for row in fetch_all(sql, params)]
 
 
-def _building_counts(params: dict) -> list[tuple]:
+def _building_counts(params: dict) -> list[_BuildingCounts]:
     buildings = latest_history_rows(Building, ["grid_id"])
     sql = f"SELECT grid_id, COUNT(*) FROM ({buildings}) AS b GROUP BY grid_id"
-    return fetch_all(sql, params)
+    return [_BuildingCounts(*row) for row in fetch_all(sql, params)]
 
 
-def _member_visits(params: dict) -> list[tuple]:
+def _member_visits(params: dict) -> list[_MemberVisits]:
     sql = f"""
     WITH hh AS ({latest_history_rows(Household, ["building_id"])}),
     {_visits_cte()}
@@ -306,10 +286,10 @@ def _member_visits(params: dict) -> list[tuple]:
     FROM v JOIN hh ON hh.id = v.household_id
     GROUP BY v.grid_member_id
     """
-    return fetch_all(sql, params)
+    return [_MemberVisits(*row) for row in fetch_all(sql, params)]
 
 
-def _org_at_month_end(params: dict) -> list[tuple]:
+def _grids_at_month_end(params: dict) -> list[_GridAtMonthEnd]:
     """Grids with their community and street as they stood at month end (grids get redrawn)."""
     sql = f"""
     WITH g AS ({latest_history_rows(Grid, ["code", "name", "community_id"])}),
@@ -319,17 +299,18 @@ def _org_at_month_end(params: dict) -> list[tuple]:
     FROM g JOIN c ON c.id = g.community_id JOIN s ON s.id = c.street_id
     ORDER BY s.code, g.code
     """
-    return fetch_all(sql, params)
+    return [_GridAtMonthEnd(*row) for row in fetch_all(sql, params)]
 
 
 # The report's figures ----------------------------------------------------------------------------
 
 
-def grid_month_figures(
+def month_figures(
     month: dt.date, *, street: Street | None = None, weights: dict[str, float] | None = None
 ) -> MonthFigures:
-    """Every figure of the monthly report for ``month`` (any day in it), for the grids that
-    belonged to ``street`` at month end, or for the whole city.
+    """Every figure of the monthly report for ``month`` (any day in it): its grids, grid
+    members and streets, and their total, for the grids that belonged to ``street`` at month
+    end, or for the whole city.
 
     A constant number of queries: one per figure family, whatever the number of grids.
     """
@@ -338,112 +319,173 @@ def grid_month_figures(
         return _month_figures(month, street, report_weights() if weights is None else weights)
 
 
+def report_figures(
+    month: dt.date, street: Street | None, published: MonthlyReport | None
+) -> MonthFigures:
+    """What the report of ``month`` for ``street`` shows: its ``published`` version's stored
+    figures (what its files say), else the month's figures computed now (a draft)."""
+    if published is not None:
+        return figures_from_json(published.figures)
+    return month_figures(month, street=street)
+
+
 def _month_figures(month: dt.date, street: Street | None, weights: dict) -> MonthFigures:
-    start, following = month_bounds(month)
-    adapt = connection.ops.adapt_datetimefield_value
-    params = {
-        "start": adapt(start),
-        "next": adapt(following),
-        # Verified within 180 days of the month's end, or of now for this month: what the
-        # dashboard shows today.
-        "verified_since": adapt(verified_since(figures_as_of(month, timezone.now()))),
-    }
-    org = _org_at_month_end(params)
+    first = first_day(month)
+    params = _query_params(month)
+    grids = _grids_at_month_end(params)
     if street is not None:
-        org = [row for row in org if row[4] == street.pk]
-    counts: dict[int, Counts] = {row[0]: Counts() for row in org}
-
-    for grid_id, residents, complete, verified, new, moved_out, updated in _resident_counts(params):
-        if (c := counts.get(grid_id)) is not None:
-            c.residents, c.complete, c.verified_recently = residents, complete, verified
-            c.new, c.moved_out, c.updated = new, moved_out, updated
-    for grid_id, households, visits, visited, needing, covered in _household_counts(params):
-        if (c := counts.get(grid_id)) is not None:
-            c.households, c.visits, c.households_visited = households, visits, visited
-            c.households_needing, c.households_covered = needing, covered
-    for grid_id, buildings in _building_counts(params):
-        if (c := counts.get(grid_id)) is not None:
-            c.buildings = buildings
-    for grid_id, audit in grid_audit_figures(start.date(), list(counts)).items():
-        counts[grid_id].audit = audit
-
-    # Grid membership is not historied: members are those of today.
-    memberships = Grid.members.through.objects.filter(grid_id__in=list(counts))
-    members_of: dict[int, list[int]] = defaultdict(list)
-    grids_of: dict[int, list[int]] = defaultdict(list)
-    for grid_id, user_id in memberships.values_list("grid_id", "user_id"):
-        members_of[grid_id].append(user_id)
-        grids_of[user_id].append(grid_id)
-    own_visits = {
-        user_id: (visits, households)
-        for user_id, visits, households in _member_visits(params)
-        if user_id in grids_of
-    }
-    users = {u.pk: u for u in get_user_model().objects.filter(pk__in=list(grids_of))}
-
-    grid_rows = []
-    streets: dict[int, StreetRow] = {}
-    code_of = {}
-    for grid_id, code, name, community, street_id, street_code, street_name in org:
-        code_of[grid_id] = code
-        row = GridRow(
-            grid_id=grid_id,
-            code=code,
-            name=name,
-            community=community,
-            street_id=street_id,
-            street_code=street_code,
-            street=street_name,
-            members=sorted(person_name(users[u]) for u in members_of[grid_id] if u in users),
-            counts=counts[grid_id],
-        )
-        row.score = row.counts.score(weights)
-        grid_rows.append(row)
-        streets.setdefault(
-            street_id,
-            StreetRow(street_id=street_id, code=street_code, name=street_name, counts=Counts()),
-        ).counts.add(row.counts)
-    _rank_within_streets(grid_rows)
-
-    member_rows = []
-    for user_id, grid_ids in grids_of.items():
-        member_counts = Counts()
-        for grid_id in grid_ids:
-            member_counts.add(counts[grid_id])
-        member_counts.visits, member_counts.households_visited = own_visits.get(user_id, (0, 0))
-        user = users[user_id]
-        member_rows.append(
-            MemberRow(
-                user_id=user_id,
-                name=person_name(user),
-                grids=sorted(code_of[g] for g in grid_ids),
-                counts=member_counts,
-                score=member_counts.score(weights),
-            )
-        )
-    member_rows.sort(key=lambda m: (m.grids[0], m.name))
-
-    total = Counts()
-    street_rows = sorted(streets.values(), key=lambda s: s.code)
+        grids = [grid for grid in grids if grid.street_id == street.pk]
+    counts = _counts_by_grid(params, first, [grid.grid_id for grid in grids])
+    members = _members_of(list(counts))
+    grid_rows = _grid_rows(grids, counts, members, weights)
+    street_rows = _street_rows(grid_rows, weights)
+    total = MonthCounts()
     for row in street_rows:
-        row.score = row.counts.score(weights)
         total.add(row.counts)
     return MonthFigures(
-        month=start.date(),
-        # A street with no grid at month end is still the report's scope, not the city.
-        street=(
-            streets.get(street.pk)
-            or StreetRow(street_id=street.pk, code=street.code, name=street.name, counts=Counts())
-            if street is not None
-            else None
-        ),
+        month=first,
+        street=_scope_row(street, street_rows),
         grids=grid_rows,
-        members=member_rows,
+        members=_member_rows(grid_rows, members, _member_visits(params), weights),
         streets=street_rows,
         total=total,
         weights=weights,
         total_score=total.score(weights),
     )
+
+
+def _query_params(month: dt.date) -> dict:
+    start, following = month_bounds(month)
+    adapt = connection.ops.adapt_datetimefield_value
+    return {
+        "start": adapt(start),
+        "next": adapt(following),
+        # Verified within VERIFY_EVERY of the month's end, or of now for this month: what the
+        # dashboard shows today.
+        "verified_since": adapt(verified_since(figures_as_of(month, timezone.now()))),
+    }
+
+
+def _counts_by_grid(params: dict, month: dt.date, grid_ids: list[int]) -> dict[int, MonthCounts]:
+    """{grid ID: its month's counts}, for ``grid_ids``: each query's row fills the fields it
+    names; the audits come from ``audits.selectors``."""
+    counts = {grid_id: MonthCounts() for grid_id in grid_ids}
+    for family in (_resident_counts, _household_counts, _building_counts):
+        for row in family(params):
+            if (grid := counts.get(row.grid_id)) is not None:
+                for name, value in row._asdict().items():
+                    if name != "grid_id":
+                        setattr(grid, name, value)
+    for grid_id, audit in grid_audit_figures(month, grid_ids).items():
+        counts[grid_id].audit = audit
+    return counts
+
+
+@dataclass
+class _Members:
+    """Who works which grids, with their user objects. Grid membership is not historied: the
+    members are those of today."""
+
+    of_grid: dict[int, list[int]]  # grid ID: user IDs
+    grids_of: dict[int, list[int]]  # user ID: grid IDs
+    users: dict[int, AbstractBaseUser]
+
+
+def _members_of(grid_ids: list[int]) -> _Members:
+    memberships = Grid.members.through.objects.filter(grid_id__in=grid_ids)
+    of_grid: dict[int, list[int]] = defaultdict(list)
+    grids_of: dict[int, list[int]] = defaultdict(list)
+    for grid_id, user_id in memberships.values_list("grid_id", "user_id"):
+        of_grid[grid_id].append(user_id)
+        grids_of[user_id].append(grid_id)
+    users = {u.pk: u for u in get_user_model().objects.filter(pk__in=list(grids_of))}
+    return _Members(of_grid=of_grid, grids_of=grids_of, users=users)
+
+
+def _grid_rows(
+    grids: list[_GridAtMonthEnd],
+    counts: dict[int, MonthCounts],
+    members: _Members,
+    weights: dict,
+) -> list[GridRow]:
+    """One row per grid, in street and grid code order, scored and ranked within its street."""
+    rows = []
+    for grid in grids:
+        row = GridRow(
+            grid_id=grid.grid_id,
+            code=grid.code,
+            name=grid.name,
+            community=grid.community,
+            street_id=grid.street_id,
+            street_code=grid.street_code,
+            street=grid.street,
+            members=sorted(
+                person_name(members.users[u])
+                for u in members.of_grid[grid.grid_id]
+                if u in members.users
+            ),
+            counts=counts[grid.grid_id],
+        )
+        row.score = row.counts.score(weights)
+        rows.append(row)
+    _rank_within_streets(rows)
+    return rows
+
+
+def _street_rows(grid_rows: list[GridRow], weights: dict) -> list[StreetRow]:
+    """One row per street with a grid at month end: its grids' counts added up."""
+    streets: dict[int, StreetRow] = {}
+    for row in grid_rows:
+        streets.setdefault(
+            row.street_id,
+            StreetRow(
+                street_id=row.street_id, code=row.street_code, name=row.street, counts=MonthCounts()
+            ),
+        ).counts.add(row.counts)
+    street_rows = sorted(streets.values(), key=lambda s: s.code)
+    for row in street_rows:
+        row.score = row.counts.score(weights)
+    return street_rows
+
+
+def _scope_row(street: Street | None, street_rows: list[StreetRow]) -> StreetRow | None:
+    """The report's scope: the street's row, or None for the whole city. A street with no grid
+    at month end is still the report's scope, not the city."""
+    if street is None:
+        return None
+    for row in street_rows:
+        if row.street_id == street.pk:
+            return row
+    return StreetRow(street_id=street.pk, code=street.code, name=street.name, counts=MonthCounts())
+
+
+def _member_rows(
+    grid_rows: list[GridRow], members: _Members, visits: list[_MemberVisits], weights: dict
+) -> list[MemberRow]:
+    """One row per grid member: their grids' counts added up, but the visits they logged
+    themselves; by their first grid's code, then name."""
+    code_of = {row.grid_id: row.code for row in grid_rows}
+    counts_of = {row.grid_id: row.counts for row in grid_rows}
+    own_visits = {v.user_id: v for v in visits if v.user_id in members.grids_of}
+    rows = []
+    for user_id, grid_ids in members.grids_of.items():
+        counts = MonthCounts()
+        for grid_id in grid_ids:
+            counts.add(counts_of[grid_id])
+        own = own_visits.get(user_id)
+        counts.visits = own.visits if own else 0
+        counts.households_visited = own.households_visited if own else 0
+        rows.append(
+            MemberRow(
+                user_id=user_id,
+                name=person_name(members.users[user_id]),
+                grids=sorted(code_of[g] for g in grid_ids),
+                counts=counts,
+                score=counts.score(weights),
+            )
+        )
+    rows.sort(key=lambda m: (m.grids[0], m.name))
+    return rows
 
 
 def _rank_within_streets(rows: list[GridRow]) -> None:

@@ -1,28 +1,32 @@
 """Writes for monthly reports: publish, correct, and every download logged.
 
-Scope is checked here, through ``archives.scope``, whoever calls (admin, command, tests).
+Scope is checked here, whoever calls (admin, command, tests), through the predicates of
+``exports.selectors`` that ask ``archives.scope``.
 """
 
 import datetime as dt
 import hashlib
-import json
-from dataclasses import asdict
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from archives import scope
 from archives.models import Street
+from archives.months import first_day, has_ended
 from exports.excel import report_xlsx
-from exports.models import REPORT_PUBLISH, REPORT_VIEW, MonthlyReport, ReportDownload
+from exports.figures import figures_as_json
+from exports.models import MonthlyReport, ReportDownload
 from exports.pdf import report_pdf
-from exports.selectors import MonthFigures, grid_month_figures
+from exports.selectors import (
+    may_publish_report,
+    may_read_report,
+    month_figures,
+    published_report,
+    reports_of_scope,
+)
 
 FORMATS = {"xlsx": report_xlsx, "pdf": report_pdf}
 CONTENT_TYPES = {
@@ -31,32 +35,28 @@ CONTENT_TYPES = {
 }
 
 
-def _same_scope(month: dt.date, street: Street | None) -> Q:
-    return Q(month=month.replace(day=1)) & (
-        Q(street=street) if street is not None else Q(street__isnull=True)
-    )
-
-
-def published_report(month: dt.date, street: Street | None) -> MonthlyReport | None:
-    """The newest published version for the month and scope, or None (a draft)."""
-    reports = MonthlyReport.objects.filter(
-        _same_scope(month, street), state=MonthlyReport.State.PUBLISHED
-    )
-    return reports.order_by("-version").first()
-
-
 def report_filename(month: dt.date, street: Street | None, version: int | None, fmt: str) -> str:
     scope_code = street.code if street is not None else "city"
     label = f"v{version}" if version else "draft"
     return f"monthly-report-{month:%Y-%m}-{scope_code}-{label}.{fmt}"
 
 
-def figures_as_json(figures: MonthFigures) -> dict:
-    return json.loads(json.dumps(asdict(figures), cls=DjangoJSONEncoder))
-
-
 def _sha256(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
+
+
+def monthly_report_publish_refusal(
+    *, month: dt.date, street: Street | None, actor: AbstractBaseUser
+) -> PermissionDenied | ValidationError | None:
+    """What publishing ``month``'s report for ``street`` (a first version or a correction)
+    is refused with before its versions are looked at: a scope beyond ``actor``'s, or a
+    month not over. None: ``actor`` may publish it. ``monthly_report_publish`` raises it; the
+    report page offers its publish and correct buttons only where it is None."""
+    if not may_publish_report(actor, street):
+        return PermissionDenied(_("You may not publish this report."))
+    if not has_ended(month):
+        return ValidationError(_("A month can be published only after it has ended."))
+    return None
 
 
 @transaction.atomic
@@ -73,15 +73,11 @@ def monthly_report_publish(
     A month and scope is published once; afterwards only a correction (``corrects`` the
     newest published version, with a ``reason``) makes a new version.
     """
-    if not scope.may_report(actor, street, permission=REPORT_PUBLISH):
-        raise PermissionDenied(_("You may not publish this report."))
-    month = month.replace(day=1)
-    if month >= timezone.localdate().replace(day=1):
-        raise ValidationError(_("A month can be published only after it has ended."))
+    if refusal := monthly_report_publish_refusal(month=month, street=street, actor=actor):
+        raise refusal
+    month = first_day(month)
     # Lock the scope's versions: two officials publishing at once get consecutive versions.
-    versions = list(
-        MonthlyReport.objects.select_for_update().filter(_same_scope(month, street)).order_by("pk")
-    )
+    versions = list(reports_of_scope(month, street).select_for_update().order_by("pk"))
     current = published_report(month, street)
     if corrects is None and current is not None:
         raise ValidationError(
@@ -93,7 +89,7 @@ def monthly_report_publish(
             raise ValidationError(_("Only the newest published version can be corrected."))
         if not reason.strip():
             raise ValidationError(_("Say why the report is corrected."))
-    figures = grid_month_figures(month, street=street)
+    figures = month_figures(month, street=street)
     report = MonthlyReport(
         month=month,
         street=street,
@@ -129,9 +125,9 @@ def monthly_report_download(
     """The report file (the stored one once published, else a draft computed now), logged."""
     if file_format not in FORMATS:
         raise ValidationError(_("Unknown format."))
-    if not scope.may_report(actor, street, permission=REPORT_VIEW):
+    if not may_read_report(actor, street):
         raise PermissionDenied(_("You may not download this report."))
-    month = month.replace(day=1)
+    month = first_day(month)
     report = published_report(month, street)
     if report is not None:
         with getattr(report, file_format).open("rb") as stored:
@@ -139,7 +135,7 @@ def monthly_report_download(
         if _sha256(content) != getattr(report, f"{file_format}_sha256"):
             raise ValidationError(_("The stored report file does not match its checksum."))
     else:
-        content = FORMATS[file_format](grid_month_figures(month, street=street))
+        content = FORMATS[file_format](month_figures(month, street=street))
     ReportDownload.objects.create(
         user=actor,
         month=month,

@@ -1,18 +1,16 @@
 """The report page's summary table: one row per grid with the report's headline figures,
 sortable by any column. Only draws rows ``exports.selectors`` computed (or a published
-version's stored figures, rebuilt by ``figures_from_json``), formatted as the files format them.
+version's stored figures, ``exports.figures.figures_from_json``), formatted as the files format
+them.
 """
 
-import datetime as dt
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 from django.utils import formats
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from audits.selectors import Figures as AuditFigures
 from exports.columns import DECIMAL, FIGURE_COLUMNS, INTEGER, PERCENT, empty_text
-from exports.selectors import Counts, GridRow, MemberRow, MonthFigures, StreetRow
+from exports.figures import GridRow, MonthCounts, MonthFigures
 
 #: The figure columns the page shows, in the report's order (the files have them all).
 SHOWN = ["residents", "new", "completeness", "timeliness", "visits", "coverage"]
@@ -49,7 +47,7 @@ def headers() -> list[Header]:
     ]
 
 
-def _figure(key: str, counts: Counts) -> Cell:
+def _figure(key: str, counts: MonthCounts) -> Cell:
     column = _BY_KEY[key]
     value = column.value(counts)
     if value is None:
@@ -76,7 +74,7 @@ def _row(row: GridRow) -> SummaryRow:
     )
 
 
-def total_row(label: str, counts: Counts, score: float | None) -> SummaryRow:
+def total_row(label: str, counts: MonthCounts, score: float | None) -> SummaryRow:
     return SummaryRow(
         [
             Cell(str(label), None),
@@ -101,32 +99,3 @@ def summary_rows(figures: MonthFigures, sort: str, descending: bool) -> list[Sum
     missing = [row for row in rows if row.cells[index].sort is None]
     present.sort(key=lambda row: row.cells[index].sort, reverse=descending)
     return present + missing
-
-
-# A published version's figures ---------------------------------------------------------------
-
-
-def _counts(data: dict) -> Counts:
-    audit = data.get("audit")
-    values = {f.name: data[f.name] for f in fields(Counts) if f.name != "audit" and f.name in data}
-    return Counts(**values, audit=AuditFigures(**audit) if audit is not None else None)
-
-
-def figures_from_json(data: dict) -> MonthFigures:
-    """The ``MonthFigures`` a published version stored (``services.figures_as_json``): its page
-    shows what was frozen, not the archive of today."""
-
-    def street_row(row: dict) -> StreetRow:
-        return StreetRow(**{**row, "counts": _counts(row["counts"])})
-
-    return MonthFigures(
-        month=parse_date(data["month"]) or dt.date.min,
-        street=street_row(data["street"]) if data.get("street") else None,
-        grids=[GridRow(**{**row, "counts": _counts(row["counts"])}) for row in data["grids"]],
-        members=[MemberRow(**{**row, "counts": _counts(row["counts"])}) for row in data["members"]],
-        streets=[street_row(row) for row in data["streets"]],
-        total=_counts(data["total"]),
-        weights=data["weights"],
-        total_score=data.get("total_score"),
-        generated_at=parse_datetime(data["generated_at"]) or dt.datetime.min,
-    )

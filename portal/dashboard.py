@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.utils import formats, timezone, translation
 
 from archives import selectors
+from archives.months import last_months
 from audits import selectors as audit_selectors
 from portal import charts, roles
 
@@ -30,7 +31,7 @@ OFFICIAL_ROLES = {roles.STREET_OFFICIAL, roles.MUNICIPAL_OFFICIAL, roles.DEPARTM
 
 @dataclass
 class ClerkPanel:
-    grids: list[selectors.GridCounts]
+    grids: list[selectors.GridCountsNow]
     due_count: int
     due: list
     short_count: int
@@ -40,13 +41,15 @@ class ClerkPanel:
 
 @dataclass
 class OfficialPanel:
-    streets: list[selectors.StreetFigures]
+    streets: list[selectors.StreetCountsNow]
     residents_chart: charts.BarChart
     accuracy_chart: charts.LineChart
     computed_at: dt.datetime
     #: Closed audits behind the chart that left items unchecked: their points rest on part of
     #: the sample, and the panel says so.
     incomplete_audits: list = field(default_factory=list)
+    #: The window of "verified recently" the table's heading names.
+    verified_within_days: int = selectors.VERIFY_EVERY.days
 
 
 @dataclass
@@ -74,7 +77,7 @@ def clerk_panel(user, now: dt.datetime, today: dt.date) -> ClerkPanel:
     due = selectors.residents_due_for_verification(user, now)
     short = selectors.households_short_of_visits(user, today)
     return ClerkPanel(
-        grids=selectors.grid_counts(user),
+        grids=selectors.grid_counts_now(user),
         due_count=due.count(),
         due=list(due[:LIST_LENGTH]),
         short_count=short.count(),
@@ -101,7 +104,7 @@ def official_panel(user, now: dt.datetime, today: dt.date) -> OfficialPanel:
 
 
 def _official_panel(user, now: dt.datetime, today: dt.date, grid_streets) -> OfficialPanel:
-    streets = selectors.street_figures(user, today, now, grid_streets)
+    streets = selectors.street_counts_now(user, today, now, grid_streets)
     residents_chart = charts.bar_chart(
         [
             (f.street.name, f.residents, formats.number_format(f.residents, force_grouping=True))
@@ -128,11 +131,3 @@ def auditor_panel(user) -> AuditorPanel:
         campaigns=audit_selectors.open_item_counts(user),
         items=list(audit_selectors.open_items_for(user)[:LIST_LENGTH]),
     )
-
-
-def last_months(today: dt.date, count: int) -> list[dt.date]:
-    """The first days of the last ``count`` months, the current one last."""
-    months = [today.replace(day=1)]
-    while len(months) < count:
-        months.insert(0, (months[0] - dt.timedelta(days=1)).replace(day=1))
-    return months

@@ -16,7 +16,8 @@ class VerificationDueFilter(admin.SimpleListFilter):
     DUE = "due"
 
     def lookups(self, request, model_admin):
-        return [(self.DUE, _("not confirmed in 180 days"))]
+        days = selectors.VERIFY_EVERY.days
+        return [(self.DUE, _("not confirmed in %(days)d days") % {"days": days})]
 
     def queryset(self, request, queryset):
         if self.value() == self.DUE:

@@ -47,6 +47,7 @@ from archives.models import (
     Tag,
     Visit,
 )
+from archives.months import months_back
 from archives.scope import grant_codename
 from archives.validators import FEMALE, MALE, id_number_check_char
 
@@ -256,9 +257,7 @@ class _CityBuilder:
         self.monthly_audit = monthly_audit
         # The window of past: from the first day of the month ``history_months`` before
         # today's to yesterday. Everything else stood on its eve (``self.eve``).
-        self.window_start = today.replace(day=1)
-        for _ in range(size.history_months):
-            self.window_start = (self.window_start - dt.timedelta(days=1)).replace(day=1)
+        self.window_start = months_back(today, size.history_months)
         self.window_days = [
             self.window_start + dt.timedelta(days=n)
             for n in range((today - self.window_start).days)
@@ -675,11 +674,9 @@ class _CityBuilder:
             current = needs.get(id(household), (household, 0, arrival))[1]
             needs[id(household)] = (household, max(due, current), arrival)
         visits = []
-        start = self.today.replace(day=1)
         months = self.size.history_months + 1 if self.has_past else VISIT_MONTHS
         for back in range(months):
-            if back:
-                start = (start - dt.timedelta(days=1)).replace(day=1)
+            start = months_back(self.today, back)
             if self.has_past:  # the past only: nothing is logged later today yet
                 days = (self.today - start).days if back == 0 else 28
             else:

@@ -5,7 +5,14 @@ import datetime as dt
 import random
 
 from audits.selectors import Figures as AuditFigures
-from exports.selectors import Counts, GridRow, MemberRow, MonthFigures, StreetRow, report_weights
+from exports.figures import (
+    GridRow,
+    MemberRow,
+    MonthCounts,
+    MonthFigures,
+    StreetRow,
+    report_weights,
+)
 
 
 def city_figures(*, grids: int = 126, streets: int = 3, seed: int = 1) -> MonthFigures:
@@ -13,14 +20,16 @@ def city_figures(*, grids: int = 126, streets: int = 3, seed: int = 1) -> MonthF
     weights = report_weights()
     rows, members = [], []
     street_rows = [
-        StreetRow(street_id=n + 1, code=f"S{n + 1:02d}", name=f"第{n + 1}街道", counts=Counts())
+        StreetRow(
+            street_id=n + 1, code=f"S{n + 1:02d}", name=f"第{n + 1}街道", counts=MonthCounts()
+        )
         for n in range(streets)
     ]
-    total = Counts()
+    total = MonthCounts()
     for n in range(grids):
         street = street_rows[n * streets // grids]
         residents = rng.randint(350, 600)
-        counts = Counts(
+        counts = MonthCounts(
             residents=residents,
             households=residents * 10 // 26,
             buildings=rng.randint(4, 9),

@@ -6,7 +6,7 @@ import time_machine
 from openpyxl import load_workbook
 
 from exports.models import MonthlyReport, ReportDownload
-from exports.selectors import grid_month_figures
+from exports.selectors import month_figures
 from tests.exports.test_selectors import DECEMBER
 
 REPORT = "/admin/exports/monthlyreport/report/"
@@ -78,6 +78,8 @@ def test_the_action_asks_for_a_reason_then_corrects(client, report_city):
     asked = client.post(changelist, data)
     assert asked.status_code == 200 and "原因" in asked.content.decode()
     assert MonthlyReport.objects.count() == 1
+    blank = client.post(changelist, {**data, "reason": "  "}, follow=True)
+    assert "说明更正原因" in blank.content.decode() and MonthlyReport.objects.count() == 1
     client.post(changelist, {**data, "reason": "抽查结果更新"})
     assert MonthlyReport.objects.filter(version=2, correction_reason="抽查结果更新").exists()
 
@@ -101,7 +103,7 @@ def test_the_report_page_shows_the_figures_of_every_grid_before_the_downloads(cl
 
 def test_a_column_heading_sorts_the_grids_and_a_second_click_reverses(client, report_city):
     client.force_login(report_city["official"])
-    figures = grid_month_figures(dt.date(2026, 10, 1))
+    figures = month_figures(dt.date(2026, 10, 1))
     scored = sorted((r for r in figures.grids if r.score is not None), key=lambda r: -r.score)
     expected = [f"{r.name}（{r.code}）" for r in scored]
     query = {"month": "2026-10", "street": "city", "sort": "score", "order": "desc"}

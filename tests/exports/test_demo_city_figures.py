@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from archives.demo.city import CitySize, demo_city_seed
 from archives.models import Building, Grid, Household, Resident, Visit
+from archives.months import month_bounds
 from archives.selectors import RESIDENT_REQUIRED_FIELDS
-from exports.selectors import grid_month_figures, month_bounds
+from exports.selectors import month_figures
 from portal.demo import demo_roles
 
 TODAY = dt.date(2026, 10, 20)
@@ -76,7 +77,7 @@ def test_it_agrees_with_a_per_grid_computation_on_a_seeded_city():
     moment = dt.datetime.combine(TODAY, dt.time(12), tzinfo=timezone.get_current_timezone())
     with time_machine.travel(moment, tick=False):
         demo_city_seed(seed=11, size=SMALL, today=TODAY, roles=demo_roles())
-        figures = grid_month_figures(TODAY)
+        figures = month_figures(TODAY)
         start, following = month_bounds(TODAY)
         assert len(figures.grids) == SMALL.grids
         for row in figures.grids:

@@ -16,7 +16,7 @@ from audits.demo import monthly_audit
 from audits.models import AuditCampaign
 from audits.services import audit_campaign_verify_draw
 from exports.excel import scope_label
-from exports.selectors import grid_month_figures
+from exports.selectors import month_figures
 from portal.dashboard import official_panel
 from portal.demo import demo_roles
 
@@ -72,7 +72,7 @@ def test_every_month_has_a_closed_audit_that_verifies(city):
 
 def test_last_months_report_scores_every_grid(city):
     with time_machine.travel(NOW, tick=False):
-        figures = grid_month_figures(dt.date(2026, 11, 1))
+        figures = month_figures(dt.date(2026, 11, 1))
     assert len(figures.grids) == SIZE.grids
     for row in figures.grids:
         assert row.score is not None and row.rank is not None, row.code
@@ -86,8 +86,8 @@ def test_last_months_report_scores_every_grid(city):
 def test_a_streets_report_names_the_street_even_before_it_had_grids(city):
     street = Street.objects.order_by("code").first()
     with time_machine.travel(NOW, tick=False):
-        before_the_city = grid_month_figures(dt.date(2025, 1, 1), street=street)
-        november = grid_month_figures(dt.date(2026, 11, 1), street=street)
+        before_the_city = month_figures(dt.date(2025, 1, 1), street=street)
+        november = month_figures(dt.date(2026, 11, 1), street=street)
     assert scope_label(before_the_city) == street.name  # not 全市 (whole city)
     assert scope_label(november) == street.name
 
@@ -96,9 +96,9 @@ def test_the_dashboard_and_the_report_agree_on_the_same_day(city):
     admin = get_user_model().objects.get(username="admin")
     with time_machine.travel(NOW, tick=False):
         panel = official_panel(admin, timezone.now(), TODAY)
-        report = grid_month_figures(TODAY)
+        report = month_figures(TODAY)
     on_dashboard = {
-        row.street.code: (row.residents, row.households, row.visits, row.verified, row.new)
+        row.street.code: (row.residents, row.households, row.visits, row.verified_recently, row.new)
         for row in panel.streets
     }
     in_report = {
@@ -112,4 +112,4 @@ def test_the_dashboard_and_the_report_agree_on_the_same_day(city):
         for row in report.streets
     }
     assert on_dashboard == in_report
-    assert all(figures[3] > 0 for figures in in_report.values())
+    assert all(row.counts.verified_recently > 0 for row in report.streets)

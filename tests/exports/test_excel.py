@@ -6,7 +6,7 @@ from openpyxl import load_workbook
 
 from archives.models import Grid
 from exports.excel import report_xlsx
-from exports.selectors import grid_month_figures
+from exports.selectors import month_figures
 from tests.exports.month_city import OCTOBER, at, build_month_city
 from tests.exports.test_selectors import DECEMBER
 
@@ -21,7 +21,7 @@ def workbook(db):
         grid.name = "=HYPERLINK(1)"  # a name a spreadsheet would take for a formula
         grid.save()
     with time_machine.travel(DECEMBER, tick=False):
-        content = report_xlsx(grid_month_figures(OCTOBER))
+        content = report_xlsx(month_figures(OCTOBER))
     return load_workbook(io.BytesIO(content))
 
 

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 
 from exports import pdf
-from exports.selectors import grid_month_figures
+from exports.selectors import month_figures
 from tests.exports.month_city import OCTOBER, build_month_city
 from tests.exports.test_selectors import DECEMBER
 
@@ -21,7 +21,7 @@ needs_poppler = pytest.mark.skipif(
 def report(db, tmp_path):
     build_month_city()
     with time_machine.travel(DECEMBER, tick=False):
-        content = pdf.report_pdf(grid_month_figures(OCTOBER))
+        content = pdf.report_pdf(month_figures(OCTOBER))
     path = tmp_path / "report.pdf"
     path.write_bytes(content)
     return path

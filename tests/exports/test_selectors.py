@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from archives.models import Street
-from exports.selectors import grid_month_figures
+from exports.selectors import month_figures
 from tests import factories
 from tests.exports.month_city import OCTOBER, ZONE, build_month_city
 
@@ -17,7 +17,7 @@ DECEMBER = dt.datetime(2026, 12, 3, 9, tzinfo=ZONE)
 def october(db):
     city = build_month_city()
     with time_machine.travel(DECEMBER, tick=False):
-        return grid_month_figures(OCTOBER), city
+        return month_figures(OCTOBER), city
 
 
 def _by_code(figures):
@@ -108,7 +108,7 @@ def test_it_gives_grid_members_their_grids_figures_and_their_own_visits(october)
 def test_it_limits_a_street_report_to_the_grids_of_that_street_at_month_end(october):
     _figures, _city = october
     with time_machine.travel(DECEMBER, tick=False):
-        street = grid_month_figures(OCTOBER, street=Street.objects.get(code="S1"))
+        street = month_figures(OCTOBER, street=Street.objects.get(code="S1"))
     assert [row.code for row in street.grids] == ["G1", "G2"]
     assert street.total.residents == 4
     assert street.street.code == "S1"
@@ -126,10 +126,10 @@ def _city_of(grids: int, *, first: int = 0) -> None:
 def test_it_runs_the_same_number_of_queries_for_one_grid_and_for_many():
     _city_of(1)
     with CaptureQueriesContext(connection) as one:
-        grid_month_figures(dt.date.today())
+        month_figures(dt.date.today())
     _city_of(8, first=1)
     with CaptureQueriesContext(connection) as many:
-        figures = grid_month_figures(dt.date.today())
+        figures = month_figures(dt.date.today())
     assert len(figures.grids) == 9
     # 9 reads, the planner setting on PostgreSQL, and the savepoint around them.
     assert len(many) == len(one) <= 12

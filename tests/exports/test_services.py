@@ -6,10 +6,12 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from exports.models import MonthlyReport, ReportDownload
+from exports.selectors import default_report_street
 from exports.services import (
     monthly_report_correct,
     monthly_report_download,
     monthly_report_publish,
+    monthly_report_publish_refusal,
 )
 from tests import factories
 from tests.exports.month_city import OCTOBER, at
@@ -73,6 +75,28 @@ def test_a_month_not_yet_ended_cannot_be_published(report_city):
         monthly_report_publish(
             month=dt.date(2026, 12, 1), street=None, actor=report_city["official"]
         )
+
+
+def test_the_refusal_the_page_asks_is_the_one_publishing_raises(report_city):
+    def refusal(month: dt.date, street_key: str | None, actor_key: str):
+        street = report_city[street_key] if street_key else None
+        return monthly_report_publish_refusal(
+            month=month, street=street, actor=report_city[actor_key]
+        )
+
+    assert refusal(OCTOBER, "s1", "street") is None
+    assert isinstance(refusal(OCTOBER, None, "street"), PermissionDenied)
+    assert isinstance(refusal(OCTOBER, "s2", "department"), PermissionDenied)
+    assert isinstance(refusal(dt.date(2026, 12, 1), None, "official"), ValidationError)
+    with pytest.raises(PermissionDenied):
+        monthly_report_publish(month=OCTOBER, street=None, actor=report_city["street"])
+
+
+def test_a_report_opens_on_the_city_or_else_the_users_first_street(report_city):
+    assert default_report_street(report_city["official"]) is None
+    assert default_report_street(report_city["street"]) == report_city["s1"]
+    assert default_report_street(report_city["department"]) == report_city["s2"]
+    assert default_report_street(report_city["clerk"]) is None
 
 
 def test_every_download_is_logged_drafts_too(report_city):

@@ -103,6 +103,7 @@ def test_all_residents_due_for_verification_are_listed(client, two_grids):
         verification="due",
     )
     assert two_grids["resident"].name in page and "新核实" not in page
+    assert "180 天内未核实" in page  # the filter's choice names the window
 
 
 def test_the_unfiltered_household_list_has_no_reason_column(client, two_grids, tags):

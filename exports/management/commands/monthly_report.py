@@ -5,7 +5,6 @@ Acts as the system account (``accounts.system.system_actor``); a draft written h
 as a download like any other, a published report's files are the stored ones.
 """
 
-import datetime as dt
 import sys
 from pathlib import Path
 
@@ -15,14 +14,8 @@ from tqdm import tqdm
 
 from accounts.system import system_actor
 from archives.models import Street
+from archives.months import parse_month
 from exports import services
-
-
-def _month(text: str) -> dt.date:
-    try:
-        return dt.datetime.strptime(text, "%Y-%m").date()
-    except ValueError:
-        raise CommandError(f"--month must look like 2026-10, got {text!r}") from None
 
 
 class Command(BaseCommand):
@@ -40,7 +33,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        month = _month(options["month"])
+        month = parse_month(options["month"])
+        if month is None:
+            raise CommandError(f"--month must look like 2026-10, got {options['month']!r}")
         formats = [f.strip() for f in options["format"].split(",") if f.strip()]
         if not formats or set(formats) - set(services.FORMATS):
             raise CommandError(f"--format takes {', '.join(services.FORMATS)}")

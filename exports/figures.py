@@ -1,0 +1,195 @@
+"""What the monthly report is made of: plain rows of figures per grid, grid member and street,
+and their total, as ``exports.selectors`` computes them and the page, the workbook and the PDF
+draw them; and their JSON form, which a published version stores.
+
+Figures are counts that add up (a street's figures are the sums of its grids'); rates are
+worked out from the counts, and are None where nothing was counted ("no audit", "no household
+needs visits"), never 0.
+"""
+
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass, field, fields
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from audits.selectors import Figures as AuditFigures
+from audits.stats import Rate
+
+#: The score's parts, in the order the report shows them.
+SCORE_PARTS = ("completeness", "timeliness", "coverage", "accuracy", "satisfaction")
+
+
+def report_weights() -> dict[str, float]:
+    """The score weights (``MONTHLY_REPORT_WEIGHTS``, checked at start-up by the settings)."""
+    return {part: settings.MONTHLY_REPORT_WEIGHTS.get(part, 0) for part in SCORE_PARTS}
+
+
+@dataclass
+class MonthCounts:
+    """A month's additive counts of one group (a grid, a member's grids, a street, the
+    city), as at the month's end; its rates are worked out from them."""
+
+    residents: int = 0  # active (registered or floating) at month end
+    households: int = 0
+    buildings: int = 0
+    new: int = 0
+    moved_out: int = 0
+    updated: int = 0
+    complete: int = 0
+    verified_recently: int = 0
+    visits: int = 0
+    households_visited: int = 0
+    households_needing: int = 0
+    households_covered: int = 0
+    audit: AuditFigures | None = None
+
+    def add(self, other: "MonthCounts") -> None:
+        for f in fields(self):
+            if f.name == "audit":
+                continue
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+        if other.audit is not None:
+            if self.audit is None:
+                self.audit = AuditFigures()
+            self.audit.add(other.audit)
+
+    @property
+    def completeness(self) -> Rate:
+        return Rate(self.complete, self.residents)
+
+    @property
+    def timeliness(self) -> Rate:
+        return Rate(self.verified_recently, self.residents)
+
+    @property
+    def coverage(self) -> Rate:
+        return Rate(self.households_covered, self.households_needing)
+
+    @property
+    def record_accuracy(self) -> Rate | None:
+        return self.audit.record_accuracy if self.audit else None
+
+    @property
+    def field_accuracy(self) -> Rate | None:
+        return self.audit.field_accuracy if self.audit else None
+
+    @property
+    def satisfaction(self) -> float | None:
+        return self.audit.satisfaction if self.audit else None
+
+    @property
+    def items_audited(self) -> int | None:
+        return self.audit.checked if self.audit else None
+
+    def score_parts(self) -> dict[str, float | None]:
+        """Each part as a share between 0 and 1, or None when there is nothing to judge."""
+        satisfaction = self.satisfaction
+        accuracy = self.record_accuracy
+        return {
+            "completeness": self.completeness.value,
+            "timeliness": self.timeliness.value,
+            "coverage": self.coverage.value,
+            "accuracy": accuracy.value if accuracy else None,
+            # 1 to 5 mapped onto 0 to 1.
+            "satisfaction": (satisfaction - 1) / 4 if satisfaction is not None else None,
+        }
+
+    def score(self, weights: dict[str, float]) -> float | None:
+        """0 to 100: the weighted mean of the parts there are. A part without data (no audit,
+        no household needing visits) leaves the mean over the others, rather than counting
+        as 0 against a grid that had nothing to be judged on."""
+        total = weight_sum = 0.0
+        for name, value in self.score_parts().items():
+            weight = weights.get(name, 0)
+            if value is not None and weight > 0:
+                total += weight * value
+                weight_sum += weight
+        return round(100 * total / weight_sum, 1) if weight_sum else None
+
+
+@dataclass
+class GridRow:
+    grid_id: int
+    code: str
+    name: str
+    community: str
+    street_id: int
+    street_code: str
+    street: str
+    members: list[str]
+    counts: MonthCounts
+    score: float | None = None
+    rank: int | None = None  # within the street, 1 = best
+
+
+@dataclass
+class MemberRow:
+    user_id: int
+    name: str
+    grids: list[str]
+    counts: MonthCounts  # their grids' figures, with the visits they logged themselves
+    score: float | None = None
+
+
+@dataclass
+class StreetRow:
+    street_id: int
+    code: str
+    name: str
+    counts: MonthCounts
+    score: float | None = None
+
+
+@dataclass
+class MonthFigures:
+    month: dt.date  # the first day
+    street: StreetRow | None  # None: the whole city
+    grids: list[GridRow]
+    members: list[MemberRow]
+    streets: list[StreetRow]
+    total: MonthCounts
+    weights: dict[str, float]
+    total_score: float | None = None
+    generated_at: dt.datetime = field(default_factory=timezone.now)
+
+
+# A published version's figures -----------------------------------------------------------------
+
+
+def figures_as_json(figures: MonthFigures) -> dict:
+    """``figures`` as a published version stores them."""
+    return json.loads(json.dumps(asdict(figures), cls=DjangoJSONEncoder))
+
+
+def _month_counts(data: dict) -> MonthCounts:
+    audit = data.get("audit")
+    values = {
+        f.name: data[f.name] for f in fields(MonthCounts) if f.name != "audit" and f.name in data
+    }
+    return MonthCounts(**values, audit=AuditFigures(**audit) if audit is not None else None)
+
+
+def figures_from_json(data: dict) -> MonthFigures:
+    """The ``MonthFigures`` a published version stored (``figures_as_json``): its page shows
+    what was frozen, not the archive of today."""
+
+    def street_row(row: dict) -> StreetRow:
+        return StreetRow(**{**row, "counts": _month_counts(row["counts"])})
+
+    return MonthFigures(
+        month=parse_date(data["month"]) or dt.date.min,
+        street=street_row(data["street"]) if data.get("street") else None,
+        grids=[GridRow(**{**row, "counts": _month_counts(row["counts"])}) for row in data["grids"]],
+        members=[
+            MemberRow(**{**row, "counts": _month_counts(row["counts"])}) for row in data["members"]
+        ],
+        streets=[street_row(row) for row in data["streets"]],
+        total=_month_counts(data["total"]),
+        weights=data["weights"],
+        total_score=data.get("total_score"),
+        generated_at=parse_datetime(data["generated_at"]) or dt.datetime.min,
+    )
