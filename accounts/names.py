@@ -2,14 +2,14 @@
 
 import unicodedata
 
-from django.contrib.auth.models import AbstractBaseUser
+from accounts.types import Actor
 
 
 def _written_in_chinese(text: str) -> bool:
     return any(unicodedata.name(ch, "").startswith(("CJK", "HANGUL")) for ch in text)
 
 
-def person_name(user: AbstractBaseUser | None) -> str:
+def person_name(user: Actor | None) -> str:
     """The user's full name, falling back to the login when none is set.
 
     A name written in Chinese reads family name first with no space (last name 刘, first name

@@ -1,12 +1,13 @@
 """Writes for two-factor enrolment."""
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.types import Actor
+
 
 @transaction.atomic
-def totp_device_start(*, user: AbstractBaseUser, pending_id: int | None = None) -> TOTPDevice:
+def totp_device_start(*, user: Actor, pending_id: int | None = None) -> TOTPDevice:
     """The unconfirmed device whose secret the enrolment page shows.
 
     ``pending_id`` is the one this session started: reused on reload, so that the QR code
@@ -26,7 +27,7 @@ CURRENT_CODE_WRONG, NEW_CODE_WRONG = "current", "new"
 
 @transaction.atomic
 def totp_device_confirm(
-    *, user: AbstractBaseUser, pending_id: int | None, token: str, current_token: str = ""
+    *, user: Actor, pending_id: int | None, token: str, current_token: str = ""
 ) -> tuple[TOTPDevice | None, str]:
     """Confirm the pending device with a token from the app; it replaces the earlier device
     (a new phone), which must vouch for it with its own current code: whoever holds a session
@@ -51,5 +52,5 @@ def totp_device_confirm(
 
 
 @transaction.atomic
-def totp_device_remove(*, user: AbstractBaseUser) -> None:
+def totp_device_remove(*, user: Actor) -> None:
     TOTPDevice.objects.filter(user=user).delete()

@@ -6,12 +6,13 @@ the whole database, so scope lets it do what its command does (``archives.scope`
 """
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+from accounts.types import Actor, User
 
 SYSTEM_USERNAME = "system"
 
 
-def system_actor() -> AbstractBaseUser:
+def system_actor() -> Actor:
     """The system account, created inactive and without a usable password on first use."""
     user, created = get_user_model().objects.get_or_create(
         username=SYSTEM_USERNAME, defaults={"is_active": False}
@@ -22,7 +23,7 @@ def system_actor() -> AbstractBaseUser:
     return user
 
 
-def is_system_account(user: AbstractBaseUser | AnonymousUser) -> bool:
+def is_system_account(user: User) -> bool:
     """Whether ``user`` is the system account: inactive, unable to sign in, and so named (an
     administrator who names an account "system" does not make it one)."""
     return (

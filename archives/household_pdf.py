@@ -1,7 +1,6 @@
 """A household's register as a PDF: it only draws what ``selectors.household_register`` read,
 masked as on screen. The font is the one every portal PDF embeds (``archives.pdf_font``)."""
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -11,6 +10,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from accounts.names import person_name
+from accounts.types import Actor
 from archives.pdf_font import register_font
 from archives.pdf_page import landscape_pdf
 from archives.selectors import HouseholdRegister
@@ -31,7 +31,7 @@ def _table(rows: list[list], widths: list[float], font: str) -> Table:
     return table
 
 
-def household_register_pdf(register: HouseholdRegister, *, printed_by: AbstractBaseUser) -> bytes:
+def household_register_pdf(register: HouseholdRegister, *, printed_by: Actor) -> bytes:
     """The register on landscape A4: the household, its residents, its latest visits; every
     page says who printed it and when (a printed register holds personal data)."""
     font = register_font()

@@ -12,13 +12,13 @@ from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.types import Actor
 from archives import bulk, scope, sql
 from archives.imports.reading import FileRefused
 from archives.models import (
@@ -40,7 +40,7 @@ M = TypeVar("M", bound=models.Model)
 When = dt.datetime | Sequence[dt.datetime] | None
 
 
-def _check_scope(*, row: models.Model, actor: AbstractBaseUser) -> None:
+def _check_scope(*, row: models.Model, actor: Actor) -> None:
     adding = row._state.adding
     if not adding and not scope.may(actor, scope.CHANGE, row):
         raise PermissionDenied(_("You may not change this record."))
@@ -48,7 +48,7 @@ def _check_scope(*, row: models.Model, actor: AbstractBaseUser) -> None:
         raise PermissionDenied(_("This record would be in a grid you do not work in."))
 
 
-def _save(*, row: models.Model, actor: AbstractBaseUser, reason: str) -> None:
+def _save(*, row: models.Model, actor: Actor, reason: str) -> None:
     _check_scope(row=row, actor=actor)
     if not row._state.adding:
         stored = type(row)._default_manager.get(pk=row.pk)
@@ -57,7 +57,7 @@ def _save(*, row: models.Model, actor: AbstractBaseUser, reason: str) -> None:
     _recorded_save(row=row, actor=actor, reason=reason)
 
 
-def _recorded_save(*, row: models.Model, actor: AbstractBaseUser, reason: str) -> None:
+def _recorded_save(*, row: models.Model, actor: Actor, reason: str) -> None:
     """Validate and save ``row``; its history entry names ``actor`` and ``reason``."""
     row.full_clean()
     row._history_user = actor
@@ -66,14 +66,14 @@ def _recorded_save(*, row: models.Model, actor: AbstractBaseUser, reason: str) -
 
 
 @transaction.atomic
-def building_save(*, building: Building, actor: AbstractBaseUser, reason: str = "") -> Building:
+def building_save(*, building: Building, actor: Actor, reason: str = "") -> Building:
     """Create or update ``building`` for ``actor``, within their grids."""
     _save(row=building, actor=actor, reason=reason)
     return building
 
 
 @transaction.atomic
-def household_save(*, household: Household, actor: AbstractBaseUser, reason: str = "") -> Household:
+def household_save(*, household: Household, actor: Actor, reason: str = "") -> Household:
     """Create or update ``household`` for ``actor``, within their grids."""
     _save(row=household, actor=actor, reason=reason)
     return household
@@ -108,7 +108,7 @@ _RESIDENT_EDITABLE = _editable_fields(Resident)
 def resident_save(
     *,
     resident: Resident,
-    actor: AbstractBaseUser,
+    actor: Actor,
     tags: Iterable[Tag] | None = None,
     reason: str = "",
     loaded_version: int | None = None,
@@ -148,7 +148,7 @@ def resident_save(
 
 
 @transaction.atomic
-def resident_revert(*, resident: Resident, record, actor: AbstractBaseUser) -> Resident:
+def resident_revert(*, resident: Resident, record, actor: Actor) -> Resident:
     """Bring the file back to what history entry ``record`` holds, tags included.
 
     The revert is itself a change: checked against scope like any save and recorded as a new
@@ -172,7 +172,7 @@ def resident_revert(*, resident: Resident, record, actor: AbstractBaseUser) -> R
 
 
 @transaction.atomic
-def resident_delete(*, resident: Resident, actor: AbstractBaseUser) -> None:
+def resident_delete(*, resident: Resident, actor: Actor) -> None:
     """Remove ``resident``'s file; its history keeps it, as a "deleted" entry naming ``actor``.
 
     Administrators only: in normal work a resident moves out or dies, and the file stays.
@@ -186,7 +186,7 @@ def resident_delete(*, resident: Resident, actor: AbstractBaseUser) -> None:
 
 @transaction.atomic
 def resident_verify(
-    *, residents: Iterable[Resident], actor: AbstractBaseUser, note: str = ""
+    *, residents: Iterable[Resident], actor: Actor, note: str = ""
 ) -> list[Resident]:
     """Record that ``actor`` confirmed these residents' files as they stand (核实): who and
     when, as one history entry per resident ("verified", with ``note`` if given).
@@ -221,9 +221,7 @@ def resident_verify(
     return rows
 
 
-def sensitive_reads_record(
-    *, user: AbstractBaseUser, shown: dict[int, set[str]], view: str
-) -> None:
+def sensitive_reads_record(*, user: Actor, shown: dict[int, set[str]], view: str) -> None:
     """Log that ``user`` was shown, per resident ID, these sensitive fields in full."""
     SensitiveAccess.objects.bulk_create(
         [
@@ -236,9 +234,7 @@ def sensitive_reads_record(
     )
 
 
-def resident_sensitive_reads_record(
-    *, user: AbstractBaseUser, resident: Resident, view: str
-) -> None:
+def resident_sensitive_reads_record(*, user: Actor, resident: Resident, view: str) -> None:
     """Log the sensitive fields of ``resident``'s file that ``user`` is shown in full on a page
     of the whole file (its form, its history, the version an audit checks): those their
     scope does not mask."""
@@ -256,7 +252,7 @@ class ElsewhereLimitReached(FileRefused):
 
 
 @transaction.atomic
-def residents_elsewhere_record(*, user: AbstractBaseUser, resident_ids: Iterable[int]) -> None:
+def residents_elsewhere_record(*, user: Actor, resident_ids: Iterable[int]) -> None:
     """``user`` is about to be told that these residents (matched by an ID number they typed
     or uploaded) are registered in another grid: log each as a sensitive read, within a daily
     ceiling per user; past it, raise ``ElsewhereLimitReached`` and tell (and log) nothing.
@@ -294,7 +290,7 @@ def residents_elsewhere_record(*, user: AbstractBaseUser, resident_ids: Iterable
 @transaction.atomic
 def export_record_create(
     *,
-    user: AbstractBaseUser,
+    user: Actor,
     model: str,
     rows: int,
     filters: str,
@@ -330,7 +326,7 @@ def _resident_differs(stored: Resident, edited: Resident, tag_ids: set[int] | No
 
 
 @transaction.atomic
-def visit_save(*, visit: Visit, actor: AbstractBaseUser, reason: str = "") -> Visit:
+def visit_save(*, visit: Visit, actor: Actor, reason: str = "") -> Visit:
     """Record or correct ``visit`` for ``actor``, within their grids."""
     _save(row=visit, actor=actor, reason=reason)
     return visit
@@ -339,7 +335,7 @@ def visit_save(*, visit: Visit, actor: AbstractBaseUser, reason: str = "") -> Vi
 # The org hierarchy and tags: administrators' work, on the admin pages. ---------------------------
 
 
-def _check_unit_scope(*, unit: models.Model, actor: AbstractBaseUser) -> None:
+def _check_unit_scope(*, unit: models.Model, actor: Actor) -> None:
     """What the org admin pages ask: a stored street, community, grid or department must be one
     the actor's grants reach with change rights (``scope.may``); a new one, or any tag, needs
     the role's permission."""
@@ -353,21 +349,21 @@ def _check_unit_scope(*, unit: models.Model, actor: AbstractBaseUser) -> None:
         raise PermissionDenied(_("You may not change this record."))
 
 
-def _unit_save(*, unit: models.Model, actor: AbstractBaseUser, reason: str) -> None:
+def _unit_save(*, unit: models.Model, actor: Actor, reason: str) -> None:
     # Saved even when nothing changed, as the admin pages always saved units.
     _check_unit_scope(unit=unit, actor=actor)
     _recorded_save(row=unit, actor=actor, reason=reason)
 
 
 @transaction.atomic
-def street_save(*, street: Street, actor: AbstractBaseUser, reason: str = "") -> Street:
+def street_save(*, street: Street, actor: Actor, reason: str = "") -> Street:
     """Create or update ``street`` for ``actor``."""
     _unit_save(unit=street, actor=actor, reason=reason)
     return street
 
 
 @transaction.atomic
-def community_save(*, community: Community, actor: AbstractBaseUser, reason: str = "") -> Community:
+def community_save(*, community: Community, actor: Actor, reason: str = "") -> Community:
     """Create or update ``community`` for ``actor``."""
     _unit_save(unit=community, actor=actor, reason=reason)
     return community
@@ -377,9 +373,9 @@ def community_save(*, community: Community, actor: AbstractBaseUser, reason: str
 def grid_save(
     *,
     grid: Grid,
-    actor: AbstractBaseUser,
+    actor: Actor,
     reason: str = "",
-    members: Iterable[AbstractBaseUser] | None = None,
+    members: Iterable[Actor] | None = None,
 ) -> Grid:
     """Create or update ``grid`` for ``actor``, and its members when given (not historied)."""
     _unit_save(unit=grid, actor=actor, reason=reason)
@@ -392,7 +388,7 @@ def grid_save(
 def department_save(
     *,
     department: Department,
-    actor: AbstractBaseUser,
+    actor: Actor,
     reason: str = "",
     served_tags: Iterable[Tag] | None = None,
     streets: Iterable[Street] | None = None,
@@ -408,7 +404,7 @@ def department_save(
 
 
 @transaction.atomic
-def tag_save(*, tag: Tag, actor: AbstractBaseUser, reason: str = "") -> Tag:
+def tag_save(*, tag: Tag, actor: Actor, reason: str = "") -> Tag:
     """Create or update ``tag`` for ``actor``."""
     _unit_save(unit=tag, actor=actor, reason=reason)
     return tag
@@ -421,7 +417,7 @@ def tag_save(*, tag: Tag, actor: AbstractBaseUser, reason: str = "") -> Tag:
 def rows_bulk_create(
     *,
     rows: list[M],
-    actor: AbstractBaseUser,
+    actor: Actor,
     reason: str,
     batch_size: int = 2000,
     at: When = None,
@@ -449,7 +445,7 @@ Place = tuple[int, str, int, int, str]
 def households_ensure(
     *,
     places: set[Place],
-    actor: AbstractBaseUser,
+    actor: Actor,
     reason: str,
     status_of: dict[Place, str] | None = None,
 ) -> dict[Place, int]:
@@ -505,7 +501,7 @@ def residents_bulk_create(
     *,
     residents: list[Resident],
     tag_ids: list[set[int]],
-    actor: AbstractBaseUser,
+    actor: Actor,
     reason: str,
     batch_size: int = 2000,
     at: When = None,
@@ -539,7 +535,7 @@ def residents_bulk_update(
     *,
     residents: list[Resident],
     tag_ids: list[set[int]],
-    actor: AbstractBaseUser,
+    actor: Actor,
     reason: str,
     batch_size: int = 1000,
     at: When = None,
@@ -602,9 +598,7 @@ def residents_bulk_update(
     return residents
 
 
-def _check_bulk_placement(
-    *, rows: Sequence[models.Model], actor: AbstractBaseUser, action: str
-) -> None:
+def _check_bulk_placement(*, rows: Sequence[models.Model], actor: Actor, action: str) -> None:
     if not scope.may_place_all(actor, action, rows):
         raise PermissionDenied(_("This record would be in a grid you do not work in."))
 
@@ -628,7 +622,7 @@ def _history_created(
     model: type[models.Model],
     pks: list[int],
     *,
-    actor: AbstractBaseUser,
+    actor: Actor,
     reason: str,
     at: When = None,
 ) -> dict[int, int]:
@@ -640,7 +634,7 @@ def _history_copied(
     model: type[models.Model],
     pks: list[int],
     *,
-    actor: AbstractBaseUser,
+    actor: Actor,
     reason: str,
     history_type: str,
     at: When = None,
@@ -685,7 +679,7 @@ def _history_copied_at(
     model: type[models.Model],
     pks: list[int],
     *,
-    actor: AbstractBaseUser,
+    actor: Actor,
     reason: str,
     history_type: str,
     stamp: dt.datetime,

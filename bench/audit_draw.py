@@ -4,10 +4,10 @@ and its verification; each draw rolled back."""
 import time
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.utils import timezone
 
+from accounts.types import Actor
 from archives.models import Resident
 from audits import services as audit_services
 from audits.models import AuditCampaign, AuditItem, AuditStratum
@@ -53,7 +53,7 @@ def _vacuum_for_audit_draw() -> None:
 
 
 def _time_one_audit_draw(
-    actor: AbstractBaseUser, auditor: AbstractBaseUser, timings: dict[str, list[float]]
+    actor: Actor, auditor: Actor, timings: dict[str, list[float]]
 ) -> tuple[int, int, int]:
     with rolled_back():
         campaign = audit_services.audit_campaign_save(

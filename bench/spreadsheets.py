@@ -16,11 +16,11 @@ from pathlib import Path
 import openpyxl
 import tablib
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.utils import translation
 from import_export import fields, resources, widgets
 from import_export.formats.base_formats import XLSX
 
+from accounts.types import Actor
 from archives.imports.reading import Limits, read_table
 from archives.imports.residents import column_names, resident_import_apply, resident_import_plan
 from archives.models import Building, Grid, Household, Resident, Tag
@@ -126,7 +126,7 @@ def measure_import(what: str, path: str) -> dict:
     return {**figures, "peak_mb": peak_kib / 1024}
 
 
-def _our_import(data: bytes, user: AbstractBaseUser) -> dict:
+def _our_import(data: bytes, user: Actor) -> dict:
     started = time.perf_counter()
     table = read_table("bench.xlsx", data, Limits.from_settings())
     plan = resident_import_plan(table, user=user)
@@ -136,7 +136,7 @@ def _our_import(data: bytes, user: AbstractBaseUser) -> dict:
     return {"rows": len(table.rows), "seconds": time.perf_counter() - started}
 
 
-def _library_default_import(data: bytes, user: AbstractBaseUser) -> dict:
+def _library_default_import(data: bytes, user: Actor) -> dict:
     """The library's defaults: its own .xlsx reader over the whole file, then an import of the
     first ``LIBRARY_SAMPLE`` rows row by row (one save, one history entry each, no bulk)."""
     started = time.perf_counter()
@@ -180,7 +180,7 @@ class LibraryDefaultResidentResource(resources.ModelResource):
         import_id_fields = ["id_number"]
         fields = ["id_number", "name", "sex", "birth_date", "phone", "household", "tags"]
 
-    def __init__(self, *, user: AbstractBaseUser, **kwargs):
+    def __init__(self, *, user: Actor, **kwargs):
         super().__init__(**kwargs)
         self.user = user
         self.grids = dict(Grid.objects.values_list("code", "pk"))

@@ -19,12 +19,12 @@ from typing import NamedTuple, TypeVar
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
 from accounts.names import person_name
+from accounts.types import Actor
 from archives import scope
 from archives.models import Building, Community, Grid, Household, Resident, Street, Tag, Visit
 from archives.months import first_day, month_bounds
@@ -388,7 +388,7 @@ class _Members:
 
     of_grid: dict[int, list[int]]  # grid ID: user IDs
     grids_of: dict[int, list[int]]  # user ID: grid IDs
-    users: dict[int, AbstractBaseUser]
+    users: dict[int, Actor]
 
 
 def _members_of(grid_ids: list[int]) -> _Members:

@@ -7,13 +7,13 @@ Scope is checked here, whoever calls (admin, command, tests), through the predic
 import datetime as dt
 import hashlib
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.types import Actor
 from archives.models import Street
 from archives.months import first_day, has_ended
 from exports.excel import report_xlsx
@@ -46,7 +46,7 @@ def _sha256(content: bytes) -> str:
 
 
 def monthly_report_publish_refusal(
-    *, month: dt.date, street: Street | None, actor: AbstractBaseUser
+    *, month: dt.date, street: Street | None, actor: Actor
 ) -> PermissionDenied | ValidationError | None:
     """What publishing ``month``'s report for ``street`` (a first version or a correction)
     is refused with before its versions are looked at: a scope beyond ``actor``'s, or a
@@ -64,7 +64,7 @@ def monthly_report_publish(
     *,
     month: dt.date,
     street: Street | None,
-    actor: AbstractBaseUser,
+    actor: Actor,
     corrects: MonthlyReport | None = None,
     reason: str = "",
 ) -> MonthlyReport:
@@ -110,9 +110,7 @@ def monthly_report_publish(
     return report
 
 
-def monthly_report_correct(
-    *, report: MonthlyReport, reason: str, actor: AbstractBaseUser
-) -> MonthlyReport:
+def monthly_report_correct(*, report: MonthlyReport, reason: str, actor: Actor) -> MonthlyReport:
     """A new published version of ``report``'s month and scope, saying why."""
     return monthly_report_publish(
         month=report.month, street=report.street, actor=actor, corrects=report, reason=reason
@@ -120,7 +118,7 @@ def monthly_report_correct(
 
 
 def monthly_report_download(
-    *, month: dt.date, street: Street | None, file_format: str, actor: AbstractBaseUser
+    *, month: dt.date, street: Street | None, file_format: str, actor: Actor
 ) -> tuple[str, bytes]:
     """The report file (the stored one once published, else a draft computed now), logged."""
     if file_format not in FORMATS:
