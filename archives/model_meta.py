@@ -26,6 +26,13 @@ def history_manager(obj_or_model: models.Model | type[models.Model]) -> HistoryM
     return manager
 
 
+def history_attribution_set(row: models.Model, *, actor: models.Model, reason: str) -> None:
+    """Who made the change and why, for the history entry that ``row``'s next save writes
+    (simple-history reads these two attributes off the instance)."""
+    row._history_user = actor  # type: ignore[attr-defined]
+    row._change_reason = reason  # type: ignore[attr-defined]
+
+
 def history_model(model: type[models.Model]) -> Any:
     """The historical model (``HistoricalResident`` for ``Resident``) of a historied model: a
     class simple-history builds at run time, with attributes (``tracked_fields``, ``objects``)

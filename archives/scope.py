@@ -392,19 +392,24 @@ def may_place_all(user: User, action: str, rows: Iterable[Model]) -> bool:
     return granted is EVERY_GRID or grids <= set(granted)
 
 
+#: For each archive model: the model its rows hang from (None: they hang from a grid), the
+#: path from that model to its grid, and the attribute holding the parent's ID.
+_PARENT_OF: dict[type[Model], tuple[type[Model] | None, str, str]] = {
+    Building: (None, "", "grid_id"),
+    Household: (Building, "grid_id", "building_id"),
+    Resident: (Household, "building__grid_id", "household_id"),
+    Visit: (Household, "building__grid_id", "household_id"),
+}
+
+
 def _grids_of(rows: list[Model]) -> set[int] | None:
     """The grids archive rows in memory would sit in (``_grid_of`` for many rows), or None
     when one of them hangs from nothing stored."""
     model = type(rows[0])
-    if model is Building:
-        parents, to_grid, parent_ids = None, "", {row.grid_id for row in rows}
-    elif model is Household:
-        parents, to_grid, parent_ids = Building, "grid_id", {row.building_id for row in rows}
-    elif model in (Resident, Visit):
-        parents, to_grid = Household, "building__grid_id"
-        parent_ids = {row.household_id for row in rows}
-    else:
+    if model not in _PARENT_OF:
         raise TypeError(f"{model.__name__} is not an archive row")
+    parents, to_grid, parent_key = _PARENT_OF[model]
+    parent_ids = {getattr(row, parent_key) for row in rows}
     if None in parent_ids:
         return None
     if parents is None:

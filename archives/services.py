@@ -9,7 +9,7 @@ Each write is recorded in the row's history with the actor and the reason (djang
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from accounts.types import Actor
 from archives import bulk, scope, sql
 from archives.imports.reading import FileRefused
+from archives.model_meta import concrete_field, history_attribution_set
 from archives.models import (
     Building,
     Community,
@@ -60,8 +61,7 @@ def _save(*, row: models.Model, actor: Actor, reason: str) -> None:
 def _recorded_save(*, row: models.Model, actor: Actor, reason: str) -> None:
     """Validate and save ``row``; its history entry names ``actor`` and ``reason``."""
     row.full_clean()
-    row._history_user = actor
-    row._change_reason = reason
+    history_attribution_set(row, actor=actor, reason=reason)
     row.save()
 
 
@@ -131,8 +131,7 @@ def resident_save(
             return stored
         resident.version = stored.version + 1
     resident.full_clean()
-    resident._history_user = actor
-    resident._change_reason = reason
+    history_attribution_set(resident, actor=actor, reason=reason)
     if tag_ids is None:
         resident.save()
         return resident
@@ -148,7 +147,7 @@ def resident_save(
 
 
 @transaction.atomic
-def resident_revert(*, resident: Resident, record, actor: Actor) -> Resident:
+def resident_revert(*, resident: Resident, record: Any, actor: Actor) -> Resident:
     """Bring the file back to what history entry ``record`` holds, tags included.
 
     The revert is itself a change: checked against scope like any save and recorded as a new
@@ -179,8 +178,7 @@ def resident_delete(*, resident: Resident, actor: Actor) -> None:
     """
     if not (actor.is_active and actor.is_superuser):
         raise PermissionDenied(_("You may not change this record."))
-    resident._history_user = actor
-    resident._change_reason = _("deleted by an administrator")
+    history_attribution_set(resident, actor=actor, reason=_("deleted by an administrator"))
     resident.delete()
 
 
@@ -454,7 +452,7 @@ def households_ensure(
     history; each created row must lie where ``actor`` may add it."""
     grid_ids = {p[0] for p in places}
     buildings = {(b.grid_id, b.address): b for b in Building.objects.filter(grid_id__in=grid_ids)}
-    sizes: Counter = Counter()
+    sizes: Counter[tuple[tuple[int, str], str]] = Counter()
     for grid_id, address, unit, floor, _room in places:
         key = (grid_id, address)
         sizes[(key, "units")] = max(sizes[(key, "units")], unit)
@@ -558,7 +556,7 @@ def residents_bulk_update(
     if not scope.may_all(actor, scope.CHANGE, Resident, pks):
         raise PermissionDenied(_("You may not change this record."))
     _check_bulk_placement(rows=residents, actor=actor, action=scope.CHANGE)
-    versions = {}
+    versions: dict[int, int] = {}
     for start in range(0, len(pks), batch_size):
         chunk = pks[start : start + batch_size]
         versions.update(
@@ -574,7 +572,7 @@ def residents_bulk_update(
     written = (
         _RESIDENT_EDITABLE
         if fields is None
-        else [Resident._meta.get_field(name).attname for name in fields]
+        else [concrete_field(Resident, name).attname for name in fields]
     )
     bulk.rows_update(  # history: _history_copied below
         residents, [*written, "version", "updated_at"], batch_size=batch_size
@@ -582,15 +580,16 @@ def residents_bulk_update(
     Through = Resident.tags.through
     pairs = zip(residents, tag_ids, strict=True)
     wanted = {(resident.pk, tag_id) for resident, ids in pairs for tag_id in ids}
-    stored = {}
+    stored_links: dict[tuple[int, int], int] = {}  # (resident, tag) -> link
     for start in range(0, len(pks), batch_size):
         links = Through.objects.filter(resident_id__in=pks[start : start + batch_size])
-        stored.update({(r, t): pk for pk, r, t in links.values_list("pk", "resident_id", "tag_id")})
-    removed = [pk for link, pk in stored.items() if link not in wanted]
+        rows = links.values_list("pk", "resident_id", "tag_id")
+        stored_links.update({(r, t): pk for pk, r, t in rows})
+    removed = [pk for link, pk in stored_links.items() if link not in wanted]
     for start in range(0, len(removed), batch_size):
         Through.objects.filter(pk__in=removed[start : start + batch_size]).delete()
     bulk.rows_insert(  # history: _tag_history_copied below
-        [Through(resident_id=r, tag_id=t) for r, t in sorted(wanted - stored.keys())],
+        [Through(resident_id=r, tag_id=t) for r, t in sorted(wanted - stored_links.keys())],
         batch_size=batch_size,
     )
     entry_of = _history_copied(Resident, pks, actor=actor, reason=reason, history_type="~", at=at)

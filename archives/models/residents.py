@@ -1,6 +1,7 @@
 """The resident files: who lives in a household, with their tags and change history."""
 
 import datetime as dt
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -112,6 +113,13 @@ class Resident(models.Model):
     # Tags are part of the file, so each history entry keeps the tags as they were then.
     # updated_at is left out: the entry's own date says when.
     history = RecordableHistory(m2m_fields=[tags], excluded_fields=["updated_at"])
+
+    if TYPE_CHECKING:
+        # What simple-history adds when the class is built, declared for the type checker.
+        history_records: ClassVar[RecordableHistory]
+        skip_history_when_saving: bool
+
+        def save_without_historical_record(self, *args: Any, **kwargs: Any) -> None: ...
 
     class Meta:
         ordering = ["household", "id"]
