@@ -7,6 +7,7 @@ passes through ``archives.scope``'s masking, as it does everywhere else.
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Model
@@ -95,7 +96,7 @@ class FieldChange:
 
 @dataclass
 class HistoryEntry:
-    record: Model  # the HistoricalResident row
+    record: Any  # the historical row (HistoricalResident…), a class simple-history builds
     when: dt.datetime
     who: str
     why: str

@@ -32,7 +32,7 @@ import functools
 import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -509,17 +509,34 @@ def grids_showing(user: User, field: str, grid_ids: set[int]) -> set[int]:
     return set(grid_ids) & set(granted or ())
 
 
-def with_sensitive_flags(queryset: QuerySet[Resident], user: User) -> QuerySet[Resident]:
+class SensitiveFlags(TypedDict):
+    """What ``with_sensitive_flags`` adds to each resident row."""
+
+    shows_id_number: bool
+    shows_medical_history: bool
+
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    #: A resident row read through ``with_sensitive_flags``.
+    FlaggedResident = WithAnnotations[Resident, SensitiveFlags]
+else:
+    FlaggedResident = Resident
+
+
+def with_sensitive_flags(queryset: QuerySet[Resident], user: User) -> QuerySet[FlaggedResident]:
     """Residents annotated with ``shows_id_number`` and ``shows_medical_history`` per row."""
-    flags = {}
-    for field in (ID_NUMBER, MEDICAL_HISTORY):
+
+    def flag(field: str) -> "Value | ExpressionWrapper[Any]":
         condition = _sensitive_condition(user, field)
-        flags[f"shows_{field}"] = (
-            Value(condition)
-            if isinstance(condition, bool)
-            else ExpressionWrapper(condition, output_field=BooleanField())
-        )
-    return queryset.annotate(**flags)
+        if isinstance(condition, bool):
+            return Value(condition)
+        return ExpressionWrapper(condition, output_field=BooleanField())
+
+    return queryset.annotate(
+        shows_id_number=flag(ID_NUMBER), shows_medical_history=flag(MEDICAL_HISTORY)
+    )
 
 
 def sensitive_fields_shown(user: User, resident: Resident) -> frozenset[str]:
@@ -528,7 +545,7 @@ def sensitive_fields_shown(user: User, resident: Resident) -> frozenset[str]:
         return frozenset()
     flags = (
         with_sensitive_flags(restrict(Resident.objects.filter(pk=resident.pk), user), user)
-        .values("shows_id_number", "shows_medical_history")  # type: ignore[misc]  # annotated
+        .values("shows_id_number", "shows_medical_history")
         .first()
     )
     if flags is None:

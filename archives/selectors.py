@@ -7,6 +7,7 @@ queries whatever the number of rows, grids or buildings.
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.names import person_name
 from archives import scope
+from archives.model_meta import concrete_field
 from archives.models import Building, Grid, Household, Resident, Street, Tag, Visit
 from archives.months import month_bounds
 
@@ -81,11 +83,18 @@ def building_plans(user, buildings: QuerySet[Building]) -> list[BuildingPlan]:
     labels = dict(Household.Status.choices)
     squares: dict[int, HouseholdSquare] = {}
     by_building: dict[int, list[HouseholdSquare]] = defaultdict(list)
-    for row in households.order_by("unit", "floor", "room").values(
-        "pk", "building_id", "unit", "floor", "room", "status"
-    ):
-        building_id = row.pop("building_id")
-        square = HouseholdSquare(**row, status_label=str(labels.get(row["status"], "")))
+    rows = households.order_by("unit", "floor", "room").values_list(
+        "building_id", "pk", "unit", "floor", "room", "status"
+    )
+    for building_id, pk, unit, floor, room, status in rows:
+        square = HouseholdSquare(
+            pk=pk,
+            unit=unit,
+            floor=floor,
+            room=room,
+            status=status,
+            status_label=str(labels.get(status, "")),
+        )
         squares[square.pk] = square
         by_building[building_id].append(square)
     for household_id, tag in _tags_of_households(user, households):
@@ -217,13 +226,12 @@ class Completeness:
     required: int
 
 
-def resident_completeness(record) -> Completeness:
+def resident_completeness(record: Any) -> Completeness:
     """How many of ``RESIDENT_REQUIRED_FIELDS`` a resident file (or a history entry of one)
     has filled in: a field counts when it is neither empty nor None."""
     present = sum(
-        1
+        getattr(record, concrete_field(Resident, name).attname) not in (None, "")
         for name in RESIDENT_REQUIRED_FIELDS
-        if getattr(record, Resident._meta.get_field(name).attname) not in (None, "")
     )
     return Completeness(present=present, required=len(RESIDENT_REQUIRED_FIELDS))
 
@@ -331,7 +339,7 @@ def short_of_visits(households: QuerySet[Household], month: dt.date) -> QuerySet
     needed = (
         tagged.values("resident__household")
         .annotate(most=Max("tag__needs_visits_per_month"))
-        .values("most")
+        .values("most")  # type: ignore[misc]  # ``most`` is the annotation just above
     )
     reason = tagged.order_by("-tag__needs_visits_per_month", "tag__code").values("tag__name")[:1]
     made = (
@@ -405,7 +413,8 @@ def street_counts_now(
     recently = verified_since(figures_as_of(month, now))
 
     def add(grid_id: int, **counts: int) -> None:
-        street = counts_of.get(grid_streets.get(grid_id))
+        street_id = grid_streets.get(grid_id)
+        street = counts_of.get(street_id) if street_id is not None else None
         if street is not None:
             for attribute, n in counts.items():
                 setattr(street, attribute, getattr(street, attribute) + n)

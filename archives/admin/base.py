@@ -8,9 +8,9 @@ from django.contrib import admin
 from django.contrib.admin.options import IS_FACETS_VAR, IS_POPUP_VAR, TO_FIELD_VAR
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ALL_VAR, ERROR_FLAG, ORDER_VAR, PAGE_VAR, SEARCH_VAR
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import Model
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -22,6 +22,7 @@ from guardian.admin import (
     ReinforcedGuardedModelAdminMixin,
 )
 
+from accounts.types import Actor
 from archives import history, scope
 from archives.admin.forms import EDIT_ONLY_FIELDS, ChangeReasonForm
 from archives.admin.paging import EstimatingPaginator
@@ -34,6 +35,16 @@ if TYPE_CHECKING:
     ModelAdminMixinBase = admin.ModelAdmin[Any]
 else:
     ModelAdminMixinBase = object
+
+
+def actor_of(request: HttpRequest) -> Actor:
+    """The signed-in account behind an admin request, as the services want their actor: the
+    admin site lets nobody else reach its pages, so anything else is refused."""
+    user = request.user
+    if not isinstance(user, Actor) or not user.is_active:
+        raise PermissionDenied
+    return user
+
 
 #: Query-string parameters that Django's changelist reads itself (paging, popups, facets,
 #: "show all", the error flag), and the filters a change page carries back to the list.

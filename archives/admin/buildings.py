@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from archives import services
-from archives.admin.base import ScopedArchiveAdmin
+from archives.admin.base import ScopedArchiveAdmin, actor_of
 from archives.admin.exports import ArchiveExportMixin
 from archives.admin.filters import org_filters
 from archives.admin.imports import BUILDINGS, ImportMixin
@@ -31,4 +31,6 @@ class BuildingAdmin(PlanAdminMixin, ImportMixin, ArchiveExportMixin, ScopedArchi
         return Building.objects.filter(pk=building.pk)
 
     def save_model(self, request, obj, form, change):
-        services.building_save(building=obj, actor=request.user, reason=self.change_reason(form))
+        services.building_save(
+            building=obj, actor=actor_of(request), reason=self.change_reason(form)
+        )

@@ -7,6 +7,8 @@ a community is chosen, so a page never renders thousands of choices. Choices sta
 user's scope.
 """
 
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
@@ -35,9 +37,9 @@ class _OrgUnitFilter(admin.SimpleListFilter):
         return queryset.filter(**{f"{path}_id": value})
 
 
-def _choices(units: QuerySet, request: HttpRequest) -> list[tuple[int, str]]:
-    """(id, name) of the units the user may see."""
-    return [(u.pk, u.name) for u in scope.restrict(units, request.user).only("pk", "name")]
+def _choices(units: QuerySet[Any], request: HttpRequest) -> list[tuple[str, str]]:
+    """(id, name) of the units the user may see; the id as the query string carries it."""
+    return [(str(u.pk), u.name) for u in scope.restrict(units, request.user).only("pk", "name")]
 
 
 class StreetFilter(_OrgUnitFilter):
@@ -68,11 +70,12 @@ class _CascadingFilter(_OrgUnitFilter):
     parent_parameter: str
     parent_field: str
 
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[int, str]]:
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        units = self.unit_model._default_manager.all()
         if parent := _chosen(request, self.parent_parameter):
-            units = self.unit_model.objects.filter(**{self.parent_field: parent})
+            units = units.filter(**{self.parent_field: parent})
         else:
-            units = self.unit_model.objects.filter(pk=_chosen(request, self.parameter_name))
+            units = units.filter(pk=_chosen(request, self.parameter_name or ""))
         return _choices(units, request)
 
 
@@ -92,10 +95,10 @@ class GridFilter(_CascadingFilter):
     parent_parameter, parent_field = CommunityFilter.parameter_name, "community_id"
 
 
-def org_filters(grid_path: str) -> list[type[admin.SimpleListFilter]]:
+def org_filters(grid_path: str) -> tuple[type[admin.ListFilter], ...]:
     """Street, community and grid filters for a model reaching ``Grid`` through ``grid_path``."""
     suffix = grid_path.title().replace("__", "").replace("_", "")
-    return [
+    return tuple(
         type(f"{base.__name__}Via{suffix}", (base,), {"grid_path": grid_path})
         for base in (StreetFilter, CommunityFilter, GridFilter)
-    ]
+    )

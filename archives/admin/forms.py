@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.admin.widgets import AdminTextInputWidget
 from django.utils.translation import gettext_lazy as _
 
-from accounts.types import User
+from accounts.types import Actor
 from archives import scope, services
 from archives.models import Resident
 
@@ -35,7 +35,7 @@ class ResidentForm(ChangeReasonForm):
             self.fields["loaded_version"].initial = self.instance.version
 
     #: Who is typing (set by the admin): what the form may say about an ID number depends on it.
-    user: User | None = None
+    user: Actor | None = None
 
     def clean(self):
         data = super().clean()
@@ -45,7 +45,7 @@ class ResidentForm(ChangeReasonForm):
             self._check_id_number_elsewhere(id_number, self.user)
         return data
 
-    def _check_id_number_elsewhere(self, id_number: str, user: User) -> None:
+    def _check_id_number_elsewhere(self, id_number: str, user: Actor) -> None:
         """An ID number held by an active resident the user may not see is answered only as
         "registered in another grid", logged, within the daily ceiling; the database's
         uniqueness message (which names no grid) is kept for residents they see."""

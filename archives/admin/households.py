@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.names import person_name
 from archives import scope, selectors, services
-from archives.admin.base import ScopedArchiveAdmin
+from archives.admin.base import ModelAdminMixinBase, ScopedArchiveAdmin, actor_of
 from archives.admin.exports import ArchiveExportMixin
 from archives.admin.filters import org_filters
 from archives.admin.imports import HOUSEHOLDS, ImportMixin
@@ -23,7 +23,7 @@ from archives.models import Grid, Household, Resident, SensitiveAccess
 from archives.resources import HouseholdResource
 
 
-class HouseholdPageMixin:
+class HouseholdPageMixin(ModelAdminMixinBase):
     """For ``HouseholdAdmin``: the page's sections, the register views and verification."""
 
     change_form_template = "admin/archives/household/change_form.html"
@@ -115,7 +115,7 @@ class HouseholdPageMixin:
             messages.warning(request, _("Tick the residents whose files you confirmed."))
             return HttpResponseRedirect(back)
         try:
-            rows = services.resident_verify(residents=residents, actor=request.user)
+            rows = services.resident_verify(residents=residents, actor=actor_of(request))
         except PermissionDenied as refused:
             messages.error(request, str(refused))
         else:
@@ -152,4 +152,6 @@ class HouseholdAdmin(HouseholdPageMixin, ImportMixin, ArchiveExportMixin, Scoped
         return visits_reason(household)
 
     def save_model(self, request, obj, form, change):
-        services.household_save(household=obj, actor=request.user, reason=self.change_reason(form))
+        services.household_save(
+            household=obj, actor=actor_of(request), reason=self.change_reason(form)
+        )

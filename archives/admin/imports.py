@@ -9,6 +9,7 @@ random name the user's session holds, so the confirmation works on any app serve
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -20,6 +21,10 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+from archives.admin.base import ModelAdminMixinBase
 from archives.imports import buildings, households, residents
 from archives.imports.reading import FileRefused, Limits, check_size, read_table
 from archives.imports.rows import (
@@ -68,7 +73,7 @@ class Importer:
     plan: Callable
     apply: Callable
     template: Callable[..., bytes]  # (language index, *, user) -> workbook
-    title: str
+    title: "StrOrPromise"
     file_stem: str
     describe: Callable[[PlannedRow], str]  # the preview's words for a row
 
@@ -104,7 +109,7 @@ BUILDINGS = Importer(
 )
 
 
-class ImportMixin:
+class ImportMixin(ModelAdminMixinBase):
     """Adds import, confirm and template views to a ModelAdmin; ``importer`` says how."""
 
     importer: Importer

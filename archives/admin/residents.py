@@ -14,7 +14,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 
 from archives import history, scope, search, services
-from archives.admin.base import ScopedArchiveAdmin
+from archives.admin.base import ScopedArchiveAdmin, actor_of
 from archives.admin.exports import ArchiveExportMixin
 from archives.admin.filters import org_filters
 from archives.admin.forms import EDIT_ONLY_FIELDS, ResidentForm
@@ -87,7 +87,7 @@ class ResidentAdmin(ResidentVerifyMixin, ImportMixin, ArchiveExportMixin, Scoped
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         # What the form may say about an ID number held elsewhere depends on who types it.
-        return type(form.__name__, (form,), {"user": request.user})
+        return type(form.__name__, (form,), {"user": actor_of(request)})
 
     def get_fieldsets(self, request, obj=None):
         # Fields the user may not read are not in the form at all: not shown, not posted back.
@@ -122,7 +122,7 @@ class ResidentAdmin(ResidentVerifyMixin, ImportMixin, ArchiveExportMixin, Scoped
         return search.resident_search(queryset, search_term), False
 
     @admin.display(description=_("ID number"))
-    def id_number_shown(self, resident: Resident) -> str:
+    def id_number_shown(self, resident: scope.FlaggedResident) -> str:
         if resident.shows_id_number:
             return resident.id_number
         return scope.mask_id_number(resident.id_number)
@@ -132,7 +132,7 @@ class ResidentAdmin(ResidentVerifyMixin, ImportMixin, ArchiveExportMixin, Scoped
         return scope.mask_id_number(resident.id_number)
 
     @admin.display(description=_("birth date"), ordering="birth_date")
-    def birth_date_shown(self, resident: Resident) -> str:
+    def birth_date_shown(self, resident: scope.FlaggedResident) -> str:
         if resident.shows_id_number:
             return formats.date_format(resident.birth_date)
         return self.age(resident)
@@ -155,7 +155,7 @@ class ResidentAdmin(ResidentVerifyMixin, ImportMixin, ArchiveExportMixin, Scoped
         try:
             services.resident_save(
                 resident=obj,
-                actor=request.user,
+                actor=actor_of(request),
                 tags=form.cleaned_data.get("tags"),
                 reason=self.change_reason(form),
                 loaded_version=form.cleaned_data.get("loaded_version"),
@@ -205,12 +205,12 @@ class ResidentAdmin(ResidentVerifyMixin, ImportMixin, ArchiveExportMixin, Scoped
 
     def delete_model(self, request: HttpRequest, obj: Resident) -> None:
         # Only administrators get here (has_delete_permission); the history keeps the record.
-        services.resident_delete(resident=obj, actor=request.user)
+        services.resident_delete(resident=obj, actor=actor_of(request))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Resident]) -> None:
         # The list's "delete selected": each file as delete_model removes it.
         for resident in queryset:
-            services.resident_delete(resident=resident, actor=request.user)
+            services.resident_delete(resident=resident, actor=actor_of(request))
 
     def has_delete_permission(self, request, obj=None):
         # In normal work a resident moves out or dies; the file stays. Administrators only.
@@ -305,7 +305,7 @@ class ResidentAdmin(ResidentVerifyMixin, ImportMixin, ArchiveExportMixin, Scoped
             raise PermissionDenied
         record = get_object_or_404(obj.history, history_id=history_id)
         try:
-            services.resident_revert(resident=obj, record=record, actor=request.user)
+            services.resident_revert(resident=obj, record=record, actor=actor_of(request))
         except ValidationError as error:
             messages.error(request, _("Not reverted: %(why)s") % {"why": " ".join(error.messages)})
             return HttpResponseRedirect(entry_url)

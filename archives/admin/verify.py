@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from archives import services
+from archives.admin.base import ModelAdminMixinBase, actor_of
 
 
 def verified_message(residents) -> str:
@@ -26,7 +27,7 @@ def verified_message(residents) -> str:
     ) % {"count": len(residents), "when": when}
 
 
-class ResidentVerifyMixin:
+class ResidentVerifyMixin(ModelAdminMixinBase):
     """Adds ``<object_id>/verify/`` (POST) and the list action "verify"."""
 
     actions = ["verify_selected"]
@@ -46,7 +47,7 @@ class ResidentVerifyMixin:
         if not self.has_change_permission(request, resident):
             raise PermissionDenied
         rows = services.resident_verify(
-            residents=[resident], actor=request.user, note=request.POST.get("note", "")
+            residents=[resident], actor=actor_of(request), note=request.POST.get("note", "")
         )
         messages.success(request, verified_message(rows))
         return HttpResponseRedirect(
@@ -60,7 +61,7 @@ class ResidentVerifyMixin:
     )
     def verify_selected(self, request, queryset):
         try:
-            rows = services.resident_verify(residents=list(queryset), actor=request.user)
+            rows = services.resident_verify(residents=list(queryset), actor=actor_of(request))
         except PermissionDenied as refused:
             messages.error(request, str(refused))
             return

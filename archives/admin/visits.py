@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.names import person_name
 from archives import scope, services
-from archives.admin.base import ScopedArchiveAdmin
+from archives.admin.base import ScopedArchiveAdmin, actor_of
 from archives.admin.exports import ArchiveExportMixin
 from archives.admin.filters import org_filters
 from archives.admin.forms import ChangeReasonForm
@@ -64,7 +64,7 @@ def visit_initial_time(now: dt.datetime | None = None) -> dt.datetime:
 
 
 #: The order of the visit form: where and when, what happened, then the optional rest.
-VISIT_FIELDS = [
+VISIT_FIELDS = (
     "household",
     "grid_member",
     "visited_at",
@@ -75,7 +75,7 @@ VISIT_FIELDS = [
     "longitude",
     "note",
     "change_reason",
-]
+)
 
 
 @admin.register(Visit)
@@ -121,4 +121,4 @@ class VisitAdmin(ArchiveExportMixin, ScopedArchiveAdmin):
         return {"visited_at": visit_initial_time(), **super().get_changeform_initial_data(request)}
 
     def save_model(self, request, obj, form, change):
-        services.visit_save(visit=obj, actor=request.user, reason=self.change_reason(form))
+        services.visit_save(visit=obj, actor=actor_of(request), reason=self.change_reason(form))
