@@ -35,6 +35,7 @@ from accounts.system import system_actor
 from archives import services
 from archives.demo import names
 from archives.history import HISTORIED_MODELS
+from archives.model_meta import history_manager
 from archives.models import (
     Building,
     Community,
@@ -42,6 +43,7 @@ from archives.models import (
     Grid,
     GridUserObjectPermission,
     Household,
+    OrgUnit,
     Resident,
     Street,
     Tag,
@@ -156,7 +158,7 @@ def demo_city_reset() -> None:
         Street.objects.all().delete()
         Tag.objects.all().delete()
     for model in HISTORIED_MODELS:
-        model.history.all().delete()
+        history_manager(model).all().delete()
     demo_usernames = [username for username, _about in DEMO_ACCOUNTS]
     User.objects.filter(username__in=demo_usernames).delete()
     User.objects.filter(username__startswith=GRID_MEMBER_PREFIX).delete()
@@ -173,8 +175,8 @@ def demo_grants_ensure() -> None:
         [username for username, _about in DEMO_ACCOUNTS], field_name="username"
     )
     streets = list(Street.objects.order_by("code")[:2])
-    first_grid = Grid.objects.filter(community__street=streets[0]).order_by("code").first()
-    scope_of = {
+    first_grid = Grid.objects.filter(community__street=streets[0]).order_by("code")[0]
+    scope_of: dict[str, OrgUnit] = {
         "clerk": first_grid,
         "community": first_grid.community,
         "street": streets[0],
