@@ -92,7 +92,7 @@ def _sample_secret_from(user: scope.User) -> bool:
     return not (user.is_superuser or user.has_perm("audits.change_auditcampaign"))
 
 
-def _secret_campaigns(user: scope.User, campaign_ref: str = "pk") -> Q:
+def _secret_campaigns(user: Actor, campaign_ref: str = "pk") -> Q:
     """Campaigns (reached through ``campaign_ref``) whose sample ``user`` may not learn yet:
     drawn, not finished, over a grid they keep, and not audited by them."""
     kept = _CampaignGrid.objects.filter(
@@ -482,7 +482,7 @@ def grid_audit_figures(month, grids) -> dict[int, Figures]:
 # Dashboard --------------------------------------------------------------------------------------
 
 
-def open_items_for(user: scope.User) -> QuerySet[AuditItem]:
+def open_items_for(user: Actor) -> QuerySet[AuditItem]:
     """Items still to check in the open campaigns ``user`` audits, in the campaign's order;
     each with its campaign, grid and the file version drawn (for the name)."""
     items = AuditItem.objects.filter(
@@ -498,7 +498,7 @@ class OpenCampaign(NamedTuple):
     items_left: int
 
 
-def open_item_counts(user: scope.User) -> list[OpenCampaign]:
+def open_item_counts(user: Actor) -> list[OpenCampaign]:
     """Each open campaign ``user`` audits, with its items left to check. One query."""
     campaigns = (
         AuditCampaign.objects.filter(auditors=user, state__in=CHECK_UNDER_WAY)
@@ -520,6 +520,6 @@ def record_accuracy_by_street(
         for grid_id, figures in grid_audit_figures(month, list(grid_streets)).items():
             per_street.setdefault(grid_streets[grid_id], Figures()).add(figures)
         for street, values in trend.items():
-            figures = per_street.get(street)
-            values.append(figures.record_accuracy.value if figures else None)
+            street_figures = per_street.get(street)
+            values.append(street_figures.record_accuracy.value if street_figures else None)
     return trend

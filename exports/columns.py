@@ -3,6 +3,7 @@ the two formats say the same thing, and by the definitions sheet that explains t
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -11,16 +12,20 @@ from django.utils.translation import pgettext_lazy
 from archives.selectors import VERIFY_EVERY
 from exports.figures import MonthCounts
 
+if TYPE_CHECKING:
+    # A label is a lazy translation until it is drawn (``str(label)`` in the active language).
+    from django_stubs_ext import StrOrPromise
+
 INTEGER, PERCENT, DECIMAL, TEXT = "integer", "percent", "decimal", "text"
 
 
 @dataclass(frozen=True)
 class Column:
     key: str
-    label: str
+    label: "StrOrPromise"
     kind: str
-    value: Callable[[MonthCounts], object]
-    definition: str = ""
+    value: Callable[[MonthCounts], float | None]
+    definition: "StrOrPromise" = ""
     #: An audit figure: None means "no audit" rather than "no data".
     audit: bool = False
 
@@ -186,7 +191,9 @@ def definitions(*, rank_label: str) -> list[tuple[str, str]]:
     """(figure, what it means) for every figure of the report that says more than its name,
     then the score, the rank (labelled as the file labels its column) and the month end: the
     definitions every file of the report ends with."""
-    rows = [(str(c.label), str(c.definition)) for c in FIGURE_COLUMNS if c.definition]
+    rows: list[tuple[StrOrPromise, str]] = [
+        (str(c.label), str(c.definition)) for c in FIGURE_COLUMNS if c.definition
+    ]
     rows += [
         (_("Score"), str(SCORE_DEFINITION)),
         (rank_label, str(RANK_DEFINITION)),

@@ -26,6 +26,7 @@ from django.utils import timezone
 from accounts.names import person_name
 from accounts.types import Actor
 from archives import scope
+from archives.model_meta import concrete_field
 from archives.models import Building, Community, Grid, Household, Resident, Street, Tag, Visit
 from archives.months import first_day, month_bounds
 from archives.selectors import RESIDENT_REQUIRED_FIELDS, figures_as_of, verified_since
@@ -163,7 +164,7 @@ class _GridAtMonthEnd(NamedTuple):
 def _complete_condition(alias: str) -> str:
     conditions = []
     for name in RESIDENT_REQUIRED_FIELDS:
-        model_field = Resident._meta.get_field(name)
+        model_field = concrete_field(Resident, name)
         column = f"{alias}.{model_field.column}"
         if model_field.get_internal_type() in ("CharField", "TextField"):
             conditions.append(f"COALESCE({column}, '') <> ''")
@@ -177,7 +178,7 @@ def _in(values: tuple[str, ...]) -> str:
 
 
 def _resident_counts(params: dict) -> list[_ResidentCounts]:
-    required = [Resident._meta.get_field(n).column for n in RESIDENT_REQUIRED_FIELDS]
+    required = [concrete_field(Resident, n).column for n in RESIDENT_REQUIRED_FIELDS]
     resident_columns = sorted({*required, "household_id", "residency_status", "last_verified_at"})
     history = history_table(Resident)
     sql = f"""
@@ -325,6 +326,9 @@ def report_figures(
     """What the report of ``month`` for ``street`` shows: its ``published`` version's stored
     figures (what its files say), else the month's figures computed now (a draft)."""
     if published is not None:
+        if published.figures is None:
+            # Publishing stores the figures with the files, so a published version has them.
+            raise ValueError(f"Published report {published.pk} has no stored figures")
         return figures_from_json(published.figures)
     return month_figures(month, street=street)
 
@@ -443,8 +447,8 @@ def _street_rows(grid_rows: list[GridRow], weights: dict) -> list[StreetRow]:
             ),
         ).counts.add(row.counts)
     street_rows = sorted(streets.values(), key=lambda s: s.code)
-    for row in street_rows:
-        row.score = row.counts.score(weights)
+    for street_row in street_rows:
+        street_row.score = street_row.counts.score(weights)
     return street_rows
 
 
@@ -488,14 +492,23 @@ def _member_rows(
     return rows
 
 
+class _ScoredGrid(NamedTuple):
+    """A grid's row with its score, known not to be None."""
+
+    score: float
+    row: GridRow
+
+
 def _rank_within_streets(rows: list[GridRow]) -> None:
     """1 for the best score in each street; equal scores share a rank; no score, no rank."""
-    by_street: dict[int, list[GridRow]] = defaultdict(list)
+    by_street: dict[int, list[_ScoredGrid]] = defaultdict(list)
     for row in rows:
         if row.score is not None:
-            by_street[row.street_id].append(row)
+            by_street[row.street_id].append(_ScoredGrid(row.score, row))
     for street_rows in by_street.values():
-        street_rows.sort(key=lambda r: -r.score)
-        for position, row in enumerate(street_rows, start=1):
+        street_rows.sort(key=lambda scored: -scored.score)
+        for position, scored in enumerate(street_rows, start=1):
             previous = street_rows[position - 2] if position > 1 else None
-            row.rank = previous.rank if previous and previous.score == row.score else position
+            scored.row.rank = (
+                previous.row.rank if previous and previous.score == scored.score else position
+            )

@@ -5,12 +5,19 @@ them.
 """
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from exports.columns import DECIMAL, FIGURE_COLUMNS, INTEGER, PERCENT, empty_text
 from exports.figures import GridRow, MonthCounts, MonthFigures
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+#: What a cell sorts on: text (codes, names) or a figure; None (no figure) sorts last.
+SortValue = str | float | None
 
 #: The figure columns the page shows, in the report's order (the files have them all).
 SHOWN = ["residents", "new", "completeness", "timeliness", "visits", "coverage"]
@@ -21,14 +28,14 @@ _BY_KEY = {column.key: column for column in FIGURE_COLUMNS}
 @dataclass(frozen=True)
 class Header:
     key: str
-    label: str
+    label: "StrOrPromise"
     numeric: bool
 
 
 @dataclass
 class Cell:
     text: str
-    sort: object  # what the column sorts on; None sorts last
+    sort: SortValue  # what the column sorts on
 
 
 @dataclass
@@ -87,6 +94,13 @@ def total_row(label: str, counts: MonthCounts, score: float | None) -> SummaryRo
     )
 
 
+class _Keyed(NamedTuple):
+    """A row with what its sorted column holds, known not to be None."""
+
+    sort: str | float
+    row: SummaryRow
+
+
 def summary_rows(figures: MonthFigures, sort: str, descending: bool) -> list[SummaryRow]:
     """The grids' rows sorted on column ``sort`` (a header key; unknown: the report's order).
     Cells without a figure ("no audit", "—") come last whichever the direction."""
@@ -95,7 +109,13 @@ def summary_rows(figures: MonthFigures, sort: str, descending: bool) -> list[Sum
     if sort not in keys:
         return rows
     index = keys.index(sort)
-    present = [row for row in rows if row.cells[index].sort is not None]
-    missing = [row for row in rows if row.cells[index].sort is None]
-    present.sort(key=lambda row: row.cells[index].sort, reverse=descending)
-    return present + missing
+    present: list[_Keyed] = []
+    missing: list[SummaryRow] = []
+    for row in rows:
+        value = row.cells[index].sort
+        if value is None:
+            missing.append(row)
+        else:
+            present.append(_Keyed(value, row))
+    present.sort(key=lambda keyed: keyed.sort, reverse=descending)
+    return [keyed.row for keyed in present] + missing

@@ -1,6 +1,8 @@
 """The campaign admin: a draft is a form; a drawn campaign is a read-only record with buttons
 for verify, cancel, close and the results. Every write goes through ``audits.services``."""
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -16,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.names import person_name
+from accounts.types import Actor
 from archives import scope
 from archives.admin.base import DeclaredLookupsOnly
 from archives.models import Community, Grid, Street
@@ -54,20 +57,26 @@ class CampaignForm(forms.ModelForm):
             "auditors",
         ]
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args: Any, user: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         # Only the units the person may see are offered; the service checks the scope again.
         # (A read-only page builds the form without these fields.)
-        units = {"streets": Street, "communities": Community, "chosen_grids": Grid}
+        units: dict[str, type[Street] | type[Community] | type[Grid]] = {
+            "streets": Street,
+            "communities": Community,
+            "chosen_grids": Grid,
+        }
         for name, model in units.items():
-            if name in self.fields:
-                self.fields[name].queryset = scope.restrict(model.objects.all(), user)
+            unit_field = self.fields.get(name)
+            if isinstance(unit_field, forms.ModelChoiceField):
+                unit_field.queryset = scope.restrict(model.objects.all(), user)
         if "audited_fields" in self.fields and self.instance.pk is None:
             # A new campaign starts with the usual fields ticked (the model's default).
             self.initial["audited_fields"] = default_audited_fields()
-        if "auditors" in self.fields:
-            self.fields["auditors"].queryset = selectors.auditors().order_by("username")
+        auditors = self.fields.get("auditors")
+        if isinstance(auditors, forms.ModelChoiceField):
+            auditors.queryset = selectors.auditors().order_by("username")
 
     def clean(self):
         data = super().clean()

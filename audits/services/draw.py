@@ -147,12 +147,15 @@ def _stratum(campaign: AuditCampaign, grid_id: int, ids: list[int], planned: int
     drawn = min(planned, len(ids))
     correct_to_pass = None
     if campaign.plan == Plan.LQAS and drawn:
+        benchmark = campaign.lqas_benchmark
+        if benchmark is None:
+            raise ValueError("An LQAS campaign has a benchmark (its plan is checked on saving)")
         if drawn == len(ids):
             # The whole grid was checked: no sampling error to guard against, so it passes
             # when the benchmark share of it is correct (integer arithmetic: no 16.000001).
-            correct_to_pass = -(-campaign.lqas_benchmark * drawn // 100)
+            correct_to_pass = -(-benchmark * drawn // 100)
         else:
-            rule = lqas_rule(drawn, campaign.lqas_benchmark / 100)
+            rule = lqas_rule(drawn, benchmark / 100)
             correct_to_pass = rule.threshold if rule else None
     return AuditStratum(
         campaign=campaign,
@@ -189,6 +192,8 @@ def audit_campaign_verify_draw(*, campaign: AuditCampaign, actor: Actor) -> Draw
             % {"stored": campaign.algorithm_version, "current": sampling.ALGORITHM_VERSION}
         )
         return DrawVerification(ok=False, problems=problems)
+    if campaign.population is None:
+        raise ValueError("A drawn campaign stores its population (the draw writes it)")
     population, sha256 = sampling.population_open(
         bytes(campaign.population), campaign.algorithm_version
     )

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.types import Actor
 from archives import scope
+from archives.model_meta import concrete_field
 from archives.models import Resident, Tag
 from archives.selectors import resident_completeness
 from archives.validators import normalize_id_number
@@ -53,7 +54,7 @@ def parse_value(field_code: str, text: str) -> Any:
         if unknown := [n for n in names if n not in known]:
             raise ValidationError(_("Unknown tags: %(tags)s.") % {"tags": "、".join(unknown)})
         return {tag.pk: tag for tag in tags}.values()
-    model_field = Resident._meta.get_field(field_code)
+    model_field = concrete_field(Resident, field_code)
     if field_code == "birth_date":
         try:
             value = parse_date(text)
