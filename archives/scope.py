@@ -317,6 +317,12 @@ def may(user: User, action: str, obj: Model) -> bool:
 # Writes ----------------------------------------------------------------------------------------
 
 
+def may_delete_residents(user: User) -> bool:
+    """Whether ``user`` may remove resident files outright: administrators only. In normal
+    work a resident moves out or dies and the file stays; the history keeps a removed one."""
+    return user.is_active and user.is_superuser
+
+
 def _grid_of(obj: Model) -> QuerySet[Any, Any] | int | None:
     """The grid an unsaved or edited archive row would sit in, from its in-memory foreign key."""
     if isinstance(obj, Building):

@@ -176,7 +176,7 @@ def resident_delete(*, resident: Resident, actor: Actor) -> None:
 
     Administrators only: in normal work a resident moves out or dies, and the file stays.
     """
-    if not (actor.is_active and actor.is_superuser):
+    if not scope.may_delete_residents(actor):
         raise PermissionDenied(_("You may not change this record."))
     history_attribution_set(resident, actor=actor, reason=_("deleted by an administrator"))
     resident.delete()

@@ -213,8 +213,9 @@ class ResidentAdmin(ResidentVerifyMixin, ImportMixin, ArchiveExportMixin, Scoped
             services.resident_delete(resident=resident, actor=actor_of(request))
 
     def has_delete_permission(self, request, obj=None):
-        # In normal work a resident moves out or dies; the file stays. Administrators only.
-        return request.user.is_superuser and super().has_delete_permission(request, obj)
+        return scope.may_delete_residents(request.user) and super().has_delete_permission(
+            request, obj
+        )
 
     # Reading: unmasked values are logged ------------------------------------------------------
 
