@@ -8,10 +8,12 @@ branches on the database, or sends it SQL of its own, is here.
 """
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 from django.db import connection, models
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Reverse
 
 from archives.model_meta import concrete_field, history_model
@@ -42,6 +44,27 @@ def phone_suffix_ids(digits: str) -> QuerySet[Resident, Any]:
         ending = reversed_phone.filter(phone_reversed__startswith=digits[::-1])
         return ending.order_by().values("pk")
     return Resident.objects.filter(phone__endswith=digits).order_by().values("pk")
+
+
+def values_among(
+    queryset: QuerySet[Any, Any], field: str, values: list, *, chunk: int
+) -> Iterator[QuerySet[Any, Any]]:
+    """``queryset`` filtered to the rows whose ``field`` is one of ``values``, as querysets
+    that together hold them all, each row in one of them. On PostgreSQL one queryset, the
+    values one array parameter: the chunks of a few thousand values this takes elsewhere each
+    made the planner scan a million residents, and psycopg rewrote every placeholder (an
+    import's 100,000 ID numbers spent 3 s in 20 such queries, 0.6 s in one). Elsewhere
+    chunks of ``chunk`` values, within SQLite's parameter limit."""
+    if not values:
+        return
+    if connection.vendor == "postgresql":
+        quote, model = connection.ops.quote_name, queryset.model
+        column = f"{quote(model._meta.db_table)}.{quote(concrete_field(model, field).column)}"
+        one_of = RawSQL(f"{column} = ANY(%s)", [values], output_field=models.BooleanField())
+        yield queryset.filter(one_of)
+        return
+    for start in range(0, len(values), chunk):
+        yield queryset.filter(**{f"{field}__in": values[start : start + chunk]})
 
 
 def history_entries_copy(

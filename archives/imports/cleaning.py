@@ -52,6 +52,8 @@ def clean_free_text(value: str) -> str:
 
 def cell_text(value) -> str:
     """A cell as text: numbers typed into text columns (phone, room) lose a trailing '.0'."""
+    if type(value) is str:
+        return value.strip()  # most cells, first
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -83,11 +85,12 @@ _SCIENTIFIC = re.compile(r"^[0-9]+(\.[0-9]*)?[eE]\+?[0-9]+$")
 _DECIMAL = re.compile(r"^[0-9]+\.[0-9]*$")
 
 
-def read_id_number(raw) -> str:
+def read_id_number(raw, *, today: dt.date | None = None) -> str:
     """An ID number cell as its 18 characters (upper-case X), or "" for an empty cell; text
     that is not a valid ID number is refused, quoted. A number cell is refused too: a
     spreadsheet keeps only 15 significant digits of a number, so the last digits of an ID
-    number typed into a General-format column are already lost."""
+    number typed into a General-format column are already lost. ``today`` (default: today)
+    is the day no birth date may be after; an import passes one day for all its rows."""
     if _is_number(raw):
         raise CellRefused(_number_id_message(_number_text(raw)))
     if type(raw) is str and len(raw) == 18 and raw.isascii() and raw.isalnum():
@@ -101,7 +104,7 @@ def read_id_number(raw) -> str:
     id_number = normalize_id_number(text)
     if id_number:
         try:
-            parse_id_number(id_number)
+            parse_id_number(id_number, today=today)
         except ValidationError as error:
             raise CellRefused(
                 _("“%(value)s”: %(problem)s") % {"value": text, "problem": " ".join(error.messages)}

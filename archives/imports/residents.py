@@ -8,15 +8,17 @@ in Chinese or English, as the export writes them, so an exported file imports ba
 """
 
 import datetime as dt
+import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from archives import scope, services
-from archives.imports.cleaning import CellRefused, read_date, read_id_number, read_phone
+from archives import scope, services, sql
+from archives.imports.cleaning import read_date, read_id_number, read_phone
 from archives.imports.reading import Table
 from archives.imports.rows import (
     CLEARING,
@@ -38,7 +40,7 @@ from archives.imports.rows import (
 )
 from archives.models import Household, Resident, Tag
 from archives.resources import ResidentResource
-from archives.validators import parse_id_number
+from archives.validators import ResidentIdFacts, parse_id_number
 
 REQUIRED = ["id_number", "name", "grid", "building", "unit", "floor", "room"]
 TAG_SEPARATORS = re.compile(r"[、,，;；\s]+")
@@ -52,12 +54,16 @@ def column_names() -> dict[str, list[str]]:
 def resident_import_plan(table: Table, *, user) -> ImportPlan:
     names = column_names()
     match = table_header(table, names, REQUIRED)
-    lookups = _Lookups.load(table, names, user)
     plan = ImportPlan()
     plan.read_from(table, match)
+    rows = list(rows_of(table, names, REQUIRED, plan.errors))
+    # Each row's ID number is read once: the lookups match by it, then the row plans with it.
+    read_id = functools.partial(_read_id, today=dt.date.today())  # one day for the whole file
+    ids = [read_id(row) for row in rows]
+    lookups = _Lookups.load(table, names, user, id_numbers=[number for number, _facts in ids])
     first_row_of: dict[str, int] = {}
-    for row in rows_of(table, names, REQUIRED, plan.errors):
-        planned = _plan_row(row, lookups, first_row_of)
+    for row, (id_number, facts) in zip(rows, ids, strict=True):
+        planned = _plan_row(row, id_number, facts, lookups, first_row_of)
         if planned is not None:
             plan.rows.append(planned)
     if plan.errors:
@@ -269,14 +275,16 @@ class _Lookups:
     labels: dict[str, dict[str, str]]  # choice field -> stored value -> label
 
     @classmethod
-    def load(cls, table: Table, names: dict[str, list[str]], user) -> "_Lookups":
+    def load(
+        cls, table: Table, names: dict[str, list[str]], user, *, id_numbers: Iterable[str]
+    ) -> "_Lookups":
+        """What the rows refer to, in a few queries. ``id_numbers`` are the rows' ID numbers
+        as each row reads them (cleaned: full-width digits, stray spaces), "" where a row has
+        none or a wrong one."""
         places = Places.load(column_values(table, names, "grid"), user, for_model=Resident)
-        # Matched by the cleaned number (full-width digits, stray spaces), as each row reads it.
-        cells = column_values(table, names, "id_number")
-        id_numbers = list(set(filter(None, map(_id_number_or_empty, cells))))
+        wanted = sorted(set(id_numbers) - {""})
         existing = {}
-        for start in range(0, len(id_numbers), ID_CHUNK):
-            rows = Resident.objects.filter(id_number__in=id_numbers[start : start + ID_CHUNK])
+        for rows in sql.values_among(Resident.objects.all(), "id_number", wanted, chunk=ID_CHUNK):
             existing.update(_matches(rows, places.writable))
         services.residents_elsewhere_record(
             user=user,
@@ -292,13 +300,6 @@ class _Lookups:
         }
         choices = choice_spellings(Resident, CHOICES)
         return cls(places, tags, existing, choices, tag_names, labels)
-
-
-def _id_number_or_empty(raw) -> str:
-    try:
-        return read_id_number(raw)
-    except CellRefused:
-        return ""  # the row says why
 
 
 def _matches(residents, writable: set[int]) -> dict[str, tuple[int, int]]:
@@ -320,21 +321,29 @@ def _matches(residents, writable: set[int]) -> dict[str, tuple[int, int]]:
     return found
 
 
-def _plan_row(row: RowReader, lookups: _Lookups, first_row_of: dict[str, int]):
+def _read_id(row: RowReader, *, today: dt.date) -> tuple[str, ResidentIdFacts | None]:
+    """The row's ID number and what it says, or ("", None) when the cell is empty or refused
+    (the row then says why). ``today``: no birth date may be after it."""
+    id_number = row.read("id_number", functools.partial(read_id_number, today=today)) or ""
+    # read_id_number has just parsed it: this is a lookup in parse_id_number's cache.
+    return id_number, parse_id_number(id_number, today=today) if id_number else None
+
+
+def _plan_row(
+    row: RowReader,
+    id_number: str,
+    facts: ResidentIdFacts | None,
+    lookups: _Lookups,
+    first_row_of: dict[str, int],
+):
     """A row's values: for a resident not yet in the archive every field (what the file lacks
     takes its default), for one matched by ID number only the fields the row says something
     about (a missing column, or an empty cell where a value cannot be empty, leaves the stored
-    value alone)."""
-    values = {}
-    id_number = row.read("id_number", read_id_number) or ""
-    facts = None
+    value alone). ``id_number`` and ``facts`` are the row's, as ``_read_id`` read them."""
+    values: dict[str, Any] = {}
     if not id_number:
         row.error("id_number", _("the ID number is missing"))
     else:
-        try:
-            facts = parse_id_number(id_number)
-        except ValidationError as error:
-            row.error("id_number", " ".join(error.messages))
         if id_number in first_row_of:
             row.error(
                 "id_number",

@@ -40,6 +40,24 @@ def test_phone_suffix_ids_are_the_residents_whose_phone_ends_with_the_digits():
         assert set(sql.phone_suffix_ids(digits).values_list("pk", flat=True)) == expected
 
 
+def test_values_among_holds_each_row_whose_field_is_one_of_the_values_once():
+    household = factories.make_household()
+    residents = [
+        factories.make_resident(household=household, birth_date=dt.date(1950 + n, 1, 2))
+        for n in range(5)
+    ]
+    unknown = factories.id_number_for(dt.date(1990, 1, 2), "M")
+    wanted = [r.id_number for r in residents[:3]] + [unknown]
+    for chunk in (1, 2, 10):
+        found = [
+            pk
+            for rows in sql.values_among(Resident.objects.all(), "id_number", wanted, chunk=chunk)
+            for pk in rows.values_list("pk", flat=True)
+        ]
+        assert sorted(found) == sorted(r.pk for r in residents[:3])
+    assert list(sql.values_among(Resident.objects.all(), "id_number", [], chunk=2)) == []
+
+
 def test_history_entries_copy_writes_each_row_as_it_stands_and_answers_its_entry():
     household = factories.make_household()
     residents = [
