@@ -9,11 +9,11 @@ second. The primary keys come from the table's own sequence first, so the caller
 rows back with their IDs, as from ``bulk_create``.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from operator import attrgetter
 from typing import Any, TypeVar
 
-from django.db import connection, models
+from django.db import connection, connections, models
 
 from archives.model_meta import concrete_field
 
@@ -51,9 +51,10 @@ def rows_insert(rows: list[M], *, batch_size: int = 2000) -> list[M]:
         _sqlite_insert(model, rows)
     else:
         return model._default_manager.bulk_create(rows, batch_size=batch_size)  # history: caller's
+    alias = connection.alias  # once: each use of the proxy looks up this thread's connection
     for row in rows:
         row._state.adding = False
-        row._state.db = connection.alias
+        row._state.db = alias
     return rows
 
 
@@ -62,15 +63,15 @@ def _postgresql_copy(model: type[models.Model], rows: list[M]) -> None:
     first."""
     meta = model._meta
     _assign_primary_keys(model, [row for row in rows if row.pk is None])
-    fields = [f for f in meta.concrete_fields if f is not meta.pk]
-    readers = [_reader(field) for field in fields]
+    fields = [meta.pk, *(f for f in meta.concrete_fields if f is not meta.pk)]
+    values_of = _row_values(fields)
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in [meta.pk, *fields])
+    columns = ", ".join(quote(f.column) for f in fields)
     sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
     # history: written by the caller, see the docstring
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:  # history: caller's
         for row in rows:
-            copy.write_row([row.pk, *(read(row) for read in readers)])
+            copy.write_row(values_of(row))
 
 
 def _sqlite_insert(model: type[models.Model], rows: list[M]) -> None:
@@ -99,8 +100,8 @@ def _sqlite_insert(model: type[models.Model], rows: list[M]) -> None:
         f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
     )
     # Converting every value through get_db_prep_save took half of the demo city's seeding.
-    readers = [_reader(field, plain=_SQLITE_PLAIN_TYPES) for field in fields]
-    values: list[list[Any]] = [[read(row) for read in readers] for row in rows]
+    values_of = _row_values(fields, plain=_SQLITE_PLAIN_TYPES)
+    values: list[Sequence[Any]] = [values_of(row) for row in rows]
     with connection.cursor() as cursor:  # history: written by the caller
         cursor.executemany(sql, values)
 
@@ -108,23 +109,47 @@ def _sqlite_insert(model: type[models.Model], rows: list[M]) -> None:
 def _assign_primary_keys(model: type[models.Model], rows: list[models.Model]) -> None:
     if not rows:
         return
-    sql = "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)"
     with connection.cursor() as cursor:  # history: reads IDs only
-        cursor.execute(sql, [model._meta.db_table, model._meta.pk.column, len(rows)])
+        # The sequence named first: in the statement below PostgreSQL would look it up again
+        # for every ID (0.6 s instead of 0.1 s for 100,000).
+        cursor.execute(
+            "SELECT pg_get_serial_sequence(%s, %s)", [model._meta.db_table, model._meta.pk.column]
+        )
+        [sequence] = cursor.fetchone()
+        sql = "SELECT nextval(%s::regclass) FROM generate_series(1, %s)"
+        cursor.execute(sql, [sequence, len(rows)])
         for row, (pk,) in zip(rows, cursor.fetchall(), strict=True):
             row.pk = pk
 
 
-def _reader(
-    field: models.Field, *, plain: set[str] = _PLAIN_TYPES
-) -> Callable[[models.Model], object]:
-    """How to read ``field``'s database value off a row, as ``bulk_create`` would; a field of
-    a ``plain`` type is written as its Python value."""
-    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-        return lambda row: field.get_db_prep_save(field.pre_save(row, add=True), connection)
-    if field.get_internal_type() in plain:
-        return attrgetter(field.attname)
-    return lambda row: field.get_db_prep_save(getattr(row, field.attname), connection)
+def _row_values(
+    fields: Sequence[models.Field], *, plain: set[str] = _PLAIN_TYPES
+) -> Callable[[models.Model], Sequence[Any]]:
+    """How to read the database values of ``fields`` off a row, as ``bulk_create`` would: an
+    ``auto_now``/``auto_now_add`` field stamped with the time first (as its save would), a
+    field of a ``plain`` type written as its Python value, any other converted by the field.
+    The plain values are read in one ``attrgetter`` call: a value at a time took seconds of
+    a 100,000-row import."""
+    stamped = [
+        f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+    converted = [(i, f) for i, f in enumerate(fields) if f.get_internal_type() not in plain]
+    read = attrgetter(*(f.attname for f in fields))
+    one = len(fields) == 1  # attrgetter of one name answers the value, not a tuple
+    db = connections[connection.alias]  # the connection itself, not the per-thread proxy
+
+    def values_of(row: models.Model) -> Sequence[Any]:
+        for field in stamped:
+            field.pre_save(row, add=True)  # sets the row's attribute to now
+        values: tuple[Any, ...] = (read(row),) if one else read(row)
+        if not converted:
+            return values
+        prepared = list(values)
+        for i, field in converted:
+            prepared[i] = field.get_db_prep_save(prepared[i], db)
+        return prepared
+
+    return values_of
 
 
 def rows_update(rows: list[M], attnames: list[str], *, batch_size: int = 2000) -> None:

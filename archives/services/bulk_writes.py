@@ -85,22 +85,20 @@ def households_ensure(
             building__in=buildings.values()
         ).values_list("pk", "building__grid_id", "building__address", "unit", "floor", "room")
     }
+    new_places = [p for p in places if p not in existing]
     new_households = [
         Household(
-            building=buildings[(p[0], p[1])],
+            building_id=buildings[(p[0], p[1])].pk,
             unit=p[2],
             floor=p[3],
             room=p[4],
             status=(status_of or {}).get(p, Household.Status.OCCUPIED),
         )
-        for p in places
-        if p not in existing
+        for p in new_places
     ]
-    for household in rows_bulk_create(rows=new_households, actor=actor, reason=reason):
-        building = household.building
-        existing[
-            (building.grid_id, building.address, household.unit, household.floor, household.room)
-        ] = household.pk
+    rows_bulk_create(rows=new_households, actor=actor, reason=reason)
+    for place, household in zip(new_places, new_households, strict=True):
+        existing[place] = household.pk
     return existing
 
 
@@ -217,8 +215,7 @@ def _tag_history_copied(pks: list[int], entry_of: dict[int, int], *, batch_size:
     for a single save."""
     Through = Resident.tags.through
     TagHistory = Resident.history_records.m2m_models[Resident._meta.get_field("tags")]
-    for start in range(0, len(pks), batch_size):
-        links = Through.objects.filter(resident_id__in=pks[start : start + batch_size])
+    for links in sql.values_among(Through.objects.all(), "resident", pks, chunk=batch_size):
         bulk.rows_insert(  # history: this is the history of the tags
             [
                 TagHistory(history_id=entry_of[r], id=pk, resident_id=r, tag_id=t)
