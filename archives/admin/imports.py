@@ -79,8 +79,7 @@ class Importer:
 
 
 def _place_words(row: PlannedRow) -> str:
-    _grid, address, unit, _floor, room = row.place
-    return f"{address} {unit}-{room}"
+    return f"{row.place.address} {row.place.unit}-{row.place.room}"
 
 
 RESIDENTS = Importer(
@@ -105,7 +104,7 @@ BUILDINGS = Importer(
     template=building_template_workbook,
     title=gettext_lazy("Import buildings"),
     file_stem="buildings",
-    describe=lambda row: f"{row.place[1]}: {row.values['units']} × {row.values['floors']}",
+    describe=lambda row: f"{row.place.address}: {row.values['units']} × {row.values['floors']}",
 )
 
 

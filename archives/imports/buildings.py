@@ -28,6 +28,7 @@ from archives.imports.rows import (
     table_header,
 )
 from archives.models import Building
+from archives.places import Place
 from archives.resources import BuildingResource
 
 REQUIRED = ["grid", "address", "units", "floors"]
@@ -45,7 +46,7 @@ def building_import_plan(table: Table, *, user) -> ImportPlan:
     in_use = {
         pk: (units or 0, floors or 0)
         for pk, units, floors in Building.objects.filter(
-            pk__in=[b[0] for b in places.buildings.values()]
+            pk__in=[b.pk for b in places.buildings.values()]
         )
         .annotate(units_used=Max("households__unit"), floors_used=Max("households__floor"))
         .values_list("pk", "units_used", "floors_used")
@@ -65,14 +66,14 @@ def building_import_plan(table: Table, *, user) -> ImportPlan:
         values = {key: read_whole_number(row, key) for key in ("units", "floors")}
         existing = places.buildings.get((grid_id, address)) if grid_id is not None else None
         if existing:
-            units_used, floors_used = in_use[existing[0]]
+            units_used, floors_used = in_use[existing.pk]
             if values["units"] and values["units"] < units_used:
                 message = _("households are recorded in unit %(n)s") % {"n": units_used}
                 row.error("units", message)
             if values["floors"] and values["floors"] < floors_used:
                 message = _("households are recorded on floor %(n)s") % {"n": floors_used}
                 row.error("floors", message)
-        if row.failed:
+        if row.failed or grid_id is None:
             continue
         if (grid_id, address) in first_row_of:
             message = _("the same building is also on row %(row)s") % {
@@ -84,10 +85,10 @@ def building_import_plan(table: Table, *, user) -> ImportPlan:
         if existing is None:
             action, existing_id = "new", None
         else:
-            existing_id = existing[0]
-            same = (existing[1], existing[2]) == (values["units"], values["floors"])
+            existing_id = existing.pk
+            same = (existing.units, existing.floors) == (values["units"], values["floors"])
             action = "unchanged" if same else "update"
-        place = (grid_id, address, 0, 0, "")
+        place = Place(grid_id, address, 0, 0, "")  # the building itself: no unit, no room
         plan.rows.append(PlannedRow(row.number, action, values, place, existing_id=existing_id))
     plan.finish()
     if not plan.errors:
@@ -104,7 +105,7 @@ def building_import_apply(plan: ImportPlan, *, user, filename: str) -> dict[str,
     reason = import_reason(filename=filename, user=user)
     services.rows_bulk_create(
         rows=[
-            Building(grid_id=r.place[0], address=r.place[1], **r.values)
+            Building(grid_id=r.place.grid_id, address=r.place.address, **r.values)
             for r in plan.rows
             if r.action == "new"
         ],

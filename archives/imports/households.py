@@ -7,6 +7,8 @@ that exists in the user's grids is updated (its status); buildings and household
 exist yet are created there.
 """
 
+from typing import cast
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -50,7 +52,7 @@ def household_import_plan(table: Table, *, user) -> ImportPlan:
     for row in rows_of(table, names, REQUIRED, plan.errors):
         place = read_place(row, places)
         status = read_choice(row, Household, statuses, "status", default=Household.Status.OCCUPIED)
-        if row.failed:
+        if row.failed or place is None:
             continue
         if place in first_row_of:
             message = _("the same household is also on row %(row)s") % {"row": first_row_of[place]}
@@ -87,7 +89,7 @@ def household_import_apply(plan: ImportPlan, *, user, filename: str) -> dict[str
     new = {r.place: r.values["status"] for r in plan.rows if r.action == "new"}
     services.households_ensure(places=set(new), actor=user, reason=reason, status_of=new)
     for planned in (r for r in plan.rows if r.action == "update"):
-        household = Household.objects.get(pk=planned.existing_id)
+        household = Household.objects.get(pk=cast(int, planned.existing_id))  # an update's row
         household.status = planned.values["status"]
         services.household_save(household=household, actor=user, reason=reason)
     return plan.counts()

@@ -12,7 +12,7 @@ import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -38,10 +38,13 @@ from archives.imports.rows import (
     rows_of,
     table_header,
 )
+from archives.model_meta import concrete_field
 from archives.models import Household, Resident, Tag
+from archives.places import Place
 from archives.resources import ResidentResource
 from archives.validators import ResidentIdFacts, parse_id_number
 
+_NAME_MAX_LENGTH = int(Resident._meta.get_field("name").max_length or 0)
 REQUIRED = ["id_number", "name", "grid", "building", "unit", "floor", "room"]
 TAG_SEPARATORS = re.compile(r"[、,，;；\s]+")
 CHOICES = ["sex", "ethnicity", "relation_to_head", "residency_status"]
@@ -71,7 +74,7 @@ def resident_import_plan(table: Table, *, user) -> ImportPlan:
         return plan
     shown = _Shown.load(user, lookups.places.writable)
     for planned in plan.rows:
-        planned.label = shown.id_number(planned.values["id_number"], planned.place[0])
+        planned.label = shown.id_number(planned.values["id_number"], planned.place.grid_id)
         planned.title = planned.values["name"]
     statuses = _compare(plan, lookups, shown)
     plan_creations(plan, lookups.places)
@@ -94,7 +97,7 @@ def resident_import_apply(plan: ImportPlan, *, user, filename: str) -> dict[str,
     new = [r for r in plan.rows if r.action == "new"]
     services.residents_bulk_create(
         residents=[Resident(household_id=households[r.place], **r.values) for r in new],
-        tag_ids=[r.tag_ids for r in new],
+        tag_ids=[_tags_written(r) for r in new],
         actor=user,
         reason=reason,
     )
@@ -107,10 +110,10 @@ def resident_import_apply(plan: ImportPlan, *, user, filename: str) -> dict[str,
             for name, value in planned.values.items():
                 setattr(resident, name, value)
             resident.household_id = households[planned.place]
-            resident.version = planned.existing_version
+            resident.version = cast(int, planned.existing_version)  # set by the plan's compare
         services.residents_bulk_update(
             residents=[stored[r.existing_id] for r in chunk],
-            tag_ids=[r.tag_ids for r in chunk],
+            tag_ids=[_tags_written(r) for r in chunk],
             actor=user,
             reason=reason,
         )
@@ -171,8 +174,13 @@ def _compare(plan: ImportPlan, lookups: "_Lookups", shown: _Shown) -> dict[int, 
     updates = {r.existing_id: r for r in plan.rows if r.action == "update"}
     ids = list(updates)
     Through = Resident.tags.through
-    places = ("household__building__grid_id", "household__building__address", "household__unit")
-    places += ("household__floor", "household__room")
+    place_fields = (
+        "household__building__grid_id",
+        "household__building__address",
+        "household__unit",
+        "household__floor",
+        "household__room",
+    )
     for start in range(0, len(ids), ID_CHUNK):
         chunk = ids[start : start + ID_CHUNK]
         tags: dict[int, set[int]] = {}
@@ -181,11 +189,11 @@ def _compare(plan: ImportPlan, lookups: "_Lookups", shown: _Shown) -> dict[int, 
         ):
             tags.setdefault(resident_id, set()).add(tag_id)
         stored = Resident.objects.filter(pk__in=chunk).values_list(
-            "pk", "version", *_COMPARED, *places
+            "pk", "version", *_COMPARED, *place_fields
         )
         for pk, version, *values in stored:
             fields = dict(zip(_COMPARED, values[: len(_COMPARED)], strict=True))
-            place = tuple(values[len(_COMPARED) :])
+            place = Place(*values[len(_COMPARED) :])
             planned = updates[pk]
             planned.existing_version = version
             status = planned.values.get("residency_status", fields["residency_status"])
@@ -198,8 +206,16 @@ def _compare(plan: ImportPlan, lookups: "_Lookups", shown: _Shown) -> dict[int, 
     return statuses
 
 
-def _compare_row(planned, stored: dict, place: tuple, tag_ids: set[int], lookups, shown) -> None:
-    grids = {place[0], planned.place[0]}
+def _tags_written(planned: PlannedRow) -> set[int]:
+    """The tags a planned row writes: a new row's from the file; an update's from the file, or
+    its stored ones when the file has no tags column (``_compare_row`` fills them in)."""
+    if planned.tag_ids is None:
+        raise ValueError("an update is applied only after it was compared with the archive")
+    return planned.tag_ids
+
+
+def _compare_row(planned, stored: dict, place: Place, tag_ids: set[int], lookups, shown) -> None:
+    grids = {place.grid_id, planned.place.grid_id}
     written, changes, warnings = {}, [], set()
     for name, value in planned.values.items():
         old = stored.get(name, value)
@@ -243,7 +259,7 @@ def _words(name: str, old, new, lookups, hidden: bool) -> tuple[str, str]:
     return (str(labels.get(old, old or "")), str(labels.get(new, new or "")))
 
 
-def _place_words(place: tuple) -> str:
+def _place_words(place: Place) -> str:
     _grid, address, unit, floor, room = place
     return f"{address} {unit}-{floor}-{room}"
 
@@ -295,7 +311,7 @@ class _Lookups:
             tags[code] = tags[name] = pk
             tag_names[pk] = name
         labels = {
-            name: {value: str(label) for value, label in Resident._meta.get_field(name).choices}
+            name: {value: str(label) for value, label in concrete_field(Resident, name).flatchoices}
             for name in CHOICES
         }
         choices = choice_spellings(Resident, CHOICES)
@@ -357,7 +373,7 @@ def _plan_row(
     values["name"] = row.text("name")
     if not values["name"]:
         row.error("name", _("the name is missing"))
-    elif len(values["name"]) > Resident._meta.get_field("name").max_length:
+    elif len(values["name"]) > _NAME_MAX_LENGTH:
         row.error("name", _("the name is too long"))
 
     values["sex"] = _choice(row, lookups, "sex", default=facts.sex if facts else "")
@@ -386,7 +402,7 @@ def _plan_row(
                 "id_number",
                 str(services.RESIDENT_ELSEWHERE),
             )
-    if row.failed:
+    if row.failed or place is None:
         return None
     if not existing:
         return PlannedRow(row.number, "new", values, place, tag_ids, existing_id)

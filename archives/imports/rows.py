@@ -20,7 +20,9 @@ from archives.imports.headers import field_of_spelling, header_keys
 from archives.imports.headers import resource_column_names as resource_column_names
 from archives.imports.matching import building_key, grid_key, near_matches, room_key
 from archives.imports.reading import FileRefused, Table
+from archives.model_meta import concrete_field
 from archives.models import Building, Grid, Household
+from archives.places import Place, StoredBuilding
 from archives.spreadsheets import unneutralise
 
 ID_CHUNK = 5000
@@ -42,8 +44,9 @@ class PlannedRow:
     row: int
     action: str  # "new" / "update" / "unchanged"
     values: dict  # for an update, only the fields the file says something about
-    place: tuple  # (grid_id, building address, unit, floor, room), as stored when they exist
-    tag_ids: set[int] = field(default_factory=set)
+    place: Place  # as stored where the building and household exist
+    #: The tags the row names; None when the file has no tags column (the stored ones stay).
+    tag_ids: set[int] | None = field(default_factory=set)
     existing_id: int | None = None
     #: The stored resident's version when the plan was made: an edit saved after it stops the
     #: import instead of being overwritten.
@@ -322,7 +325,7 @@ def choice_spellings(model: type[models.Model], names: list[str]) -> dict[str, d
     spellings: dict[str, dict[str, str]] = {}
     for name in names:
         table = spellings.setdefault(name, {})
-        for value, label in model._meta.get_field(name).choices:
+        for value, label in concrete_field(model, name).flatchoices:
             table[value] = value
             for language in ("zh-hans", "en"):
                 with translation.override(language):
@@ -338,7 +341,7 @@ def read_choice(
         return default
     value = spellings[key].get(text)
     if value is None:
-        allowed = "、".join(str(label) for _v, label in model._meta.get_field(key).choices)
+        allowed = "、".join(str(label) for _v, label in concrete_field(model, key).flatchoices)
         row.error(
             key, _("“%(text)s” is not one of: %(allowed)s") % {"text": text, "allowed": allowed}
         )
@@ -359,7 +362,7 @@ class Places:
 
     grids: dict[str, int]  # grid key -> id, every grid named in the file
     writable: set[int]
-    buildings: dict[tuple[int, str], tuple[int, int, int]]  # (grid, address) -> (id, units, floors)
+    buildings: dict[tuple[int, str], StoredBuilding]  # by (grid, address)
     households: dict[tuple, int]  # (grid_id, address, unit, floor, room) as stored -> id
     household_status: dict[int, str] = field(default_factory=dict)
     _addresses: dict[tuple[int, str], list[str]] = field(default_factory=dict)  # by key
@@ -383,7 +386,7 @@ class Places:
             ).values_list("pk", flat=True)
         )
         buildings = {
-            (b.grid_id, b.address): (b.pk, b.units, b.floors)
+            (b.grid_id, b.address): StoredBuilding(b.pk, b.units, b.floors)
             for b in Building.objects.filter(grid_id__in=writable).only(
                 "grid_id", "address", "units", "floors"
             )
@@ -451,10 +454,10 @@ class Places:
         self._resolved[place] = spelling
         return spelling
 
-    def creations(self, places: set[tuple], *, limit: int = 200) -> tuple[list, list, int]:
+    def creations(self, places: set[Place], *, limit: int = 200) -> tuple[list, list, int]:
         """The buildings and households that writing ``places`` would create, each with the
         stored ones it may have meant; households listed up to ``limit`` (and counted)."""
-        new_buildings = sorted({(p[0], p[1]) for p in places if (p[0], p[1]) not in self.buildings})
+        new_buildings = sorted({(p.grid_id, p.address) for p in places} - self.buildings.keys())
         codes = {pk: code for code, pk in self.grids.items()}
         by_grid: dict[int, dict[str, str]] = {}
         for grid_id, address in self.buildings:
@@ -518,10 +521,10 @@ def read_whole_number(row: RowReader, key: str) -> int:
     return number
 
 
-def read_place(row: RowReader, places: Places) -> tuple:
-    """(grid id, building address, unit, floor, room), with an error for each part that is
-    missing, unknown, outside the user's grids or beyond the building's size. The address and
-    room are the stored spellings of the building and household they match."""
+def read_place(row: RowReader, places: Places) -> Place | None:
+    """The household's place (None when a part is missing), with an error for each part
+    that is missing, unknown, outside the user's grids or beyond the building's size. The
+    address and room are the stored spellings of the building and household they match."""
     grid_id = read_grid(row, places)
     address = _clean_place(row.text("building"))
     if not address:
@@ -534,12 +537,15 @@ def read_place(row: RowReader, places: Places) -> tuple:
         row.error("room", _("the room is missing"))
     elif address and grid_id in places.writable:
         room = places.room(row, grid_id, address, numbers["unit"], numbers["floor"], room)
+    unit, floor = numbers["unit"], numbers["floor"]
+    if grid_id is None or unit is None or floor is None:
+        return None  # the row says which part is missing
     building = places.buildings.get((grid_id, address))
-    if building and numbers["unit"] > building[1]:
-        row.error("unit", _("the building has only %(n)s units") % {"n": building[1]})
-    if building and numbers["floor"] > building[2]:
-        row.error("floor", _("the building has only %(n)s floors") % {"n": building[2]})
-    return (grid_id, address, numbers["unit"], numbers["floor"], room)
+    if building and unit > building.units:
+        row.error("unit", _("the building has only %(n)s units") % {"n": building.units})
+    if building and floor > building.floors:
+        row.error("floor", _("the building has only %(n)s floors") % {"n": building.floors})
+    return Place(grid_id, address, unit, floor, room)
 
 
 def import_reason(*, filename: str, user) -> str:

@@ -11,7 +11,6 @@ One module per kind of write (``dwellings``, ``residents``, ``visits``, ``org``,
 
 from archives.services._base import ConcurrentEditError, When
 from archives.services.bulk_writes import (
-    Place,
     households_ensure,
     residents_bulk_create,
     residents_bulk_update,
@@ -39,7 +38,6 @@ __all__ = [
     "RESIDENT_ELSEWHERE",
     "ConcurrentEditError",
     "ElsewhereLimitReached",
-    "Place",
     "When",
     "building_save",
     "community_save",

@@ -19,10 +19,8 @@ from archives.models import (
     Household,
     Resident,
 )
+from archives.places import Place
 from archives.services._base import _RESIDENT_EDITABLE, ConcurrentEditError, M, When
-
-#: Where a household is, as imports read it: (grid id, building address, unit, floor, room).
-Place = tuple[int, str, int, int, str]
 
 
 @transaction.atomic
@@ -60,7 +58,7 @@ def households_ensure(
     """The household id of each place, creating the buildings (sized to the largest unit and
     floor named) and households that do not exist yet (``status_of[place]`` or occupied), with
     history; each created row must lie where ``actor`` may add it."""
-    grid_ids = {p[0] for p in places}
+    grid_ids = {p.grid_id for p in places}
     buildings = {(b.grid_id, b.address): b for b in Building.objects.filter(grid_id__in=grid_ids)}
     sizes: Counter[tuple[tuple[int, str], str]] = Counter()
     for grid_id, address, unit, floor, _room in places:
@@ -74,13 +72,13 @@ def households_ensure(
             units=sizes[((grid_id, address), "units")],
             floors=sizes[((grid_id, address), "floors")],
         )
-        for grid_id, address in {(p[0], p[1]) for p in places}
+        for grid_id, address in {(p.grid_id, p.address) for p in places}
         if (grid_id, address) not in buildings
     ]
     for building in rows_bulk_create(rows=new_buildings, actor=actor, reason=reason):
         buildings[(building.grid_id, building.address)] = building
     existing = {
-        (grid_id, address, unit, floor, room): pk
+        Place(grid_id, address, unit, floor, room): pk
         for pk, grid_id, address, unit, floor, room in Household.objects.filter(
             building__in=buildings.values()
         ).values_list("pk", "building__grid_id", "building__address", "unit", "floor", "room")
@@ -88,10 +86,10 @@ def households_ensure(
     new_places = [p for p in places if p not in existing]
     new_households = [
         Household(
-            building_id=buildings[(p[0], p[1])].pk,
-            unit=p[2],
-            floor=p[3],
-            room=p[4],
+            building_id=buildings[(p.grid_id, p.address)].pk,
+            unit=p.unit,
+            floor=p.floor,
+            room=p.room,
             status=(status_of or {}).get(p, Household.Status.OCCUPIED),
         )
         for p in new_places

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from accounts.system import system_actor
 from archives import services
 from archives.models import Building, Household, Resident, Street, Visit
+from archives.places import Place
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -98,14 +99,14 @@ def test_households_ensure_creates_no_building_outside_the_actors_grids(two_grid
     clerk, other_grid = two_grids["clerk"], two_grids["other_grid"]
     with pytest.raises(PermissionDenied):
         services.households_ensure(
-            places={(other_grid.pk, "光明街9号", 1, 1, "101")}, actor=clerk, reason="import"
+            places={Place(other_grid.pk, "光明街9号", 1, 1, "101")}, actor=clerk, reason="import"
         )
     assert not Building.objects.filter(address="光明街9号").exists()
 
 
 def test_households_ensure_creates_the_building_and_household_in_the_actors_grid(two_grids):
     clerk, grid = two_grids["clerk"], two_grids["grid"]
-    place = (grid.pk, "光明街9号", 2, 3, "301")
+    place = Place(grid.pk, "光明街9号", 2, 3, "301")
     ids = services.households_ensure(places={place}, actor=clerk, reason="import")
     household = Household.objects.select_related("building").get(pk=ids[place])
     assert (household.building.units, household.building.floors) == (2, 3)
