@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.names import person_name
 from archives.admin.access import ReadOnlyLogAdmin
-from archives.admin.base import DeclaredLookupsOnly
+from archives.admin.base import DeclaredLookupsOnly, actor_of
 from archives.models import Street
 from archives.months import has_ended, last_month, month_text, parse_month
 from exports import services, summary
@@ -147,7 +147,7 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         month, street = self._scope_from(request, request.GET)
         published = published_report(month, street)
         refusal = services.monthly_report_publish_refusal(
-            month=month, street=street, actor=request.user
+            month=month, street=street, actor=actor_of(request)
         )
         query = _report_query(month, street)
         figures = report_figures(month, street, published)
@@ -179,7 +179,7 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         if file_format not in services.FORMATS:
             raise Http404(_("Unknown format."))
         filename, content = services.monthly_report_download(
-            month=month, street=street, file_format=file_format, actor=request.user
+            month=month, street=street, file_format=file_format, actor=actor_of(request)
         )
         response = HttpResponse(content, content_type=services.CONTENT_TYPES[file_format])
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -211,7 +211,9 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
                 request, "admin/exports/monthlyreport/publish_confirm.html", context
             )
         try:
-            report = services.monthly_report_publish(month=month, street=street, actor=request.user)
+            report = services.monthly_report_publish(
+                month=month, street=street, actor=actor_of(request)
+            )
         except PermissionDenied:
             raise Http404(_("No such street in your area.")) from None
         except ValidationError as error:
@@ -227,7 +229,7 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         if request.method == "POST":
             try:
                 corrected = services.monthly_report_correct(
-                    report=report, reason=request.POST.get("reason", ""), actor=request.user
+                    report=report, reason=request.POST.get("reason", ""), actor=actor_of(request)
                 )
             except ValidationError as error:
                 self.message_user(request, " ".join(error.messages), messages.ERROR)
@@ -269,7 +271,7 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         for report in queryset:
             try:
                 services.monthly_report_correct(
-                    report=report, reason=request.POST["reason"], actor=request.user
+                    report=report, reason=request.POST["reason"], actor=actor_of(request)
                 )
                 done += 1
             except (ValidationError, PermissionDenied) as error:

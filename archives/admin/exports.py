@@ -5,6 +5,7 @@ from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV
 
 from archives import services
+from archives.admin.base import actor_of
 from archives.resources import FullValuesShown
 from archives.spreadsheets import FastXLSX
 
@@ -40,7 +41,7 @@ class ArchiveExportMixin(ExportMixin):
         dataset = super().get_data_for_export(request, queryset, **kwargs)
         shown = getattr(request, "export_shown", None) or FullValuesShown()
         services.export_record_create(
-            user=request.user,
+            user=actor_of(request),
             model=self.opts.model_name,
             rows=len(dataset),
             filters=request.GET.urlencode(),

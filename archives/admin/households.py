@@ -45,7 +45,7 @@ class HouseholdPageMixin(ModelAdminMixinBase):
     def _register(self, request, household: Household, view: str) -> selectors.HouseholdRegister:
         register = selectors.household_register(request.user, household)
         services.sensitive_reads_record(
-            user=request.user, shown=register.full_id_numbers_shown(), view=view
+            user=actor_of(request), shown=register.full_id_numbers_shown(), view=view
         )
         return register
 

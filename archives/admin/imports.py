@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
-from archives.admin.base import ModelAdminMixinBase
+from archives.admin.base import ModelAdminMixinBase, actor_of
 from archives.imports import buildings, households, residents
 from archives.imports.reading import FileRefused, Limits, check_size, read_table
 from archives.imports.rows import (
@@ -227,7 +227,7 @@ class ImportMixin(ModelAdminMixinBase):
             }
             return self._render_import(request, context)
         try:
-            counts = self.importer.apply(plan, user=request.user, filename=pending["name"])
+            counts = self.importer.apply(plan, user=actor_of(request), filename=pending["name"])
         except ConcurrentEditError as conflict:
             messages.error(
                 request,

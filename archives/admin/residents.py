@@ -224,7 +224,7 @@ class ResidentAdmin(ResidentVerifyMixin, ImportMixin, ArchiveExportMixin, Scoped
         changelist = getattr(response, "context_data", {}).get("cl")
         if changelist is not None:
             services.sensitive_reads_record(
-                user=request.user,
+                user=actor_of(request),
                 shown={
                     r.pk: {scope.ID_NUMBER} for r in changelist.result_list if r.shows_id_number
                 },
@@ -238,7 +238,7 @@ class ResidentAdmin(ResidentVerifyMixin, ImportMixin, ArchiveExportMixin, Scoped
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _log_reads(self, request, obj: Resident, view: str) -> None:
-        services.resident_sensitive_reads_record(user=request.user, resident=obj, view=view)
+        services.resident_sensitive_reads_record(user=actor_of(request), resident=obj, view=view)
 
     # History: who changed what, when and why; the file as of a date; revert ----------------
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from accounts.names import person_name
 from accounts.types import Actor
 from archives import scope
-from archives.admin.base import DeclaredLookupsOnly
+from archives.admin.base import DeclaredLookupsOnly, actor_of
 from archives.models import Community, Grid, Street
 from audits import selectors, services
 from audits.admin import display
@@ -198,7 +198,7 @@ class AuditCampaignAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         data = form.cleaned_data
         services.audit_campaign_save(
             campaign=obj,
-            actor=request.user,
+            actor=actor_of(request),
             streets=data.get("streets") or [],
             communities=data.get("communities") or [],
             grids=data.get("chosen_grids") or [],
@@ -389,7 +389,7 @@ class AuditCampaignAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         return self._perform(
             request,
             campaign,
-            lambda: service(campaign=campaign, actor=request.user, reason=reason),
+            lambda: service(campaign=campaign, actor=actor_of(request), reason=reason),
             done,
         )
 
@@ -409,7 +409,7 @@ class AuditCampaignAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         return self._perform(
             request,
             campaign,
-            lambda: services.audit_campaign_draw(campaign=campaign, actor=request.user),
+            lambda: services.audit_campaign_draw(campaign=campaign, actor=actor_of(request)),
             _("The sample is drawn."),
         )
 
@@ -461,7 +461,7 @@ class AuditCampaignAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
 
     def verify_view(self, request, object_id):
         campaign = self._visible(request, object_id)
-        check = services.audit_campaign_verify_draw(campaign=campaign, actor=request.user)
+        check = services.audit_campaign_verify_draw(campaign=campaign, actor=actor_of(request))
         return self._page(
             request,
             campaign,

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from accounts.names import person_name
 from archives import history, scope
 from archives import services as archive_services
-from archives.admin.base import DeclaredLookupsOnly
+from archives.admin.base import DeclaredLookupsOnly, actor_of
 from archives.models import Resident, SensitiveAccess
 from audits import selectors, services
 from audits.models import AUDITABLE_FIELDS, AuditFieldFinding, AuditItem
@@ -205,7 +205,7 @@ class AuditItemAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
                 try:
                     services.audit_item_record(
                         item=item,
-                        actor=request.user,
+                        actor=actor_of(request),
                         found=form.cleaned_data["found"],
                         marks=form.marks(),
                         satisfaction=form.cleaned_data["satisfaction"],
@@ -252,7 +252,7 @@ class AuditItemAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         """The pinned version, masked for this user; shown full values are logged."""
         snapshot = history.file_at(item.pinned_record, request.user)
         archive_services.resident_sensitive_reads_record(
-            user=request.user,
+            user=actor_of(request),
             resident=Resident(pk=item.resident_id),
             view=SensitiveAccess.View.HISTORY,
         )
@@ -288,7 +288,7 @@ class AuditItemAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
             return HttpResponseRedirect(back)
         finding = get_object_or_404(item.findings, pk=request.POST.get("finding") or 0)
         try:
-            services.audit_correction_apply(finding=finding, actor=request.user)
+            services.audit_correction_apply(finding=finding, actor=actor_of(request))
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
