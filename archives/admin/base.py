@@ -26,9 +26,7 @@ from accounts.types import Actor
 from archives import history, scope
 from archives.admin.forms import EDIT_ONLY_FIELDS, ChangeReasonForm
 from archives.admin.paging import EstimatingPaginator
-from archives.models import (
-    Grid,
-)
+from archives.models import Grid
 
 if TYPE_CHECKING:
     # The mixins below are only ever mixed into a ModelAdmin; say so to the type checker.

@@ -12,9 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.types import Actor
 from archives import scope
 from archives.model_meta import history_attribution_set
-from archives.models import (
-    Resident,
-)
+from archives.models import Resident
 
 M = TypeVar("M", bound=models.Model)
 

@@ -3,9 +3,7 @@
 from django.db import transaction
 
 from accounts.types import Actor
-from archives.models import (
-    Visit,
-)
+from archives.models import Visit
 from archives.services._base import _save
 
 
