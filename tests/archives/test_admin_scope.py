@@ -1,6 +1,7 @@
 """Scope as each role meets it in the admin: masked values, search, forms and grant pages."""
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import formats, timezone
 
@@ -82,7 +83,7 @@ def test_moving_a_resident_out_of_scope_is_refused_and_changes_nothing(city):
     clerk = city.users["clerk"]
     resident = Resident.objects.get(pk=city.residents["GA1a"].pk)
     resident.household = city.residents["GB1a"].household
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(PermissionDenied):
         services.resident_save(resident=resident, actor=clerk)
     resident.refresh_from_db()
     assert resident.household == city.residents["GA1a"].household
@@ -91,7 +92,7 @@ def test_moving_a_resident_out_of_scope_is_refused_and_changes_nothing(city):
 def test_a_read_only_role_cannot_save_through_the_service(city):
     building = Building.objects.get(grid=city.grids["GA2a"])
     building.address = "改名"
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(PermissionDenied):
         services.building_save(building=building, actor=city.users["department"])
     assert Building.objects.filter(address="改名").count() == 0
 
