@@ -55,7 +55,9 @@ def audit_items_insert(campaign: AuditCampaign, drawn: list[tuple[int, int]]) ->
     latest = HistoricalResident.objects.filter(id=OuterRef("resident_id")).order_by(
         "-history_date", "-history_id"
     )
-    AuditItem.objects.filter(campaign=campaign).update(
+    # history: audit items are not historied (the findings are the audit's own evidence);
+    # this sets each new item's pin to the resident's latest history entry, read, not written.
+    AuditItem.objects.filter(campaign=campaign).update(  # history: see above
         pinned_record=Subquery(latest.values("history_id")[:1])
     )
 
