@@ -709,6 +709,58 @@ def _users(grants: QuerySet[Any]) -> QuerySet[Any]:
     return users.order_by(get_user_model().USERNAME_FIELD)
 
 
+# Records of a person's own work in a grid ----------------------------------------------------
+# Higher apps (patrols) keep records that belong to one person and lie in one grid: a patrol
+# round. They pass in the paths to the person and the grid; this module answers who sees them.
+
+
+def _overseen_grid_ids(user: User) -> list[int] | None:
+    """The grids ``user`` oversees: those under their community and street grants, or
+    ``EVERY_GRID`` for the whole city. Grid grants are not oversight: they are a grid member's
+    own grid, where colleagues do not watch each other."""
+    if not user.is_active:
+        return []
+    if user.is_superuser or user.has_perm(CITY_PERMISSION):
+        return EVERY_GRID
+
+    def load() -> list[int]:
+        grids = Grid.objects.filter(
+            Q(community__in=granted_units(user, Community).values("pk"))
+            | Q(community__street__in=granted_units(user, Street).values("pk"))
+        )
+        return list(grids.values_list("pk", flat=True))
+
+    return _cached(user, "overseen_grid_ids", load)
+
+
+def restrict_own_work(
+    queryset: QuerySet[M], user: User, *, person_path: str, grid_path: str, action: str = VIEW
+) -> QuerySet[M]:
+    """Rows of a record of someone's own work (``person_path`` names the person,
+    ``grid_path`` the grid): one's own, and every row in the grids one oversees (community,
+    street, whole city). Department grants show none; the role's permission on the model is
+    needed as for any model."""
+    if not user.is_active:
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    if not user.has_perm(permission_name(queryset.model, action)):
+        return queryset.none()
+    overseen = _overseen_grid_ids(user)
+    if overseen is EVERY_GRID:
+        return queryset
+    own = Q(**{person_path: user.pk})
+    return queryset.filter(own | Q(**{f"{grid_path}__in": overseen}) if overseen else own)
+
+
+def may_work_in(user: User, grid: Grid, *, permission: str) -> bool:
+    """Whether ``user`` holds ``permission`` (to start a patrol round, say) and works in
+    ``grid``: a member of it, or granted it at grid, community or street level."""
+    if not user.is_active or not user.has_perm(permission):
+        return False
+    return kept_grids(user).filter(pk=grid.pk).exists()
+
+
 # Monthly reports -------------------------------------------------------------------------------
 # The reports are the exports app's, above this one: it passes in the permission it asks for
 # (to download, or to publish and correct), and this module answers for which streets.

@@ -50,12 +50,23 @@ _AUDIT_WORK = ["add_auditcampaign", "change_auditcampaign", "change_audititem", 
 # Monthly reports (the exports app): officials download and publish, departments download.
 _REPORT_VIEW = ["view_monthlyreport"]
 _REPORT_PUBLISH = ["view_monthlyreport", "publish_monthlyreport"]
+# Patrol rounds (the patrols app): members walk and record their own; those who oversee an area
+# (community, street, city) read its rounds. Departments and auditors have none.
+_PATROL_WALK = ["view_patrol", "add_patrol", "change_patrol"]
+_PATROL_READ = ["view_patrol"]
 _SENSITIVE = ["view_resident_id_number", "view_resident_medical_history"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    GRID_MEMBER: [*_ARCHIVE_EDIT, *_ORG_VIEW, *_SENSITIVE, *_AUDIT_READ],
-    COMMUNITY_STAFF: [*_ARCHIVE_EDIT, *_ORG_VIEW, *_SENSITIVE, *_AUDIT_READ],
-    STREET_OFFICIAL: [*_ARCHIVE_EDIT, *_ORG_VIEW, *_SENSITIVE, *_AUDIT_READ, *_REPORT_PUBLISH],
+    GRID_MEMBER: [*_ARCHIVE_EDIT, *_ORG_VIEW, *_SENSITIVE, *_AUDIT_READ, *_PATROL_WALK],
+    COMMUNITY_STAFF: [*_ARCHIVE_EDIT, *_ORG_VIEW, *_SENSITIVE, *_AUDIT_READ, *_PATROL_READ],
+    STREET_OFFICIAL: [
+        *_ARCHIVE_EDIT,
+        *_ORG_VIEW,
+        *_SENSITIVE,
+        *_AUDIT_READ,
+        *_REPORT_PUBLISH,
+        *_PATROL_READ,
+    ],
     # Read-only; medical history only where their department shares it (e.g. health), and
     # never a full ID number.
     DEPARTMENT_STAFF: [
@@ -76,6 +87,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "access_whole_city",
         *_AUDIT_READ,
         *_REPORT_PUBLISH,
+        *_PATROL_READ,
     ],
     ADMINISTRATOR: [],  # administrators are superusers
 }
@@ -86,7 +98,7 @@ def roles_ensure() -> dict[str, "Group"]:
     from django.contrib.auth.models import Group, Permission
 
     # Codenames are unique across these apps.
-    apps = ["archives", "audits", "exports"]
+    apps = ["archives", "audits", "patrols", "exports"]
     permissions = {
         p.codename: p for p in Permission.objects.filter(content_type__app_label__in=apps)
     }

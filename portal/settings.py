@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "accounts",
     "archives",
     "audits",
+    "patrols",
     "exports",
     # Last: the wiring's own commands (portal/management), which import every app above.
     "portal.apps.PortalConfig",
@@ -284,6 +285,23 @@ MONTHLY_REPORT_WEIGHTS = env_weights(
     "MONTHLY_REPORT_WEIGHTS",
     {"completeness": 20, "timeliness": 20, "coverage": 25, "accuracy": 25, "satisfaction": 10},
 )
+# Patrol rounds (the patrols app, README "Patrol tracks"). A point is kept but flagged, and left
+# out of distances, when its accuracy is worse than PATROL_MAX_ACCURACY_M metres or it implies a
+# speed over PATROL_MAX_SPEED_MPS metres a second (no walker, nor a bicycle in a lane, goes faster).
+PATROL_MAX_ACCURACY_M = env_int("PATROL_MAX_ACCURACY_M", 50)
+PATROL_MAX_SPEED_MPS = env_int("PATROL_MAX_SPEED_MPS", 7)
+# A visit is on-track when its member's points pass within this many metres of the household's
+# building within this many minutes either side of the visit; a round passes a building likewise.
+PATROL_ON_TRACK_METRES = env_int("PATROL_ON_TRACK_METRES", 100)
+PATROL_ON_TRACK_MINUTES = env_int("PATROL_ON_TRACK_MINUTES", 30)
+# A round left open is closed after this many hours (manage.py patrols_close_stale, from cron).
+PATROL_AUTO_CLOSE_HOURS = env_int("PATROL_AUTO_CLOSE_HOURS", 12)
+# Points older than this many days are deleted (manage.py patrol_points_purge); rounds keep totals.
+PATROL_POINT_RETENTION_DAYS = env_int("PATROL_POINT_RETENTION_DAYS", 400)
+# A map tile server drawn under a round's track, e.g. "https://tiles.example.org/{z}/{x}/{y}.png";
+# empty (the default): the track is drawn over the grid's buildings alone.
+PATROL_MAP_TILE_URL = env_str("PATROL_MAP_TILE_URL", "")
+
 # An upload waits here between its preview and the clerk's confirmation; a shared directory
 # (or storage) works with several app servers, where a per-process temporary file would not.
 MEDIA_ROOT = env_str("MEDIA_ROOT", str(BASE_DIR / "media"))
