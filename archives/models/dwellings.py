@@ -1,7 +1,9 @@
 """Where residents live: buildings in a grid, and the households (dwellings) in them."""
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -15,6 +17,25 @@ class Building(models.Model):
     address = models.CharField(_("address"), max_length=200)
     units = models.PositiveSmallIntegerField(_("units"), default=1)
     floors = models.PositiveSmallIntegerField(_("floors"), default=1)
+    # Where the building stands (WGS 84, as phones report it): patrol tracks are checked
+    # against it. Optional: offices add positions long after the buildings. The validators
+    # say on a form what the range constraints below enforce in the database.
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
 
     history = HistoricalRecords()
 
@@ -24,6 +45,20 @@ class Building(models.Model):
         verbose_name_plural = _("buildings")
         constraints = [
             models.UniqueConstraint(fields=["grid", "address"], name="unique_building_address"),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="building_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="building_longitude_range",
+            ),
+            # Half a position places the building nowhere: both or neither.
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+                name="building_location_both_or_neither",
+            ),
         ]
         indexes = [
             # Address search is a prefix search (archives/search.py); on PostgreSQL a prefix
@@ -37,6 +72,13 @@ class Building(models.Model):
 
     def __str__(self) -> str:
         return self.address
+
+    def clean(self) -> None:
+        # The message goes to the field left empty, so that the form shows it there.
+        if self.latitude is None and self.longitude is not None:
+            raise ValidationError({"latitude": _("Give both latitude and longitude, or neither.")})
+        if self.longitude is None and self.latitude is not None:
+            raise ValidationError({"longitude": _("Give both latitude and longitude, or neither.")})
 
 
 class Household(models.Model):
