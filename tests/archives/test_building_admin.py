@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from archives import history
 from archives.models import Building
 from tests import factories
 
@@ -68,3 +69,13 @@ def test_a_latitude_out_of_range_is_refused(client, two_grids, building):
     assert response.status_code == 200
     assert "latitude" in response.context["adminform"].form.errors
     assert Building.objects.get(pk=building.pk).latitude is None
+
+
+def test_a_position_change_reads_in_the_buildings_history(client, two_grids, building):
+    client.force_login(two_grids["clerk"])
+    _post(client, building, latitude="42.904823", longitude="129.513312")
+    entry = history.row_history(building, two_grids["clerk"])[0]
+    assert [(c.label, c.new) for c in entry.changes] == [
+        ("纬度", "42.904823"),
+        ("经度", "129.513312"),
+    ]
