@@ -173,8 +173,8 @@ FIGURE_COLUMNS = [
     ),
 ]
 
-#: The patrol rounds' columns, after the others in the workbook and in a table of their own in
-#: the PDF.
+#: The patrol rounds' columns: after the others in the workbook, in a table of their own in the
+#: PDF.
 PATROL_COLUMNS = [
     Column(
         "patrol_days",
@@ -206,7 +206,10 @@ PATROL_COLUMNS = [
         INTEGER,
         _patrol(lambda p: p.buildings_covered),
         format_lazy(
-            _("Buildings that a round of the month passed within {metres} m, each counted once."),
+            _(
+                "Buildings that a round of the month passed within {metres} m, each counted "
+                "once (a grid member's: the buildings of their grids that they passed)."
+            ),
             metres=settings.PATROL_ON_TRACK_METRES,
         ),
     ),
@@ -256,6 +259,7 @@ SCORE_DEFINITION = _(
     "household needing visits, no building on the map) is left out and the others' weights "
     "carry the score."
 )
+PATROL_PART_LABEL = _("Patrol (score part)")
 PATROL_PART_DEFINITION = _(
     "Score part: the mean of the building coverage and the visits on-track share (only the "
     "building coverage in a month without visits); left out when no building has a position "
@@ -285,7 +289,7 @@ def definitions(*, rank_label: str) -> list[tuple[str, str]]:
         (str(c.label), str(c.definition)) for c in ALL_COLUMNS if c.definition
     ]
     rows += [
-        (PART_LABELS["patrol"], str(PATROL_PART_DEFINITION)),
+        (PATROL_PART_LABEL, str(PATROL_PART_DEFINITION)),
         (_("Score"), str(SCORE_DEFINITION)),
         (rank_label, str(RANK_DEFINITION)),
         (_("Month end"), str(MONTH_END_DEFINITION)),

@@ -30,6 +30,7 @@ from exports.columns import (
     FIGURE_COLUMNS,
     INTEGER,
     PATROL_COLUMNS,
+    PATROL_PART_LABEL,
     PERCENT,
     Column,
     definitions,
@@ -217,7 +218,7 @@ _PATROL_WIDTHS = [16 * mm, 24 * mm, 26 * mm, *[20 * mm] * len(PATROL_COLUMNS), 2
 
 
 def _patrol_header(font: str, first: list[str]) -> list[Paragraph]:
-    labels = [*first, *[str(c.label) for c in PATROL_COLUMNS], _("Patrol (score part)")]
+    labels = [*first, *[str(c.label) for c in PATROL_COLUMNS], str(PATROL_PART_LABEL)]
     return _header_cells(labels, font)
 
 
@@ -328,7 +329,7 @@ def report_pdf(figures: MonthFigures) -> bytes:
         Paragraph(_("Grid members"), styles["heading"]),
         *_member_tables(figures, font),
         PageBreak(),
-        Paragraph(_("Patrol rounds"), styles["heading"]),
+        Paragraph(_("Patrol rounds and visits on-track"), styles["heading"]),
         *_patrol_tables(figures, font),
         PageBreak(),
         _score_chart(figures, font),

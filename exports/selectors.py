@@ -43,7 +43,11 @@ from exports.figures import (
 )
 from exports.models import REPORT_PUBLISH, REPORT_VIEW, MonthlyReport
 from exports.sql import fetch_all, history_table, latest_history_rows, whole_table_joins
-from patrols.selectors import PatrolCounts, patrol_month_counts
+from patrols.selectors import (
+    PatrolCounts,
+    buildings_covered_by_member_grid,
+    patrol_month_counts,
+)
 
 M = TypeVar("M", bound=Model)
 
@@ -351,6 +355,7 @@ def _month_figures(month: dt.date, street: Street | None, weights: dict) -> Mont
     patrols = patrol_month_counts(start=start, end=following, grid_ids=grid_ids)
     for grid_id, grid_counts in counts.items():
         grid_counts.patrol = _patrol_figures(patrols.by_grid.get(grid_id))
+    covered = buildings_covered_by_member_grid(start=start, end=following, grid_ids=grid_ids)
     members = _members_of(list(counts))
     grid_rows = _grid_rows(grids, counts, members, weights)
     street_rows = _street_rows(grid_rows, weights)
@@ -362,7 +367,11 @@ def _month_figures(month: dt.date, street: Street | None, weights: dict) -> Mont
         street=_scope_row(street, street_rows),
         grids=grid_rows,
         members=_member_rows(
-            grid_rows, members, _member_visits(params), patrols.by_member, weights
+            grid_rows,
+            members,
+            _member_visits(params),
+            _MemberPatrols(patrols.by_member, covered),
+            weights,
         ),
         streets=street_rows,
         total=total,
@@ -490,16 +499,21 @@ def _scope_row(street: Street | None, street_rows: list[StreetRow]) -> StreetRow
     return StreetRow(street_id=street.pk, code=street.code, name=street.name, counts=MonthCounts())
 
 
+class _MemberPatrols(NamedTuple):
+    of_member: dict[int, PatrolCounts]  # their rounds in the report's grids, their visits
+    covered: dict[tuple[int, int], int]  # (member ID, grid ID): buildings they passed
+
+
 def _member_rows(
     grid_rows: list[GridRow],
     members: _Members,
     visits: list[_MemberVisits],
-    patrols: dict[int, PatrolCounts],
+    patrols: _MemberPatrols,
     weights: dict,
 ) -> list[MemberRow]:
     """One row per grid member: their grids' counts added up, but the visits they logged
-    and the patrol rounds they walked themselves (in the report's grids); by their first
-    grid's code, then name."""
+    and the patrol rounds they walked themselves (in the report's grids), and the buildings
+    of their grids they passed; by their first grid's code, then name."""
     code_of = {row.grid_id: row.code for row in grid_rows}
     counts_of = {row.grid_id: row.counts for row in grid_rows}
     own_visits = {v.user_id: v for v in visits if v.user_id in members.grids_of}
@@ -511,7 +525,10 @@ def _member_rows(
         own = own_visits.get(user_id)
         counts.visits = own.visits if own else 0
         counts.households_visited = own.households_visited if own else 0
-        counts.patrol = _patrol_figures(patrols.get(user_id))
+        counts.patrol = _patrol_figures(patrols.of_member.get(user_id))
+        counts.patrol.buildings_covered = sum(
+            patrols.covered.get((user_id, g), 0) for g in grid_ids
+        )
         rows.append(
             MemberRow(
                 user_id=user_id,

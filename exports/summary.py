@@ -22,7 +22,7 @@ SortValue = str | float | None
 #: The figure columns the page shows, in the report's order (the files have them all).
 SHOWN = ["residents", "new", "completeness", "timeliness", "visits", "coverage"]
 SHOWN += ["record_accuracy", "satisfaction", "items_audited"]
-SHOWN += ["patrol_days", "patrol_km", "building_coverage", "on_track"]
+SHOWN += ["patrol_km", "building_coverage", "on_track"]
 _BY_KEY = {column.key: column for column in ALL_COLUMNS}
 
 

@@ -130,7 +130,8 @@ def _on_track(visit: Visit) -> str:
 
 def expected_patrols(*, grid: Grid | None = None, member=None) -> dict:
     """The month's patrol figures of ``grid`` (its rounds, and the visits to its households)
-    or of ``member`` (their rounds and visits in the city's grids), one row at a time."""
+    or of ``member`` (their rounds and visits in the city's grids, the buildings they passed
+    in their own grids), one row at a time."""
     rounds = [
         p
         for p in Patrol.objects.all()
@@ -145,7 +146,14 @@ def expected_patrols(*, grid: Grid | None = None, member=None) -> dict:
         and (grid is None or v.household.building.grid_id == grid.pk)
         and (member is None or v.grid_member_id == member.pk)
     ]
-    covered = {pb.building_id for p in rounds for pb in PatrolBuilding.objects.filter(patrol=p)}
+    # A member's: the buildings of the grids they work that they passed.
+    own_grids = {g.pk for g in member.grids.all()} if member is not None else None
+    covered = {
+        pb.building_id
+        for p in rounds
+        if own_grids is None or p.grid_id in own_grids
+        for pb in PatrolBuilding.objects.filter(patrol=p)
+    }
     checks = [_on_track(v) for v in visits]
     return {
         "days": len({timezone.localtime(p.started_at, ZONE).date() for p in rounds}),

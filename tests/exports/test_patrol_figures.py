@@ -113,3 +113,15 @@ def test_the_patrol_part_weighs_in_the_score_and_leaves_it_alone_without_a_map()
     unmapped.buildings_mapped = 0
     assert unmapped.score(weights) == 100.0
     assert MonthCounts(residents=1, complete=1).score_parts()["patrol"] is None
+
+
+def test_the_settings_weight_of_the_patrol_part_is_the_reports(settings):
+    from exports.figures import report_weights
+
+    settings.MONTHLY_REPORT_WEIGHTS = {**settings.MONTHLY_REPORT_WEIGHTS, "patrol": 0}
+    assert report_weights()["patrol"] == 0
+    counts = _counts(buildings_covered=0, visits=4)  # the patrol part is 0
+    others = {part: w for part, w in report_weights().items() if part != "patrol"}
+    assert counts.score(report_weights()) == counts.score(others) > 0
+    settings.MONTHLY_REPORT_WEIGHTS = {**settings.MONTHLY_REPORT_WEIGHTS, "patrol": 20}
+    assert counts.score(report_weights()) < counts.score(others)
