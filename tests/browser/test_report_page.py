@@ -109,15 +109,15 @@ def test_the_report_page_shows_each_grids_patrol_figures_and_sorts_by_them(
     page.fill("#id_month", f"{patrolled_city['month']:%Y-%m}")
     page.click(".report-choice [type=submit]")
     headers = page.locator(".report-summary thead th").all_inner_texts()
-    at = headers.index("巡查里程（公里）")
+    at = headers.index("巡查公里数")
     assert headers[at : at + 5] == [
-        "巡查里程（公里）",
+        "巡查公里数",
         "楼栋覆盖率",
-        "走访轨迹相符率",
+        "走访相符率",
         "得分",
         "街道内排名",
     ]
-    page.click(".report-summary thead a:text-is('巡查里程（公里）')")
+    page.click(".report-summary thead a:text-is('巡查公里数')")
     page.wait_for_url("**sort=patrol_km**")
     figures = month_figures(patrolled_city["month"])
     longest = max(figures.grids, key=lambda row: row.counts.patrol.distance_m)

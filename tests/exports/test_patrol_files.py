@@ -19,11 +19,11 @@ from tests.exports.test_pdf import needs_poppler
 PATROL_HEADERS = [
     "巡查天数",
     "巡查次数",
-    "巡查里程（公里）",
-    "巡查覆盖楼栋",
+    "巡查公里数",
+    "覆盖楼栋数",
     "楼栋覆盖率",
-    "轨迹相符走访",
-    "走访轨迹相符率",
+    "走访相符数",
+    "走访相符率",
 ]
 
 
@@ -80,8 +80,8 @@ def test_the_workbook_defines_the_patrol_figures_and_weighs_the_part(november):
     weights_at = [row[0] for row in rows].index("得分权重")
     texts = {row[0]: row[1] for row in rows[:weights_at] if row and row[0]}
     assert "网格·天" in texts["巡查天数"]
-    assert "100 米" in texts["巡查覆盖楼栋"]
-    assert "30 分钟" in texts["轨迹相符走访"]
+    assert "100 米" in texts["覆盖楼栋数"]
+    assert "30 分钟" in texts["走访相符数"]
     assert "平均" in texts["巡查得分项"] and "巡查" in texts["得分"]
     assert ["巡查", 10] in [row[:2] for row in rows[weights_at + 1 :]]
 
@@ -121,13 +121,13 @@ def test_the_pdf_has_a_patrol_table_per_grid_with_totals_and_per_member(november
         assert line.split()[3] == str(member.counts.patrol.rounds)
     notes = text[text.index("指标说明") :]
     part = next(line for line in notes.splitlines() if line.strip().startswith("巡查得分项"))
-    assert "楼栋覆盖率与走访轨迹相符率" in part and "网格·天" in notes
+    assert "楼栋覆盖率与走访相符率" in part and "网格·天" in notes
 
 
 def test_the_report_page_shows_the_patrol_columns(november):
     labels = [str(h.label) for h in headers()]
-    at = labels.index("巡查里程（公里）")
-    assert labels[at : at + 3] == ["巡查里程（公里）", "楼栋覆盖率", "走访轨迹相符率"]
+    at = labels.index("巡查公里数")
+    assert labels[at : at + 3] == ["巡查公里数", "楼栋覆盖率", "走访相符率"]
     rows = summary_rows(november, "patrol_km", descending=True)
     kilometres = [row.cells[at].sort for row in rows]
     assert kilometres == sorted(kilometres, reverse=True) and kilometres[0] > 0
