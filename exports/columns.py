@@ -5,12 +5,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from archives.selectors import VERIFY_EVERY
-from exports.figures import MonthCounts
+from exports.figures import MonthCounts, PatrolFigures
 
 if TYPE_CHECKING:
     # A label is a lazy translation until it is drawn (``str(label)`` in the active language).
@@ -36,6 +37,15 @@ def _rate(name: str) -> Callable[[MonthCounts], float | None]:
         return rate.value if rate is not None else None
 
     return value
+
+
+def _patrol(value: Callable[[PatrolFigures], float]) -> Callable[[MonthCounts], float | None]:
+    """A patrol figure, None (—) in a version published before patrols were counted."""
+
+    def of(counts: MonthCounts) -> float | None:
+        return value(counts.patrol) if counts.patrol is not None else None
+
+    return of
 
 
 def _interval(end: int) -> Callable[[MonthCounts], float | None]:
@@ -163,14 +173,97 @@ FIGURE_COLUMNS = [
     ),
 ]
 
+#: The patrol rounds' columns: after the others in the workbook, in a table of their own in the
+#: PDF.
+PATROL_COLUMNS = [
+    Column(
+        "patrol_days",
+        _("Patrol days"),
+        INTEGER,
+        _patrol(lambda p: p.days),
+        _(
+            "Days on which a patrol round was started. A street's and the city's figure adds "
+            "up its grids' days (grid-days); a grid member's counts the days they walked."
+        ),
+    ),
+    Column(
+        "patrol_rounds",
+        _("Patrol rounds"),
+        INTEGER,
+        _patrol(lambda p: p.rounds),
+        _("Patrol rounds started during the month (a grid member's: the rounds they walked)."),
+    ),
+    Column(
+        "patrol_km",
+        _("Kilometres patrolled"),
+        DECIMAL,
+        _patrol(lambda p: p.kilometres),
+        _("Distance of those rounds, from their plausible points, in kilometres."),
+    ),
+    Column(
+        "buildings_covered",
+        _("Buildings covered"),
+        INTEGER,
+        _patrol(lambda p: p.buildings_covered),
+        format_lazy(
+            _(
+                "Buildings that a round of the month passed within {metres} m, each counted "
+                "once (a grid member's: the buildings of their grids that they passed)."
+            ),
+            metres=settings.PATROL_ON_TRACK_METRES,
+        ),
+    ),
+    Column(
+        "building_coverage",
+        _("Building coverage"),
+        PERCENT,
+        _rate("building_coverage"),
+        _("Share of all buildings (with a position on the map or not) covered by rounds."),
+    ),
+    Column(
+        "visits_on_track",
+        _("Visits on-track"),
+        INTEGER,
+        _patrol(lambda p: p.visits_on_track),
+        format_lazy(
+            _(
+                "Visits of the month near which the grid member's round passed the household's "
+                "building (within {metres} m, {minutes} minutes either side)."
+            ),
+            metres=settings.PATROL_ON_TRACK_METRES,
+            minutes=settings.PATROL_ON_TRACK_MINUTES,
+        ),
+    ),
+    Column(
+        "on_track",
+        _("Visits on-track share"),
+        PERCENT,
+        _rate("on_track"),
+        _(
+            "Share of the month's visits that were on-track; a visit without a round at the "
+            "time, or to a building without a position, counts as not on-track."
+        ),
+    ),
+]
+
+#: Every figure the workbook shows, in its order.
+ALL_COLUMNS = FIGURE_COLUMNS + PATROL_COLUMNS
+
 #: Shown in a cell without a figure: the month had no closed audit, or nothing to count.
 NO_AUDIT = _("no audit")
 NO_DATA = "—"
 
 SCORE_DEFINITION = _(
-    "0 to 100: the weighted mean of completeness, timeliness, visit coverage, record accuracy "
-    "and satisfaction (1 to 5 mapped onto 0 to 1). A part without data (no audit, no household "
-    "needing visits) is left out and the others' weights carry the score."
+    "0 to 100: the weighted mean of completeness, timeliness, visit coverage, record accuracy, "
+    "satisfaction (1 to 5 mapped onto 0 to 1) and patrol. A part without data (no audit, no "
+    "household needing visits, no building on the map) is left out and the others' weights "
+    "carry the score."
+)
+PATROL_PART_LABEL = _("Patrol (score part)")
+PATROL_PART_DEFINITION = _(
+    "Score part: the mean of the building coverage and the visits on-track share (only the "
+    "building coverage in a month without visits); left out when no building has a position "
+    "on the map."
 )
 RANK_DEFINITION = _("Rank of the grid's score within its street (1 is best).")
 MONTH_END_DEFINITION = _("Figures are taken from history as at the last moment of the month.")
@@ -180,6 +273,7 @@ PART_LABELS = {
     "coverage": _("Visit coverage"),
     "accuracy": _("Record accuracy"),
     "satisfaction": _("Satisfaction"),
+    "patrol": _("Patrol"),
 }
 
 
@@ -192,9 +286,10 @@ def definitions(*, rank_label: str) -> list[tuple[str, str]]:
     then the score, the rank (labelled as the file labels its column) and the month end: the
     definitions every file of the report ends with."""
     rows: list[tuple[StrOrPromise, str]] = [
-        (str(c.label), str(c.definition)) for c in FIGURE_COLUMNS if c.definition
+        (str(c.label), str(c.definition)) for c in ALL_COLUMNS if c.definition
     ]
     rows += [
+        (PATROL_PART_LABEL, str(PATROL_PART_DEFINITION)),
         (_("Score"), str(SCORE_DEFINITION)),
         (rank_label, str(RANK_DEFINITION)),
         (_("Month end"), str(MONTH_END_DEFINITION)),

@@ -16,8 +16,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from exports.columns import (
+    ALL_COLUMNS,
     DECIMAL,
-    FIGURE_COLUMNS,
     INTEGER,
     PERCENT,
     definitions,
@@ -92,7 +92,7 @@ class _Sheet:
 
     def figures(self, counts: MonthCounts, *, font: Font | None = None) -> list:
         cells = []
-        for column in FIGURE_COLUMNS:
+        for column in ALL_COLUMNS:
             value = column.value(counts)
             if value is None:
                 cells.append(self.cell(empty_text(column), font=font))
@@ -108,13 +108,13 @@ def _grid_labels() -> list[str]:
         _("Grid code"),
         _("Grid"),
         _("Grid members"),
-        *[str(c.label) for c in FIGURE_COLUMNS],
+        *[str(c.label) for c in ALL_COLUMNS],
         _("Score"),
         _("Rank in street"),
     ]
 
 
-_GRID_WIDTHS = [12, 14, 10, 16, 18, *[11] * len(FIGURE_COLUMNS), 9, 9]
+_GRID_WIDTHS = [12, 14, 10, 16, 18, *[11] * len(ALL_COLUMNS), 9, 9]
 
 
 def _grid_row(sheet: _Sheet, row: GridRow) -> list:
@@ -199,9 +199,9 @@ def _grid_sheet(workbook: Workbook, title: str, rows: list[GridRow], totals: lis
 
 def _members_sheet(workbook: Workbook, figures: MonthFigures) -> None:
     sheet = _Sheet(workbook, _("Grid members"))
-    labels = [_("Grid member"), _("Grids"), *[str(c.label) for c in FIGURE_COLUMNS], _("Score")]
+    labels = [_("Grid member"), _("Grids"), *[str(c.label) for c in ALL_COLUMNS], _("Score")]
     sheet.ws.freeze_panes = "C2"
-    sheet.header(labels, [14, 14, *[11] * len(FIGURE_COLUMNS), 9])
+    sheet.header(labels, [14, 14, *[11] * len(ALL_COLUMNS), 9])
     for member in figures.members:
         sheet.append(
             [

@@ -5,6 +5,9 @@ draw them; and their JSON form, which a published version stores.
 Figures are counts that add up (a street's figures are the sums of its grids'); rates are
 worked out from the counts, and are None where nothing was counted ("no audit", "no household
 needs visits"), never 0.
+
+A version published before patrol rounds were counted stores no patrol figures: its
+``MonthCounts.patrol`` is None, shown as "—", never as 0 rounds.
 """
 
 import datetime as dt
@@ -20,12 +23,34 @@ from audits.selectors import Figures as AuditFigures
 from audits.stats import Rate
 
 #: The score's parts, in the order the report shows them.
-SCORE_PARTS = ("completeness", "timeliness", "coverage", "accuracy", "satisfaction")
+SCORE_PARTS = ("completeness", "timeliness", "coverage", "accuracy", "satisfaction", "patrol")
 
 
 def report_weights() -> dict[str, float]:
     """The score weights (``MONTHLY_REPORT_WEIGHTS``, checked at start-up by the settings)."""
     return {part: settings.MONTHLY_REPORT_WEIGHTS.get(part, 0) for part in SCORE_PARTS}
+
+
+@dataclass
+class PatrolFigures:
+    """A month's patrol rounds of one group and the on-track check of its visits (from
+    ``patrols.selectors.patrol_month_counts``); they add up, so a street's ``days`` are
+    grid-days (a member's, the days they walked)."""
+
+    days: int = 0  # days with at least one round started
+    rounds: int = 0
+    distance_m: int = 0
+    buildings_covered: int = 0  # distinct buildings the month's rounds passed
+    visits: int = 0  # the month's visits the on-track rule judged (all of them)
+    visits_on_track: int = 0
+
+    def add(self, other: "PatrolFigures") -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+    @property
+    def kilometres(self) -> float:
+        return self.distance_m / 1000
 
 
 @dataclass
@@ -45,17 +70,23 @@ class MonthCounts:
     households_visited: int = 0
     households_needing: int = 0
     households_covered: int = 0
+    buildings_mapped: int = 0  # buildings with a position on the map at month end
     audit: AuditFigures | None = None
+    patrol: PatrolFigures | None = None  # None: a version published before patrols counted
 
     def add(self, other: "MonthCounts") -> None:
         for f in fields(self):
-            if f.name == "audit":
+            if f.name in ("audit", "patrol"):
                 continue
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
         if other.audit is not None:
             if self.audit is None:
                 self.audit = AuditFigures()
             self.audit.add(other.audit)
+        if other.patrol is not None:
+            if self.patrol is None:
+                self.patrol = PatrolFigures()
+            self.patrol.add(other.patrol)
 
     @property
     def completeness(self) -> Rate:
@@ -85,6 +116,35 @@ class MonthCounts:
     def items_audited(self) -> int | None:
         return self.audit.checked if self.audit else None
 
+    @property
+    def building_coverage(self) -> Rate | None:
+        """Buildings the month's rounds passed, of all the group's buildings (at most all: a
+        building passed and deleted before the month ended is not among them)."""
+        if self.patrol is None:
+            return None
+        return Rate(min(self.patrol.buildings_covered, self.buildings), self.buildings)
+
+    @property
+    def on_track(self) -> Rate | None:
+        """Visits on-track, of all the visits the rule judged."""
+        if self.patrol is None:
+            return None
+        return Rate(self.patrol.visits_on_track, self.patrol.visits)
+
+    @property
+    def patrol_part(self) -> float | None:
+        """The score's patrol part: the mean of the building coverage and the on-track share
+        of visits, of those there are; None when the group has no building on the map (no
+        round can pass one, no visit can be on-track) or no patrol figures."""
+        if self.patrol is None or not self.buildings_mapped:
+            return None
+        shares = [
+            rate.value
+            for rate in (self.building_coverage, self.on_track)
+            if rate is not None and rate.value is not None
+        ]
+        return sum(shares) / len(shares) if shares else None
+
     def score_parts(self) -> dict[str, float | None]:
         """Each part as a share between 0 and 1, or None when there is nothing to judge."""
         satisfaction = self.satisfaction
@@ -96,6 +156,7 @@ class MonthCounts:
             "accuracy": accuracy.value if accuracy else None,
             # 1 to 5 mapped onto 0 to 1.
             "satisfaction": (satisfaction - 1) / 4 if satisfaction is not None else None,
+            "patrol": self.patrol_part,
         }
 
     def score(self, weights: dict[str, float]) -> float | None:
@@ -166,11 +227,19 @@ def figures_as_json(figures: MonthFigures) -> dict:
 
 
 def _month_counts(data: dict) -> MonthCounts:
-    audit = data.get("audit")
+    """A stored group's counts; a field it predates (``buildings_mapped``, ``patrol``) keeps
+    its "not counted" default."""
+    audit, patrol = data.get("audit"), data.get("patrol")
     values = {
-        f.name: data[f.name] for f in fields(MonthCounts) if f.name != "audit" and f.name in data
+        f.name: data[f.name]
+        for f in fields(MonthCounts)
+        if f.name not in ("audit", "patrol") and f.name in data
     }
-    return MonthCounts(**values, audit=AuditFigures(**audit) if audit is not None else None)
+    return MonthCounts(
+        **values,
+        audit=AuditFigures(**audit) if audit is not None else None,
+        patrol=PatrolFigures(**patrol) if patrol is not None else None,
+    )
 
 
 def figures_from_json(data: dict) -> MonthFigures:

@@ -29,7 +29,10 @@ from exports.columns import (
     DECIMAL,
     FIGURE_COLUMNS,
     INTEGER,
+    PATROL_COLUMNS,
+    PATROL_PART_LABEL,
     PERCENT,
+    Column,
     definitions,
     empty_text,
     weight_rows,
@@ -78,9 +81,9 @@ def _text(value, kind: str) -> str:
 _SHOWN = [c for c in FIGURE_COLUMNS if c.key in PDF_FIGURES]
 
 
-def _figure_cells(counts: MonthCounts) -> list[str]:
+def _figure_cells(counts: MonthCounts, columns: list[Column] = _SHOWN) -> list[str]:
     cells = []
-    for column in _SHOWN:
+    for column in columns:
         value = column.value(counts)
         cells.append(empty_text(column) if value is None else _text(value, column.kind))
     return cells
@@ -210,6 +213,52 @@ def _member_tables(figures: MonthFigures, font: str) -> list:
     return tables
 
 
+#: The patrol tables: the grid's (or member's) three columns, then the patrol figures.
+_PATROL_WIDTHS = [16 * mm, 24 * mm, 26 * mm, *[20 * mm] * len(PATROL_COLUMNS), 20 * mm]
+
+
+def _patrol_header(font: str, first: list[str]) -> list[Paragraph]:
+    labels = [*first, *[str(c.label) for c in PATROL_COLUMNS], str(PATROL_PART_LABEL)]
+    return _header_cells(labels, font)
+
+
+def _patrol_cells(counts: MonthCounts) -> list[str]:
+    part = counts.patrol_part
+    return [*_figure_cells(counts, PATROL_COLUMNS), "—" if part is None else _text(part, PERCENT)]
+
+
+def _patrol_tables(figures: MonthFigures, font: str) -> list:
+    """The patrol figures per grid, with the street and city totals, then per grid member (the
+    rounds they walked and the visits they logged): a table of their own, the summary's page
+    being full."""
+    grids = []
+    for row in figures.grids:
+        members = _clip("、".join(row.members), 12)
+        grids.append([row.code, _clip(row.name, 12), members, *_patrol_cells(row.counts)])
+    totals = [
+        [street.code, _clip(street.name, 12), "", *_patrol_cells(street.counts)]
+        for street in figures.streets
+    ]
+    totals.append(["", _("Total"), "", *_patrol_cells(figures.total)])
+    member_rows = [
+        [_clip(m.name, 8), _clip("、".join(m.grids), 12), "", *_patrol_cells(m.counts)]
+        for m in figures.members
+    ]
+    grid_header = _patrol_header(font, [_("Grid code"), _("Grid"), _("Grid members")])
+    member_header = _patrol_header(font, [_("Grid member"), _("Grids"), ""])
+    tables = []
+    for header, body, extra in ((grid_header, grids, totals), (member_header, member_rows, [])):
+        chunks = [body[i : i + CHUNK_ROWS] for i in range(0, len(body), CHUNK_ROWS)] or [[]]
+        for index, chunk in enumerate(chunks):
+            last = extra if index == len(chunks) - 1 else []
+            rows = [header, *chunk, *last]
+            table = Table(rows, colWidths=_PATROL_WIDTHS, repeatRows=1)
+            table.setStyle(_table_style(font, len(rows), total_rows=len(last)))
+            tables.append(table)
+        tables.append(Spacer(1, 6 * mm))
+    return tables
+
+
 def _score_chart(figures: MonthFigures, font: str) -> Drawing:
     """How many grids scored in each ten-point band: readable for 10 grids or 2,000."""
     bands = [0] * 10
@@ -279,6 +328,9 @@ def report_pdf(figures: MonthFigures) -> bytes:
         PageBreak(),
         Paragraph(_("Grid members"), styles["heading"]),
         *_member_tables(figures, font),
+        PageBreak(),
+        Paragraph(_("Patrol rounds and visits on-track"), styles["heading"]),
+        *_patrol_tables(figures, font),
         PageBreak(),
         _score_chart(figures, font),
         PageBreak(),

@@ -36,12 +36,18 @@ from exports.figures import (
     MemberRow,
     MonthCounts,
     MonthFigures,
+    PatrolFigures,
     StreetRow,
     figures_from_json,
     report_weights,
 )
 from exports.models import REPORT_PUBLISH, REPORT_VIEW, MonthlyReport
 from exports.sql import fetch_all, history_table, latest_history_rows, whole_table_joins
+from patrols.selectors import (
+    PatrolCounts,
+    buildings_covered_by_member_grid,
+    patrol_month_counts,
+)
 
 M = TypeVar("M", bound=Model)
 
@@ -139,6 +145,7 @@ class _HouseholdCounts(NamedTuple):
 class _BuildingCounts(NamedTuple):
     grid_id: int
     buildings: int
+    buildings_mapped: int
 
 
 class _MemberVisits(NamedTuple):
@@ -274,8 +281,11 @@ def _household_counts(params: dict) -> list[_HouseholdCounts]:
 
 
 def _building_counts(params: dict) -> list[_BuildingCounts]:
-    buildings = latest_history_rows(Building, ["grid_id"])
-    sql = f"SELECT grid_id, COUNT(*) FROM ({buildings}) AS b GROUP BY grid_id"
+    buildings = latest_history_rows(Building, ["grid_id", "latitude"])
+    sql = f"""
+    SELECT grid_id, COUNT(*), SUM(CASE WHEN latitude IS NOT NULL THEN 1 ELSE 0 END)
+    FROM ({buildings}) AS b GROUP BY grid_id
+    """
     return [_BuildingCounts(*row) for row in fetch_all(sql, params)]
 
 
@@ -339,7 +349,13 @@ def _month_figures(month: dt.date, street: Street | None, weights: dict) -> Mont
     grids = _grids_at_month_end(params)
     if street is not None:
         grids = [grid for grid in grids if grid.street_id == street.pk]
-    counts = _counts_by_grid(params, first, [grid.grid_id for grid in grids])
+    grid_ids = [grid.grid_id for grid in grids]
+    counts = _counts_by_grid(params, first, grid_ids)
+    start, following = month_bounds(month)
+    patrols = patrol_month_counts(start=start, end=following, grid_ids=grid_ids)
+    for grid_id, grid_counts in counts.items():
+        grid_counts.patrol = _patrol_figures(patrols.by_grid.get(grid_id))
+    covered = buildings_covered_by_member_grid(start=start, end=following, grid_ids=grid_ids)
     members = _members_of(list(counts))
     grid_rows = _grid_rows(grids, counts, members, weights)
     street_rows = _street_rows(grid_rows, weights)
@@ -350,11 +366,31 @@ def _month_figures(month: dt.date, street: Street | None, weights: dict) -> Mont
         month=first,
         street=_scope_row(street, street_rows),
         grids=grid_rows,
-        members=_member_rows(grid_rows, members, _member_visits(params), weights),
+        members=_member_rows(
+            grid_rows,
+            members,
+            _member_visits(params),
+            _MemberPatrols(patrols.by_member, covered),
+            weights,
+        ),
         streets=street_rows,
         total=total,
         weights=weights,
         total_score=total.score(weights),
+    )
+
+
+def _patrol_figures(counts: PatrolCounts | None) -> PatrolFigures:
+    """A grid's or member's patrol figures (none counted: zeros, they had no round)."""
+    if counts is None:
+        return PatrolFigures()
+    return PatrolFigures(
+        days=counts.patrol_days,
+        rounds=counts.rounds,
+        distance_m=counts.distance_m,
+        buildings_covered=counts.buildings_covered,
+        visits=counts.visits,
+        visits_on_track=counts.visits_on_track,
     )
 
 
@@ -463,11 +499,21 @@ def _scope_row(street: Street | None, street_rows: list[StreetRow]) -> StreetRow
     return StreetRow(street_id=street.pk, code=street.code, name=street.name, counts=MonthCounts())
 
 
+class _MemberPatrols(NamedTuple):
+    of_member: dict[int, PatrolCounts]  # their rounds in the report's grids, their visits
+    covered: dict[tuple[int, int], int]  # (member ID, grid ID): buildings they passed
+
+
 def _member_rows(
-    grid_rows: list[GridRow], members: _Members, visits: list[_MemberVisits], weights: dict
+    grid_rows: list[GridRow],
+    members: _Members,
+    visits: list[_MemberVisits],
+    patrols: _MemberPatrols,
+    weights: dict,
 ) -> list[MemberRow]:
     """One row per grid member: their grids' counts added up, but the visits they logged
-    themselves; by their first grid's code, then name."""
+    and the patrol rounds they walked themselves (in the report's grids), and the buildings
+    of their grids they passed; by their first grid's code, then name."""
     code_of = {row.grid_id: row.code for row in grid_rows}
     counts_of = {row.grid_id: row.counts for row in grid_rows}
     own_visits = {v.user_id: v for v in visits if v.user_id in members.grids_of}
@@ -479,6 +525,10 @@ def _member_rows(
         own = own_visits.get(user_id)
         counts.visits = own.visits if own else 0
         counts.households_visited = own.households_visited if own else 0
+        counts.patrol = _patrol_figures(patrols.of_member.get(user_id))
+        counts.patrol.buildings_covered = sum(
+            patrols.covered.get((user_id, g), 0) for g in grid_ids
+        )
         rows.append(
             MemberRow(
                 user_id=user_id,

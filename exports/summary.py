@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from exports.columns import DECIMAL, FIGURE_COLUMNS, INTEGER, PERCENT, empty_text
+from exports.columns import ALL_COLUMNS, DECIMAL, INTEGER, PERCENT, empty_text
 from exports.figures import GridRow, MonthCounts, MonthFigures
 
 if TYPE_CHECKING:
@@ -22,7 +22,8 @@ SortValue = str | float | None
 #: The figure columns the page shows, in the report's order (the files have them all).
 SHOWN = ["residents", "new", "completeness", "timeliness", "visits", "coverage"]
 SHOWN += ["record_accuracy", "satisfaction", "items_audited"]
-_BY_KEY = {column.key: column for column in FIGURE_COLUMNS}
+SHOWN += ["patrol_km", "building_coverage", "on_track"]
+_BY_KEY = {column.key: column for column in ALL_COLUMNS}
 
 
 @dataclass(frozen=True)

@@ -222,3 +222,19 @@ def patrol_month_counts(
             elif check == TrackCheck.OFF:
                 counts.visits_off_track += n
     return PatrolMonth(by_grid=dict(by_grid), by_member=dict(by_member))
+
+
+def buildings_covered_by_member_grid(
+    *, start: dt.datetime, end: dt.datetime, grid_ids: list[int]
+) -> dict[tuple[int, int], int]:
+    """{(member ID, grid ID): how many distinct buildings of the grid the member's rounds
+    started in [``start``, ``end``) passed}: a member's coverage of the grids they work,
+    whose buildings ``PatrolCounts.buildings_covered`` mixes with those of any grid they
+    walked. One query."""
+    passed = PatrolBuilding.objects.filter(
+        patrol__started_at__gte=start, patrol__started_at__lt=end, patrol__grid_id__in=grid_ids
+    )
+    covered = passed.values_list("patrol__member_id", "patrol__grid_id").annotate(
+        n=Count("building_id", distinct=True)
+    )
+    return {(member_id, grid_id): n for member_id, grid_id, n in covered.order_by()}

@@ -280,10 +280,18 @@ RESIDENT_ELSEWHERE_DAILY_LIMIT = env_int("RESIDENT_ELSEWHERE_DAILY_LIMIT", 20)
 # seconds; each app server process keeps its own copy (Django's default local-memory cache).
 DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 300)
 # The monthly report's score: weights of its parts (README, "Monthly reports"), e.g.
-# MONTHLY_REPORT_WEIGHTS="coverage=30,satisfaction=5"; parts not named keep these defaults.
+# MONTHLY_REPORT_WEIGHTS="coverage=30,satisfaction=5"; parts not named keep these defaults
+# ("patrol=0" leaves patrol rounds out of the score).
 MONTHLY_REPORT_WEIGHTS = env_weights(
     "MONTHLY_REPORT_WEIGHTS",
-    {"completeness": 20, "timeliness": 20, "coverage": 25, "accuracy": 25, "satisfaction": 10},
+    {
+        "completeness": 20,
+        "timeliness": 20,
+        "coverage": 25,
+        "accuracy": 25,
+        "satisfaction": 10,
+        "patrol": 10,
+    },
 )
 # Patrol rounds (the patrols app, README "Patrol tracks"). A point is kept but flagged, and left
 # out of distances, when its accuracy is worse than PATROL_MAX_ACCURACY_M metres or it implies a

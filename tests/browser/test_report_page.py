@@ -10,7 +10,7 @@ import time_machine
 from django.utils import timezone
 
 from exports.models import MonthlyReport, ReportDownload
-from portal.roles import STREET_OFFICIAL
+from portal.roles import MUNICIPAL_OFFICIAL, STREET_OFFICIAL
 from tests import factories
 from tests.browser.conftest import screenshot
 
@@ -84,3 +84,45 @@ def test_a_street_official_reads_downloads_and_publishes_last_months_report(
         1,
     )
     assert console == []
+
+
+@pytest.fixture
+def patrolled_city(db):
+    """November's patrol city (tests/exports/patrol_city.py) and a municipal official."""
+    from tests.exports.patrol_city import NOVEMBER, OCTOBER, build_patrol_city
+
+    with time_machine.travel(OCTOBER, tick=False):
+        build_patrol_city()
+    official = factories.make_user("city-official", role=MUNICIPAL_OFFICIAL)
+    return {"official": official, "month": NOVEMBER}
+
+
+def test_the_report_page_shows_each_grids_patrol_figures_and_sorts_by_them(
+    logged_in, console, patrolled_city
+):
+    from exports.selectors import month_figures
+
+    page = logged_in(patrolled_city["official"])
+    page.click("#content-main a:text-is('月度考核报告')")
+    page.click("a.report-page")
+    page.wait_for_url("**/exports/monthlyreport/report/**")
+    page.fill("#id_month", f"{patrolled_city['month']:%Y-%m}")
+    page.click(".report-choice [type=submit]")
+    headers = page.locator(".report-summary thead th").all_inner_texts()
+    at = headers.index("巡查公里数")
+    assert headers[at : at + 5] == [
+        "巡查公里数",
+        "楼栋覆盖率",
+        "走访相符率",
+        "得分",
+        "街道内排名",
+    ]
+    page.click(".report-summary thead a:text-is('巡查公里数')")
+    page.wait_for_url("**sort=patrol_km**")
+    figures = month_figures(patrolled_city["month"])
+    longest = max(figures.grids, key=lambda row: row.counts.patrol.distance_m)
+    first = page.locator(".report-summary tbody tr").first.locator("th, td").all_inner_texts()
+    assert first[1] == f"{longest.name}（{longest.code}）"
+    assert first[at] == f"{longest.counts.patrol.distance_m / 1000:.2f}"
+    print(screenshot(page, "report-page-patrol-figures"))
+    assert not console

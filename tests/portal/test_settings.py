@@ -131,3 +131,16 @@ def test_production_turns_on_two_factor_and_turns_off_demo_mode():
 def test_production_reads_the_client_address_behind_one_proxy():
     code = "from django.conf import settings as s; print(s.AXES_IPWARE_PROXY_COUNT)"
     assert manage("shell", "--no-imports", "-c", code, **PRODUCTION).stdout.strip() == "1"
+
+
+def test_the_report_weights_name_every_score_part_and_take_a_patrol_weight():
+    from django.conf import settings
+
+    from exports.figures import SCORE_PARTS
+
+    assert list(settings.MONTHLY_REPORT_WEIGHTS) == list(SCORE_PARTS)
+    assert settings.MONTHLY_REPORT_WEIGHTS["patrol"] == 10
+    assert load_settings(DEBUG="1", MONTHLY_REPORT_WEIGHTS="patrol=0,coverage=30").returncode == 0
+    refused = load_settings(DEBUG="1", MONTHLY_REPORT_WEIGHTS="patrols=5")
+    assert refused.returncode != 0
+    assert "'patrol'" in refused.stderr  # the message lists the parts there are
