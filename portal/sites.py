@@ -9,6 +9,8 @@ from accounts.forms import PortalAuthenticationForm
 TASK_GROUPS = [
     (_("Residents"), "residents", ["archives.Resident", "archives.Household", "archives.Building"]),
     (_("Visits"), "visits", ["archives.Visit"]),
+    # Led by "My round" (patrols/admin/phone.py, no model's list): see ``with_page``.
+    (_("Patrols"), "patrols", ["patrols.Patrol", "patrols.TrackingDevice"]),
     (_("Audits"), "audits", ["audits.AuditCampaign", "audits.AuditItem"]),
     (
         _("Reports"),

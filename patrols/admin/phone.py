@@ -24,9 +24,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from accounts.types import Actor
 from archives import scope
 from archives.admin.base import actor_of
-from archives.models import Grid
 from patrols import selectors, services
 from patrols.models import Patrol
 
@@ -58,7 +58,7 @@ def app_list_entry(request: HttpRequest) -> dict[str, Any] | None:
         "perms": {"view": True},
         "admin_url": reverse(f"admin:{PAGE}"),
         "add_url": None,
-        "view_only": False,
+        "view_only": True,  # the list shows "view", not "change"
     }
 
 
@@ -95,6 +95,15 @@ def round_view(request: HttpRequest) -> HttpResponse:
         "send_every_s": settings.PATROL_SEND_EVERY_SECONDS,
         "batch_size": SEND_AT,
         "points_url": reverse(f"admin:{POINTS}"),
+        # For the script, which fills in the %(…)s.
+        "text_send_failed": _(
+            "Not sent yet (%(why)s): the points wait on this phone and are sent later."
+        ),
+        "text_refused": _("%(n)s points were refused by the portal and dropped."),
+        "text_end_waiting": _(
+            "%(n)s points could not be sent yet. Press “End round” again to end now; they are "
+            "sent the next time this page is open with a network."
+        ),
     }
     return TemplateResponse(request, "admin/patrols/round.html", context)
 
@@ -110,24 +119,26 @@ def distance_text(metres: int) -> str:
 
 
 def duration_text(seconds: int) -> str:
+    if seconds < 60:
+        return _("%(s)s s") % {"s": seconds}
     hours, minutes = divmod(round(seconds / 60), 60)
     if hours:
         return _("%(h)s h %(min)s min") % {"h": hours, "min": minutes}
     return _("%(min)s min") % {"min": minutes}
 
 
-def _act(request: HttpRequest, actor: Any) -> HttpResponse:
+def _act(request: HttpRequest, actor: Actor) -> HttpResponse:
     page = reverse(f"admin:{PAGE}")
     action = request.POST.get("action")
     try:
         if action == "start":
-            grid = scope.kept_grids(actor).filter(pk=_int(request.POST.get("grid"))).first()
+            grid = scope.kept_grids(actor).filter(pk=_int(request.POST.get("grid")) or 0).first()
             if grid is None:
                 raise ValidationError(_("Choose one of your grids."))
             services.patrol_start(actor=actor, grid=grid)
             return HttpResponseRedirect(page)
         if action == "end":
-            patrol = Patrol.objects.filter(pk=_int(request.POST.get("patrol"))).first()
+            patrol = Patrol.objects.filter(pk=_int(request.POST.get("patrol")) or 0).first()
             if patrol is None:
                 raise ValidationError(_("There is no such round."))
             patrol = services.patrol_end(patrol=patrol, actor=actor)
