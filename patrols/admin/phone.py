@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin import AdminSite, site
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, URLPattern, path, reverse
@@ -27,6 +28,7 @@ from django.views.decorators.http import require_POST
 from accounts.types import Actor
 from archives import scope
 from archives.admin.base import actor_of
+from archives.models import Grid
 from patrols import selectors, services
 from patrols.models import Patrol
 
@@ -62,6 +64,12 @@ def app_list_entry(request: HttpRequest) -> dict[str, Any] | None:
     }
 
 
+def grids_to_walk(user: Actor) -> QuerySet[Grid]:
+    """The grids offered for a round: those ``user`` works in (``patrol_start`` checks the
+    same) and may see; a member of a grid not granted to them is not shown its name."""
+    return scope.restrict(scope.kept_grids(user), user)
+
+
 def _round_admin_url(patrol: Patrol) -> str | None:
     """The round's own page, where the portal has one."""
     try:
@@ -77,7 +85,7 @@ def round_view(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
     if request.method == "POST":
         return _act(request, actor)
-    grids = list(scope.kept_grids(actor).select_related("community").order_by("code"))
+    grids = list(grids_to_walk(actor).select_related("community").order_by("code"))
     patrol = selectors.patrol_open_of(actor)
     ended = None
     if patrol is None and request.GET.get("ended", "").isdigit():
@@ -132,7 +140,7 @@ def _act(request: HttpRequest, actor: Actor) -> HttpResponse:
     action = request.POST.get("action")
     try:
         if action == "start":
-            grid = scope.kept_grids(actor).filter(pk=_int(request.POST.get("grid")) or 0).first()
+            grid = grids_to_walk(actor).filter(pk=_int(request.POST.get("grid")) or 0).first()
             if grid is None:
                 raise ValidationError(_("Choose one of your grids."))
             services.patrol_start(actor=actor, grid=grid)
