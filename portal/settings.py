@@ -309,6 +309,8 @@ PATROL_POINT_RETENTION_DAYS = env_int("PATROL_POINT_RETENTION_DAYS", 400)
 # A map tile server drawn under a round's track, e.g. "https://tiles.example.org/{z}/{x}/{y}.png";
 # empty (the default): the track is drawn over the grid's buildings alone.
 PATROL_MAP_TILE_URL = env_str("PATROL_MAP_TILE_URL", "")
+# The phone's round page sends its waiting points this often (and whenever 20 wait).
+PATROL_SEND_EVERY_SECONDS = env_int("PATROL_SEND_EVERY_SECONDS", 30)
 
 # An upload waits here between its preview and the clerk's confirmation; a shared directory
 # (or storage) works with several app servers, where a per-process temporary file would not.

@@ -9,6 +9,8 @@ from accounts.forms import PortalAuthenticationForm
 TASK_GROUPS = [
     (_("Residents"), "residents", ["archives.Resident", "archives.Household", "archives.Building"]),
     (_("Visits"), "visits", ["archives.Visit"]),
+    # Led by "My round" (patrols/admin/phone.py, no model's list): see ``with_page``.
+    (_("Patrols"), "patrols", ["patrols.Patrol", "patrols.TrackingDevice"]),
     (_("Audits"), "audits", ["audits.AuditCampaign", "audits.AuditItem"]),
     (
         _("Reports"),
@@ -55,9 +57,11 @@ class PortalAdminSite(admin.AdminSite):
 
     def get_urls(self):
         from accounts.views import two_factor_setup
+        from patrols.admin import phone
 
         return [
             path("two-factor/", self.admin_view(two_factor_setup), name="two_factor"),
+            *phone.urls(self),
             *super().get_urls(),
         ]
 
@@ -71,7 +75,14 @@ class PortalAdminSite(admin.AdminSite):
         (``/admin/<app_label>/``, reached from breadcrumbs) keeps Django's per-app list."""
         if app_label is not None:
             return super().get_app_list(request, app_label)
-        return group_by_task(self._build_app_dict(request))
+        from patrols.admin import phone
+
+        return with_page(
+            group_by_task(self._build_app_dict(request)),
+            phone.app_list_entry(request),
+            slug="patrols",
+            label=_("Patrols"),
+        )
 
 
 def group_by_task(app_dict: dict) -> list[dict]:
@@ -92,6 +103,20 @@ def group_by_task(app_dict: dict) -> list[dict]:
         if rest:
             groups.append({**app, "models": rest})
     return groups
+
+
+def with_page(groups: list[dict], entry: dict | None, *, slug: str, label) -> list[dict]:
+    """``groups`` with a page that is no model's list (``entry``, or nothing) first in the group
+    ``slug``, which is added after the visits if the user sees none of its models."""
+    if entry is None:
+        return groups
+    for group in groups:
+        if group["app_label"] == slug:
+            group["models"] = [entry, *group["models"]]
+            return groups
+    # Beside the visits: what a grid member does out in the grid.
+    at = next((i + 1 for i, g in enumerate(groups) if g["app_label"] == "visits"), len(groups))
+    return [*groups[:at], _group(label, slug, [entry]), *groups[at:]]
 
 
 def _group(label, slug: str, models: list[dict]) -> dict:
