@@ -753,12 +753,18 @@ def restrict_own_work(
     return queryset.filter(own | Q(**{f"{grid_path}__in": overseen}) if overseen else own)
 
 
-def may_work_in(user: User, grid: Grid, *, permission: str) -> bool:
-    """Whether ``user`` holds ``permission`` (to start a patrol round, say) and works in
-    ``grid``: a member of it, or granted it at grid, community or street level."""
+def grids_to_work_in(user: User, *, permission: str) -> QuerySet[Grid]:
+    """The grids where ``user`` may do what ``permission`` allows (start a patrol round, say):
+    those their grid, community or street grants cover. Being listed among a grid's members
+    without a grant there is not enough: such a member may not even see the grid's name."""
     if not user.is_active or not user.has_perm(permission):
-        return False
-    return kept_grids(user).filter(pk=grid.pk).exists()
+        return Grid.objects.none()
+    return granted_grids(user)
+
+
+def may_work_in(user: User, grid: Grid, *, permission: str) -> bool:
+    """Whether ``grid`` is one of ``grids_to_work_in(user, permission=permission)``."""
+    return grids_to_work_in(user, permission=permission).filter(pk=grid.pk).exists()
 
 
 # Monthly reports -------------------------------------------------------------------------------

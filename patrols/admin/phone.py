@@ -65,9 +65,8 @@ def app_list_entry(request: HttpRequest) -> dict[str, Any] | None:
 
 
 def grids_to_walk(user: Actor) -> QuerySet[Grid]:
-    """The grids offered for a round: those ``user`` works in (``patrol_start`` checks the
-    same) and may see; a member of a grid not granted to them is not shown its name."""
-    return scope.restrict(scope.kept_grids(user), user)
+    """The grids offered for a round: the same rule ``patrol_start`` checks."""
+    return scope.grids_to_work_in(user, permission=services.START_PERMISSION)
 
 
 def _round_admin_url(patrol: Patrol) -> str | None:
