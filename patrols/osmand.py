@@ -5,15 +5,15 @@ issued (``patrols.admin.devices``).
 Two shapes arrive at the same URL:
 
 - **query or form parameters** (OsmAnd, Traccar Client before 9.0), by GET or POST:
-  ``id`` (or ``deviceid``), ``lat`` and ``lon`` (or ``location=lat,lon``), ``timestamp`` (Unix seconds, milliseconds, or ISO
-  text), ``accuracy`` (metres); the others they send (``speed``, ``bearing``, ``batt``, …) are
-  ignored;
+  ``id`` (or ``deviceid``), ``lat`` and ``lon`` (or ``location=lat,lon``), ``timestamp``
+  (Unix seconds, milliseconds, or ISO text), ``accuracy`` (metres); the others they send
+  (``speed``, ``bearing``, ``batt``, …) are ignored;
 - **a JSON body** (Traccar Client 9.0 and later): ``device_id`` and ``location`` with
   ``timestamp`` (ISO) and ``coords.latitude``/``longitude``/``accuracy``.
 
 The token is a secret: it is never logged or echoed here (the request's path, not its query
-string, is what Django logs; ``make serve`` logs no query strings either, see README, "Patrol
-tracks").
+string, is what Django logs; ``make serve`` logs no query strings either, see README,
+"Production").
 """
 
 import datetime as dt

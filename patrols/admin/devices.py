@@ -87,7 +87,7 @@ class TrackingDeviceAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         "name",
         "token_end",
         "issued_at",
-        "state_shown",
+        "state_short",
         "last_seen_at",
     ]
     list_display_links = ["member_shown", "name"]
@@ -95,7 +95,7 @@ class TrackingDeviceAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     search_fields = ["name", "member__username", "member__first_name", "member__last_name"]
     list_select_related = ["member"]
     ordering = ["-issued_at"]
-    fields = [
+    fields = readonly_fields = (
         "member_shown",
         "name",
         "token_end",
@@ -104,9 +104,9 @@ class TrackingDeviceAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         "state_shown",
         "last_seen_at",
         "history_shown",
-    ]
-    readonly_fields = fields
+    )
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
 
     # Who may do what: administrators, and through the services only -----------------------
 
@@ -144,6 +144,10 @@ class TrackingDeviceAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         return person_name(device.issued_by)
 
     @admin.display(description=gettext_lazy("state"), ordering="revoked_at")
+    def state_short(self, device: TrackingDevice) -> str:
+        return _("in use") if device.revoked_at is None else _("revoked")
+
+    @admin.display(description=gettext_lazy("state"))
     def state_shown(self, device: TrackingDevice) -> str:
         if device.revoked_at is None:
             return _("in use")
@@ -155,7 +159,7 @@ class TrackingDeviceAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
 
     @staticmethod
     def _history_table(device: TrackingDevice) -> str:
-        records = device.history.select_related("history_user").order_by(  # type: ignore[attr-defined]  # simple-history's manager
+        records = device.history.select_related("history_user").order_by(
             "-history_date", "-history_id"
         )
         rows = [
@@ -169,7 +173,7 @@ class TrackingDeviceAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         return format_html(
             "<table class='device-history'><tr><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
             _("when"),
-            _("by"),
+            _("who"),
             _("why"),
             format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
         )

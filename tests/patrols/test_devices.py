@@ -45,7 +45,8 @@ def test_an_administrator_issues_a_device_and_sees_its_token_once_with_the_apps_
     assert page.status_code == 200
     token = token_on(page)
     device = TrackingDevice.objects.get()
-    assert (device.member, device.name, device.issued_by) == (member, "Li Na's phone", administrator)
+    assert (device.member, device.issued_by) == (member, administrator)
+    assert device.name == "Li Na's phone"
     assert device.token_sha256 == services.device_token_digest(token)
     text = page.content.decode()
     assert "http://testserver/patrols/osmand/" in text  # the server URL to type in the app
@@ -155,3 +156,22 @@ def test_only_administrators_see_issue_or_revoke_devices(client, patrol_grid, ro
     device.refresh_from_db()
     assert device.revoked_at is None
     assert "trackingdevice" not in client.get("/admin/").content.decode()
+
+
+def test_the_list_finds_devices_by_member_and_by_state(client, administrator, patrol_grid):
+    colleague = factories.make_user("colleague", role="grid member")
+    patrol_grid["grid"].members.add(colleague)
+    issue(client, patrol_grid["member"], name="walker's phone")
+    issue(client, colleague, name="colleague's phone")
+    lost = TrackingDevice.objects.get(member=colleague)
+    services.tracking_device_revoke(actor=administrator, device=lost, reason="lost")
+
+    def names(query):
+        page = client.get(LIST, query)
+        assert page.status_code == 200
+        return sorted(d.name for d in page.context["cl"].result_list)
+
+    assert names({"q": "colleague"}) == ["colleague's phone"]
+    assert names({"state": "revoked"}) == ["colleague's phone"]
+    assert names({"state": "active"}) == ["walker's phone"]
+    assert client.get(LIST, {"token_sha256": lost.token_sha256}).status_code == 400
