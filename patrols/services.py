@@ -203,7 +203,8 @@ def device_points_record(
     if device is None:
         raise DeviceRefused(_("Unknown device: ask the administrator for a device identifier."))
     if device.revoked_at is not None:
-        raise DeviceRefused(_("This device was revoked on %(date)s.") % {"date": device.revoked_at})
+        revoked_on = f"{timezone.localtime(device.revoked_at):%Y-%m-%d}"
+        raise DeviceRefused(_("This device was revoked on %(date)s.") % {"date": revoked_on})
     if len(points) > MAX_BATCH:
         raise ValidationError(_("At most %(n)s points at a time.") % {"n": MAX_BATCH})
     checked, refused = _checked(points)
