@@ -25,12 +25,17 @@ run: install
 # Production-style serving: gunicorn with whitenoise, against DATABASE_URL (see README,
 # "Production"). Collects static files first; migrations stay an explicit, deliberate step.
 BIND ?= 127.0.0.1:8000
+# gunicorn's default access log with the path instead of the whole request line: query strings
+# carry secrets (a tracking app's device token, patrols/osmand/?id=…) and what people searched
+# for (residents' names, ID numbers), and stay out of the log.
+ACCESS_LOG_FORMAT ?= '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s"'
 WORKERS ?= 3
 serve: install
 	@test -n "$$DATABASE_URL" || { echo "DATABASE_URL must be set (see README, Production)"; exit 1; }
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	$(BIN)/gunicorn portal.wsgi --bind $(BIND) --workers $(WORKERS) --access-logfile -
+	$(BIN)/gunicorn portal.wsgi --bind $(BIND) --workers $(WORKERS) --access-logfile - \
+		--access-logformat $(ACCESS_LOG_FORMAT)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -55,6 +55,10 @@ class RawPoint:
 class Refusal:
     index: int  # the point's position in the batch
     reason: str
+    #: The point itself is wrong (no number, off the globe), as opposed to a well-formed point
+    #: with nowhere to go (no round open at its time, the round's points purged): a sender
+    #: answers the first as its own error and need not resend the second.
+    malformed: bool = False
 
 
 @dataclass
@@ -199,7 +203,8 @@ def device_points_record(
     if device is None:
         raise DeviceRefused(_("Unknown device: ask the administrator for a device identifier."))
     if device.revoked_at is not None:
-        raise DeviceRefused(_("This device was revoked on %(date)s.") % {"date": device.revoked_at})
+        revoked_on = f"{timezone.localtime(device.revoked_at):%Y-%m-%d}"
+        raise DeviceRefused(_("This device was revoked on %(date)s.") % {"date": revoked_on})
     if len(points) > MAX_BATCH:
         raise ValidationError(_("At most %(n)s points at a time.") % {"n": MAX_BATCH})
     checked, refused = _checked(points)
@@ -276,7 +281,7 @@ def _checked(points: Sequence[RawPoint]) -> tuple[list[_CheckedPoint], list[Refu
         elif raw.accuracy_m not in (None, "") and (accuracy is None or accuracy < 0):
             reason = _("the accuracy is not a number of metres")
         if reason is not None:
-            refused.append(Refusal(index, reason))
+            refused.append(Refusal(index, reason, malformed=True))
             continue
         assert isinstance(client_id, int) and isinstance(raw.recorded_at, dt.datetime)
         assert latitude is not None and longitude is not None

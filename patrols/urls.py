@@ -1,6 +1,11 @@
 """Endpoints outside the admin: where phones and tracking apps send positions."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from patrols.osmand import osmand_position
 
 app_name = "patrols"
-urlpatterns: list = []
+urlpatterns: list = [
+    # Traccar Client and OsmAnd (their "OsmAnd protocol"): the device token is the credential.
+    path("osmand/", osmand_position, name="osmand"),
+]

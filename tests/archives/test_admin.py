@@ -25,6 +25,7 @@ from archives.models import (
 from audits import services as audit_services
 from audits.models import AuditCampaign, AuditItem
 from exports.models import MonthlyReport, ReportDownload
+from patrols import services as patrol_services
 from portal.roles import AUDITOR
 from tests import factories
 
@@ -66,6 +67,8 @@ def one_of_each(two_grids, admin_user):
     ReportDownload.objects.create(
         user=admin_user, month=report.month, report=report, file_format="pdf", sha256="0" * 64
     )
+    # A tracking app's device (patrols), issued to the grid's member.
+    patrol_services.tracking_device_issue(actor=admin_user, member=two_grids["clerk"], name="手机")
     return two_grids
 
 
