@@ -27,6 +27,8 @@ class LocationButtonInput(AdminTextInputWidget):
     so the script holds no text."""
 
     template_name = "admin/archives/widgets/location_button_input.html"
+    #: Ask for the position as the form opens (a new visit, on a phone: the script decides).
+    auto_locate = False
 
     def __init__(self, longitude_id: str = "id_longitude", attrs=None):
         super().__init__(attrs={"inputmode": "decimal", **(attrs or {})})
@@ -36,6 +38,7 @@ class LocationButtonInput(AdminTextInputWidget):
         context = super().get_context(name, value, attrs)
         context["location"] = {
             "longitude_id": self.longitude_id,
+            "auto": self.auto_locate,
             "label": _("Use my location"),
             "locating": _("Finding your position…"),
             "located": _("Position filled in (within %(metres)s m)."),
@@ -115,6 +118,15 @@ class VisitAdmin(ArchiveExportMixin, ScopedArchiveAdmin):
             formfield.label_from_instance = person_name
             return formfield
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        widget = form.base_fields["latitude"].widget if "latitude" in form.base_fields else None
+        if isinstance(widget, LocationButtonInput):
+            # A new visit is logged at the door: its position is where the phone is now. An
+            # existing visit's is where it was then, so its form never asks.
+            widget.auto_locate = obj is None
+        return form
 
     def get_changeform_initial_data(self, request):
         # A visit is logged at the door or just after: the form opens at the present minute.

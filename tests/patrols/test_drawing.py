@@ -114,7 +114,12 @@ def test_the_scale_bar_says_a_length_that_matches_the_map():
     metres = drawing.scale_bar_metres(metres_per_px, 720 / 4)
     assert metres in (200, 500, 1000)
     assert bar_px * metres_per_px == pytest.approx(metres, rel=0.02)
-    assert label in (f"{metres} m", f"{metres} 米", f"{metres / 1000:g} km", f"{metres / 1000:g} 公里")
+    assert label in (
+        f"{metres} m",
+        f"{metres} 米",
+        f"{metres / 1000:g} km",
+        f"{metres / 1000:g} 公里",
+    )
 
 
 @pytest.mark.parametrize(

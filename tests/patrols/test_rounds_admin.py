@@ -91,9 +91,7 @@ def test_departments_and_auditors_see_no_round_anywhere(client, city, username):
 
 
 @pytest.mark.parametrize("username", ROUNDS_SEEN)
-def test_a_rounds_page_and_history_open_in_scope_and_are_not_found_outside(
-    client, city, username
-):
+def test_a_rounds_page_and_history_open_in_scope_and_are_not_found_outside(client, city, username):
     client.force_login(city.users[username])
     for code, patrol in city.rounds.items():
         for view in ("change", "history"):
@@ -143,7 +141,7 @@ def test_the_list_shows_member_km_duration_points_and_buildings_passed(client, c
     client.force_login(city.users["community"])
     content = client.get(f"{LIST}?grid={city.grids['GA1a'].pk}").content.decode()
     patrol = city.rounds["GA1a"]
-    row = re.search(r'<tr[^>]*>.*?</tr>', content.split("<tbody>")[1], re.S).group(0)
+    row = re.search(r"<tr[^>]*>.*?</tr>", content.split("<tbody>")[1], re.S).group(0)
     assert "clerk" in row
     assert f"{patrol.distance_m / 1000:.2f}" in row
     assert "40" in row  # minutes
@@ -207,7 +205,9 @@ def test_a_supervisor_sees_a_grids_rounds_by_day_and_its_buildings_passed(client
     assert reverse("admin:patrols_patrol_change", args=[city.rounds["GA1a"].pk]) in content
     assert response.context["data"].passed == 1
     assert response.context["coverage_percent"] == 50
-    root = ET.fromstring(re.search(r"<svg [^>]*class=\"patrol-map\".*?</svg>", content, re.S).group(0))
+    root = ET.fromstring(
+        re.search(r"<svg [^>]*class=\"patrol-map\".*?</svg>", content, re.S).group(0)
+    )
     states = {
         g.find(f"{SVG}text").text: g.get("class")
         for g in root.iter(f"{SVG}g")
@@ -233,9 +233,10 @@ def test_a_member_sees_only_their_own_rounds_in_their_grids_month(client, city):
     assert reverse("admin:patrols_patrol_change", args=[city.rounds["GA1a"].pk]) in content
     assert reverse("admin:patrols_patrol_change", args=[theirs.pk]) not in content
     client.force_login(city.users["community"])
-    assert reverse("admin:patrols_patrol_change", args=[theirs.pk]) in grid_month(
-        client, grid
-    ).content.decode()
+    assert (
+        reverse("admin:patrols_patrol_change", args=[theirs.pk])
+        in grid_month(client, grid).content.decode()
+    )
 
 
 def test_a_grids_month_outside_ones_area_is_not_found(client, city):
