@@ -194,6 +194,11 @@ def _metres_label(metres: int) -> str:
     return _("%(metres)s m") % {"metres": metres}
 
 
+def label_width(text: str, font_px: float = 10) -> float:
+    """About how wide ``text`` is drawn: a Chinese character is square, a Latin one about half."""
+    return sum(font_px if ord(ch) > 0x2E80 else font_px * 0.6 for ch in text)
+
+
 # The drawing -----------------------------------------------------------------------------------
 
 
@@ -250,11 +255,16 @@ class Drawing:
             colour = PASSED_COLOUR if building.passed else UNPASSED_COLOUR
             state = "passed" if building.passed else "unpassed"
             label = escape(building.label)
+            # The label to the right of its square, or to the left where it would run off.
+            if x + 8 + label_width(building.label) > self.size.width - 4:
+                text = f'<text x="{x - 8:.1f}" y="{y + 4:.1f}" text-anchor="end" '
+            else:
+                text = f'<text x="{x + 8:.1f}" y="{y + 4:.1f}" '
             parts.append(
                 f'<g class="building {state}"><title>{label}</title>'
                 f'<rect x="{x - 5:.1f}" y="{y - 5:.1f}" width="10" height="10" fill="{colour}" '
                 f'stroke="{INK}" stroke-width="0.8"/>'
-                f'<text x="{x + 8:.1f}" y="{y + 4:.1f}" fill="{INK}">{label}</text></g>'
+                f'{text}fill="{INK}">{label}</text></g>'
             )
         parts.append("</g>")
         return "".join(parts)

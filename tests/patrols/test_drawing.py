@@ -203,3 +203,12 @@ def test_with_a_tile_server_the_tiles_cover_the_map_and_the_track_lies_on_them()
 def test_without_a_tile_server_no_image_is_asked_for():
     root = parse(Drawing(line=LINE).svg())
     assert root.find(f".//{SVG}image") is None
+
+
+def test_a_label_near_the_right_edge_is_drawn_to_the_left_of_its_building():
+    west = BuildingMark("西楼", Position(30.0, 120.0))
+    east = BuildingMark("东边很长很长的楼栋地址", Position(30.0, 120.01))
+    root = parse(Drawing(buildings=[west, east]).svg())
+    texts = {t.text: t for t in root.iter(f"{SVG}text")}
+    assert texts["西楼"].get("text-anchor") is None
+    assert texts["东边很长很长的楼栋地址"].get("text-anchor") == "end"
