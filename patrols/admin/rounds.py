@@ -56,7 +56,7 @@ PATROL_HISTORY_FIELDS = [
 
 
 def grid_month_url(grid_id: int, month: dt.date) -> str:
-    query = urlencode({"grid": grid_id, "month": months.month_text(month)})
+    query = urlencode({"grid": str(grid_id), "month": months.month_text(month)})
     return f"{reverse('admin:patrols_patrol_grid_month')}?{query}"
 
 
@@ -132,7 +132,7 @@ class PatrolAdmin(HistoryAdminMixin, DeclaredLookupsOnly, admin.ModelAdmin):
     list_display_links = ["started_at"]
     list_filter = ["state", *org_filters("grid"), "started_at"]
     list_select_related = ["member", "grid"]
-    fields = [
+    fields = (
         "member_name",
         "grid",
         "state",
@@ -143,7 +143,7 @@ class PatrolAdmin(HistoryAdminMixin, DeclaredLookupsOnly, admin.ModelAdmin):
         "points",
         "buildings",
         "points_purged_at",
-    ]
+    )
     readonly_fields = fields
 
     # Who sees what ------------------------------------------------------------------------

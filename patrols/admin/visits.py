@@ -98,5 +98,6 @@ class HouseholdWithTrackCheckAdmin(HouseholdAdmin):
             shown = {visit.pk: visit for visit in register.visits}
             checks = visits_with_track_check(Visit.objects.filter(pk__in=list(shown)))
             for pk, check in checks.values_list("pk", "track_check"):
-                shown[pk].track_check_mark = track_check_mark(check)  # type: ignore[attr-defined]
+                # Read by the page's template beside each visit.
+                shown[pk].track_check_mark = track_check_mark(check)
         return response

@@ -97,7 +97,7 @@ def test_a_metre_east_is_as_long_as_a_metre_north_on_the_map():
     north = Position(30.0 + 200 / 111_195, 120.0)
     east = Position(north.latitude, 120.0 + 200 / (111_195 * math.cos(math.radians(30))))
     root = parse(Drawing(line=[Position(30.0, 120.0), north, east]).svg())
-    (x0, y0), (x1, y1), (x2, y2) = track_points(root)
+    (_x0, y0), (x1, y1), (x2, _y2) = track_points(root)
     assert abs(y1 - y0) == pytest.approx(abs(x2 - x1), rel=0.01)
 
 
