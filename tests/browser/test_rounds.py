@@ -67,6 +67,16 @@ def test_a_community_staff_member_opens_a_round_and_sees_its_track(
     ) or ("67%" in page.locator(".grid-coverage-figures").inner_text())
     assert page.locator(".grid-days-table a").count() == 1
     print(screenshot(page, "grid-month"))
+
+    # The visit list checks each visit against the track: the clerk's visit of 2 November had
+    # no round then.
+    page.locator(".breadcrumbs a").first.click()
+    page.wait_for_url("**/admin/")
+    page.locator("#content-main a[href='/admin/archives/visit/']").first.click()
+    page.wait_for_url("**/admin/archives/visit/")
+    assert "轨迹核验" in page.locator("#result_list thead").inner_text()
+    assert page.locator("#result_list .field-track_check .track-check-none").count() >= 1
+    print(screenshot(page, "visit-list-track-check"))
     assert console == [], console
 
 
