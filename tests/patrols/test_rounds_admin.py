@@ -132,7 +132,9 @@ def test_the_list_filters_by_state_grid_and_date_and_refuses_other_lookups(clien
     assert listed_grids(content, city) == {"GA2a"}
     assert "Rounds by day" in content or "按日" in content
     assert listed_grids(client.get(f"{LIST}?state=open").content.decode(), city) == set()
-    dated = client.get(f"{LIST}?started_at__gte=2026-11-10&started_at__lt=2026-11-11")
+    dated = client.get(
+        f"{LIST}?started_at__gte=2026-11-10+00:00:00%2B08:00&started_at__lt=2026-11-11+00:00:00%2B08:00"
+    )
     assert listed_grids(dated.content.decode(), city) == set(scoped_city.GRID_CODES)
     assert client.get(f"{LIST}?member__password__startswith=p").status_code == 400
 
