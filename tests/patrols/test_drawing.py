@@ -212,3 +212,23 @@ def test_a_label_near_the_right_edge_is_drawn_to_the_left_of_its_building():
     texts = {t.text: t for t in root.iter(f"{SVG}text")}
     assert texts["西楼"].get("text-anchor") is None
     assert texts["东边很长很长的楼栋地址"].get("text-anchor") == "end"
+
+
+def test_a_configured_tile_server_gives_its_origin_for_the_csp_and_none_gives_nothing(
+    monkeypatch,
+):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from portal.env import env_url_origin
+
+    monkeypatch.delenv("PATROL_MAP_TILE_URL", raising=False)
+    assert env_url_origin("PATROL_MAP_TILE_URL") == ("", "")
+    monkeypatch.setenv("PATROL_MAP_TILE_URL", "https://t.example.org/osm/{z}/{x}/{y}.png")
+    assert env_url_origin("PATROL_MAP_TILE_URL") == (
+        "https://t.example.org/osm/{z}/{x}/{y}.png",
+        "https://t.example.org",
+    )
+    for wrong in ("t.example.org/{z}/{x}/{y}.png", "https://{s}.example.org/{z}/{x}/{y}.png"):
+        monkeypatch.setenv("PATROL_MAP_TILE_URL", wrong)
+        with pytest.raises(ImproperlyConfigured):
+            env_url_origin("PATROL_MAP_TILE_URL")
