@@ -5,10 +5,12 @@ import math
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
 from patrols import drawing
 from patrols.drawing import BuildingMark, Drawing, MapSize
 from patrols.geometry import Position, distance_m
+from portal.env import env_url_origin
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -217,10 +219,6 @@ def test_a_label_near_the_right_edge_is_drawn_to_the_left_of_its_building():
 def test_a_configured_tile_server_gives_its_origin_for_the_csp_and_none_gives_nothing(
     monkeypatch,
 ):
-    from django.core.exceptions import ImproperlyConfigured
-
-    from portal.env import env_url_origin
-
     monkeypatch.delenv("PATROL_MAP_TILE_URL", raising=False)
     assert env_url_origin("PATROL_MAP_TILE_URL") == ("", "")
     monkeypatch.setenv("PATROL_MAP_TILE_URL", "https://t.example.org/osm/{z}/{x}/{y}.png")
