@@ -112,9 +112,12 @@ class FileAsOf:
     rows: list[tuple[str, str]]
 
 
-def row_history(obj: Model, user, *, limit: int = 100) -> list[HistoryEntry]:
+def row_history(
+    obj: Model, user, *, limit: int = 100, fields: list[str] | None = None
+) -> list[HistoryEntry]:
     """The history of a resident, household, building or visit, newest first, each entry with
-    its field-by-field changes, masked for ``user``.
+    its field-by-field changes, masked for ``user``. A higher app's historied model (a patrol
+    round) names the ``fields`` its page shows, since ``HISTORY_FIELDS`` cannot name it.
 
     A fixed number of queries whatever the number of entries: the entries and one more (to
     diff the oldest shown against), their tags, and the rows and users they name.
@@ -126,7 +129,8 @@ def row_history(obj: Model, user, *, limit: int = 100) -> list[HistoryEntry]:
     )
     model = type(obj)
     hidden = scope.hidden_fields(user, obj) if isinstance(obj, Resident) else set()
-    names = _Names.for_records(model, records)
+    shown = fields if fields is not None else HISTORY_FIELDS[model]
+    names = _Names.for_records(model, records, shown)
     entries: list[HistoryEntry] = []
     for newer, older in zip(records, [*records[1:], None], strict=True):
         if len(entries) == limit:
@@ -138,7 +142,7 @@ def row_history(obj: Model, user, *, limit: int = 100) -> list[HistoryEntry]:
                 who=newer.history_user.get_username() if newer.history_user else _("unknown"),
                 why=newer.history_change_reason or "",
                 what=str(HISTORY_TYPES.get(newer.history_type, newer.history_type)),
-                changes=_changes(model, older, newer, hidden, names),
+                changes=_changes(model, older, newer, hidden, names, shown),
             )
         )
     return entries
@@ -162,7 +166,7 @@ def file_at(record, user) -> FileAsOf:
     """The file as one history entry recorded it."""
     resident = Resident(pk=record.id)
     hidden = scope.hidden_fields(user, resident)
-    names = _Names.for_records(Resident, [record])
+    names = _Names.for_records(Resident, [record], RESIDENT_FIELDS)
     rows = [
         (_label(Resident, name), _display(Resident, record, name, hidden, names))
         for name in RESIDENT_FIELDS
@@ -184,9 +188,9 @@ class _Names:
     tags_of: dict[int, set[int]]  # history_id -> tag IDs
 
     @classmethod
-    def for_records(cls, model: type[Model], records: list) -> "_Names":
+    def for_records(cls, model: type[Model], records: list, fields: list[str]) -> "_Names":
         related = {}
-        for name in HISTORY_FIELDS[model]:
+        for name in fields:
             field = concrete_field(model, name)
             if field.many_to_one and isinstance(field.related_model, type):
                 ids = {getattr(r, field.attname) for r in records} - {None}
@@ -242,9 +246,11 @@ def _label(model: type[Model], name: str) -> str:
     return str(concrete_field(model, name).verbose_name)
 
 
-def _changes(model, older, newer, hidden: set[str], names: _Names) -> list[FieldChange]:
+def _changes(
+    model, older, newer, hidden: set[str], names: _Names, fields: list[str]
+) -> list[FieldChange]:
     changes = []
-    for name in HISTORY_FIELDS[model]:
+    for name in fields:
         if name == scope.MEDICAL_HISTORY and name in hidden:
             continue  # not even the fact that it changed
         new_value = _raw(model, newer, name, names)

@@ -10,6 +10,7 @@ visits' on-track check. Rows are written only through ``patrols.services``.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -69,7 +70,7 @@ class Patrol(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.member} {self.started_at:%Y-%m-%d %H:%M}"
+        return f"{self.member} {timezone.localtime(self.started_at):%Y-%m-%d %H:%M}"
 
     @property
     def duration_s(self) -> int | None:

@@ -29,12 +29,13 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Cos, Radians, TruncDate
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.types import User
-from archives import scope
-from archives.models import Visit
-from patrols.geometry import METRES_PER_DEGREE
+from archives import months, scope
+from archives.models import Building, Grid, Visit
+from patrols.geometry import METRES_PER_DEGREE, Position
 from patrols.models import Patrol, PatrolBuilding, TrackPoint
 
 
@@ -238,3 +239,85 @@ def buildings_covered_by_member_grid(
         n=Count("building_id", distinct=True)
     )
     return {(member_id, grid_id): n for member_id, grid_id, n in covered.order_by()}
+
+
+# Seeing rounds ---------------------------------------------------------------------------------
+
+
+@dataclass
+class GridBuilding:
+    """A building of a round's (or a month's) grid, with whether it was passed."""
+
+    building: Building
+    passed: bool
+
+    @property
+    def position(self) -> Position | None:
+        if self.building.latitude is None or self.building.longitude is None:
+            return None
+        return Position(float(self.building.latitude), float(self.building.longitude))
+
+
+def _grid_buildings(grid_id: int, passed_ids: set[int]) -> list[GridBuilding]:
+    buildings = Building.objects.filter(grid_id=grid_id).order_by("address", "pk")
+    return [GridBuilding(b, b.pk in passed_ids) for b in buildings]
+
+
+def patrol_buildings(patrol: Patrol) -> list[GridBuilding]:
+    """The buildings of the round's grid, each marked passed or not by this round."""
+    passed = set(PatrolBuilding.objects.filter(patrol=patrol).values_list("building_id", flat=True))
+    return _grid_buildings(patrol.grid_id, passed)
+
+
+@dataclass
+class GridMonth:
+    """A grid's rounds in a month that ``user`` may see, by day, and what they covered."""
+
+    grid: Grid
+    month: dt.date
+    days: list[tuple[dt.date, list[Patrol]]]  # days with rounds, in order
+    buildings: list[GridBuilding]
+
+    @property
+    def rounds(self) -> int:
+        return sum(len(rounds) for _day, rounds in self.days)
+
+    @property
+    def distance_m(self) -> int:
+        return sum(p.distance_m for _day, rounds in self.days for p in rounds)
+
+    @property
+    def passed(self) -> int:
+        return sum(1 for b in self.buildings if b.passed)
+
+    @property
+    def coverage(self) -> float | None:
+        """The share of the grid's buildings passed at least once, or None without buildings."""
+        return self.passed / len(self.buildings) if self.buildings else None
+
+
+def grid_month(user: User, grid: Grid, month: dt.date) -> GridMonth:
+    """``grid``'s rounds started in ``month`` that ``user`` sees (a supervisor: all of them; a
+    member: their own), by local day, and the grid's buildings passed by those rounds. Three
+    queries, whatever the number of rounds."""
+    start, end = months.month_bounds(month)
+    rounds = list(
+        patrols_visible(user)
+        .filter(grid=grid, started_at__gte=start, started_at__lt=end)
+        .select_related("member")
+        .order_by("started_at", "pk")
+    )
+    by_day: dict[dt.date, list[Patrol]] = defaultdict(list)
+    for patrol in rounds:
+        by_day[timezone.localdate(patrol.started_at)].append(patrol)
+    passed = set(
+        PatrolBuilding.objects.filter(patrol__in=[p.pk for p in rounds]).values_list(
+            "building_id", flat=True
+        )
+    )
+    return GridMonth(
+        grid=grid,
+        month=months.first_day(month),
+        days=sorted(by_day.items()),
+        buildings=_grid_buildings(grid.pk, passed),
+    )

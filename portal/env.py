@@ -68,3 +68,17 @@ def env_weights(name: str, default: dict[str, int]) -> dict[str, int]:
     if not any(weights.values()):
         raise ImproperlyConfigured(f"{name}: at least one weight must be above 0")
     return weights
+
+
+def env_url_origin(name: str, default: str = "") -> tuple[str, str]:
+    """The URL template in ``name`` (e.g. a map tile server's ``https://t.example.org/{z}/{x}/{y}.png``)
+    and its origin for the Content-Security-Policy (``https://t.example.org``); both empty when
+    unset. A value that is not an absolute http(s) URL stops the start-up."""
+    raw = os.environ.get(name, default).strip()
+    if not raw:
+        return "", ""
+    scheme, _sep, rest = raw.partition("://")
+    host = rest.split("/", 1)[0]
+    if scheme not in ("http", "https") or not host or "{" in host:
+        raise ImproperlyConfigured(f"{name} must be an http(s) URL with a fixed host, got {raw!r}")
+    return raw, f"{scheme}://{host}"

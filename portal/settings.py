@@ -13,7 +13,7 @@ from django.core.management.utils import get_random_secret_key
 from django.utils.translation import gettext_lazy as _
 
 from portal import roles
-from portal.env import env_bool, env_int, env_list, env_str, env_weights
+from portal.env import env_bool, env_int, env_list, env_str, env_url_origin, env_weights
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -308,7 +308,10 @@ PATROL_AUTO_CLOSE_HOURS = env_int("PATROL_AUTO_CLOSE_HOURS", 12)
 PATROL_POINT_RETENTION_DAYS = env_int("PATROL_POINT_RETENTION_DAYS", 400)
 # A map tile server drawn under a round's track, e.g. "https://tiles.example.org/{z}/{x}/{y}.png";
 # empty (the default): the track is drawn over the grid's buildings alone.
-PATROL_MAP_TILE_URL = env_str("PATROL_MAP_TILE_URL", "")
+# The page's images come from that server too: its origin joins the CSP's img-src, only then.
+PATROL_MAP_TILE_URL, _tile_origin = env_url_origin("PATROL_MAP_TILE_URL")
+if _tile_origin:
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(_tile_origin)
 # The phone's round page sends its waiting points this often (and whenever 20 wait).
 PATROL_SEND_EVERY_SECONDS = env_int("PATROL_SEND_EVERY_SECONDS", 30)
 

@@ -247,6 +247,9 @@ class HistoryAdminMixin(ModelAdminMixinBase):
     """
 
     form: Any = ChangeReasonForm
+    #: The fields the history page shows, for a higher app's model that
+    #: ``archives.history.HISTORY_FIELDS`` cannot name; None: that table's entry.
+    history_fields: list[str] | None = None
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
@@ -281,7 +284,7 @@ class HistoryAdminMixin(ModelAdminMixinBase):
             "title": _("History of %(name)s") % {"name": obj},
             "opts": self.opts,
             "object": obj,
-            "entries": history.row_history(obj, request.user),
+            "entries": history.row_history(obj, request.user, fields=self.history_fields),
         }
 
 

@@ -15,7 +15,7 @@ from archives.admin.base import ScopedArchiveAdmin, actor_of
 from archives.admin.exports import ArchiveExportMixin
 from archives.admin.filters import org_filters
 from archives.admin.forms import ChangeReasonForm
-from archives.admin.widgets import location_widgets
+from archives.admin.widgets import LocationButtonInput, location_widgets
 from archives.models import Grid, Visit
 from archives.resources import VisitResource
 
@@ -83,6 +83,15 @@ class VisitAdmin(ArchiveExportMixin, ScopedArchiveAdmin):
             formfield.label_from_instance = person_name
             return formfield
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        widget = form.base_fields["latitude"].widget if "latitude" in form.base_fields else None
+        if isinstance(widget, LocationButtonInput):
+            # A new visit is logged at the door: its position is where the phone is now. An
+            # existing visit's is where it was then, so its form never asks.
+            widget.auto_locate = obj is None
+        return form
 
     def get_changeform_initial_data(self, request):
         # A visit is logged at the door or just after: the form opens at the present minute.

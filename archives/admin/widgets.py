@@ -11,6 +11,8 @@ class LocationButtonInput(AdminTextInputWidget):
     so the script holds no text."""
 
     template_name = "admin/archives/widgets/location_button_input.html"
+    #: Ask for the position as the form opens (a new visit, on a phone: the script decides).
+    auto_locate = False
 
     def __init__(self, longitude_id: str = "id_longitude", attrs=None):
         super().__init__(attrs={"inputmode": "decimal", **(attrs or {})})
@@ -20,6 +22,7 @@ class LocationButtonInput(AdminTextInputWidget):
         context = super().get_context(name, value, attrs)
         context["location"] = {
             "longitude_id": self.longitude_id,
+            "auto": self.auto_locate,
             "label": _("Use my location"),
             "locating": _("Finding your position…"),
             "located": _("Position filled in (within %(metres)s m)."),
