@@ -229,6 +229,7 @@ def test_a_member_sees_only_their_own_rounds_in_their_grids_month(client, city):
     colleague = factories.make_user("colleague", role="grid member")
     grid = city.grids["GA1a"]
     grid.members.add(colleague)
+    factories.grant(colleague, grid)
     theirs = walked_round(colleague, grid, at=MORNING + dt.timedelta(days=2))
     client.force_login(city.users["clerk"])
     content = grid_month(client, grid).content.decode()
