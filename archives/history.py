@@ -61,7 +61,7 @@ RESIDENT_FIELDS = [
 HISTORY_FIELDS: dict[type[Model], list[str]] = {
     Resident: RESIDENT_FIELDS,
     Household: ["building", "unit", "floor", "room", "status"],
-    Building: ["grid", "address", "units", "floors"],
+    Building: ["grid", "address", "units", "floors", "latitude", "longitude"],
     Visit: [
         "grid_member",
         "household",

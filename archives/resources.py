@@ -91,10 +91,12 @@ class BuildingResource(ScopedResource):
     address = fields.Field(attribute="address", column_name=_("address"))
     units = fields.Field(attribute="units", column_name=_("units"))
     floors = fields.Field(attribute="floors", column_name=_("floors"))
+    latitude = fields.Field(attribute="latitude", column_name=_("latitude"))
+    longitude = fields.Field(attribute="longitude", column_name=_("longitude"))
 
     class Meta:
         model = Building
-        fields = ["grid", "address", "units", "floors"]
+        fields = ["grid", "address", "units", "floors", "latitude", "longitude"]
         export_order = fields
         chunk_size = 2000
 

@@ -7,7 +7,7 @@ from django.db import connection
 from django.utils import timezone
 
 from archives.demo.city import CitySize, demo_city_exists, demo_city_reset, demo_city_seed
-from archives.models import Grid, Resident
+from archives.models import Building, Grid, Resident
 from bench.table import Row
 from portal.demo import demo_roles
 
@@ -16,6 +16,10 @@ def bench_city(residents: int, *, rebuild: bool) -> list[Row]:
     present = Resident.objects.count() if demo_city_exists() else 0
     if present and not rebuild:
         note = "reused" if present == residents else f"reused; --rebuild for {residents:,}"
+        # A city built before buildings had positions (migration 0012) lacks them; the demo
+        # builder places every building, so a rebuild gives them.
+        if Building.objects.filter(latitude__isnull=True).exists():
+            note += "; buildings without positions: --rebuild"
         grids = Grid.objects.count()
         return [Row(f"benchmark city ({grids:,} grids)", f"{present:,}", "residents", note)]
     if present:

@@ -1,4 +1,5 @@
-"""The building list: import, export and the floor plan of each building."""
+"""The building list: import, export and the floor plan of each building. Its form takes the
+building's position, typed or filled by "use my location" when standing at the door."""
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
@@ -7,15 +8,23 @@ from archives import services
 from archives.admin.base import ScopedArchiveAdmin, actor_of
 from archives.admin.exports import ArchiveExportMixin
 from archives.admin.filters import org_filters
+from archives.admin.forms import ChangeReasonForm
 from archives.admin.imports import BUILDINGS, ImportMixin
 from archives.admin.plans import PlanAdminMixin
+from archives.admin.widgets import location_widgets
 from archives.models import Building, Community
 from archives.resources import BuildingResource
+
+
+class BuildingForm(ChangeReasonForm):
+    class Meta:
+        widgets = location_widgets()
 
 
 @admin.register(Building)
 class BuildingAdmin(PlanAdminMixin, ImportMixin, ArchiveExportMixin, ScopedArchiveAdmin):
     importer = BUILDINGS
+    form = BuildingForm
     resource_classes = [BuildingResource]
     list_display = ["address", "grid", "community", "units", "floors", "plan_link"]
     list_filter = org_filters("grid")

@@ -7,8 +7,8 @@ random name the user's session holds, so the confirmation works on any app serve
 """
 
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.contrib import messages
@@ -76,6 +76,8 @@ class Importer:
     title: "StrOrPromise"
     file_stem: str
     describe: Callable[[PlannedRow], str]  # the preview's words for a row
+    #: Acknowledgements this import words its own way (what it would clear, say).
+    words: Mapping[str, "StrOrPromise"] = field(default_factory=dict)
 
 
 def _place_words(row: PlannedRow) -> str:
@@ -105,6 +107,12 @@ BUILDINGS = Importer(
     title=gettext_lazy("Import buildings"),
     file_stem="buildings",
     describe=lambda row: f"{row.place.address}: {row.values['units']} × {row.values['floors']}",
+    words={
+        CLEARING: gettext_lazy(
+            "I have checked that the stored positions (latitude and longitude) of the buildings "
+            "marked below are to be cleared."
+        )
+    },
 )
 
 
@@ -267,7 +275,8 @@ class ImportMixin(ModelAdminMixinBase):
                 (self._field_words(name), count) for name, count in plan.column_changes.items()
             ],
             "acknowledgements": [
-                (code, ACKNOWLEDGEMENT_WORDS[code]) for code in plan.acknowledgements()
+                (code, self.importer.words.get(code, ACKNOWLEDGEMENT_WORDS[code]))
+                for code in plan.acknowledgements()
             ],
             "counts": plan.counts(),
         }

@@ -11,6 +11,10 @@ hook (``monthly_audit``, passed by the audits app, which this app may not import
 month. So last month's report, the dashboard's six-month charts and the as-of history views
 read a believable past, not a city created this morning.
 
+Every building stands on a map of the town (``archives.demo.map``: streets as districts around
+the centre, communities and grids as blocks, buildings in rows), and a visit logged with a
+position was logged at the building's door, give or take the phone's error.
+
 Residents are generated grid by grid and flushed to the database in chunks, so a province-sized
 benchmark city (``residents=1_000_000``) needs memory for one chunk, not for the whole city.
 """
@@ -22,6 +26,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -34,6 +39,7 @@ from guardian.shortcuts import assign_perm
 from accounts.system import system_actor
 from archives import services
 from archives.demo import names
+from archives.demo.map import LatLon, TownMap, moved
 from archives.history import HISTORIED_MODELS
 from archives.model_meta import history_manager
 from archives.models import (
@@ -61,6 +67,11 @@ CHUNK_RESIDENTS = 50_000
 #: Months of visits in a city without a past (``history_months=0``, the benchmark city).
 VISIT_MONTHS = 3
 PERSONS_PER_HOUSEHOLD = 2.6
+#: Units, floors and rooms a floor of the smallest building (``_building``): how many
+#: buildings a grid may need, so that the map leaves room for them.
+SMALLEST_BUILDING = (2, 5, 2)
+#: How far a phone's position at a door may be from the building's, in metres (one sigma).
+GPS_ERROR = 8.0
 #: Within the window: share of families that moved in (their files are created that day),
 #: of active residents verified at least once (and of those, a second time), whose phone
 #: changed at a verification, and who moved out.
@@ -246,6 +257,7 @@ class _CityBuilder:
         self.actor = system_actor()
         self.reason = f"seed_demo --seed {seed}"
         self.rng = rng
+        self.seed = seed
         self.roles = roles
         self.size = size
         self.today = today
@@ -412,12 +424,33 @@ class _CityBuilder:
 
     def _create_archive(self, grids: list[Grid]) -> None:
         per_grid = self._split(self.size.residents, len(grids))
+        town = self._lay_out(grids, per_grid)
         self.summary.counts.update(buildings=0, households=0, residents=0, visits=0)
         for index, (grid, quota) in enumerate(zip(grids, per_grid, strict=True)):
-            self._plan_grid(index, grid, quota)
+            self._plan_grid(index, grid, quota, town)
             if self._pending_residents >= CHUNK_RESIDENTS:
                 self._flush()
         self._flush()
+
+    def _lay_out(self, grids: list[Grid], per_grid: list[int]) -> TownMap:
+        """The town's map, with room in each grid's block for the buildings its largest grid
+        could need were every building the smallest."""
+        units, floors, rooms = SMALLEST_BUILDING
+        households = math.ceil(max(per_grid) / PERSONS_PER_HOUSEHOLD * 1.04)
+        room_for = math.ceil(households / (units * floors * rooms)) + 2  # and build on
+        streets: dict[int, int] = {}
+        communities: dict[int, int] = {}
+        for grid in grids:  # in code order: streets and communities as the city numbers them
+            streets.setdefault(grid.community.street_id, len(streets))
+            communities.setdefault(grid.community_id, len(communities))
+        return TownMap(
+            seed=self.seed,
+            grids=tuple(
+                (streets[grid.community.street_id], communities[grid.community_id])
+                for grid in grids
+            ),
+            buildings_per_grid=room_for,
+        )
 
     def _split(self, total: int, parts: int) -> list[int]:
         """Split ``total`` into ``parts`` sizes varying ±25% around the mean, summing exactly."""
@@ -428,7 +461,7 @@ class _CityBuilder:
             sizes[i % parts] += 1
         return sizes
 
-    def _plan_grid(self, index: int, grid: Grid, quota: int) -> None:
+    def _plan_grid(self, index: int, grid: Grid, quota: int, town: TownMap) -> None:
         road = names.ROAD_NAMES[index % len(names.ROAD_NAMES)]
         first_number = (index // len(names.ROAD_NAMES)) * 40 + 1
         households_needed = max(1, math.ceil(quota / PERSONS_PER_HOUSEHOLD * 1.04))
@@ -436,7 +469,10 @@ class _CityBuilder:
         households: list[list[Household]] = []
 
         def add_building() -> list[Household]:
-            building, places = self._building(grid, f"{road}{first_number + len(buildings)}号")
+            number = len(buildings)
+            building, places = self._building(
+                grid, f"{road}{first_number + number}号", town.building(index, number)
+            )
             buildings.append(building)
             households.append(places)
             return places
@@ -451,9 +487,18 @@ class _CityBuilder:
         self._pending.append((grid, buildings, households, people))
         self._pending_residents += quota
 
-    def _building(self, grid: Grid, address: str) -> tuple[Building, list[Household]]:
+    def _building(
+        self, grid: Grid, address: str, location: LatLon
+    ) -> tuple[Building, list[Household]]:
         units, floors = self.rng.randint(2, 4), self.rng.randint(5, 7)
-        building = Building(grid=grid, address=address, units=units, floors=floors)
+        building = Building(
+            grid=grid,
+            address=address,
+            units=units,
+            floors=floors,
+            latitude=location.latitude,
+            longitude=location.longitude,
+        )
         places = [
             Household(
                 building=building,
@@ -691,23 +736,25 @@ class _CityBuilder:
                     day = start + dt.timedelta(days=rng.randrange(days))
                     if arrival is not None and day < arrival:
                         continue  # nobody lived there yet
-                    located = rng.random() < 0.7
+                    located = self._at_the_door(household) if rng.random() < 0.7 else None
                     visits.append(
                         Visit(
                             grid_member_id=rng.choice(members),
                             household=household,
                             visited_at=self._moment(day),
-                            latitude=self._coordinate(42.766, located),
-                            longitude=self._coordinate(129.423, located),
+                            latitude=located.latitude if located else None,
+                            longitude=located.longitude if located else None,
                             note=rng.choice(names.VISIT_NOTES),
                         )
                     )
         return visits
 
-    def _coordinate(self, centre: float, located: bool) -> Decimal | None:
-        if not located:
-            return None
-        return Decimal(f"{centre + self.rng.uniform(-0.03, 0.03):.6f}")
+    def _at_the_door(self, household: Household) -> LatLon:
+        """Where the grid member's phone said they were: at the household's building, give
+        or take the phone's error."""
+        building = household.building
+        here = LatLon(cast(Decimal, building.latitude), cast(Decimal, building.longitude))
+        return moved(here, east=self.rng.gauss(0, GPS_ERROR), north=self.rng.gauss(0, GPS_ERROR))
 
     # --- the past -------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ rest with a message that quotes the value; they never guess and never "repair" a
 
 import datetime as dt
 import functools
+import math
 import re
 import unicodedata
 from decimal import Decimal
@@ -200,3 +201,69 @@ def read_phone(raw) -> str:
         )
         % {"value": shown}
     )
+
+
+# A coordinate as offices write it, once cleaned (full-width digits, points and minus signs are
+# half-width by then): decimal degrees, a sign, a point typed as 。 by a Chinese input method,
+# a degree sign after it.
+_DEGREES = re.compile(r"^([+-]?)([0-9]+(?:\.[0-9]+)?)°?$")
+#: Six decimals, as stored: about 0.1 m, finer than any phone's position.
+_MICRODEGREE = Decimal("0.000001")
+
+
+def read_latitude(raw) -> Decimal | None:
+    """A latitude cell (decimal degrees, −90 to 90), or None for an empty cell."""
+    value, shown = _read_degrees(raw)
+    if value is not None and not -90 <= value <= 90:
+        if abs(value) <= 180:  # 129.513312 in the latitude column is most likely a longitude
+            raise CellRefused(
+                _(
+                    "“%(value)s” is not a latitude: it lies between −90 and 90. Are latitude "
+                    "and longitude swapped?"
+                )
+                % {"value": shown}
+            )
+        raise CellRefused(
+            _("“%(value)s” is not a latitude: it lies between −90 and 90") % {"value": shown}
+        )
+    return value
+
+
+def read_longitude(raw) -> Decimal | None:
+    """A longitude cell (decimal degrees, −180 to 180), or None for an empty cell."""
+    value, shown = _read_degrees(raw)
+    if value is not None and not -180 <= value <= 180:
+        raise CellRefused(
+            _("“%(value)s” is not a longitude: it lies between −180 and 180") % {"value": shown}
+        )
+    return value
+
+
+def _read_degrees(raw) -> tuple[Decimal | None, str]:
+    """Decimal degrees, rounded to the six decimals stored, and the cell as the message quotes
+    it; (None, "") for an empty cell. Read from a number cell (as Excel stores a typed number)
+    or from text such as ３０．２７４０８４, 30。274084, " 30.274084 ", −30.27 or 30.274084°.
+    Degrees, minutes and seconds are refused: they are written too many ways to read without
+    guessing."""
+    if raw is None or raw == "":
+        return None, ""
+    if _is_number(raw):
+        shown = repr(raw) if isinstance(raw, float) else str(raw)  # the shortest exact form
+        if isinstance(raw, float) and not math.isfinite(raw):
+            raise CellRefused(_not_degrees(shown))
+        return Decimal(shown).quantize(_MICRODEGREE), shown
+    shown = clean_text(cell_text(raw))
+    if not shown:
+        return None, ""
+    text = shown.lstrip("'").replace("。", ".").replace("\u2212", "-")  # − typed as minus
+    match = _DEGREES.match(text)
+    if not match:
+        raise CellRefused(_not_degrees(shown))
+    return Decimal(match.group(1) + match.group(2)).quantize(_MICRODEGREE), shown
+
+
+def _not_degrees(shown: str) -> str:
+    return _(
+        "“%(value)s” is not a coordinate: write decimal degrees, such as 42.904823 "
+        "(degrees, minutes and seconds are not read)"
+    ) % {"value": shown}

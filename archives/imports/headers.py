@@ -53,6 +53,8 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "status": ("状态",),
     "units": ("单元数量",),
     "floors": ("楼层数", "总层数"),
+    "latitude": ("lat", "纬度坐标", "北纬"),
+    "longitude": ("lon", "lng", "经度坐标", "东经"),
 }
 
 # A remark after the name, in parentheses ("联系电话（手机）", "身份证号（18位）"), and a star

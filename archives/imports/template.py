@@ -39,7 +39,14 @@ RESIDENT_EXAMPLE = {
     "medical_history": "高血压",
 }
 HOUSEHOLD_EXAMPLE = {**_PLACE, "room": "302", "status": "空置"}
-BUILDING_EXAMPLE = {"grid": "G0001", "address": "龙门路3号", "units": 2, "floors": 6}
+BUILDING_EXAMPLE = {
+    "grid": "G0001",
+    "address": "龙门路3号",
+    "units": 2,
+    "floors": 6,
+    "latitude": 42.904823,
+    "longitude": 129.513312,
+}
 
 #: Rows below the header that are formatted as text and offer the lists: a grid's residents
 #: fit several times over.
@@ -54,6 +61,8 @@ CHOICE_COLUMNS: dict[str, type[models.Model]] = {
     "residency_status": Resident,
     "status": Household,
 }
+#: Number columns whose values a cell refuses outside a range: field key -> (lowest, highest).
+RANGE_COLUMNS = {"latitude": (-90, 90), "longitude": (-180, 180)}
 _LANGUAGES = ("zh-hans", "en")
 
 
@@ -117,6 +126,15 @@ def building_template_workbook(language_index: int, *, user=None) -> bytes:
             _required(names, buildings.REQUIRED, language_index),
             _("A building with the same grid and address in your grids is updated."),
             _("A building cannot become smaller than the households recorded in it."),
+            _(
+                "Latitude and longitude (optional): the building's position in decimal degrees, "
+                "as a phone's map shows it, e.g. 42.904823 and 129.513312. Give both, or leave "
+                "both empty."
+            ),
+            _(
+                "A file without the latitude and longitude columns leaves the stored positions "
+                "as they are; empty cells in those columns clear a building's position."
+            ),
             *_common_lines(),
         ],
         user=user,
@@ -172,6 +190,7 @@ def _workbook(
     for line in lines:
         help_sheet.append([line])
     help_sheet.column_dimensions["A"].width = 90
+    _offer_ranges(sheet, keys)
     lists = _lists(keys, language_index, user=user, for_model=for_model)
     if lists:
         _offer_lists(book, sheet, keys, names, language_index, lists)
@@ -190,6 +209,28 @@ def _format_as_text(sheet, column: int) -> None:
         cell.number_format = "@"
         if isinstance(cell.value, int):
             cell.value = str(cell.value)
+
+
+def _offer_ranges(sheet, keys: list[str]) -> None:
+    """Cells of a range column refuse a number outside it (a latitude of 129.5 is a longitude
+    typed in the wrong column) as they are typed; the import checks again."""
+    for key, (lowest, highest) in RANGE_COLUMNS.items():
+        if key not in keys:
+            continue
+        column = get_column_letter(keys.index(key) + 1)
+        validation = DataValidation(
+            type="decimal",
+            operator="between",
+            formula1=str(lowest),
+            formula2=str(highest),
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle=_("Not a coordinate"),
+            error=_("Type decimal degrees between %(lowest)s and %(highest)s.")
+            % {"lowest": lowest, "highest": highest},
+        )
+        validation.add(f"{column}2:{column}{TEMPLATE_ROWS + 1}")
+        sheet.add_data_validation(validation)
 
 
 def _lists(keys: list[str], language_index: int, *, user, for_model) -> dict[str, list[str]]:

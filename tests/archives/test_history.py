@@ -246,6 +246,7 @@ def test_households_and_buildings_have_a_readable_history_too(client, city):
     form = client.get(f"/admin/archives/building/{building.pk}/change/").context["adminform"].form
     data = {name: form[name].value() for name in form.fields}
     data.update(floors=9, change_reason="加建三层")
+    data = {k: v for k, v in data.items() if v is not None}  # no position yet
     assert client.post(f"/admin/archives/building/{building.pk}/change/", data).status_code == 302
     page = client.get(f"/admin/archives/building/{building.pk}/history/").content.decode()
     assert "加建三层" in page and "clerk" in page

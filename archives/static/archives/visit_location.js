@@ -1,8 +1,8 @@
 "use strict";
-// "Use my location" on the visit form (archives/admin/visits.py): fills latitude and longitude
-// from the browser's Geolocation API instead of typing them. A static file, not an inline
-// script, because the Content Security Policy refuses inline scripts. The texts come from the
-// button's data attributes, rendered by the server in the user's language.
+// "Use my location" on the visit and building forms (archives/admin/widgets.py): fills latitude
+// and longitude from the browser's Geolocation API instead of typing them. A static file, not
+// an inline script, because the Content Security Policy refuses inline scripts. The texts come
+// from the button's data attributes, rendered by the server in the user's language.
 document.addEventListener("DOMContentLoaded", () => {
   if (!("geolocation" in navigator)) {
     return; // the button stays hidden; the fields can still be typed
