@@ -30,13 +30,21 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     # Internal: the monthly report measured on the database DATABASE_URL names.
     parser.add_argument("--measure-monthly-report", action="store_true")
     parser.add_argument(
+        "--patrol-members",
+        type=int,
+        default=2_000,
+        help="grid members of the patrol rows' data, each walking 30 days of 500 points",
+    )
+    # Internal: the patrol rows measured on the patrols' own database (DATABASE_URL).
+    parser.add_argument("--measure-patrols", action="store_true")
+    parser.add_argument(
         "--skip-seed-timing",
         action="store_true",
         help="skip timing seed_demo for the demo city on scratch databases",
     )
     parser.add_argument(
         "--only",
-        choices=["audit-draw", "spreadsheets", "admin-pages", "monthly-report"],
+        choices=["audit-draw", "spreadsheets", "admin-pages", "monthly-report", "patrols"],
         help="build or reuse the benchmark city and print only these rows",
     )
     return parser.parse_args(argv)

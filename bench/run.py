@@ -12,6 +12,7 @@ from bench.audit_draw import audit_draw_timings
 from bench.bulk_history import bulk_history_size
 from bench.city import bench_city
 from bench.monthly_report import measure_monthly_report, monthly_report_timings
+from bench.patrols import measure_patrols, patrol_timings
 from bench.scratch import DatabaseSettings, database_ensure
 from bench.seed import seed_demo_timings
 from bench.spreadsheets import import_export_timings, measure_import
@@ -30,6 +31,11 @@ def run(options: argparse.Namespace) -> str | None:
             print(json.dumps(measure_import(*options.measure_import)))
         elif options.measure_monthly_report:
             print(json.dumps(measure_monthly_report()))
+        elif options.measure_patrols:
+            call_command("migrate", verbosity=0)
+            print(
+                json.dumps(measure_patrols(rebuild=options.rebuild, members=options.patrol_members))
+            )
         else:
             database_ensure(database)
             call_command("migrate", verbosity=0)
@@ -42,6 +48,8 @@ def run(options: argparse.Namespace) -> str | None:
 def _rows(options: argparse.Namespace, database: DatabaseSettings) -> list[Row]:
     if options.only == "spreadsheets":
         return import_export_timings(100_000)
+    if options.only == "patrols":  # a database of their own: no million-resident city needed
+        return patrol_timings(database, options)
     rows = []
     if options.only is None and not options.skip_seed_timing:
         rows += seed_demo_timings(database)
@@ -60,4 +68,5 @@ def _rows(options: argparse.Namespace, database: DatabaseSettings) -> list[Row]:
     rows += import_export_timings(100_000)
     rows += audit_draw_timings(options.draws)
     rows += monthly_report_timings(database)
+    rows += patrol_timings(database, options)
     return rows

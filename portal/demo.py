@@ -1,7 +1,8 @@
 """The demo city with its people and its past, put together here because only the wiring may
 import every part: the city (``archives.demo.city``), the role each demo account holds
 (``settings.DEMO_ACCOUNTS``, groups from ``portal.roles``) and the monthly audits of its past
-(``audits.demo``). ``manage.py seed_demo`` calls it.
+(``audits.demo``) and a month of patrol rounds (``patrols.demo``). ``manage.py seed_demo``
+calls it.
 """
 
 import datetime as dt
@@ -11,6 +12,7 @@ from django.db import transaction
 
 from archives.demo.city import CitySize, DemoRoles, SeedSummary, demo_city_reset, demo_city_seed
 from audits.demo import demo_audits_reset, monthly_audit
+from patrols.demo import demo_patrols_reset, demo_patrols_seed
 from portal.roles import GRID_MEMBER, roles_ensure
 
 
@@ -26,15 +28,22 @@ def demo_roles() -> DemoRoles:
     )
 
 
+@transaction.atomic
 def demo_seed(*, seed: int, size: CitySize, today: dt.date) -> SeedSummary:
-    """The demo city as of ``today``, its people in their roles, one audit a month in its past."""
-    return demo_city_seed(
+    """The demo city as of ``today``, its people in their roles, one audit a month in its past
+    and, in a city with a past, a month of patrol rounds."""
+    summary = demo_city_seed(
         seed=seed, size=size, today=today, roles=demo_roles(), monthly_audit=monthly_audit
     )
+    if size.history_months > 0:
+        summary.counts["patrol rounds"] = demo_patrols_seed(seed=seed, today=today)
+    return summary
 
 
 @transaction.atomic
 def demo_reset() -> None:
-    """Remove the demo city with its audits (first: they hold on to its residents)."""
+    """Remove the demo city with its audits and patrol rounds (first: they hold on to its
+    residents, members and grids)."""
     demo_audits_reset()
+    demo_patrols_reset()
     demo_city_reset()

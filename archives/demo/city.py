@@ -80,6 +80,8 @@ VERIFIED_IN_WINDOW = 0.8
 VERIFIED_TWICE = 0.3
 PHONE_CHANGED = 0.12
 MOVING_OUT = 0.025
+#: Share of visits made in the morning, when grid members walk their rounds.
+VISITS_ON_MORNING_ROUND = 0.85
 #: Share of households without a tag asking for visits that are visited in a month.
 OTHER_VISITS = 0.06
 #: The day of the month the monthly audit is drawn, checked and closed.
@@ -741,13 +743,22 @@ class _CityBuilder:
                         Visit(
                             grid_member_id=rng.choice(members),
                             household=household,
-                            visited_at=self._moment(day),
+                            visited_at=self._visit_moment(day),
                             latitude=located.latitude if located else None,
                             longitude=located.longitude if located else None,
                             note=rng.choice(names.VISIT_NOTES),
                         )
                     )
         return visits
+
+    def _visit_moment(self, day: dt.date) -> dt.datetime:
+        """When a visit is made: mostly on the grid member's morning round (9:00–9:44, when
+        the demo's patrol rounds walk), now and then in the afternoon."""
+        if self.rng.random() < VISITS_ON_MORNING_ROUND:
+            minutes = 9 * 60 + self.rng.randrange(45)
+        else:
+            minutes = 14 * 60 + self.rng.randrange(180)
+        return dt.datetime.combine(day, dt.time(minutes // 60, minutes % 60), tzinfo=self.tz)
 
     def _at_the_door(self, household: Household) -> LatLon:
         """Where the grid member's phone said they were: at the household's building, give
