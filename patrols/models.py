@@ -114,7 +114,16 @@ class TrackPoint(models.Model):
             models.UniqueConstraint(fields=["patrol", "client_id"], name="track_point_once"),
         ]
         indexes = [
-            models.Index(fields=["member", "recorded_at"], name="track_point_member_time"),
+            # A visit's on-track check: this member's plausible points around this time, near
+            # this place. Partial (plausible points only) and, on PostgreSQL, covering: the
+            # position is read from the index without visiting a table of tens of millions of
+            # rows (SQLite ignores ``include``: the settings silence its warning).
+            models.Index(
+                fields=["member", "recorded_at"],
+                include=["latitude", "longitude"],
+                condition=Q(flag=0),
+                name="track_point_walked",
+            ),
         ]
 
     def __str__(self) -> str:

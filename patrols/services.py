@@ -27,7 +27,7 @@ from accounts.types import Actor
 from archives import scope
 from archives.model_meta import history_attribution_set
 from archives.models import Building, Grid
-from patrols import geometry
+from patrols import geometry, sql
 from patrols.models import Patrol, PatrolBuilding, TrackingDevice, TrackPoint
 
 START_PERMISSION = "patrols.add_patrol"
@@ -219,8 +219,9 @@ def device_points_record(
         by_patrol.setdefault(patrol.pk, []).append(point)
     for patrol_id, batch in by_patrol.items():
         receipt.add(_store(_locked(Patrol(pk=patrol_id)), batch, now))
-    # history: when a device last sent is bookkeeping, not a change anyone made to it.
-    TrackingDevice.objects.filter(pk=device.pk).update(last_seen_at=now)
+    # When a device last sent is bookkeeping, not a change anyone made to it.
+    seen = TrackingDevice.objects.filter(pk=device.pk)
+    seen.update(last_seen_at=now)  # history: bookkeeping (see above)
     return receipt
 
 
@@ -313,39 +314,33 @@ def _store(patrol: Patrol, points: list[_CheckedPoint], now: dt.datetime) -> Poi
             for p in points
         ]
         return receipt
-    wanted = {p.client_id for p in points}
-    known = set(
-        TrackPoint.objects.filter(patrol=patrol, client_id__in=wanted).values_list(
-            "client_id", flat=True
-        )
-    )
-    rows: list[TrackPoint] = []
+    rows: dict[int, sql.PointRow] = {}
     for point in points:
-        if point.client_id in known:
+        if point.client_id in rows:  # the same point twice in one batch: the first counts
             receipt.duplicates += 1
             continue
-        known.add(point.client_id)
-        flag = _first_flag(point, patrol, now)
-        receipt.flagged += flag != TrackPoint.Flag.PLAUSIBLE
-        rows.append(
-            TrackPoint(
-                patrol_id=patrol.pk,
-                member_id=patrol.member_id,
-                client_id=point.client_id,
-                recorded_at=point.recorded_at,
-                latitude=point.latitude,
-                longitude=point.longitude,
-                accuracy_m=point.accuracy_m,
-                flag=flag,
-            )
+        rows[point.client_id] = sql.PointRow(
+            patrol_id=patrol.pk,
+            member_id=patrol.member_id,
+            client_id=point.client_id,
+            recorded_at=point.recorded_at,
+            latitude=point.latitude,
+            longitude=point.longitude,
+            accuracy_m=point.accuracy_m,
+            flag=_first_flag(point, patrol, now),
         )
     # Points are not historied: the round is, and its totals say what its points gave.
-    TrackPoint.objects.bulk_create(rows, batch_size=1000)
-    receipt.stored = len(rows)
-    if rows and patrol.state == Patrol.State.OPEN:
-        # history: a running count while the round is open; its end writes the round's entry.
-        Patrol.objects.filter(pk=patrol.pk).update(point_count=F("point_count") + len(rows))
-    elif rows:
+    inserted = sql.track_points_insert(list(rows.values()))
+    receipt.stored = len(inserted)
+    receipt.duplicates += len(rows) - len(inserted)
+    receipt.flagged = sum(
+        rows[client_id].flag != TrackPoint.Flag.PLAUSIBLE for client_id in inserted
+    )
+    if inserted and patrol.state == Patrol.State.OPEN:
+        # A running count while the round is open; its end writes the round's history entry.
+        running = Patrol.objects.filter(pk=patrol.pk)
+        running.update(point_count=F("point_count") + len(inserted))  # history: see above
+    elif inserted:
         # Late points of an ended round (an offline phone): its totals are worked out again.
         _summarise(patrol)
         history_attribution_set(
@@ -439,8 +434,9 @@ def patrol_points_purge(*, now: dt.datetime | None = None) -> tuple[int, int]:
         chunk = patrol_ids[start : start + 500]
         deleted, _by_model = TrackPoint.objects.filter(patrol_id__in=chunk).delete()
         points += deleted
-    # history: the purge is the retention rule at work, not a change to the round; its totals stay.
-    Patrol.objects.filter(pk__in=patrol_ids).update(points_purged_at=now)
+    # The purge is the retention rule at work, not a change to the round; its totals stay.
+    purged = Patrol.objects.filter(pk__in=patrol_ids)
+    purged.update(points_purged_at=now)  # history: the retention rule (see above)
     return len(patrol_ids), points
 
 

@@ -6,15 +6,21 @@ with a ``# history:`` comment, and a reviewer reads why.
 import ast
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 
 from archives.history import HISTORIED_MODELS
 
 # bench/ is no app, but it runs SQL on the archive too (rolled back): its lines say why as well.
-APP_DIRS = ["accounts", "archives", "audits", "exports", "portal", "bench"]
+APP_DIRS = ["accounts", "archives", "audits", "patrols", "exports", "portal", "bench"]
 # Calls that write rows without saving them one by one, so without history entries.
 BULK_WRITES = {"update", "bulk_update", "bulk_create", "raw", "_raw_delete"}
-HISTORIED_NAMES = {model.__name__ for model in HISTORIED_MODELS}
+# The archive's, and every other app's model that keeps history (patrol rounds, devices, …).
+HISTORIED_NAMES = {model.__name__ for model in HISTORIED_MODELS} | {
+    model.__name__
+    for model in apps.get_models()
+    if hasattr(model, "history") and not model.__name__.startswith("Historical")
+}
 MARKER = "# history:"
 
 

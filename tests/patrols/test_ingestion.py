@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from patrols import services
 from patrols.models import Patrol, TrackPoint
@@ -12,6 +13,13 @@ from tests import factories
 from tests.patrols.conftest import MORNING, north_walk, walk
 
 LATER = MORNING + dt.timedelta(hours=1)
+
+
+@pytest.fixture(autouse=True)
+def _in_english():
+    # Reasons are read here as written in the code; the pages' Chinese is checked with them.
+    with translation.override("en"):
+        yield
 
 
 def start(patrol_grid, at=MORNING):
