@@ -6,7 +6,7 @@ RETURNING``, so one text serves both; ``tests/patrols/test_sql.py`` checks it ag
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.db import connection
 
@@ -28,6 +28,7 @@ class PointRow(NamedTuple):
 
 
 _COLUMNS = PointRow._fields
+_AT = _COLUMNS.index("recorded_at")
 
 
 def track_points_insert(rows: Sequence[PointRow]) -> set[int]:
@@ -42,9 +43,10 @@ def track_points_insert(rows: Sequence[PointRow]) -> set[int]:
     for start in range(0, len(rows), _CHUNK):
         chunk = rows[start : start + _CHUNK]
         values = ", ".join(["(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"] * len(chunk))
-        parameters: list[object] = []
+        parameters: list[Any] = []
         for row in chunk:
-            parameters.extend(row._replace(recorded_at=adapt(row.recorded_at)))
+            parameters.extend(row)
+            parameters[-len(_COLUMNS) + _AT] = adapt(row.recorded_at)
         sql = (
             f"INSERT INTO {table} ({columns}) VALUES {values} "
             f'ON CONFLICT ("patrol_id", "client_id") DO NOTHING RETURNING "client_id"'
