@@ -36,6 +36,8 @@ CLOCK_SKEW = dt.timedelta(minutes=2)
 #: How many points one batch may carry (the phone page sends 20 at a time, more after a
 #: long time offline); a larger request is refused whole.
 MAX_BATCH = 1000
+#: A device's "last position at" is written at most this often.
+DEVICE_SEEN_EVERY = dt.timedelta(minutes=1)
 #: Tolerance of the line kept for drawing, in metres.
 LINE_TOLERANCE_M = 3.0
 
@@ -195,11 +197,7 @@ def device_points_record(
     round that was open at its time (an offline phone sends late); one taken when no round was
     open is refused: tracking is for rounds only."""
     now = now or timezone.now()
-    device = (
-        TrackingDevice.objects.select_for_update()
-        .filter(token_sha256=device_token_digest(token))
-        .first()
-    )
+    device = TrackingDevice.objects.filter(token_sha256=device_token_digest(token)).first()
     if device is None:
         raise DeviceRefused(_("Unknown device: ask the administrator for a device identifier."))
     if device.revoked_at is not None:
@@ -217,22 +215,25 @@ def device_points_record(
             receipt.refused.append(Refusal(point.index, _("no round was open at that time")))
             continue
         by_patrol.setdefault(patrol.pk, []).append(point)
+    locked = {patrol.pk: patrol for patrol in rounds}
     for patrol_id, batch in by_patrol.items():
-        receipt.add(_store(_locked(Patrol(pk=patrol_id)), batch, now))
-    # When a device last sent is bookkeeping, not a change anyone made to it.
-    seen = TrackingDevice.objects.filter(pk=device.pk)
-    seen.update(last_seen_at=now)  # history: bookkeeping (see above)
+        receipt.add(_store(locked[patrol_id], batch, now))
+    if device.last_seen_at is None or now - device.last_seen_at >= DEVICE_SEEN_EVERY:
+        # When a device last sent is bookkeeping, not a change anyone made to it; to the
+        # minute, so that a point a request does not write the device's row too.
+        seen = TrackingDevice.objects.filter(pk=device.pk)
+        seen.update(last_seen_at=now)  # history: bookkeeping (see above)
     return receipt
 
 
 def _rounds_around(member_id: int, times: list[dt.datetime], now: dt.datetime) -> list[Patrol]:
+    """The member's rounds that may hold points taken at ``times``, locked for writing."""
     if not times:
         return []
-    return list(
-        Patrol.objects.filter(member_id=member_id, started_at__lte=max(times) + CLOCK_SKEW).exclude(
-            ended_at__lt=min(times) - CLOCK_SKEW
-        )
+    rounds = Patrol.objects.select_for_update().filter(
+        member_id=member_id, started_at__lte=max(times) + CLOCK_SKEW
     )
+    return list(rounds.exclude(ended_at__lt=min(times) - CLOCK_SKEW).order_by("pk"))
 
 
 def _round_at(rounds: list[Patrol], at: dt.datetime, now: dt.datetime) -> Patrol | None:

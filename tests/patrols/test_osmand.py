@@ -270,3 +270,14 @@ def test_one_request_looks_the_device_up_once_and_inserts_once(client, device):
     assert len([s for s in statements if s.startswith("INSERT")]) == 1
     assert len(statements) <= 7  # and no more when the round has many points
     assert TrackPoint.objects.count() == 2
+
+
+def test_the_device_list_says_when_a_device_last_sent_to_the_minute(client, device):
+    client.get(URL, params(device["token"]))
+    first_seen = TrackingDevice.objects.get().last_seen_at
+    assert first_seen is not None
+    client.get(URL, params(device["token"], timestamp=UNIX + 20))
+    assert TrackingDevice.objects.get().last_seen_at == first_seen  # not a write a request
+    TrackingDevice.objects.update(last_seen_at=first_seen - dt.timedelta(minutes=2))
+    client.get(URL, params(device["token"], timestamp=UNIX + 40))
+    assert TrackingDevice.objects.get().last_seen_at > first_seen
