@@ -1,5 +1,4 @@
-"""Writes of patrol rounds: start, record points (from the phone page or a tracking app), end,
-close the forgotten ones, purge old points, and the tracking apps' device tokens.
+"""Points from the phone page (batches) and from tracking apps (one a request).
 
 Points are never trusted as sent. A malformed one (no number, off the globe) is refused with
 its reason; a plausible-looking one that is not (poor accuracy, a time in the future or outside
@@ -9,37 +8,36 @@ unique in its round.
 """
 
 import datetime as dt
-import hashlib
 import math
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.system import system_actor
 from accounts.types import Actor
-from archives import scope
 from archives.model_meta import history_attribution_set
-from archives.models import Building, Grid
-from patrols import geometry, sql
-from patrols.models import Patrol, PatrolBuilding, TrackingDevice, TrackPoint
+from patrols import sql
+from patrols.models import Patrol, TrackingDevice, TrackPoint
+from patrols.services.devices import device_token_digest
+from patrols.services.rounds import locked_round
+from patrols.services.totals import totals_work_out
 
-START_PERMISSION = "patrols.add_patrol"
 #: A phone's clock may run a little ahead of the server's; beyond this a time is "in the future".
 CLOCK_SKEW = dt.timedelta(minutes=2)
+
+
 #: How many points one batch may carry (the phone page sends 20 at a time, more after a
 #: long time offline); a larger request is refused whole.
 MAX_BATCH = 1000
+
+
 #: A device's "last position at" is written at most this often.
 DEVICE_SEEN_EVERY = dt.timedelta(minutes=1)
-#: Tolerance of the line kept for drawing, in metres.
-LINE_TOLERANCE_M = 3.0
 
 
 @dataclass(frozen=True)
@@ -89,82 +87,6 @@ class _CheckedPoint:
     accuracy_m: float | None
 
 
-# Starting and ending ---------------------------------------------------------------------------
-
-
-@transaction.atomic
-def patrol_start(*, actor: Actor, grid: Grid, at: dt.datetime | None = None) -> Patrol:
-    """Open a round for ``actor`` in ``grid``, one of the grids they work in."""
-    if not scope.may_work_in(actor, grid, permission=START_PERMISSION):
-        raise PermissionDenied(_("You may not patrol this grid."))
-    if Patrol.objects.filter(member=actor, state=Patrol.State.OPEN).exists():
-        raise ValidationError(_("You have a round open already: end it before starting another."))
-    patrol = Patrol(member=actor, grid=grid, started_at=at or timezone.now())
-    history_attribution_set(patrol, actor=actor, reason=_("round started"))
-    try:
-        with transaction.atomic():
-            patrol.save()
-    except IntegrityError:  # the same member pressed start twice at once
-        raise ValidationError(
-            _("You have a round open already: end it before starting another.")
-        ) from None
-    return patrol
-
-
-def _locked(patrol: Patrol) -> Patrol:
-    return Patrol.objects.select_for_update().get(pk=patrol.pk)
-
-
-@transaction.atomic
-def patrol_end(*, patrol: Patrol, actor: Actor, at: dt.datetime | None = None) -> Patrol:
-    """End ``actor``'s open round: its distance, points and line are worked out."""
-    patrol = _locked(patrol)
-    if patrol.member_id != actor.pk:
-        raise PermissionDenied(_("This round is another member's."))
-    if patrol.state != Patrol.State.OPEN:
-        raise ValidationError(_("This round has ended already."))
-    patrol.ended_at = max(at or timezone.now(), patrol.started_at)
-    patrol.state = Patrol.State.ENDED
-    _summarise(patrol)
-    history_attribution_set(patrol, actor=actor, reason=_("round ended"))
-    patrol.save()
-    return patrol
-
-
-@transaction.atomic
-def patrols_close_stale(*, now: dt.datetime | None = None) -> int:
-    """Close the rounds open longer than ``PATROL_AUTO_CLOSE_HOURS``, at their last point (a
-    member who forgot to press "end" did not walk all night). Returns how many."""
-    now = now or timezone.now()
-    limit = dt.timedelta(hours=settings.PATROL_AUTO_CLOSE_HOURS)
-    stale = Patrol.objects.select_for_update(skip_locked=True).filter(
-        state=Patrol.State.OPEN, started_at__lt=now - limit
-    )
-    closed = 0
-    for patrol in stale:
-        last = (
-            TrackPoint.objects.filter(patrol=patrol, flag=TrackPoint.Flag.PLAUSIBLE)
-            .order_by("-recorded_at")
-            .values_list("recorded_at", flat=True)
-            .first()
-        )
-        patrol.ended_at = min(max(last or patrol.started_at, patrol.started_at), now)
-        patrol.state = Patrol.State.CLOSED_AUTOMATICALLY
-        _summarise(patrol)
-        history_attribution_set(
-            patrol,
-            actor=system_actor(),
-            reason=_("left open for %(hours)s hours: closed at its last point")
-            % {"hours": settings.PATROL_AUTO_CLOSE_HOURS},
-        )
-        patrol.save()
-        closed += 1
-    return closed
-
-
-# Points ----------------------------------------------------------------------------------------
-
-
 @transaction.atomic
 def patrol_points_record(
     *, patrol: Patrol, actor: Actor, points: Sequence[RawPoint], now: dt.datetime | None = None
@@ -172,17 +94,13 @@ def patrol_points_record(
     """Store a batch of points the phone page sent for ``actor``'s round ``patrol``."""
     if len(points) > MAX_BATCH:
         raise ValidationError(_("At most %(n)s points at a time.") % {"n": MAX_BATCH})
-    patrol = _locked(patrol)
+    patrol = locked_round(patrol)
     if patrol.member_id != actor.pk:
         raise PermissionDenied(_("This round is another member's."))
     checked, refused = _checked(points)
     receipt = _store(patrol, checked, now or timezone.now())
     receipt.refused.extend(refused)
     return receipt
-
-
-def device_token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class DeviceRefused(PermissionDenied):
@@ -343,141 +261,9 @@ def _store(patrol: Patrol, points: list[_CheckedPoint], now: dt.datetime) -> Poi
         running.update(point_count=F("point_count") + len(inserted))  # history: see above
     elif inserted:
         # Late points of an ended round (an offline phone): its totals are worked out again.
-        _summarise(patrol)
+        totals_work_out(patrol)
         history_attribution_set(
             patrol, actor=patrol.member, reason=_("late points arrived from the phone")
         )
         patrol.save()
     return receipt
-
-
-# Totals ----------------------------------------------------------------------------------------
-
-
-def _summarise(patrol: Patrol) -> None:
-    """Work out ``patrol``'s flags for speed, distance, counts, line and buildings passed from
-    its stored points (in memory; the caller saves the round)."""
-    points = list(
-        TrackPoint.objects.filter(patrol=patrol)
-        .order_by("recorded_at", "client_id")
-        .only("id", "recorded_at", "latitude", "longitude", "flag")
-    )
-    walked: list[TrackPoint] = []
-    newly_fast: list[TrackPoint] = []
-    for point in points:
-        if point.flag not in (TrackPoint.Flag.PLAUSIBLE, TrackPoint.Flag.TOO_FAST):
-            continue
-        too_fast = bool(walked) and _speed(walked[-1], point) > settings.PATROL_MAX_SPEED_MPS
-        flag = TrackPoint.Flag.TOO_FAST if too_fast else TrackPoint.Flag.PLAUSIBLE
-        if flag != point.flag:
-            point.flag = flag
-            newly_fast.append(point)
-        if not too_fast:
-            walked.append(point)
-    TrackPoint.objects.bulk_update(newly_fast, ["flag"], batch_size=1000)
-    positions = [geometry.Position(p.latitude, p.longitude) for p in walked]
-    patrol.distance_m = round(geometry.path_length_m(positions))
-    patrol.point_count = len(points)
-    patrol.flagged_count = len(points) - len(walked)
-    patrol.line = [
-        [round(p.latitude, 6), round(p.longitude, 6)]
-        for p in geometry.simplify(positions, LINE_TOLERANCE_M)
-    ]
-    _buildings_passed_set(patrol, positions)
-
-
-def _speed(a: TrackPoint, b: TrackPoint) -> float:
-    seconds = (b.recorded_at - a.recorded_at).total_seconds()
-    metres = geometry.distance_m(
-        geometry.Position(a.latitude, a.longitude), geometry.Position(b.latitude, b.longitude)
-    )
-    if seconds <= 0:
-        return 0.0 if metres < 1 else math.inf
-    return metres / seconds
-
-
-def _buildings_passed_set(patrol: Patrol, walked: list[geometry.Position]) -> None:
-    """The buildings of the round's grid that its walked points came within reach of."""
-    metres = settings.PATROL_ON_TRACK_METRES
-    buildings = Building.objects.filter(grid_id=patrol.grid_id, latitude__isnull=False)
-    passed = []
-    for pk, latitude, longitude in buildings.values_list("pk", "latitude", "longitude"):
-        if latitude is None or longitude is None:
-            continue
-        place = geometry.Position(float(latitude), float(longitude))
-        dlat, dlon = geometry.degrees_around(place, metres)
-        if any(
-            abs(p.latitude - place.latitude) <= dlat
-            and abs(p.longitude - place.longitude) <= dlon
-            and geometry.is_near(p, place, metres)
-            for p in walked
-        ):
-            passed.append(pk)
-    PatrolBuilding.objects.filter(patrol=patrol).delete()
-    PatrolBuilding.objects.bulk_create(
-        [PatrolBuilding(patrol_id=patrol.pk, building_id=pk) for pk in passed]
-    )
-
-
-# Retention -------------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def patrol_points_purge(*, now: dt.datetime | None = None) -> tuple[int, int]:
-    """Delete the points of rounds that ended more than ``PATROL_POINT_RETENTION_DAYS`` ago;
-    the rounds keep their totals, line and buildings passed. Returns (rounds, points)."""
-    now = now or timezone.now()
-    cutoff = now - dt.timedelta(days=settings.PATROL_POINT_RETENTION_DAYS)
-    old = Patrol.objects.filter(ended_at__lt=cutoff, points_purged_at__isnull=True)
-    patrol_ids = list(old.values_list("pk", flat=True))
-    points = 0
-    for start in range(0, len(patrol_ids), 500):
-        chunk = patrol_ids[start : start + 500]
-        deleted, _by_model = TrackPoint.objects.filter(patrol_id__in=chunk).delete()
-        points += deleted
-    # The purge is the retention rule at work, not a change to the round; its totals stay.
-    purged = Patrol.objects.filter(pk__in=patrol_ids)
-    purged.update(points_purged_at=now)  # history: the retention rule (see above)
-    return len(patrol_ids), points
-
-
-# Tracking apps' devices ------------------------------------------------------------------------
-
-
-def _administrator(actor: Actor) -> None:
-    if not (actor.is_active and actor.is_superuser):
-        raise PermissionDenied(_("Only an administrator issues and revokes tracking devices."))
-
-
-@transaction.atomic
-def tracking_device_issue(*, actor: Actor, member: Actor, name: str) -> tuple[TrackingDevice, str]:
-    """A new device for ``member``; returns it and its identifier, shown once (only its hash is
-    kept). The member must walk rounds somewhere."""
-    _administrator(actor)
-    if not Grid.objects.filter(members=member).exists():
-        raise ValidationError(_("%(member)s is not a member of any grid.") % {"member": member})
-    token = secrets.token_urlsafe(24)
-    device = TrackingDevice(
-        member=member,
-        name=name,
-        token_sha256=device_token_digest(token),
-        token_hint=token[-4:],
-        issued_at=timezone.now(),
-        issued_by=actor,
-    )
-    device.full_clean(exclude=["token_sha256"])
-    history_attribution_set(device, actor=actor, reason=_("device issued"))
-    device.save()
-    return device, token
-
-
-@transaction.atomic
-def tracking_device_revoke(*, actor: Actor, device: TrackingDevice, reason: str) -> TrackingDevice:
-    _administrator(actor)
-    device = TrackingDevice.objects.select_for_update().get(pk=device.pk)
-    if device.revoked_at is not None:
-        raise ValidationError(_("This device is revoked already."))
-    device.revoked_at = timezone.now()
-    history_attribution_set(device, actor=actor, reason=reason or _("device revoked"))
-    device.save()
-    return device
