@@ -215,7 +215,10 @@ class Drawing:
     tile_template: str = ""
 
     def positions(self) -> list[Position]:
-        return [*(b.position for b in self.buildings), *self.line, *self.flagged]
+        """What the map is fitted to: the buildings and the track. Flagged points only when
+        there is nothing else: one GPS jump kilometres away would shrink the walk to a dot."""
+        fitted = [*(b.position for b in self.buildings), *self.line]
+        return fitted or list(self.flagged)
 
     def svg(self) -> SafeString:
         """The SVG element, or an empty string when nothing has a position."""
@@ -290,6 +293,8 @@ class Drawing:
             return ""
         parts = [f'<g class="flagged" stroke="{FLAGGED_COLOUR}" stroke-width="2">']
         for x, y in map(projection, self.flagged):
+            if not (0 <= x <= self.size.width and 0 <= y <= self.size.height):
+                continue  # off the map: counted on the page, not drawn
             parts.append(
                 f'<path d="M{x - 4:.1f},{y - 4:.1f}L{x + 4:.1f},{y + 4:.1f}'
                 f'M{x - 4:.1f},{y + 4:.1f}L{x + 4:.1f},{y - 4:.1f}"/>'

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts.names import person_name
 from archives.models import Building, Grid
 
 
@@ -70,7 +71,7 @@ class Patrol(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.member} {timezone.localtime(self.started_at):%Y-%m-%d %H:%M}"
+        return f"{person_name(self.member)} {timezone.localtime(self.started_at):%Y-%m-%d %H:%M}"
 
     @property
     def duration_s(self) -> int | None:

@@ -75,7 +75,7 @@ def test_an_address_with_markup_is_shown_as_text_not_run():
 
 
 def test_flagged_points_are_drawn_as_crosses():
-    root = parse(Drawing(line=LINE, flagged=[Position(30.003, 120.002)] * 2).svg())
+    root = parse(Drawing(line=LINE, flagged=[Position(30.001, 120.0001)] * 2).svg())
     crosses = root.findall(f".//{SVG}g[@class='flagged']/{SVG}path")
     assert len(crosses) == 2
 
@@ -230,3 +230,11 @@ def test_a_configured_tile_server_gives_its_origin_for_the_csp_and_none_gives_no
         monkeypatch.setenv("PATROL_MAP_TILE_URL", wrong)
         with pytest.raises(ImproperlyConfigured):
             env_url_origin("PATROL_MAP_TILE_URL")
+
+
+def test_a_gps_jump_far_away_does_not_shrink_the_walk_and_is_left_off_the_map():
+    jump = Position(30.2, 120.3)  # some 35 km off
+    alone = track_points(parse(Drawing(buildings=BUILDINGS, line=LINE).svg()))
+    root = parse(Drawing(buildings=BUILDINGS, line=LINE, flagged=[jump]).svg())
+    assert track_points(root) == alone
+    assert not root.findall(f".//{SVG}g[@class='flagged']/{SVG}path")
