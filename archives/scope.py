@@ -162,20 +162,33 @@ def _granted_grid_ids(user: User) -> list[int] | None:
     walks the indexes, where a nested OR of grant subqueries made it guess a third of the city
     and scan every resident.
     """
+    return _grid_ids_under(user, (Grid, Community, Street), cache_key="granted_grid_ids")
+
+
+#: How a grid is reached from a grant on each kind of unit.
+_GRID_UNDER: dict[type[Model], str] = {
+    Grid: "pk__in",
+    Community: "community__in",
+    Street: "community__street__in",
+}
+
+
+def _grid_ids_under(
+    user: User, units: tuple[type[Model], ...], *, cache_key: str
+) -> list[int] | None:
+    """The IDs of the grids under ``user``'s grants on ``units`` (grids, communities,
+    streets), or ``EVERY_GRID`` for the whole city; looked up once per user object."""
     if not user.is_active:
         return []
     if user.is_superuser or user.has_perm(CITY_PERMISSION):
         return EVERY_GRID
 
     def load() -> list[int]:
-        grids = Grid.objects.filter(
-            Q(pk__in=granted_units(user, Grid).values("pk"))
-            | Q(community__in=granted_units(user, Community).values("pk"))
-            | Q(community__street__in=granted_units(user, Street).values("pk"))
-        )
+        under = [Q(**{_GRID_UNDER[unit]: granted_units(user, unit).values("pk")}) for unit in units]
+        grids = Grid.objects.filter(functools.reduce(operator.or_, under))
         return list(grids.values_list("pk", flat=True))
 
-    return _cached(user, "granted_grid_ids", load)
+    return _cached(user, cache_key, load)
 
 
 def kept_grids(user: User) -> QuerySet[Grid]:
@@ -718,19 +731,7 @@ def _overseen_grid_ids(user: User) -> list[int] | None:
     """The grids ``user`` oversees: those under their community and street grants, or
     ``EVERY_GRID`` for the whole city. Grid grants are not oversight: they are a grid member's
     own grid, where colleagues do not watch each other."""
-    if not user.is_active:
-        return []
-    if user.is_superuser or user.has_perm(CITY_PERMISSION):
-        return EVERY_GRID
-
-    def load() -> list[int]:
-        grids = Grid.objects.filter(
-            Q(community__in=granted_units(user, Community).values("pk"))
-            | Q(community__street__in=granted_units(user, Street).values("pk"))
-        )
-        return list(grids.values_list("pk", flat=True))
-
-    return _cached(user, "overseen_grid_ids", load)
+    return _grid_ids_under(user, (Community, Street), cache_key="overseen_grid_ids")
 
 
 def restrict_own_work(
