@@ -209,6 +209,8 @@ class Drawing:
     buildings: list[BuildingMark] = field(default_factory=list)
     line: list[Position] = field(default_factory=list)
     flagged: list[Position] = field(default_factory=list)
+    #: Other tracks drawn thin under the rest: a grid's rounds of a month, for its coverage.
+    faint_lines: list[list[Position]] = field(default_factory=list)
     title: str = ""
     size: MapSize = field(default_factory=MapSize)
     #: A ``{z}/{x}/{y}`` tile template, or "" for none (then equirectangular, no background).
@@ -217,7 +219,8 @@ class Drawing:
     def positions(self) -> list[Position]:
         """What the map is fitted to: the buildings and the track. Flagged points only when
         there is nothing else: one GPS jump kilometres away would shrink the walk to a dot."""
-        fitted = [*(b.position for b in self.buildings), *self.line]
+        faint = [p for line in self.faint_lines for p in line]
+        fitted = [*(b.position for b in self.buildings), *self.line, *faint]
         return fitted or list(self.flagged)
 
     def svg(self) -> SafeString:
@@ -243,6 +246,7 @@ class Drawing:
                     f'width="{tile.size + 0.5:.1f}" height="{tile.size + 0.5:.1f}"/>'
                 )
             parts.append("</g>")
+        parts.append(self._faint_lines_svg(projection))
         parts.append(self._buildings_svg(projection))
         parts.append(self._line_svg(projection))
         parts.append(self._flagged_svg(projection))
@@ -250,6 +254,20 @@ class Drawing:
         parts.append(self._north_arrow_svg())
         parts.append("</svg>")
         return mark_safe("".join(parts))
+
+    def _faint_lines_svg(self, projection: Projection) -> str:
+        lines = [line for line in self.faint_lines if len(line) > 1]
+        if not lines:
+            return ""
+        parts = [
+            f'<g class="faint-tracks" fill="none" stroke="{TRACK_COLOUR}" stroke-width="1.5" '
+            f'stroke-opacity="0.35" stroke-linejoin="round">'
+        ]
+        for line in lines:
+            points = " ".join(f"{x:.1f},{y:.1f}" for x, y in map(projection, line))
+            parts.append(f'<polyline points="{points}"/>')
+        parts.append("</g>")
+        return "".join(parts)
 
     def _buildings_svg(self, projection: Projection) -> str:
         parts = ['<g class="buildings" font-size="10" font-family="sans-serif">']

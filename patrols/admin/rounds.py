@@ -254,6 +254,11 @@ class PatrolAdmin(HistoryAdminMixin, DeclaredLookupsOnly, admin.ModelAdmin):
         data = selectors.grid_month(request.user, grid, month)
         map_svg = drawing.Drawing(
             buildings=_building_marks(data.buildings),
+            faint_lines=[
+                [Position(float(lat), float(lon)) for lat, lon in patrol.line or []]
+                for _day, rounds in data.days
+                for patrol in rounds
+            ],
             title=gettext("Buildings of %(grid)s passed in %(month)s")
             % {"grid": grid.name, "month": months.month_text(month)},
             tile_template=_tile_template(),

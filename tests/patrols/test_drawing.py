@@ -238,3 +238,12 @@ def test_a_gps_jump_far_away_does_not_shrink_the_walk_and_is_left_off_the_map():
     root = parse(Drawing(buildings=BUILDINGS, line=LINE, flagged=[jump]).svg())
     assert track_points(root) == alone
     assert not root.findall(f".//{SVG}g[@class='flagged']/{SVG}path")
+
+
+def test_a_months_tracks_are_drawn_thin_under_the_buildings():
+    other = [Position(30.0, 120.001), Position(30.002, 120.001)]
+    root = parse(Drawing(buildings=BUILDINGS, faint_lines=[LINE, other, other[:1]]).svg())
+    faint = root.findall(f".//{SVG}g[@class='faint-tracks']/{SVG}polyline")
+    assert len(faint) == 2  # a line of one point draws nothing
+    drawn = [child.get("class") for child in root]
+    assert drawn.index("faint-tracks") < drawn.index("buildings")

@@ -216,6 +216,8 @@ def test_a_supervisor_sees_a_grids_rounds_by_day_and_its_buildings_passed(client
         if (g.get("class") or "").startswith("building ")
     }
     assert states == {"GA1a路1号": "building passed", "GA1a路9号": "building unpassed"}
+    # The month's rounds are drawn under the buildings, thin: here the one round of GA1a.
+    assert len(root.findall(f".//{SVG}g[@class='faint-tracks']/{SVG}polyline")) == 1
 
 
 def test_another_month_of_the_grid_has_no_rounds(client, city):
