@@ -189,3 +189,32 @@ def test_a_round_passes_the_buildings_its_points_come_near(patrol_grid):
     assert list(patrol.buildings_passed.values_list("building", flat=True)) == [
         patrol_grid["building"].pk
     ]
+
+
+def test_a_first_fix_far_off_is_the_jump_not_the_walk_after_it(patrol_grid):
+    member = patrol_grid["member"]
+    patrol = start(patrol_grid)
+    first = walk(MORNING, [(30.02, 120.0)])  # 2.2 km north, then the phone finds itself
+    steps = walk(MORNING + dt.timedelta(seconds=30), north_walk(10), first_id=2)
+    services.patrol_points_record(patrol=patrol, actor=member, points=first + steps, now=LATER)
+    ended = services.patrol_end(patrol=patrol, actor=member, at=LATER)
+    flags = dict(TrackPoint.objects.filter(patrol=patrol).values_list("client_id", "flag"))
+    assert flags[1] == TrackPoint.Flag.TOO_FAST
+    assert {flags[i] for i in range(2, 12)} == {TrackPoint.Flag.PLAUSIBLE}
+    assert ended.distance_m == pytest.approx(9 * 22.239, abs=1)
+    assert ended.flagged_count == 1
+
+
+def test_a_walk_found_again_far_on_goes_on_without_counting_the_gap(patrol_grid):
+    member = patrol_grid["member"]
+    patrol = start(patrol_grid)
+    # Five steps north, then (the fix lost in a stairwell) ten seconds later 1.1 km east,
+    # where five more steps follow.
+    here = walk(MORNING, north_walk(5))
+    there = walk(MORNING + dt.timedelta(seconds=130), north_walk(5, lon=120.0115), first_id=6)
+    services.patrol_points_record(patrol=patrol, actor=member, points=here + there, now=LATER)
+    ended = services.patrol_end(patrol=patrol, actor=member, at=LATER)
+    flags = dict(TrackPoint.objects.filter(patrol=patrol).values_list("client_id", "flag"))
+    # The points there wait until three of them agree; then the walk goes on from them.
+    assert [flags[i] for i in range(1, 11)] == [TrackPoint.Flag.PLAUSIBLE] * 10
+    assert ended.distance_m == pytest.approx(8 * 22.239, abs=1)
