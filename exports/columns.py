@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from archives.selectors import VERIFY_EVERY
-from exports.figures import MonthCounts, PatrolFigures
+from exports.figures import MonthCounts
+from patrols.selectors import PatrolCounts
 
 if TYPE_CHECKING:
     # A label is a lazy translation until it is drawn (``str(label)`` in the active language).
@@ -39,7 +40,7 @@ def _rate(name: str) -> Callable[[MonthCounts], float | None]:
     return value
 
 
-def _patrol(value: Callable[[PatrolFigures], float]) -> Callable[[MonthCounts], float | None]:
+def _patrol(value: Callable[[PatrolCounts], float]) -> Callable[[MonthCounts], float | None]:
     """A patrol figure, None (—) in a version published before patrols were counted."""
 
     def of(counts: MonthCounts) -> float | None:

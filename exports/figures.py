@@ -21,6 +21,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from audits.selectors import Figures as AuditFigures
 from audits.stats import Rate
+from patrols.selectors import PatrolCounts
 
 #: The score's parts, in the order the report shows them.
 SCORE_PARTS = ("completeness", "timeliness", "coverage", "accuracy", "satisfaction", "patrol")
@@ -29,28 +30,6 @@ SCORE_PARTS = ("completeness", "timeliness", "coverage", "accuracy", "satisfacti
 def report_weights() -> dict[str, float]:
     """The score weights (``MONTHLY_REPORT_WEIGHTS``, checked at start-up by the settings)."""
     return {part: settings.MONTHLY_REPORT_WEIGHTS.get(part, 0) for part in SCORE_PARTS}
-
-
-@dataclass
-class PatrolFigures:
-    """A month's patrol rounds of one group and the on-track check of its visits (from
-    ``patrols.selectors.patrol_month_counts``); they add up, so a street's ``days`` are
-    grid-days (a member's, the days they walked)."""
-
-    days: int = 0  # days with at least one round started
-    rounds: int = 0
-    distance_m: int = 0
-    buildings_covered: int = 0  # distinct buildings the month's rounds passed
-    visits: int = 0  # the month's visits the on-track rule judged (all of them)
-    visits_on_track: int = 0
-
-    def add(self, other: "PatrolFigures") -> None:
-        for f in fields(self):
-            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
-
-    @property
-    def kilometres(self) -> float:
-        return self.distance_m / 1000
 
 
 @dataclass
@@ -72,7 +51,7 @@ class MonthCounts:
     households_covered: int = 0
     buildings_mapped: int = 0  # buildings with a position on the map at month end
     audit: AuditFigures | None = None
-    patrol: PatrolFigures | None = None  # None: a version published before patrols counted
+    patrol: PatrolCounts | None = None  # None: a version published before patrols counted
 
     def add(self, other: "MonthCounts") -> None:
         for f in fields(self):
@@ -85,7 +64,7 @@ class MonthCounts:
             self.audit.add(other.audit)
         if other.patrol is not None:
             if self.patrol is None:
-                self.patrol = PatrolFigures()
+                self.patrol = PatrolCounts()
             self.patrol.add(other.patrol)
 
     @property
@@ -238,7 +217,7 @@ def _month_counts(data: dict) -> MonthCounts:
     return MonthCounts(
         **values,
         audit=AuditFigures(**audit) if audit is not None else None,
-        patrol=PatrolFigures(**patrol) if patrol is not None else None,
+        patrol=PatrolCounts(**patrol) if patrol is not None else None,
     )
 
 

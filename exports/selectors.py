@@ -14,7 +14,7 @@ place ``exports`` asks ``archives.scope`` about reports (the admin and the servi
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple, TypeVar
 
 from django.apps import apps
@@ -36,7 +36,6 @@ from exports.figures import (
     MemberRow,
     MonthCounts,
     MonthFigures,
-    PatrolFigures,
     StreetRow,
     figures_from_json,
     report_weights,
@@ -380,18 +379,10 @@ def _month_figures(month: dt.date, street: Street | None, weights: dict) -> Mont
     )
 
 
-def _patrol_figures(counts: PatrolCounts | None) -> PatrolFigures:
-    """A grid's or member's patrol figures (none counted: zeros, they had no round)."""
-    if counts is None:
-        return PatrolFigures()
-    return PatrolFigures(
-        days=counts.patrol_days,
-        rounds=counts.rounds,
-        distance_m=counts.distance_m,
-        buildings_covered=counts.buildings_covered,
-        visits=counts.visits,
-        visits_on_track=counts.visits_on_track,
-    )
+def _patrol_figures(counts: PatrolCounts | None) -> PatrolCounts:
+    """A grid's or member's patrol figures, a copy of their own (none counted: zeros, they
+    had no round)."""
+    return replace(counts) if counts is not None else PatrolCounts()
 
 
 def _query_params(month: dt.date) -> dict:

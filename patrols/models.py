@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.names import person_name
 from archives.models import Building, Grid
+from patrols.geometry import Position
 
 
 class Patrol(models.Model):
@@ -72,6 +73,11 @@ class Patrol(models.Model):
 
     def __str__(self) -> str:
         return f"{person_name(self.member)} {timezone.localtime(self.started_at):%Y-%m-%d %H:%M}"
+
+    @property
+    def line_positions(self) -> list[Position]:
+        """``line`` as positions, for drawing."""
+        return [Position(float(lat), float(lon)) for lat, lon in self.line or []]
 
     @property
     def duration_s(self) -> int | None:

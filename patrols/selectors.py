@@ -143,9 +143,10 @@ def visits_with_track_check(visits: QuerySet[Visit]) -> QuerySet[Visit]:
 @dataclass
 class PatrolCounts:
     """A month's patrol figures of one grid or one member; they add up (a street's are the
-    sums of its grids', patrol days then counting grid-days)."""
+    sums of its grids', its days then counting grid-days). The monthly report stores them as
+    they are (``exports.figures.MonthCounts.patrol``)."""
 
-    patrol_days: int = 0  # days with at least one round
+    days: int = 0  # days with at least one round started
     rounds: int = 0
     distance_m: int = 0
     buildings_covered: int = 0  # distinct buildings passed at least once in the month
@@ -196,9 +197,9 @@ def patrol_month_counts(
         grid_days.add((grid_id, day))
         member_days.add((member_id, day))
     for grid_id, _day in grid_days:
-        by_grid[grid_id].patrol_days += 1
+        by_grid[grid_id].days += 1
     for member_id, _day in member_days:
-        by_member[member_id].patrol_days += 1
+        by_member[member_id].days += 1
 
     passed = PatrolBuilding.objects.filter(patrol__in=rounds)
     for key, counts_of in (("patrol__grid_id", by_grid), ("patrol__member_id", by_member)):

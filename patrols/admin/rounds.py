@@ -101,7 +101,7 @@ def patrol_drawing(patrol: Patrol, buildings: list[selectors.GridBuilding]) -> d
         ]
     return drawing.Drawing(
         buildings=_building_marks(buildings),
-        line=[Position(float(lat), float(lon)) for lat, lon in patrol.line or []],
+        line=patrol.line_positions,
         flagged=flagged,
         title=gettext("Track of %(round)s") % {"round": patrol},
         tile_template=_tile_template(),
@@ -254,11 +254,7 @@ class PatrolAdmin(HistoryAdminMixin, DeclaredLookupsOnly, admin.ModelAdmin):
         data = selectors.grid_month(request.user, grid, month)
         map_svg = drawing.Drawing(
             buildings=_building_marks(data.buildings),
-            faint_lines=[
-                [Position(float(lat), float(lon)) for lat, lon in patrol.line or []]
-                for _day, rounds in data.days
-                for patrol in rounds
-            ],
+            faint_lines=[patrol.line_positions for _day, rounds in data.days for patrol in rounds],
             title=gettext("Buildings of %(grid)s passed in %(month)s")
             % {"grid": grid.name, "month": months.month_text(month)},
             tile_template=_tile_template(),

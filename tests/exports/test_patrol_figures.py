@@ -5,8 +5,9 @@ import pytest
 import time_machine
 
 from archives.models import Grid, Street
-from exports.figures import MonthCounts, PatrolFigures
+from exports.figures import MonthCounts
 from exports.selectors import month_figures
+from patrols.selectors import PatrolCounts
 from tests.exports.patrol_city import (
     DECEMBER,
     NOVEMBER,
@@ -98,7 +99,7 @@ def test_a_street_report_counts_only_the_rounds_in_its_grids(november):
 
 def _counts(**patrol) -> MonthCounts:
     return MonthCounts(
-        residents=10, complete=10, buildings=4, buildings_mapped=2, patrol=PatrolFigures(**patrol)
+        residents=10, complete=10, buildings=4, buildings_mapped=2, patrol=PatrolCounts(**patrol)
     )
 
 

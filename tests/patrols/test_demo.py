@@ -81,7 +81,7 @@ def test_most_visits_of_the_month_are_on_track_some_off_track_and_some_unchecked
     assert on > visits / 2
     assert 0 < off < on / 4
     assert unchecked > 0
-    assert all(c.rounds and c.patrol_days and c.buildings_covered for c in city_wide)
+    assert all(c.rounds and c.days and c.buildings_covered for c in city_wide)
 
 
 def test_the_same_seed_walks_the_same_rounds_and_reset_removes_them(city):

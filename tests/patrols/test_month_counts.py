@@ -78,7 +78,7 @@ def _by_loops():
             for passed in PatrolBuilding.objects.filter(patrol=patrol):
                 covered[key].add(passed.building_id)
     for key in days:
-        figures[key]["patrol_days"] = len(days[key])
+        figures[key]["days"] = len(days[key])
         figures[key]["buildings_covered"] = len(covered[key])
     window = dt.timedelta(minutes=settings.PATROL_ON_TRACK_MINUTES)
     for visit in Visit.objects.filter(visited_at__gte=NOVEMBER, visited_at__lt=DECEMBER):
@@ -125,7 +125,7 @@ def test_month_figures_match_plain_loops_over_the_rows(db):
             totals[name] += getattr(counts, name)
     unchecked = totals["visits"] - totals["visits_on_track"] - totals["visits_off_track"]
     assert totals["visits_on_track"] and totals["visits_off_track"] and unchecked
-    assert totals["buildings_covered"] and totals["patrol_days"] < totals["rounds"] * 2
+    assert totals["buildings_covered"] and totals["days"] < totals["rounds"] * 2
 
 
 def test_month_figures_take_the_same_queries_for_more_grids(db, django_assert_num_queries):
