@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.test.utils import override_settings
 from django.utils import timezone
@@ -29,9 +29,10 @@ from django.utils.translation import gettext as _
 
 from archives.model_meta import history_attribution_set, history_manager
 from archives.models import Building, Grid, Visit
-from patrols.geometry import METRES_PER_DEGREE
+from patrols.geometry import Position, offset_by, offset_m
 from patrols.models import Patrol, PatrolBuilding, TrackingDevice, TrackPoint
 from patrols.services import patrol_end
+from patrols.sql import PointRow, track_points_insert
 
 #: The month of rounds: the days before today.
 DAYS = 30
@@ -113,7 +114,8 @@ def demo_patrols_seed(*, seed: int, today: dt.date) -> int:
             stops = _route(patrol, morning, list(grid.doors.values()), rng, tz)
             walked.append((patrol, stops[-1].at))
             points += _points(patrol, stops, grid.centre, rng)
-        _points_insert(points)
+        # Points have no history: stored as patrol_points_record stores them, flags set alike.
+        track_points_insert([PointRow(*row) for row in points])
         points = []
         for patrol, ended_at in walked:
             patrol_end(patrol=patrol, actor=members[patrol.member_id], at=ended_at)
@@ -144,21 +146,12 @@ def _places(*, grid_ids: set[int]) -> dict[int, _GridMap]:
             sum(b[1] for b in buildings) / len(buildings),
             sum(b[2] for b in buildings) / len(buildings),
         )
-        doors = {pk: _metres(centre, latitude, longitude) for pk, latitude, longitude in buildings}
+        doors = {
+            pk: offset_m(Position(*centre), Position(latitude, longitude))
+            for pk, latitude, longitude in buildings
+        }
         maps[grid_id] = _GridMap(centre, doors)
     return maps
-
-
-def _metres(centre: tuple[float, float], latitude: float, longitude: float) -> tuple[float, float]:
-    north = (latitude - centre[0]) * METRES_PER_DEGREE
-    east = (longitude - centre[1]) * METRES_PER_DEGREE * math.cos(math.radians(centre[0]))
-    return east, north
-
-
-def _degrees(centre: tuple[float, float], east: float, north: float) -> tuple[float, float]:
-    latitude = centre[0] + north / METRES_PER_DEGREE
-    longitude = centre[1] + east / (METRES_PER_DEGREE * math.cos(math.radians(centre[0])))
-    return latitude, longitude
 
 
 def _round_end(patrol: Patrol, tz: dt.tzinfo) -> dt.datetime:
@@ -271,7 +264,7 @@ def _points(
         elif chance < INACCURATE + JUMPS and rows:
             jump = _away(rng)
             east, north = east + jump[0] * 2, north + jump[1] * 2
-        latitude, longitude = _degrees(centre, east, north)
+        latitude, longitude = offset_by(Position(*centre), east, north)
         rows.append(
             (
                 patrol.pk,
@@ -286,16 +279,6 @@ def _points(
         )
         at += dt.timedelta(seconds=rng.randint(*EVERY_S))
     return rows
-
-
-def _points_insert(rows: list[tuple]) -> None:
-    """Points written in bulk (points have no history): as ``patrol_points_record`` stores
-    them, their plausibility flags set the same way, without a model object each."""
-    adapt = connection.ops.adapt_datetimefield_value
-    columns = "patrol_id, member_id, client_id, recorded_at, latitude, longitude, accuracy_m, flag"
-    sql = f"INSERT INTO {TrackPoint._meta.db_table} ({columns}) VALUES ({', '.join(['%s'] * 8)})"
-    with connection.cursor() as cursor:  # history: track points are not historied
-        cursor.executemany(sql, [(*row[:3], adapt(row[3]), *row[4:]) for row in rows])
 
 
 def _history_dated(since: dt.datetime) -> None:

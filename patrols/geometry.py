@@ -45,17 +45,24 @@ def is_near(a: Position, b: Position, metres: float) -> bool:
     return distance_m(a, b) <= metres
 
 
-def _offset_m(origin: Position, p: Position) -> tuple[float, float]:
+def offset_m(origin: Position, p: Position) -> tuple[float, float]:
     """``p`` in metres east and north of ``origin`` (a flat map of a town-sized area)."""
     x = math.radians(p.longitude - origin.longitude) * math.cos(math.radians(origin.latitude))
     y = math.radians(p.latitude - origin.latitude)
     return x * EARTH_RADIUS_M, y * EARTH_RADIUS_M
 
 
+def offset_by(origin: Position, east_m: float, north_m: float) -> Position:
+    """The position ``east_m`` and ``north_m`` metres from ``origin``: ``offset_m`` undone."""
+    latitude = origin.latitude + math.degrees(north_m / EARTH_RADIUS_M)
+    cos_lat = math.cos(math.radians(origin.latitude))
+    return Position(latitude, origin.longitude + math.degrees(east_m / EARTH_RADIUS_M) / cos_lat)
+
+
 def _segment_distance_m(p: Position, a: Position, b: Position) -> float:
     """How far ``p`` lies from the segment ``a``–``b``, in metres."""
-    px, py = _offset_m(a, p)
-    bx, by = _offset_m(a, b)
+    px, py = offset_m(a, p)
+    bx, by = offset_m(a, b)
     length2 = bx * bx + by * by
     if length2 == 0:
         return math.hypot(px, py)

@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from patrols.geometry import Position, distance_m, path_length_m, simplify
+from patrols.geometry import Position, distance_m, offset_by, offset_m, path_length_m, simplify
 
 
 def test_a_thousandth_of_a_degree_north_is_111_metres():
@@ -41,3 +41,12 @@ def test_simplify_keeps_a_detour_larger_than_the_tolerance():
     # The middle point is some 9.6 m off the straight line.
     assert simplify(walk, tolerance_m=5) == walk
     assert simplify(walk, tolerance_m=20) == [walk[0], walk[2]]
+
+
+def test_an_offset_in_metres_undone_gives_the_position_back():
+    origin, p = Position(42.90, 129.51), Position(42.9031, 129.5066)
+    east, north = offset_m(origin, p)
+    assert distance_m(origin, p) == pytest.approx(math.hypot(east, north), rel=1e-3)
+    back = offset_by(origin, east, north)
+    assert back.latitude == pytest.approx(p.latitude, abs=1e-9)
+    assert back.longitude == pytest.approx(p.longitude, abs=1e-9)
