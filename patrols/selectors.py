@@ -52,6 +52,13 @@ def patrols_visible(user: User) -> QuerySet[Patrol]:
     )
 
 
+def may_manage_tracking_devices(user: User) -> bool:
+    """Whether ``user`` may see, issue and revoke tracking apps' devices: administrators only
+    (a device's token signs its positions in as its member). The device pages ask this, and
+    the services refuse on the same answer."""
+    return bool(user.is_active and user.is_superuser)
+
+
 def patrol_open_of(member: User) -> Patrol | None:
     if not member.is_authenticated:
         return None

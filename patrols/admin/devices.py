@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.names import person_name
 from archives.admin.base import DeclaredLookupsOnly, actor_of
-from patrols import services
+from patrols import selectors, services
 from patrols.models import TrackingDevice
 
 #: What the setup page suggests for the app: a position every this many seconds while moving.
@@ -35,8 +35,7 @@ SUGGESTED_DISTANCE_M = 20
 
 
 def _administrator(request: HttpRequest) -> bool:
-    user = request.user
-    return bool(user.is_active and user.is_superuser)
+    return selectors.may_manage_tracking_devices(request.user)
 
 
 def _when(moment) -> str:

@@ -12,6 +12,7 @@ from accounts.types import Actor
 from archives.model_meta import history_attribution_set
 from archives.models import Grid
 from patrols.models import TrackingDevice
+from patrols.selectors import may_manage_tracking_devices
 
 
 def device_token_digest(token: str) -> str:
@@ -19,7 +20,7 @@ def device_token_digest(token: str) -> str:
 
 
 def _administrator(actor: Actor) -> None:
-    if not (actor.is_active and actor.is_superuser):
+    if not may_manage_tracking_devices(actor):
         raise PermissionDenied(_("Only an administrator issues and revokes tracking devices."))
 
 
