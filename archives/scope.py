@@ -768,6 +768,63 @@ def may_work_in(user: User, grid: Grid, *, permission: str) -> bool:
     return grids_to_work_in(user, permission=permission).filter(pk=grid.pk).exists()
 
 
+# Work passed between levels ---------------------------------------------------------------
+# Higher apps (events) keep records that lie in a grid and can be passed to a department. They
+# pass in the paths; this module answers who sees them and who may act for a department.
+
+
+def restrict_passed_work(
+    queryset: QuerySet[M],
+    user: User,
+    *,
+    grid_path: str,
+    passed_to_path: str,
+    inspected: Q,
+    action: str = VIEW,
+) -> QuerySet[M]:
+    """Rows of work lying in a grid (``grid_path``) that can be passed to departments: those in
+    the grids one's grid, community and street grants cover, and those passed to one's
+    departments (``passed_to_path`` names a department; a row passed once stays seen). The
+    inspection office's staff see the rows ``inspected`` (escalated to it); the whole city sees
+    everything. The role's permission on the model is needed as for any model."""
+    if not user.is_active:
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    if not user.has_perm(permission_name(queryset.model, action)):
+        return queryset.none()
+    grid_ids = _granted_grid_ids(user)
+    if grid_ids is EVERY_GRID:
+        return queryset
+    parts = [Q(**{f"{grid_path}__in": grid_ids})] if grid_ids else []
+    departments = _department_grants(user)
+    if departments:
+        passed = queryset.model._default_manager.filter(
+            **{f"{passed_to_path}__in": [d.pk for d in departments]}
+        )
+        parts.append(Q(pk__in=passed.values("pk")))
+        if Department.objects.filter(
+            pk__in=[d.pk for d in departments], is_inspection_office=True
+        ).exists():
+            parts.append(inspected)
+    if not parts:
+        return queryset.none()
+    return queryset.filter(functools.reduce(operator.or_, parts))
+
+
+def departments_to_work_for(user: User, *, permission: str) -> QuerySet[Department]:
+    """The departments ``user`` may do what ``permission`` allows for (accept an event passed
+    to one): those they hold a department grant on."""
+    if not user.is_active or not user.has_perm(permission):
+        return Department.objects.none()
+    return granted_units(user, Department)
+
+
+def may_work_for(user: User, department: Department, *, permission: str) -> bool:
+    """Whether ``department`` is one of ``departments_to_work_for(user, permission=…)``."""
+    return departments_to_work_for(user, permission=permission).filter(pk=department.pk).exists()
+
+
 # Monthly reports -------------------------------------------------------------------------------
 # The reports are the exports app's, above this one: it passes in the permission it asks for
 # (to download, or to publish and correct), and this module answers for which streets.

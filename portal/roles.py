@@ -54,11 +54,32 @@ _REPORT_PUBLISH = ["view_monthlyreport", "publish_monthlyreport"]
 # (community, street, city) read its rounds. Departments and auditors have none.
 _PATROL_WALK = ["view_patrol", "add_patrol", "change_patrol"]
 _PATROL_READ = ["view_patrol"]
+# Events (the events app): members and communities report; each level acts for itself (see
+# events.selectors.chain); streets and the city escalate overdue events.
+_EVENT_REPORT = ["view_event", "add_event"]
+_EVENT_COMMUNITY = [*_EVENT_REPORT, "act_for_community"]
+_EVENT_STREET = ["view_event", "act_for_street", "escalate_event"]
+_EVENT_DEPARTMENT = ["view_event", "act_for_department"]
+_EVENT_CITY = ["view_event", "escalate_event"]
 _SENSITIVE = ["view_resident_id_number", "view_resident_medical_history"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    GRID_MEMBER: [*_ARCHIVE_EDIT, *_ORG_VIEW, *_SENSITIVE, *_AUDIT_READ, *_PATROL_WALK],
-    COMMUNITY_STAFF: [*_ARCHIVE_EDIT, *_ORG_VIEW, *_SENSITIVE, *_AUDIT_READ, *_PATROL_READ],
+    GRID_MEMBER: [
+        *_ARCHIVE_EDIT,
+        *_ORG_VIEW,
+        *_SENSITIVE,
+        *_AUDIT_READ,
+        *_PATROL_WALK,
+        *_EVENT_REPORT,
+    ],
+    COMMUNITY_STAFF: [
+        *_ARCHIVE_EDIT,
+        *_ORG_VIEW,
+        *_SENSITIVE,
+        *_AUDIT_READ,
+        *_PATROL_READ,
+        *_EVENT_COMMUNITY,
+    ],
     STREET_OFFICIAL: [
         *_ARCHIVE_EDIT,
         *_ORG_VIEW,
@@ -66,6 +87,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_AUDIT_READ,
         *_REPORT_PUBLISH,
         *_PATROL_READ,
+        *_EVENT_STREET,
     ],
     # Read-only; medical history only where their department shares it (e.g. health), and
     # never a full ID number.
@@ -74,6 +96,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_ORG_VIEW,
         "view_resident_medical_history",
         *_REPORT_VIEW,
+        *_EVENT_DEPARTMENT,
     ],
     # Least privilege: no archive reading at all. The audit tool shows an auditor the pinned,
     # masked versions of the residents sampled in their campaigns and nothing else; their
@@ -88,6 +111,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_AUDIT_READ,
         *_REPORT_PUBLISH,
         *_PATROL_READ,
+        *_EVENT_CITY,
     ],
     ADMINISTRATOR: [],  # administrators are superusers
 }
@@ -98,7 +122,7 @@ def roles_ensure() -> dict[str, "Group"]:
     from django.contrib.auth.models import Group, Permission
 
     # Codenames are unique across these apps.
-    apps = ["archives", "audits", "patrols", "exports"]
+    apps = ["archives", "audits", "patrols", "events", "exports"]
     permissions = {
         p.codename: p for p in Permission.objects.filter(content_type__app_label__in=apps)
     }

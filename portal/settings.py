@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "archives",
     "audits",
     "patrols",
+    "events",
     "exports",
     # Last: the wiring's own commands (portal/management), which import every app above.
     "portal.apps.PortalConfig",
@@ -328,3 +329,20 @@ MEDIA_ROOT = env_str("MEDIA_ROOT", str(BASE_DIR / "media"))
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 # A form body (not an uploaded file) larger than this is refused with 400 before it is read.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_BYTES", 2_621_440)
+
+# Events: the working hours a time limit counts, in TIME_ZONE, on the working days of the work
+# calendar (events.WorkCalendarDay; Monday to Friday where it says nothing). As
+# EVENT_WORKING_HOURS="08:30-12:00,13:30-18:00".
+EVENT_WORKING_HOURS = [
+    tuple(period.split("-", 1))
+    for period in env_str("EVENT_WORKING_HOURS", "08:30-12:00,13:30-18:00").split(",")
+]
+# A community may transfer an event to a department itself (without passing it to the street).
+EVENT_COMMUNITY_MAY_TRANSFER = env_bool("EVENT_COMMUNITY_MAY_TRANSFER", default=False)
+# "Settled within N days": the city's goal for events (more than 90% within 3 days).
+EVENT_SETTLE_GOAL_DAYS = env_int("EVENT_SETTLE_GOAL_DAYS", 3)
+# The city's view of long-open events: red or yellow for more than this many days.
+EVENT_LONG_OPEN_DAYS = env_int("EVENT_LONG_OPEN_DAYS", 3)
+# Photos: at most this many bytes each (before re-encoding) and this many to a step.
+EVENT_PHOTO_MAX_BYTES = env_int("EVENT_PHOTO_MAX_BYTES", 10 * 1024 * 1024)
+EVENT_PHOTOS_PER_STEP = env_int("EVENT_PHOTOS_PER_STEP", 6)

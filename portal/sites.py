@@ -11,6 +11,7 @@ TASK_GROUPS = [
     (_("Visits"), "visits", ["archives.Visit"]),
     # Led by "My round" (patrols/admin/phone.py, no model's list): see ``with_page``.
     (_("Patrols"), "patrols", ["patrols.Patrol", "patrols.TrackingDevice"]),
+    (_("Events"), "events", ["events.Event", "events.EventCategory", "events.WorkCalendarDay"]),
     (_("Audits"), "audits", ["audits.AuditCampaign", "audits.AuditItem"]),
     (
         _("Reports"),

@@ -102,6 +102,14 @@ class Department(OrgUnit):
             "ID numbers stay masked for department staff."
         ),
     )
+    is_inspection_office = models.BooleanField(
+        _("inspection office"),
+        default=False,
+        help_text=_(
+            "The city's inspection office (督查室): its staff follow every event escalated to "
+            "it for being left undone past its time limit without a reason."
+        ),
+    )
 
     class Meta(OrgUnit.Meta):
         verbose_name = _("department")

@@ -24,6 +24,8 @@ from archives.models import (
 )
 from audits import services as audit_services
 from audits.models import AuditCampaign, AuditItem
+from events import services as event_services
+from events.models import EventCategory, EventTimeLimit, WorkCalendarDay
 from exports.models import MonthlyReport, ReportDownload
 from patrols import services as patrol_services
 from patrols.models import Patrol
@@ -73,6 +75,15 @@ def one_of_each(two_grids, admin_user):
     # A patrol round the grid's member walked (its points are not in the admin).
     patrol = patrol_services.patrol_start(actor=two_grids["clerk"], grid=two_grids["grid"])
     patrol_services.patrol_end(patrol=patrol, actor=two_grids["clerk"])
+    # An event reported in the grid, its category with a time limit, and a holiday.
+    category = EventCategory.objects.create(code="rubbish", name="建筑垃圾")
+    EventTimeLimit.objects.create(
+        category=category, urgency="normal", stage="accept", working_hours=4
+    )
+    event_services.event_report(
+        actor=admin_user, category=category, grid=two_grids["grid"], description="楼道垃圾"
+    )
+    WorkCalendarDay.objects.create(date=dt.date(2026, 10, 1), is_workday=False, name="国庆节")
     return two_grids
 
 

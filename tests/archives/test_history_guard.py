@@ -12,7 +12,7 @@ from django.conf import settings
 from archives.history import HISTORIED_MODELS
 
 # bench/ is no app, but it runs SQL on the archive too (rolled back): its lines say why as well.
-APP_DIRS = ["accounts", "archives", "audits", "patrols", "exports", "portal", "bench"]
+APP_DIRS = ["accounts", "archives", "audits", "patrols", "events", "exports", "portal", "bench"]
 # Calls that write rows without saving them one by one, so without history entries.
 BULK_WRITES = {"update", "bulk_update", "bulk_create", "raw", "_raw_delete"}
 # The archive's, and every other app's model that keeps history (patrol rounds, devices, …).

@@ -40,7 +40,8 @@ GUARDIAN_COLUMNS = {"user", "group", "permission"}
 
 def archive_labels() -> list[str]:
     labels = []
-    for model in apps.get_app_config("archives").get_models():
+    models = [m for app in ("archives", "events") for m in apps.get_app_config(app).get_models()]
+    for model in models:
         if model.__name__.startswith("Historical"):
             continue  # simple-history's tables; the history pages use the models' own labels
         labels += [str(model._meta.verbose_name), str(model._meta.verbose_name_plural)]

@@ -1,0 +1,2 @@
+"""What administrators keep: event categories with their time limits, and the work calendar
+(placeholder: being built)."""

@@ -1,0 +1,83 @@
+"""Working hours: the time limits of events count only the hours of working days.
+
+A working day is Monday to Friday unless the portal's work calendar says otherwise (a public
+holiday on a weekday, an adjusted working day 调休 on a weekend: ``WorkCalendarDay`` rows).
+Within a working day only ``EVENT_WORKING_HOURS`` count (by default 8:30–12:00 and
+13:30–18:00, eight hours), in the portal's time zone.
+
+Plain functions over a ``WorkCalendar`` built from those rows (``events.selectors``
+``work_calendar``): a year nobody has entered yet is Monday to Friday, never an error.
+"""
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.utils import timezone
+
+#: No limit runs longer than this (2,000 working hours is about a year).
+_MAX_DAYS = 1_000
+
+
+def _working_periods() -> list[tuple[dt.time, dt.time]]:
+    return [
+        (dt.time.fromisoformat(a), dt.time.fromisoformat(b))
+        for a, b in settings.EVENT_WORKING_HOURS
+    ]
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    """Dates that are not what their weekday says (True: a working day)."""
+
+    exceptions: Mapping[dt.date, bool] = field(default_factory=dict)
+
+    def is_workday(self, day: dt.date) -> bool:
+        if day in self.exceptions:
+            return self.exceptions[day]
+        return day.weekday() < 5
+
+    def _periods(self, day: dt.date) -> Iterator[tuple[dt.datetime, dt.datetime]]:
+        """The working periods of ``day`` as aware datetimes (none on a day off)."""
+        if not self.is_workday(day):
+            return
+        zone = timezone.get_current_timezone()
+        for start, end in _working_periods():
+            yield (
+                dt.datetime.combine(day, start, tzinfo=zone),
+                dt.datetime.combine(day, end, tzinfo=zone),
+            )
+
+    def add_working_hours(self, start: dt.datetime, hours: float) -> dt.datetime:
+        """The moment ``hours`` working hours after ``start`` (which may be outside them: an
+        event reported on Saturday evening starts counting on Monday morning)."""
+        remaining = dt.timedelta(hours=hours)
+        cursor = timezone.localtime(start)
+        day = cursor.date()
+        for _ in range(_MAX_DAYS):
+            for period_start, period_end in self._periods(day):
+                begin = max(cursor, period_start)
+                if begin >= period_end:
+                    continue
+                available = period_end - begin
+                if remaining <= available:
+                    return begin + remaining
+                remaining -= available
+            day += dt.timedelta(days=1)
+        raise ValueError(f"{hours} working hours do not fit in {_MAX_DAYS} days")
+
+    def working_hours_between(self, start: dt.datetime, end: dt.datetime) -> float:
+        """Working hours from ``start`` to ``end`` (0 when ``end`` is not after ``start``)."""
+        if end <= start:
+            return 0.0
+        start, end = timezone.localtime(start), timezone.localtime(end)
+        total = dt.timedelta()
+        day = start.date()
+        while day <= end.date():
+            for period_start, period_end in self._periods(day):
+                overlap = min(end, period_end) - max(start, period_start)
+                if overlap > dt.timedelta():
+                    total += overlap
+            day += dt.timedelta(days=1)
+        return total.total_seconds() / 3600

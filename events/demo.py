@@ -1,0 +1,1 @@
+"""The demo city's events (placeholder: being built)."""

@@ -1,0 +1,73 @@
+"""Photos taken with a phone, checked and re-encoded before they are stored.
+
+What is kept is a JPEG the portal wrote itself from the decoded pixels: no EXIF (the phone's
+position, its make, the time), no XMP or comments, nothing appended after the image — a file
+that carried a script carries none once re-encoded. A file Pillow cannot decode as one of a
+few photo formats, or one larger than ``EVENT_PHOTO_MAX_BYTES`` or ``MAX_PIXELS``, is refused
+with a message saying which file and why.
+"""
+
+import io
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+#: What phones' cameras and browsers hand over.
+ACCEPTED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP"}
+#: Larger images are refused before they are decoded (a "decompression bomb" is a small file
+#: that decodes to gigabytes).
+MAX_PIXELS = 50_000_000
+#: Stored photos are at most this wide or high: enough to read a sign in the picture.
+STORED_SIDE = 2560
+JPEG_QUALITY = 85
+
+
+@dataclass(frozen=True)
+class PreparedPhoto:
+    content: bytes
+    width: int
+    height: int
+
+
+def photo_prepare(upload: UploadedFile) -> PreparedPhoto:
+    """``upload`` decoded, turned upright, shrunk to ``STORED_SIDE`` and written anew as a
+    JPEG without metadata; ``ValidationError`` naming the file when it is not such a photo."""
+    name = upload.name or _("the photo")
+    limit = settings.EVENT_PHOTO_MAX_BYTES
+    if upload.size is not None and upload.size > limit:
+        raise ValidationError(
+            _("%(name)s is larger than %(limit)d MB.") % {"name": name, "limit": limit // 2**20}
+        )
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise ValidationError(
+            _("%(name)s is larger than %(limit)d MB.") % {"name": name, "limit": limit // 2**20}
+        )
+    not_a_photo = ValidationError(
+        _("%(name)s is not a photo (JPEG, PNG or WebP) the portal can read.") % {"name": name}
+    )
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            if probe.format not in ACCEPTED_FORMATS:
+                raise not_a_photo
+            if probe.width * probe.height > MAX_PIXELS:
+                raise ValidationError(
+                    _("%(name)s has too many pixels (%(width)d × %(height)d).")
+                    % {"name": name, "width": probe.width, "height": probe.height}
+                )
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            upright = ImageOps.exif_transpose(image)
+            upright = upright.convert("RGB")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise not_a_photo from None
+    upright.thumbnail((STORED_SIDE, STORED_SIDE))
+    out = io.BytesIO()
+    # No exif=, icc_profile= or comment=: Pillow writes none of them unless given.
+    upright.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+    return PreparedPhoto(content=out.getvalue(), width=upright.width, height=upright.height)

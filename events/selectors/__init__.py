@@ -1,0 +1,54 @@
+"""Reads of events: who sees which, which steps one may take, what waits for whom, the work
+calendar, and the month's figures. One module a concern; import them from here."""
+
+from events.selectors.calendar import (
+    work_calendar,
+    work_calendar_around,
+    work_calendar_years_missing,
+)
+from events.selectors.chain import (
+    COMMUNITY_PERMISSION,
+    DEPARTMENT_PERMISSION,
+    ESCALATE_PERMISSION,
+    NEEDS_TEXT,
+    REPORT_PERMISSION,
+    STREET_PERMISSION,
+    Action,
+    Refusal,
+    acts_for_holder,
+    event_action_refusal,
+    event_actions,
+    is_overdue,
+    may_transfer_to,
+)
+from events.selectors.lists import (
+    event_steps,
+    events_long_open,
+    events_visible,
+    events_waiting_for,
+    overdue_condition,
+)
+
+__all__ = [
+    "COMMUNITY_PERMISSION",
+    "DEPARTMENT_PERMISSION",
+    "ESCALATE_PERMISSION",
+    "NEEDS_TEXT",
+    "REPORT_PERMISSION",
+    "STREET_PERMISSION",
+    "Action",
+    "Refusal",
+    "acts_for_holder",
+    "event_action_refusal",
+    "event_actions",
+    "event_steps",
+    "events_long_open",
+    "events_visible",
+    "events_waiting_for",
+    "is_overdue",
+    "may_transfer_to",
+    "overdue_condition",
+    "work_calendar",
+    "work_calendar_around",
+    "work_calendar_years_missing",
+]
