@@ -5,6 +5,7 @@ default one would list every grid, household and department, whatever the reader
 Events are reported through ``events.services.event_report``."""
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from events.admin.event_page import EventPageMixin
@@ -16,8 +17,8 @@ from events.selectors import events_visible
 class EventAdmin(EventPageMixin, admin.ModelAdmin):
     list_display = ["__str__", "light", "level", "stage_due_at"]
 
-    def get_queryset(self, request: HttpRequest):  # type: ignore[no-untyped-def]
-        return events_visible(request.user, super().get_queryset(request))  # type: ignore[arg-type]
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Event]:
+        return events_visible(request.user, super().get_queryset(request))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
