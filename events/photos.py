@@ -64,10 +64,16 @@ def photo_prepare(upload: UploadedFile) -> PreparedPhoto:
             image.load()
             upright = ImageOps.exif_transpose(image)
             upright = upright.convert("RGB")
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:
+        # Pillow's own limit, met on opening before the check above can run.
+        raise ValidationError(_("%(name)s has too many pixels.") % {"name": name}) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise not_a_photo from None
     upright.thumbnail((STORED_SIDE, STORED_SIDE))
+    # A new image holding the pixels alone: Pillow writes a JPEG comment it finds in the
+    # source's ``info`` (which ``convert`` and ``thumbnail`` carry over) even when not asked.
+    clean = Image.new("RGB", upright.size)
+    clean.paste(upright)
     out = io.BytesIO()
-    # No exif=, icc_profile= or comment=: Pillow writes none of them unless given.
-    upright.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
-    return PreparedPhoto(content=out.getvalue(), width=upright.width, height=upright.height)
+    clean.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+    return PreparedPhoto(content=out.getvalue(), width=clean.width, height=clean.height)
