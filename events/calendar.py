@@ -20,6 +20,12 @@ from django.utils import timezone
 _MAX_DAYS = 1_000
 
 
+def _city_zone() -> dt.tzinfo:
+    """The city's time zone (``TIME_ZONE``), not the one a page may have activated for its
+    reader: a working day is the city's."""
+    return timezone.get_default_timezone()
+
+
 def _working_periods() -> list[tuple[dt.time, dt.time]]:
     return [
         (dt.time.fromisoformat(a), dt.time.fromisoformat(b))
@@ -42,7 +48,7 @@ class WorkCalendar:
         """The working periods of ``day`` as aware datetimes (none on a day off)."""
         if not self.is_workday(day):
             return
-        zone = timezone.get_current_timezone()
+        zone = _city_zone()
         for start, end in _working_periods():
             yield (
                 dt.datetime.combine(day, start, tzinfo=zone),
@@ -53,7 +59,7 @@ class WorkCalendar:
         """The moment ``hours`` working hours after ``start`` (which may be outside them: an
         event reported on Saturday evening starts counting on Monday morning)."""
         remaining = dt.timedelta(hours=hours)
-        cursor = timezone.localtime(start)
+        cursor = timezone.localtime(start, _city_zone())
         day = cursor.date()
         for _ in range(_MAX_DAYS):
             for period_start, period_end in self._periods(day):
@@ -71,7 +77,7 @@ class WorkCalendar:
         """Working hours from ``start`` to ``end`` (0 when ``end`` is not after ``start``)."""
         if end <= start:
             return 0.0
-        start, end = timezone.localtime(start), timezone.localtime(end)
+        start, end = timezone.localtime(start, _city_zone()), timezone.localtime(end, _city_zone())
         total = dt.timedelta()
         day = start.date()
         while day <= end.date():
