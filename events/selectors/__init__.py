@@ -24,10 +24,10 @@ from events.selectors.chain import (
 from events.selectors.lists import (
     event_steps,
     events_long_open,
-    events_visible,
     events_waiting_for,
     overdue_condition,
 )
+from events.selectors.visible import event_visible, events_visible
 
 __all__ = [
     "COMMUNITY_PERMISSION",
@@ -42,6 +42,7 @@ __all__ = [
     "event_action_refusal",
     "event_actions",
     "event_steps",
+    "event_visible",
     "events_long_open",
     "events_visible",
     "events_waiting_for",

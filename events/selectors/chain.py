@@ -21,6 +21,7 @@ from accounts.types import User
 from archives import scope
 from archives.models import Department
 from events.models import Event, EventStep, Level, Light
+from events.selectors.visible import event_visible
 
 Action = EventStep.Action
 
@@ -46,6 +47,11 @@ class Refusal:
     message: str
     #: Outside the user's scope or role (403), rather than a step out of turn.
     forbidden: bool = False
+
+
+def outside_scope() -> Refusal:
+    """The refusal for someone who cannot see the event: the same whatever its state."""
+    return Refusal(_("This event is outside your area: you cannot act on it."), forbidden=True)
 
 
 def acts_for_community(user: User, event: Event) -> bool:
@@ -100,8 +106,17 @@ def event_action_refusal(
     department: Department | None = None,
     now: dt.datetime | None = None,
 ) -> Refusal | None:
-    """Why ``user`` may not take ``action`` on ``event`` as it stands, or None if they may."""
-    now = now or timezone.now()
+    """Why ``user`` may not take ``action`` on ``event`` as it stands, or None if they may.
+    Someone who cannot see the event is refused first, told nothing of its state."""
+    if not event_visible(user, event):
+        return outside_scope()
+    return _refusal(user, event, action, department=department, now=now or timezone.now())
+
+
+def _refusal(
+    user: User, event: Event, action: str, *, department: Department | None, now: dt.datetime
+) -> Refusal | None:
+    """``event_action_refusal`` for someone who sees the event."""
     if event.light == Light.GREEN:
         return Refusal(_("This event is closed: nothing more can be done on it."))
     if action == Action.ESCALATE:
@@ -187,6 +202,9 @@ def _escalation_refusal(user: User, event: Event, now: dt.datetime) -> Refusal |
 def event_actions(user: User, event: Event, *, now: dt.datetime | None = None) -> list[str]:
     """The steps ``user`` may take on ``event`` now, in the order the page offers them.
     Transferring is offered when it is allowed to some department of the category."""
+    if not event_visible(user, event):
+        return []
+    now = now or timezone.now()
     candidates = [*_STEPS_BY_LIGHT[event.light], Action.EXPLAIN_DELAY, Action.ESCALATE]
     allowed = []
     for action in candidates:
@@ -195,6 +213,6 @@ def event_actions(user: User, event: Event, *, now: dt.datetime | None = None) -
             department = event.category.departments.first()
             if department is None:
                 continue
-        if event_action_refusal(user, event, action, department=department, now=now) is None:
+        if _refusal(user, event, action, department=department, now=now) is None:
             allowed.append(action)
     return allowed

@@ -13,19 +13,7 @@ from events.selectors.chain import (
     DEPARTMENT_PERMISSION,
     STREET_PERMISSION,
 )
-
-
-def events_visible(user: User, queryset: QuerySet[Event] | None = None) -> QuerySet[Event]:
-    """Events of the user's area (grid, community, street grants), those transferred to their
-    department, those escalated to the inspection office for its staff, and every event for the
-    whole city (``archives.scope.restrict_passed_work``)."""
-    return scope.restrict_passed_work(
-        Event.objects.all() if queryset is None else queryset,
-        user,
-        grid_path="grid",
-        passed_to_path="steps__department",
-        inspected=Q(escalated_at__isnull=False),
-    )
+from events.selectors.visible import events_visible
 
 
 def events_waiting_for(user: User) -> QuerySet[Event]:
