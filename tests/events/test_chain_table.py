@@ -1,0 +1,376 @@
+"""Every state of an event × every step × every person of the small city: the rule the page asks
+(``event_action_refusal``, ``event_actions``) and the service agree with each other and with the
+issue's words, written out below as a plain table. An allowed step moves the event as the issue
+says and records who, when and why (an ``EventStep`` and a history row); a refused one raises
+with the rule's message and leaves the database exactly as it was. Someone who cannot see the
+event is refused as forbidden with one message, whatever the event's state."""
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from events.models import Event, EventPhoto, EventStep, Level, Light
+from events.selectors import event_action_refusal, event_actions
+from events.services import (
+    event_accept,
+    event_confirm,
+    event_delay_explain,
+    event_escalate,
+    event_handle,
+    event_pass_up,
+    event_return,
+    event_send_back,
+    event_transfer,
+)
+from tests.events.conftest import TUESDAY_9AM
+
+Action = EventStep.Action
+#: Every step one can take on an event that exists (reporting makes one).
+ACTIONS = [action for action in Action if action != Action.REPORT]
+ROLES = [
+    "member",
+    "community_staff",
+    "street_official",
+    "housing_staff",
+    "health_staff",
+    "inspector",
+    "municipal",
+    "other_member",
+    "other_community_staff",
+    "other_street_official",
+]
+#: When the table's steps are tried: every stage's limit has long passed.
+NOW = TUESDAY_9AM + dt.timedelta(days=30)
+TEXT = {action: f"{action} 的理由" for action in ACTIONS}
+
+
+def minutes(n: int) -> dt.datetime:
+    return TUESDAY_9AM + dt.timedelta(minutes=n)
+
+
+# How to reach each state, step by step (who, which service, keyword arguments) ---------------
+
+Walk = list[tuple[str, Callable[..., Event], dict[str, object]]]
+
+PASS_UP: Walk = [("community_staff", event_pass_up, {"note": "社区无法处理"})]
+TO_HOUSING: Walk = [*PASS_UP, ("street_official", event_transfer, {"department": "housing"})]
+HOUSING_HANDLED: Walk = [
+    *TO_HOUSING,
+    ("housing_staff", event_accept, {}),
+    ("housing_staff", event_handle, {"note": "已清运"}),
+]
+COMMUNITY_HANDLED: Walk = [
+    ("community_staff", event_accept, {}),
+    ("community_staff", event_handle, {"note": "已清理"}),
+]
+
+
+@dataclass(frozen=True)
+class State:
+    walk: Walk
+    light: str
+    level: str
+    department: str | None = None
+    #: Ever transferred to the housing department (whose staff then see it).
+    transferred: bool = False
+    escalated: bool = False
+    explained: bool = False
+
+
+STATES = {
+    "red-community": State([], Light.RED, Level.COMMUNITY),
+    "yellow-community": State(
+        [("community_staff", event_accept, {})], Light.YELLOW, Level.COMMUNITY
+    ),
+    "blue-community": State(COMMUNITY_HANDLED, Light.BLUE, Level.COMMUNITY),
+    "green-community": State(
+        [*COMMUNITY_HANDLED, ("community_staff", event_confirm, {})], Light.GREEN, Level.COMMUNITY
+    ),
+    "red-street": State(PASS_UP, Light.RED, Level.STREET),
+    "yellow-street": State(
+        [*PASS_UP, ("street_official", event_accept, {})], Light.YELLOW, Level.STREET
+    ),
+    "blue-street": State(
+        [
+            *PASS_UP,
+            ("street_official", event_accept, {}),
+            ("street_official", event_handle, {"note": "街道已处理"}),
+        ],
+        Light.BLUE,
+        Level.STREET,
+    ),
+    "red-department": State(TO_HOUSING, Light.RED, Level.DEPARTMENT, "housing", transferred=True),
+    "yellow-department": State(
+        [*TO_HOUSING, ("housing_staff", event_accept, {})],
+        Light.YELLOW,
+        Level.DEPARTMENT,
+        "housing",
+        transferred=True,
+    ),
+    "blue-department": State(
+        HOUSING_HANDLED, Light.BLUE, Level.DEPARTMENT, "housing", transferred=True
+    ),
+    "yellow-department-sent-back": State(
+        [*HOUSING_HANDLED, ("community_staff", event_send_back, {"reason": "垃圾仍在"})],
+        Light.YELLOW,
+        Level.DEPARTMENT,
+        "housing",
+        transferred=True,
+    ),
+    "green-department": State(
+        [*HOUSING_HANDLED, ("community_staff", event_confirm, {})],
+        Light.GREEN,
+        Level.DEPARTMENT,
+        "housing",
+        transferred=True,
+    ),
+    "red-street-returned": State(
+        [*TO_HOUSING, ("housing_staff", event_return, {"reason": "不属于本局职责"})],
+        Light.RED,
+        Level.STREET,
+        transferred=True,
+    ),
+    "red-community-escalated": State(
+        [("street_official", event_escalate, {"reason": "超时未受理"})],
+        Light.RED,
+        Level.COMMUNITY,
+        escalated=True,
+    ),
+    "yellow-department-escalated": State(
+        [*TO_HOUSING, ("housing_staff", event_accept, {}), ("municipal", event_escalate, {})],
+        Light.YELLOW,
+        Level.DEPARTMENT,
+        "housing",
+        transferred=True,
+        escalated=True,
+    ),
+    "red-community-explained": State(
+        [("community_staff", event_delay_explain, {"reason": "等待物业"})],
+        Light.RED,
+        Level.COMMUNITY,
+        explained=True,
+    ),
+}
+
+
+def build(city, state: State) -> Event:
+    event = city.report()
+    for n, (who, service, arguments) in enumerate(state.walk, start=1):
+        arguments = dict(arguments)
+        if arguments.get("department") == "housing":
+            arguments["department"] = city.housing
+        if service is event_escalate:
+            arguments.setdefault("reason", "超时")
+            at = minutes(60 * 24 * 5 + n)  # past the stage's limit
+        else:
+            at = minutes(n)
+        service(actor=getattr(city, who), event=event, at=at, **arguments)
+    event.refresh_from_db()
+    assert (event.light, event.level) == (state.light, state.level)
+    assert (event.department.code if event.department else None) == state.department
+    return event
+
+
+# The issue's words as a table --------------------------------------------------------------
+
+
+def sees(role: str, state: State) -> bool:
+    """Grid member, community and street see their area's events, the city all; a department
+    those transferred to it (still after returning them); the inspection office those escalated."""
+    return (
+        role in {"member", "community_staff", "street_official", "municipal"}
+        or (role == "housing_staff" and state.transferred)
+        or (role == "inspector" and state.escalated)
+    )
+
+
+def allowed(role: str, state: State, action: str) -> bool:
+    if state.light == Light.GREEN:
+        return False
+    holder = {
+        Level.COMMUNITY: "community_staff",
+        Level.STREET: "street_official",
+        Level.DEPARTMENT: "housing_staff",
+    }[state.level]
+    red, yellow, blue = (state.light == light for light in (Light.RED, Light.YELLOW, Light.BLUE))
+    rules = {
+        Action.ACCEPT: red and role == holder,
+        Action.PASS_UP: red and state.level == Level.COMMUNITY and role == "community_staff",
+        # By the street (a community only where the setting allows: off here).
+        Action.TRANSFER: (red or yellow)
+        and state.level == Level.STREET
+        and role == "street_official",
+        Action.RETURN: red and state.level == Level.DEPARTMENT and role == "housing_staff",
+        Action.HANDLE: yellow and role == holder,
+        Action.CONFIRM: blue and role == "community_staff",
+        Action.SEND_BACK: blue and role == "community_staff",
+        Action.EXPLAIN_DELAY: role == ("community_staff" if blue else holder),
+        # Overdue (at NOW every limit has passed), not yet escalated, no reason recorded; by
+        # the street of the area or the city.
+        Action.ESCALATE: role in {"street_official", "municipal"}
+        and not state.escalated
+        and not state.explained,
+    }
+    return rules[action]
+
+
+def expected_after(state: State, action: str) -> tuple[str, str, str | None]:
+    """Light, holder and department after an allowed ``action``."""
+    same = (state.light, state.level, state.department)
+    return {
+        Action.ACCEPT: (Light.YELLOW, state.level, state.department),
+        Action.PASS_UP: (Light.RED, Level.STREET, None),
+        Action.TRANSFER: (Light.RED, Level.DEPARTMENT, "housing"),
+        Action.RETURN: (Light.RED, Level.STREET, None),
+        Action.HANDLE: (Light.BLUE, state.level, state.department),
+        Action.CONFIRM: (Light.GREEN, state.level, state.department),
+        Action.SEND_BACK: (Light.YELLOW, state.level, state.department),
+        Action.EXPLAIN_DELAY: same,
+        Action.ESCALATE: same,
+    }[action]
+
+
+# Running it ----------------------------------------------------------------------------------
+
+
+def call(city, action: str, actor, event: Event) -> Event:
+    services: dict[str, Callable[..., Event]] = {
+        Action.ACCEPT: event_accept,
+        Action.PASS_UP: event_pass_up,
+        Action.TRANSFER: event_transfer,
+        Action.RETURN: event_return,
+        Action.HANDLE: event_handle,
+        Action.CONFIRM: event_confirm,
+        Action.SEND_BACK: event_send_back,
+        Action.EXPLAIN_DELAY: event_delay_explain,
+        Action.ESCALATE: event_escalate,
+    }
+    arguments: dict[str, object] = {"actor": actor, "event": event, "at": NOW}
+    if action in {Action.RETURN, Action.SEND_BACK, Action.EXPLAIN_DELAY, Action.ESCALATE}:
+        arguments["reason"] = TEXT[action]
+    elif action != Action.ACCEPT:
+        arguments["note"] = TEXT[action]
+    if action == Action.TRANSFER:
+        arguments["department"] = city.housing
+    return services[action](**arguments)
+
+
+def snapshot() -> tuple[list[dict], ...]:
+    """Everything a step could change: events, steps, the events' history, photos."""
+    return (
+        list(Event.objects.order_by("pk").values()),
+        list(EventStep.objects.order_by("pk").values()),
+        list(Event.history.order_by("history_id").values()),
+        list(EventPhoto.objects.order_by("pk").values()),
+    )
+
+
+class _Undo(Exception):
+    pass
+
+
+def check_allowed(city, state: State, role: str, action: str, event: Event) -> None:
+    actor = getattr(city, role)
+    before = Event.objects.get(pk=event.pk)
+    steps_before = EventStep.objects.filter(event=event).count()
+    history_before = event.history.count()
+    call(city, action, actor, Event.objects.get(pk=event.pk))
+    after = Event.objects.select_related("department").get(pk=event.pk)
+    department = after.department.code if after.department else None
+    assert (after.light, after.level, department) == expected_after(state, action)
+    assert after.version == before.version + 1
+    assert after.returns == before.returns + (action == Action.RETURN)
+    assert after.send_backs == before.send_backs + (action == Action.SEND_BACK)
+    if action == Action.HANDLE:
+        assert after.handled_at == NOW
+    if action == Action.CONFIRM:
+        assert after.closed_at == NOW
+    if action == Action.SEND_BACK:
+        assert after.handled_at is None
+    if action == Action.ESCALATE:
+        assert after.escalated_at == NOW
+    if action == Action.EXPLAIN_DELAY:
+        assert after.delay_reason == TEXT[action]
+    elif after.light != before.light or after.level != before.level:
+        # A new stage: its limit starts now, and a reason for the old one's delay is cleared.
+        assert after.stage_started_at == NOW and after.delay_reason == ""
+    # The step, with who, when and why.
+    assert EventStep.objects.filter(event=event).count() == steps_before + 1
+    step = EventStep.objects.filter(event=event).latest("id")
+    assert (step.action, step.actor, step.at) == (action, actor, NOW)
+    assert step.note == ("" if action == Action.ACCEPT else TEXT[action])
+    assert (step.light, step.level) == (after.light, after.level)
+    if action == Action.RETURN:
+        assert step.department == city.housing
+    # The event's history, with who and why.
+    assert event.history.count() == history_before + 1
+    entry = event.history.latest("history_id")
+    assert entry.history_user == actor
+    assert str(Action(action).label) in entry.history_change_reason
+    if action != Action.ACCEPT:
+        assert TEXT[action] in entry.history_change_reason
+
+
+def check_refused(city, state: State, role: str, action: str, event: Event, refusal) -> None:
+    actor = getattr(city, role)
+    before = snapshot()
+    expected = PermissionDenied if refusal.forbidden else ValidationError
+    with pytest.raises((PermissionDenied, ValidationError)) as raised:
+        call(city, action, actor, Event.objects.get(pk=event.pk))
+    assert raised.type is expected, (raised.value, refusal)
+    assert refusal.message in str(raised.value)
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("name", list(STATES))
+def test_every_step_for_every_person_in_every_state(city, name):
+    state = STATES[name]
+    event = build(city, state)
+    outsider_messages = set()
+    mismatches = []
+    for role in ROLES:
+        actor = getattr(city, role)
+        offered = event_actions(actor, Event.objects.get(pk=event.pk), now=NOW)
+        expected_offer = [action for action in ACTIONS if allowed(role, state, action)]
+        if sorted(offered) != sorted(expected_offer):
+            mismatches.append((role, "offered", offered, expected_offer))
+        for action in ACTIONS:
+            refusal = event_action_refusal(
+                actor,
+                Event.objects.get(pk=event.pk),
+                action,
+                department=city.housing if action == Action.TRANSFER else None,
+                now=NOW,
+            )
+            if (refusal is None) != allowed(role, state, action):
+                mismatches.append((role, action, refusal))
+                continue
+            if not sees(role, state):
+                assert refusal is not None and refusal.forbidden, (role, action)
+                outsider_messages.add(refusal.message)
+            if refusal is None:
+                try:
+                    with transaction.atomic():
+                        check_allowed(city, state, role, action, event)
+                        raise _Undo
+                except _Undo:
+                    pass
+            else:
+                check_refused(city, state, role, action, event, refusal)
+    assert not mismatches
+    # One message for whoever cannot see the event, naming neither its light nor its holder.
+    assert len(outsider_messages) <= 1
+    for message in outsider_messages:
+        for light in Light:
+            assert str(light.label) not in message
+        assert "closed" not in message and "关闭" not in message
+
+
+def test_the_table_covers_every_light_and_holder():
+    seen = {(state.light, state.level) for state in STATES.values()}
+    assert {light for light, _level in seen} == set(Light)
+    assert {level for _light, level in seen} == set(Level)
