@@ -84,11 +84,23 @@ def _refuse_unless_allowed(
         raise (PermissionDenied if refusal.forbidden else ValidationError)(refusal.message)
 
 
-def _text_required(action: str, text: str) -> str:
+#: The longest note or reason a step keeps, and the longest delay reason an event keeps.
+NOTE_MAX_LENGTH = EventStep._meta.get_field("note").max_length or 2000
+DELAY_REASON_MAX_LENGTH = Event._meta.get_field("delay_reason").max_length or 1000
+
+
+def _text_required(action: str, text: str, *, limit: int = NOTE_MAX_LENGTH) -> str:
+    """``text`` stripped; refused when the step needs one and it is empty, or when it is longer
+    than what is kept (PostgreSQL's text columns would keep it whole, SQLite's too)."""
     text = text.strip()
     if action in NEEDS_TEXT and not text:
         raise ValidationError(
             _("Write why.") if action != Action.HANDLE else _("Write what was done.")
+        )
+    if len(text) > limit:
+        raise ValidationError(
+            _("Write at most %(limit)d characters (this has %(length)d).")
+            % {"limit": limit, "length": len(text)}
         )
     return text
 
@@ -229,12 +241,13 @@ def event_pass_up(
     at = at or timezone.now()
     event = _locked(event, seen_version)
     _refuse_unless_allowed(actor, event, Action.PASS_UP, at=at)
+    note = _text_required(Action.PASS_UP, note)
     _step(
         event,
         actor=actor,
         action=Action.PASS_UP,
         at=at,
-        note=note.strip(),
+        note=note,
         light=Light.RED,
         level=Level.STREET,
     )
@@ -256,13 +269,14 @@ def event_transfer(
     at = at or timezone.now()
     event = _locked(event, seen_version)
     _refuse_unless_allowed(actor, event, Action.TRANSFER, department=department, at=at)
+    note = _text_required(Action.TRANSFER, note)
     event.transferred_by = event.level
     _step(
         event,
         actor=actor,
         action=Action.TRANSFER,
         at=at,
-        note=note.strip(),
+        note=note,
         light=Light.RED,
         level=Level.DEPARTMENT,
         department=department,
@@ -281,9 +295,9 @@ def event_return(
 ) -> Event:
     """The department returns it, with a reason, to whoever transferred it: red again there."""
     at = at or timezone.now()
-    reason = _text_required(Action.RETURN, reason)
     event = _locked(event, seen_version)
     _refuse_unless_allowed(actor, event, Action.RETURN, at=at)
+    reason = _text_required(Action.RETURN, reason)
     returning = event.department
     event.returns += 1
     back_to = event.transferred_by or Level.STREET
@@ -314,10 +328,10 @@ def event_handle(
     """Whoever handles it says it is done, with a note and photos as evidence: blue, for the
     reporting community to evaluate."""
     at = at or timezone.now()
-    note = _text_required(Action.HANDLE, note)
     prepared = photos_prepare(photos)
     event = _locked(event, seen_version)
     _refuse_unless_allowed(actor, event, Action.HANDLE, at=at)
+    note = _text_required(Action.HANDLE, note)
     event.handled_at = at
     _step(
         event,
@@ -345,13 +359,14 @@ def event_confirm(
     at = at or timezone.now()
     event = _locked(event, seen_version)
     _refuse_unless_allowed(actor, event, Action.CONFIRM, at=at)
+    note = _text_required(Action.CONFIRM, note)
     event.closed_at = at
     _step(
         event,
         actor=actor,
         action=Action.CONFIRM,
         at=at,
-        note=note.strip(),
+        note=note,
         light=Light.GREEN,
         level=event.level,
     )
@@ -369,9 +384,9 @@ def event_send_back(
 ) -> Event:
     """The reporting community finds it unresolved: back to its handler, yellow, with why."""
     at = at or timezone.now()
-    reason = _text_required(Action.SEND_BACK, reason)
     event = _locked(event, seen_version)
     _refuse_unless_allowed(actor, event, Action.SEND_BACK, at=at)
+    reason = _text_required(Action.SEND_BACK, reason)
     event.send_backs += 1
     event.handled_at = None
     _step(
@@ -398,9 +413,9 @@ def event_delay_explain(
 ) -> Event:
     """Whoever holds it records why the current stage runs late; it is then not escalated."""
     at = at or timezone.now()
-    reason = _text_required(Action.EXPLAIN_DELAY, reason)
     event = _locked(event, seen_version)
     _refuse_unless_allowed(actor, event, Action.EXPLAIN_DELAY, at=at)
+    reason = _text_required(Action.EXPLAIN_DELAY, reason, limit=DELAY_REASON_MAX_LENGTH)
     event.delay_reason = reason
     _step(event, actor=actor, action=Action.EXPLAIN_DELAY, at=at, note=reason)
     return event
@@ -418,9 +433,9 @@ def event_escalate(
     """An event over its limit without a recorded reason goes to the city's inspection office,
     which follows it from then on; its light and holder stay."""
     at = at or timezone.now()
-    reason = _text_required(Action.ESCALATE, reason)
     event = _locked(event, seen_version)
     _refuse_unless_allowed(actor, event, Action.ESCALATE, at=at)
+    reason = _text_required(Action.ESCALATE, reason)
     event.escalated_at = at
     _step(event, actor=actor, action=Action.ESCALATE, at=at, note=reason)
     return event
