@@ -374,3 +374,119 @@ def test_the_table_covers_every_light_and_holder():
     seen = {(state.light, state.level) for state in STATES.values()}
     assert {light for light, _level in seen} == set(Light)
     assert {level for _light, level in seen} == set(Level)
+
+
+# Text: empty reasons, notes past their limit --------------------------------------------------
+
+#: For each step: a state where someone may take it, and who.
+WHERE_ALLOWED = {
+    Action.ACCEPT: ("red-community", "community_staff"),
+    Action.PASS_UP: ("red-community", "community_staff"),
+    Action.TRANSFER: ("red-street", "street_official"),
+    Action.RETURN: ("red-department", "housing_staff"),
+    Action.HANDLE: ("yellow-community", "community_staff"),
+    Action.CONFIRM: ("blue-department", "community_staff"),
+    Action.SEND_BACK: ("blue-department", "community_staff"),
+    Action.EXPLAIN_DELAY: ("yellow-department", "housing_staff"),
+    Action.ESCALATE: ("yellow-street", "municipal"),
+}
+NEEDING_TEXT = [
+    Action.RETURN,
+    Action.HANDLE,
+    Action.SEND_BACK,
+    Action.EXPLAIN_DELAY,
+    Action.ESCALATE,
+]
+WITH_TEXT = [action for action in ACTIONS if action != Action.ACCEPT]
+
+
+def test_where_allowed_is_allowed_by_the_table():
+    for action, (name, role) in WHERE_ALLOWED.items():
+        assert allowed(role, STATES[name], action), action
+
+
+def call_with_text(city, action: str, actor, event: Event, text: str) -> Event:
+    field = "reason" if action in NEEDING_TEXT and action != Action.HANDLE else "note"
+    arguments: dict[str, object] = {"actor": actor, "event": event, "at": NOW, field: text}
+    if action == Action.TRANSFER:
+        arguments["department"] = city.housing
+    service = {
+        Action.PASS_UP: event_pass_up,
+        Action.TRANSFER: event_transfer,
+        Action.RETURN: event_return,
+        Action.HANDLE: event_handle,
+        Action.CONFIRM: event_confirm,
+        Action.SEND_BACK: event_send_back,
+        Action.EXPLAIN_DELAY: event_delay_explain,
+        Action.ESCALATE: event_escalate,
+    }[action]
+    return service(**arguments)
+
+
+@pytest.mark.parametrize("text", ["", "  \n\t "], ids=["empty", "blank"])
+@pytest.mark.parametrize("action", NEEDING_TEXT)
+def test_a_step_needing_a_reason_is_refused_without_one_and_changes_nothing(city, action, text):
+    name, role = WHERE_ALLOWED[action]
+    event = build(city, STATES[name])
+    before = snapshot()
+    with pytest.raises(ValidationError, match=r"Write|写|填写|说明|原因"):
+        call_with_text(city, action, getattr(city, role), event, text)
+    assert snapshot() == before
+
+
+def _limit(action: str) -> int:
+    field = Event._meta.get_field("delay_reason") if action == Action.EXPLAIN_DELAY else None
+    return (field or EventStep._meta.get_field("note")).max_length
+
+
+@pytest.mark.parametrize("action", WITH_TEXT)
+def test_a_note_past_its_limit_is_refused_and_changes_nothing(city, action):
+    name, role = WHERE_ALLOWED[action]
+    event = build(city, STATES[name])
+    before = snapshot()
+    with pytest.raises(ValidationError, match=str(_limit(action))):
+        call_with_text(city, action, getattr(city, role), event, "长" * (_limit(action) + 1))
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("action", WITH_TEXT)
+def test_a_note_at_its_limit_is_kept_whole(city, action):
+    name, role = WHERE_ALLOWED[action]
+    event = build(city, STATES[name])
+    text = "长" * _limit(action)
+    call_with_text(city, action, getattr(city, role), event, f"  {text}\n")
+    assert EventStep.objects.filter(event=event).latest("id").note == text
+
+
+@pytest.mark.parametrize("action", NEEDING_TEXT)
+def test_an_outsider_without_a_reason_is_refused_as_forbidden_not_asked_for_one(city, action):
+    name, _role = WHERE_ALLOWED[action]
+    event = build(city, STATES[name])
+    before = snapshot()
+    with pytest.raises(PermissionDenied):
+        call_with_text(city, action, city.other_street_official, event, "")
+    assert snapshot() == before
+
+
+def test_a_closed_event_without_a_reason_is_refused_as_closed(city):
+    event = build(city, STATES["green-community"])
+    before = snapshot()
+    with pytest.raises(ValidationError) as raised:
+        event_send_back(actor=city.community_staff, event=event, reason="", at=NOW)
+    refusal = event_action_refusal(city.community_staff, event, Action.SEND_BACK, now=NOW)
+    assert refusal is not None and refusal.message in str(raised.value)
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("department", ["health", "inspection"])
+def test_a_transfer_to_a_department_not_in_charge_of_the_category_changes_nothing(city, department):
+    event = build(city, STATES["yellow-street"])
+    target = getattr(city, department)
+    before = snapshot()
+    with pytest.raises(ValidationError, match=target.name):
+        event_transfer(actor=city.street_official, event=event, department=target, at=NOW)
+    assert snapshot() == before
+    refusal = event_action_refusal(
+        city.street_official, event, Action.TRANSFER, department=target, now=NOW
+    )
+    assert refusal is not None and not refusal.forbidden
