@@ -200,7 +200,7 @@ class EventReportForm(forms.Form):
             urgency=data["urgency"],
             building=data.get("building"),
             household=data.get("household"),
-            latitude=None if data.get("latitude") is None else float(data["latitude"]),
-            longitude=None if data.get("longitude") is None else float(data["longitude"]),
+            latitude=data.get("latitude"),
+            longitude=data.get("longitude"),
             photos=photos,
         )
