@@ -236,6 +236,9 @@ class Event(models.Model):
             models.Index(fields=["street", "light"], name="event_street_light"),
             models.Index(fields=["department", "light"], name="event_department_light"),
             models.Index(fields=["closed_at"], name="event_closed"),
+            # The list's chain order: open first (closed_at NULL sorts first descending on
+            # PostgreSQL), the most urgent limit first, then the closed ones newest first.
+            models.Index(fields=["-closed_at", "stage_due_at", "-id"], name="event_chain_order"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -22,6 +22,7 @@ from events.selectors.chain import (
     may_transfer_to,
 )
 from events.selectors.lists import (
+    event_overdue_hours,
     event_steps,
     events_long_open,
     events_waiting_for,
@@ -41,6 +42,7 @@ __all__ = [
     "acts_for_holder",
     "event_action_refusal",
     "event_actions",
+    "event_overdue_hours",
     "event_steps",
     "event_visible",
     "events_long_open",

@@ -48,6 +48,17 @@ def overdue_condition(now: dt.datetime | None = None) -> Q:
     return ~Q(light=Light.GREEN) & Q(stage_due_at__lt=now or timezone.now())
 
 
+def event_overdue_hours(event: Event, now: dt.datetime | None = None) -> int | None:
+    """How many whole hours (wall-clock) an open event is past its current stage's limit: 0 in
+    its first hour over, None when it is not overdue (closed, no limit, or still in time)."""
+    if event.light == Light.GREEN or event.stage_due_at is None:
+        return None
+    late = (now or timezone.now()) - event.stage_due_at
+    if late <= dt.timedelta(0):
+        return None
+    return int(late.total_seconds() // 3600)
+
+
 def events_long_open(user: User, *, days: int, now: dt.datetime | None = None) -> QuerySet[Event]:
     """Events ``user`` sees that have been red or yellow for more than ``days`` days (since
     their current stage began), the city's list of "why is this light still on"."""

@@ -5,6 +5,7 @@ time limit and writes the event's history with who and why. A refusal changes no
 
 import datetime as dt
 from collections.abc import Sequence
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -158,6 +159,14 @@ def _step(
     return step
 
 
+def _coordinate(value: Decimal | float | None) -> Decimal | None:
+    """A phone's degrees to the column's six places. A float given to the model as it is
+    becomes nine significant digits (39.9042 → 39.9042000), which its six places refuse."""
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(Decimal("0.000001"))
+
+
 @transaction.atomic
 def event_report(
     *,
@@ -168,8 +177,8 @@ def event_report(
     urgency: str = Urgency.NORMAL,
     building: Building | None = None,
     household: Household | None = None,
-    latitude: float | None = None,
-    longitude: float | None = None,
+    latitude: Decimal | float | None = None,
+    longitude: Decimal | float | None = None,
     photos: Sequence[UploadedFile] = (),
     at: dt.datetime | None = None,
 ) -> Event:
@@ -203,8 +212,8 @@ def event_report(
         street_id=grid.community.street_id,
         building=building,
         household=household,
-        latitude=latitude,
-        longitude=longitude,
+        latitude=_coordinate(latitude),
+        longitude=_coordinate(longitude),
         reporter=actor,
         reported_at=at,
         light=Light.RED,
