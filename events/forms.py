@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.types import Actor
 from archives.models import Department
@@ -83,7 +84,7 @@ class StepForm(forms.Form):
 
 class AcceptForm(StepForm):
     action = Action.ACCEPT
-    submit = _("Accept")
+    submit = pgettext_lazy("event step", "Accept")
 
     def take(self, actor: Actor) -> Event:
         return services.event_accept(
@@ -108,10 +109,12 @@ class PassUpForm(StepForm):
 
 class TransferForm(StepForm):
     action = Action.TRANSFER
-    submit = _("Transfer")
+    submit = pgettext_lazy("event step", "Transfer")
 
     department = forms.ModelChoiceField(
-        label=_("Department"), queryset=Department.objects.none(), empty_label=None
+        label=pgettext_lazy("event step", "Department"),
+        queryset=Department.objects.none(),
+        empty_label=None,
     )
     note = _text(_("Note for the department"), required=False)
 
@@ -148,16 +151,16 @@ class _ReasonForm(StepForm):
 
 class ReturnForm(_ReasonForm):
     action = Action.RETURN
-    submit = _("Return")
+    submit = pgettext_lazy("event step", "Return")
     service = staticmethod(services.event_return)
 
 
 class HandleForm(StepForm):
     action = Action.HANDLE
-    submit = _("Handled")
+    submit = pgettext_lazy("event step", "Handled")
 
     note = _text(_("What was done"), required=True)
-    photos = MultiplePhotoField(label=_("Photos"), required=False)
+    photos = MultiplePhotoField(label=pgettext_lazy("event step", "Photos"), required=False)
 
     def take(self, actor: Actor) -> Event:
         photos: Sequence[UploadedFile] = self.cleaned_data["photos"]
@@ -174,7 +177,7 @@ class ConfirmForm(StepForm):
     action = Action.CONFIRM
     submit = _("Confirm it is resolved")
 
-    note = _text(_("Note"), required=False)
+    note = _text(pgettext_lazy("event step", "Note"), required=False)
 
     def take(self, actor: Actor) -> Event:
         return services.event_confirm(
@@ -187,7 +190,7 @@ class ConfirmForm(StepForm):
 
 class SendBackForm(_ReasonForm):
     action = Action.SEND_BACK
-    submit = _("Send back")
+    submit = pgettext_lazy("event step", "Send back")
     service = staticmethod(services.event_send_back)
 
 
