@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.names import person_name
+from archives import scope
 from archives.admin.base import ModelAdminMixinBase, actor_of
 from archives.models import Department
 from events.forms import STEP_FORMS, StepForm
@@ -164,6 +165,10 @@ class EventPageMixin(ModelAdminMixinBase):
             for action in event_actions(request.user, event, now=now)
         ]
         overdue = is_overdue(event, now)
+        # The building or household is named only to those whose files show it (a department
+        # handling the event has the grid and the phone's position, not the address).
+        place = event.household or event.building
+        place_shown = place is not None and scope.may(request.user, scope.VIEW, place)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Event #%(number)d: %(category)s")
@@ -173,6 +178,8 @@ class EventPageMixin(ModelAdminMixinBase):
             "event": event,
             "holder": holder_text(event),
             "overdue": overdue,
+            "place": place if place_shown else None,
+            "place_hidden": place is not None and not place_shown,
             "now": now,
             "steps": steps,
             "photos": [photo for row in steps for photo in row.photos],

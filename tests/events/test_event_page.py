@@ -239,3 +239,20 @@ def test_the_page_runs_the_same_queries_however_long_the_chain(
         response = client.get(page_url(long))
     assert response.content.decode().count('class="event-chain-step ') == 14
     print("event page queries:", len(few.captured_queries))
+
+
+def test_the_address_is_shown_only_to_those_whose_files_show_it(city, client):
+    from tests import factories
+
+    building = factories.make_building(grid=city.grid, address="幸福路8号")
+    household = factories.make_household(building=building)
+    event = city.report(household=household)
+    client.force_login(city.community_staff)
+    assert "幸福路8号" in client.get(page_url(event)).content.decode()
+    event_pass_up(actor=city.community_staff, event=event, at=LATER)
+    event_transfer(actor=city.street_official, event=event, department=city.housing, at=LATER)
+    client.force_login(city.housing_staff)
+    response = client.get(page_url(event))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "幸福路8号" not in content and 'class="event-place"' in content
