@@ -6,7 +6,8 @@ computed here. Each panel runs a fixed number of queries whatever the number of 
   households short of their visits this month;
 - street and municipal officials (and administrators): figures per street and, as charts,
   residents per street and the accuracy found by audits over the last six months;
-- auditors: the items left to check in their open campaigns.
+- auditors: the items left to check in their open campaigns;
+- whoever acts on events: the events waiting for them (``events_panel``).
 """
 
 import datetime as dt
@@ -20,6 +21,7 @@ from django.utils import formats, timezone, translation
 from archives import selectors
 from archives.months import last_months
 from audits import selectors as audit_selectors
+from events import selectors as event_selectors
 from portal import charts, roles
 
 LIST_LENGTH = 10
@@ -70,6 +72,8 @@ def dashboard(user, now: dt.datetime | None = None) -> dict:
         context["official_panel"] = official_panel(user, now, today)
     if role_names & {roles.AUDITOR}:
         context["auditor_panel"] = auditor_panel(user)
+    if user.has_perm("events.view_event"):
+        context["events_panel"] = events_panel(user)
     return context
 
 
@@ -130,4 +134,37 @@ def auditor_panel(user) -> AuditorPanel:
     return AuditorPanel(
         campaigns=audit_selectors.open_item_counts(user),
         items=list(audit_selectors.open_items_for(user)[:LIST_LENGTH]),
+    )
+
+
+# Events ---------------------------------------------------------------------------------------
+
+#: Acting on events at some level, or escalating them: the long-open page is for them (a grid
+#: member who only reports has no use for it).
+EVENT_ACTING_PERMISSIONS = [
+    event_selectors.COMMUNITY_PERMISSION,
+    event_selectors.STREET_PERMISSION,
+    event_selectors.DEPARTMENT_PERMISSION,
+    event_selectors.ESCALATE_PERMISSION,
+]
+
+
+@dataclass
+class EventsPanel:
+    count: int
+    events: list
+    #: Whether to link to the page of events red or yellow for too long.
+    long_open: bool
+    now: dt.datetime
+
+
+def events_panel(user, now: dt.datetime | None = None) -> EventsPanel:
+    """The open events waiting for ``user`` (to accept, handle or evaluate), the most urgent
+    limit first: two queries, and the scope's."""
+    waiting = event_selectors.events_waiting_for(user)
+    return EventsPanel(
+        count=waiting.count(),
+        events=list(waiting[:LIST_LENGTH]),
+        long_open=any(user.has_perm(p) for p in EVENT_ACTING_PERMISSIONS),
+        now=now or timezone.now(),
     )

@@ -7,4 +7,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("patrols/", include("patrols.urls")),
+    path("events/", include("events.urls")),
 ]

@@ -1,0 +1,53 @@
+"""An event's page on a desktop and on a phone: it shows the chain and the steps offered, with
+no CSP violation; screenshots to look at."""
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from events.services import event_accept, event_handle, event_send_back
+from tests.browser.conftest import DESKTOP, PHONE, screenshot
+from tests.events.conftest import TUESDAY_9AM, city  # noqa: F401  (the fixture)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+LATER = TUESDAY_9AM + dt.timedelta(hours=1)
+
+
+def jpeg(colour) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480), colour).save(buffer, "JPEG")
+    return SimpleUploadedFile("p.jpg", buffer.getvalue(), content_type="image/jpeg")
+
+
+@pytest.mark.parametrize("page", [DESKTOP, PHONE], indirect=True)
+def test_the_event_page_shows_the_chain_and_the_steps(page, logged_in, city, console):  # noqa: F811
+    event = city.report(
+        latitude=Decimal("30.59"), longitude=Decimal("114.3"), photos=[jpeg((180, 60, 40))]
+    )
+    event_accept(actor=city.community_staff, event=event, at=LATER)
+    event_handle(
+        actor=city.community_staff,
+        event=event,
+        note="已清运",
+        at=LATER,
+        photos=[jpeg((40, 160, 60))],
+    )
+    event_send_back(actor=city.community_staff, event=event, reason="楼道仍有垃圾", at=LATER)
+    logged_in(city.community_staff)
+    page.goto(f"/admin/events/event/{event.pk}/change/")
+    assert page.locator('button.event-step[value="handle"]').is_visible()
+    assert page.locator("#id_handle_note").is_visible()
+    assert page.locator(".event-chain-step").count() == 4
+    phone = page.viewport_size["width"] < 500
+    screenshot(page, f"event-page-{'phone' if phone else 'desktop'}")
+    # The page fits the phone's width: nothing scrolls sideways.
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    page.fill("#id_handle_note", "再次清运")
+    page.click('button.event-step[value="handle"]')
+    page.wait_for_selector(".messagelist .success")
+    assert page.locator(".event-light-blue").first.is_visible()
+    assert console.csp_violations() == []
