@@ -62,14 +62,15 @@ class EventCounts:
     send_backs: int = 0
     overdue: int = 0
     escalations: int = 0
-    #: Hours from report to close of each event settled in the month (for the median).
+    #: Hours from report to close of each event settled in the month (for the median),
+    #: shortest first.
     settle_hours: list[float] = field(default_factory=list)
 
     def add(self, other: "EventCounts") -> None:
         for name in self.__dataclass_fields__:
             if name != "settle_hours":
                 setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.settle_hours = self.settle_hours + other.settle_hours
+        self.settle_hours = sorted(self.settle_hours + other.settle_hours)
 
     @property
     def within_goal(self) -> Rate:
@@ -107,6 +108,12 @@ def _overdue_stages(window: _Window) -> QuerySet[EventStep]:
     return EventStep.objects.filter(
         stage_due_at__gte=window.start, stage_due_at__lt=window.overdue_end
     ).filter(Q(stage_ended_at__isnull=True) | Q(stage_ended_at__gt=F("stage_due_at")))
+
+
+def _sorted(counts: dict[int, EventCounts]) -> dict[int, EventCounts]:
+    for each in counts.values():
+        each.settle_hours.sort()
+    return dict(counts)
 
 
 def _counts(keys: list[int] | None) -> dict[int, EventCounts]:
@@ -154,7 +161,7 @@ def event_counts_by_grid(
         .order_by()
     ):
         counts[grid_id].overdue = number
-    return dict(counts)
+    return _sorted(counts)
 
 
 def event_counts_by_department(
@@ -206,7 +213,7 @@ def event_counts_by_department(
         held.values_list("department_id").annotate(n=Count("event_id", distinct=True)).order_by()
     ):
         counts[department_id].overdue = number
-    return dict(counts)
+    return _sorted(counts)
 
 
 def within_goal_by_month(
