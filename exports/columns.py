@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from archives.selectors import VERIFY_EVERY
+from events.selectors.figures import EventCounts
 from exports.figures import MonthCounts
 from patrols.selectors import PatrolCounts
 
@@ -45,6 +46,15 @@ def _patrol(value: Callable[[PatrolCounts], float]) -> Callable[[MonthCounts], f
 
     def of(counts: MonthCounts) -> float | None:
         return value(counts.patrol) if counts.patrol is not None else None
+
+    return of
+
+
+def _events(value: Callable[[EventCounts], float | None]) -> Callable[[MonthCounts], float | None]:
+    """An event figure, None (—) in a version published before events were counted."""
+
+    def of(counts: MonthCounts) -> float | None:
+        return value(counts.events) if counts.events is not None else None
 
     return of
 
@@ -247,8 +257,114 @@ PATROL_COLUMNS = [
     ),
 ]
 
+#: The events' columns: after the patrols' in the workbook, in a table of their own in the PDF,
+#: for grids, communities, streets and the city, and for departments (``event_value``).
+EVENT_COLUMNS = [
+    Column(
+        "events_received",
+        _("Events received"),
+        INTEGER,
+        _events(lambda e: e.received),
+        _(
+            "Events reported during the month (a department's: events transferred to it "
+            "during the month)."
+        ),
+    ),
+    Column(
+        "events_settled",
+        _("Events settled"),
+        INTEGER,
+        _events(lambda e: e.settled),
+        _(
+            "Events evaluated and closed (green) during the month, whenever they were "
+            "reported (a department's: those it held at some time)."
+        ),
+    ),
+    Column(
+        "events_settled_within_goal",
+        format_lazy(_("Settled within {days} days"), days=settings.EVENT_SETTLE_GOAL_DAYS),
+        INTEGER,
+        _events(lambda e: e.settled_within_goal),
+        format_lazy(
+            _(
+                "Events settled during the month at most {days} calendar days after they "
+                "were reported: {hours} hours, counted around the clock, weekends and "
+                "holidays included."
+            ),
+            days=settings.EVENT_SETTLE_GOAL_DAYS,
+            hours=24 * settings.EVENT_SETTLE_GOAL_DAYS,
+        ),
+    ),
+    Column(
+        "events_within_goal",
+        format_lazy(_("Share within {days} days"), days=settings.EVENT_SETTLE_GOAL_DAYS),
+        PERCENT,
+        _rate("events_within_goal"),
+        _("Share of the events settled during the month that were settled within the goal."),
+    ),
+    Column(
+        "events_median_hours",
+        _("Median hours to settle"),
+        DECIMAL,
+        _events(lambda e: e.median_settle_hours),
+        _(
+            "Median of the hours from report to close of the events settled during the "
+            "month (calendar hours)."
+        ),
+    ),
+    Column(
+        "events_returns",
+        _("Returns"),
+        INTEGER,
+        _events(lambda e: e.returns),
+        _(
+            "Events a department returned during the month, with a reason, to the street or "
+            "community that transferred them (a department's: those it returned)."
+        ),
+    ),
+    Column(
+        "events_send_backs",
+        _("Send-backs"),
+        INTEGER,
+        _events(lambda e: e.send_backs),
+        _(
+            "Handled events the reporting community found unresolved and sent back during "
+            "the month (a department's: those sent back to it)."
+        ),
+    ),
+    Column(
+        "events_overdue",
+        _("Overdue events"),
+        INTEGER,
+        _events(lambda e: e.overdue),
+        _(
+            "Events with a stage (to be accepted, being handled, to be evaluated) whose time "
+            "limit in working hours fell within the month, up to now for the current month, "
+            "while the stage was still open: it ended after its limit or has not ended. Each "
+            "event counts once. A department's: only the stages it held (to be accepted or "
+            "being handled by it)."
+        ),
+    ),
+    Column(
+        "events_escalations",
+        _("Escalations"),
+        INTEGER,
+        _events(lambda e: e.escalations),
+        _(
+            "Events escalated to the inspection office during the month (a department's: "
+            "while it held them)."
+        ),
+    ),
+]
+
 #: Every figure the workbook shows, in its order.
-ALL_COLUMNS = FIGURE_COLUMNS + PATROL_COLUMNS
+ALL_COLUMNS = FIGURE_COLUMNS + PATROL_COLUMNS + EVENT_COLUMNS
+
+
+def event_value(column: Column, events: EventCounts) -> float | None:
+    """``column`` (one of ``EVENT_COLUMNS``) for a department's event figures."""
+    return column.value(MonthCounts(events=events))
+
 
 #: Shown in a cell without a figure: the month had no closed audit, or nothing to count.
 NO_AUDIT = _("no audit")
@@ -268,6 +384,12 @@ PATROL_PART_DEFINITION = _(
 )
 RANK_DEFINITION = _("Rank of the grid's score within its street (1 is best).")
 MONTH_END_DEFINITION = _("Figures are taken from history as at the last moment of the month.")
+EVENTS_MONTH_DEFINITION = _(
+    "Event figures count by the portal's time zone: an event belongs to the month it was "
+    "reported in for “received”, to the month it was closed in for “settled”; a community's, "
+    "a street's and the city's figures add up their grids' (the median is taken over all "
+    "their settled events). A department's figures count the events transferred to it."
+)
 PART_LABELS = {
     "completeness": _("Completeness"),
     "timeliness": _("Timeliness"),
@@ -294,6 +416,7 @@ def definitions(*, rank_label: str) -> list[tuple[str, str]]:
         (_("Score"), str(SCORE_DEFINITION)),
         (rank_label, str(RANK_DEFINITION)),
         (_("Month end"), str(MONTH_END_DEFINITION)),
+        (_("Events"), str(EVENTS_MONTH_DEFINITION)),
     ]
     return [(str(label), text) for label, text in rows]
 

@@ -18,10 +18,13 @@ from openpyxl.utils import get_column_letter
 from exports.columns import (
     ALL_COLUMNS,
     DECIMAL,
+    EVENT_COLUMNS,
     INTEGER,
+    NO_DATA,
     PERCENT,
     definitions,
     empty_text,
+    event_value,
     weight_rows,
 )
 from exports.figures import GridRow, MonthCounts, MonthFigures
@@ -215,6 +218,58 @@ def _members_sheet(workbook: Workbook, figures: MonthFigures) -> None:
         sheet.ws.auto_filter.ref = f"A1:{get_column_letter(len(labels))}{len(figures.members) + 1}"
 
 
+def _event_cells(sheet: _Sheet, values: list[float | None], *, font: Font | None = None) -> list:
+    return [
+        sheet.cell(NO_DATA, font=font)
+        if value is None
+        else sheet.cell(value, number_format=NUMBER_FORMATS[column.kind], font=font)
+        for column, value in zip(EVENT_COLUMNS, values, strict=True)
+    ]
+
+
+def _events_sheet(workbook: Workbook, figures: MonthFigures) -> None:
+    """The event figures per community, street and the city (the grids' are on the summary)."""
+    sheet = _Sheet(workbook, _("Events by community"))
+    sheet.ws.freeze_panes = "C2"
+    labels = [_("Street"), _("Community"), _("Grids"), *[str(c.label) for c in EVENT_COLUMNS]]
+    sheet.header(labels, [14, 16, 8, *[11] * len(EVENT_COLUMNS)])
+    for community in figures.communities():
+        sheet.append(
+            [
+                sheet.cell(community.street),
+                sheet.cell(community.name),
+                sheet.cell(community.grids),
+                *_event_cells(sheet, [c.value(community.counts) for c in EVENT_COLUMNS]),
+            ]
+        )
+    totals = [(s.name, s.counts) for s in figures.streets] + [(_("Total"), figures.total)]
+    for label, counts in totals:
+        sheet.append(
+            [
+                sheet.cell(label, font=_TOTAL_FONT),
+                sheet.cell(""),
+                sheet.cell(""),
+                *_event_cells(sheet, [c.value(counts) for c in EVENT_COLUMNS], font=_TOTAL_FONT),
+            ]
+        )
+
+
+def _departments_sheet(workbook: Workbook, figures: MonthFigures) -> None:
+    """The functional departments' event figures."""
+    sheet = _Sheet(workbook, _("Departments"))
+    sheet.ws.freeze_panes = "C2"
+    labels = [_("Department code"), _("Department"), *[str(c.label) for c in EVENT_COLUMNS]]
+    sheet.header(labels, [12, 18, *[11] * len(EVENT_COLUMNS)])
+    for row in figures.departments:
+        sheet.append(
+            [
+                sheet.cell(row.code),
+                sheet.cell(row.name),
+                *_event_cells(sheet, [event_value(c, row.events) for c in EVENT_COLUMNS]),
+            ]
+        )
+
+
 def _definitions_sheet(workbook: Workbook, figures: MonthFigures) -> None:
     sheet = _Sheet(workbook, _("Definitions"))
     sheet.header([_("Figure"), _("Definition")], [22, 100])
@@ -247,8 +302,8 @@ def _cover_sheet(workbook: Workbook, figures: MonthFigures) -> None:
 
 
 def report_xlsx(figures: MonthFigures) -> bytes:
-    """The workbook: summary (one row per grid), a sheet per street, grid members,
-    definitions and weights."""
+    """The workbook: summary (one row per grid), a sheet per street, grid members, events by
+    community (with the streets and the city), departments, definitions and weights."""
     workbook = Workbook(write_only=True)
     street_totals = [(s.name, s.counts, s.score) for s in figures.streets]
     _grid_sheet(
@@ -262,6 +317,9 @@ def report_xlsx(figures: MonthFigures) -> bytes:
             rows = [row for row in figures.grids if row.street_id == street.street_id]
             _grid_sheet(workbook, street.name, rows, [(_("Total"), street.counts, street.score)])
     _members_sheet(workbook, figures)
+    _events_sheet(workbook, figures)
+    if figures.departments:
+        _departments_sheet(workbook, figures)
     _definitions_sheet(workbook, figures)
     _cover_sheet(workbook, figures)
     buffer = io.BytesIO()

@@ -7,7 +7,8 @@ worked out from the counts, and are None where nothing was counted ("no audit", 
 needs visits"), never 0.
 
 A version published before patrol rounds were counted stores no patrol figures: its
-``MonthCounts.patrol`` is None, shown as "—", never as 0 rounds.
+``MonthCounts.patrol`` is None, shown as "—", never as 0 rounds. Likewise one published before
+events were counted: ``MonthCounts.events`` is None and it has no department rows.
 """
 
 import datetime as dt
@@ -21,6 +22,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from audits.selectors import Figures as AuditFigures
 from audits.stats import Rate
+from events.selectors.figures import EventCounts
 from patrols.selectors import PatrolCounts
 
 #: The score's parts, in the order the report shows them.
@@ -30,6 +32,10 @@ SCORE_PARTS = ("completeness", "timeliness", "coverage", "accuracy", "satisfacti
 def report_weights() -> dict[str, float]:
     """The score weights (``MONTHLY_REPORT_WEIGHTS``, checked at start-up by the settings)."""
     return {part: settings.MONTHLY_REPORT_WEIGHTS.get(part, 0) for part in SCORE_PARTS}
+
+
+#: MonthCounts' fields that are not plain counts.
+_NOT_ADDED = ("audit", "patrol", "events")
 
 
 @dataclass
@@ -52,10 +58,11 @@ class MonthCounts:
     buildings_mapped: int = 0  # buildings with a position on the map at month end
     audit: AuditFigures | None = None
     patrol: PatrolCounts | None = None  # None: a version published before patrols counted
+    events: EventCounts | None = None  # None: a version published before events counted
 
     def add(self, other: "MonthCounts") -> None:
         for f in fields(self):
-            if f.name in ("audit", "patrol"):
+            if f.name in _NOT_ADDED:
                 continue
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
         if other.audit is not None:
@@ -66,6 +73,15 @@ class MonthCounts:
             if self.patrol is None:
                 self.patrol = PatrolCounts()
             self.patrol.add(other.patrol)
+        if other.events is not None:
+            if self.events is None:
+                self.events = EventCounts()
+            self.events.add(other.events)
+
+    @property
+    def events_within_goal(self) -> Rate | None:
+        """Events settled within the goal, of those settled in the month."""
+        return self.events.within_goal if self.events is not None else None
 
     @property
     def completeness(self) -> Rate:
@@ -185,6 +201,27 @@ class StreetRow:
 
 
 @dataclass
+class DepartmentRow:
+    """A functional department's event figures for the month."""
+
+    department_id: int
+    code: str
+    name: str
+    events: EventCounts
+
+
+@dataclass
+class CommunityRow:
+    """A community's figures: its grids' counts added up (worked out from the grid rows, so
+    a published version has them too)."""
+
+    street: str
+    name: str
+    grids: int
+    counts: MonthCounts
+
+
+@dataclass
 class MonthFigures:
     month: dt.date  # the first day
     street: StreetRow | None  # None: the whole city
@@ -195,6 +232,20 @@ class MonthFigures:
     weights: dict[str, float]
     total_score: float | None = None
     generated_at: dt.datetime = field(default_factory=timezone.now)
+    #: The departments' event figures (none in a version published before events counted).
+    departments: list[DepartmentRow] = field(default_factory=list)
+
+    def communities(self) -> list[CommunityRow]:
+        """One row per community with a grid in the report, in the grids' order."""
+        rows: dict[tuple[int, str], CommunityRow] = {}
+        for grid in self.grids:
+            row = rows.setdefault(
+                (grid.street_id, grid.community),
+                CommunityRow(grid.street, grid.community, 0, MonthCounts()),
+            )
+            row.grids += 1
+            row.counts.add(grid.counts)
+        return list(rows.values())
 
 
 # A published version's figures -----------------------------------------------------------------
@@ -206,19 +257,24 @@ def figures_as_json(figures: MonthFigures) -> dict:
 
 
 def _month_counts(data: dict) -> MonthCounts:
-    """A stored group's counts; a field it predates (``buildings_mapped``, ``patrol``) keeps
-    its "not counted" default."""
+    """A stored group's counts; a field it predates (``buildings_mapped``, ``patrol``,
+    ``events``) keeps its "not counted" default."""
     audit, patrol = data.get("audit"), data.get("patrol")
     values = {
         f.name: data[f.name]
         for f in fields(MonthCounts)
-        if f.name not in ("audit", "patrol") and f.name in data
+        if f.name not in _NOT_ADDED and f.name in data
     }
     return MonthCounts(
         **values,
         audit=AuditFigures(**audit) if audit is not None else None,
         patrol=PatrolCounts(**patrol) if patrol is not None else None,
+        events=_event_counts(data.get("events")),
     )
+
+
+def _event_counts(data: dict | None) -> EventCounts | None:
+    return EventCounts(**data) if data is not None else None
 
 
 def figures_from_json(data: dict) -> MonthFigures:
@@ -240,4 +296,8 @@ def figures_from_json(data: dict) -> MonthFigures:
         weights=data["weights"],
         total_score=data.get("total_score"),
         generated_at=parse_datetime(data["generated_at"]) or dt.datetime.min,
+        departments=[
+            DepartmentRow(**{**row, "events": _event_counts(row["events"]) or EventCounts()})
+            for row in data.get("departments", [])
+        ],
     )

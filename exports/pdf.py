@@ -27,6 +27,7 @@ from archives.pdf_font import register_font
 from archives.pdf_page import landscape_pdf
 from exports.columns import (
     DECIMAL,
+    EVENT_COLUMNS,
     FIGURE_COLUMNS,
     INTEGER,
     PATROL_COLUMNS,
@@ -259,6 +260,58 @@ def _patrol_tables(figures: MonthFigures, font: str) -> list:
     return tables
 
 
+#: The event tables: three columns naming the row, then the event figures.
+_EVENT_WIDTHS = [16 * mm, 26 * mm, 26 * mm, *[19 * mm] * len(EVENT_COLUMNS)]
+
+
+def _event_header(font: str, first: list[str]) -> list[Paragraph]:
+    return _header_cells([*first, *[str(c.label) for c in EVENT_COLUMNS]], font)
+
+
+def _event_cells(counts: MonthCounts) -> list[str]:
+    return _figure_cells(counts, EVENT_COLUMNS)
+
+
+def _event_tables(figures: MonthFigures, font: str) -> list:
+    """The event figures per grid, then per community with the street and city totals, then
+    per department (where the report has department figures)."""
+    grids = [
+        [row.code, _clip(row.name, 12), _clip(row.community, 12), *_event_cells(row.counts)]
+        for row in figures.grids
+    ]
+    communities = [
+        [_clip(c.street, 12), _clip(c.name, 12), str(c.grids), *_event_cells(c.counts)]
+        for c in figures.communities()
+    ]
+    totals = [
+        [_clip(street.name, 12), "", "", *_event_cells(street.counts)] for street in figures.streets
+    ]
+    totals.append([_("Total"), "", "", *_event_cells(figures.total)])
+    departments = [
+        [row.code, _clip(row.name, 12), "", *_event_cells(MonthCounts(events=row.events))]
+        for row in figures.departments
+    ]
+    sections = [
+        (_event_header(font, [_("Grid code"), _("Grid"), _("Community")]), grids, []),
+        (_event_header(font, [_("Street"), _("Community"), _("Grids")]), communities, totals),
+    ]
+    if departments:
+        sections.append(
+            (_event_header(font, [_("Department code"), _("Department"), ""]), departments, [])
+        )
+    tables = []
+    for header, body, extra in sections:
+        chunks = [body[i : i + CHUNK_ROWS] for i in range(0, len(body), CHUNK_ROWS)] or [[]]
+        for index, chunk in enumerate(chunks):
+            last = extra if index == len(chunks) - 1 else []
+            rows = [header, *chunk, *last]
+            table = Table(rows, colWidths=_EVENT_WIDTHS, repeatRows=1)
+            table.setStyle(_table_style(font, len(rows), total_rows=len(last)))
+            tables.append(table)
+        tables.append(Spacer(1, 6 * mm))
+    return tables
+
+
 def _score_chart(figures: MonthFigures, font: str) -> Drawing:
     """How many grids scored in each ten-point band: readable for 10 grids or 2,000."""
     bands = [0] * 10
@@ -331,6 +384,9 @@ def report_pdf(figures: MonthFigures) -> bytes:
         PageBreak(),
         Paragraph(_("Patrol rounds and visits on-track"), styles["heading"]),
         *_patrol_tables(figures, font),
+        PageBreak(),
+        Paragraph(_("Events"), styles["heading"]),
+        *_event_tables(figures, font),
         PageBreak(),
         _score_chart(figures, font),
         PageBreak(),

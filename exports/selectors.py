@@ -27,11 +27,23 @@ from accounts.names import person_name
 from accounts.types import Actor
 from archives import scope
 from archives.model_meta import concrete_field
-from archives.models import Building, Community, Grid, Household, Resident, Street, Tag, Visit
+from archives.models import (
+    Building,
+    Community,
+    Department,
+    Grid,
+    Household,
+    Resident,
+    Street,
+    Tag,
+    Visit,
+)
 from archives.months import first_day, month_bounds
 from archives.selectors import RESIDENT_REQUIRED_FIELDS, figures_as_of, verified_since
 from audits.selectors import grid_audit_figures
+from events.selectors.figures import EventCounts, event_counts_by_department, event_counts_by_grid
 from exports.figures import (
+    DepartmentRow,
     GridRow,
     MemberRow,
     MonthCounts,
@@ -352,8 +364,10 @@ def _month_figures(month: dt.date, street: Street | None, weights: dict) -> Mont
     counts = _counts_by_grid(params, first, grid_ids)
     start, following = month_bounds(month)
     patrols = patrol_month_counts(start=start, end=following, grid_ids=grid_ids)
+    events = event_counts_by_grid(month, grid_ids)
     for grid_id, grid_counts in counts.items():
         grid_counts.patrol = _patrol_figures(patrols.by_grid.get(grid_id))
+        grid_counts.events = events.get(grid_id) or EventCounts()
     covered = buildings_covered_by_member_grid(start=start, end=following, grid_ids=grid_ids)
     members = _members_of(list(counts))
     grid_rows = _grid_rows(grids, counts, members, weights)
@@ -376,7 +390,22 @@ def _month_figures(month: dt.date, street: Street | None, weights: dict) -> Mont
         total=total,
         weights=weights,
         total_score=total.score(weights),
+        departments=_department_rows(month, None if street is None else grid_ids),
     )
+
+
+def _department_rows(month: dt.date, grid_ids: list[int] | None) -> list[DepartmentRow]:
+    """The departments' event figures, by code: every department for the city's report, those
+    with a figure among the street's events for a street's. Departments are those of today."""
+    departments = list(Department.objects.order_by("code").values_list("pk", "code", "name"))
+    counts = event_counts_by_department(
+        month, [pk for pk, *_rest in departments], grid_ids=grid_ids
+    )
+    return [
+        DepartmentRow(department_id=pk, code=code, name=name, events=counts[pk])
+        for pk, code, name in departments
+        if grid_ids is None or counts[pk] != EventCounts()
+    ]
 
 
 def _patrol_figures(counts: PatrolCounts | None) -> PatrolCounts:

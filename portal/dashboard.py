@@ -22,6 +22,7 @@ from archives import selectors
 from archives.months import last_months
 from audits import selectors as audit_selectors
 from events import selectors as event_selectors
+from events.selectors import figures as event_figures
 from portal import charts, roles
 
 LIST_LENGTH = 10
@@ -52,6 +53,10 @@ class OfficialPanel:
     incomplete_audits: list = field(default_factory=list)
     #: The window of "verified recently" the table's heading names.
     verified_within_days: int = selectors.VERIFY_EVERY.days
+    #: Share of the events settled within the goal, per street (and the reader's departments)
+    #: over the last six months.
+    events_chart: charts.LineChart | None = None
+    events_goal_days: int = settings.EVENT_SETTLE_GOAL_DAYS
 
 
 @dataclass
@@ -127,6 +132,17 @@ def _official_panel(user, now: dt.datetime, today: dt.date, grid_streets) -> Off
         accuracy_chart=accuracy_chart,
         computed_at=now,
         incomplete_audits=audit_selectors.incomplete_closed_campaigns(months, grid_streets),
+        events_chart=_events_chart(user, months, grid_streets, streets),
+    )
+
+
+def _events_chart(user, months: list[dt.date], grid_streets, streets) -> charts.LineChart:
+    """The share of events settled within the goal, month by month."""
+    lines = event_figures.within_goal_trend(
+        user, months, grid_streets, {f.street.pk: f.street.name for f in streets}
+    )
+    return charts.percent_line_chart(
+        [formats.date_format(month, "YEAR_MONTH_FORMAT") for month in months], lines
     )
 
 

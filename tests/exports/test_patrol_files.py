@@ -59,7 +59,8 @@ def test_the_workbook_has_the_patrol_columns_for_grids_and_members(november):
     header = rows[0]
     at = header.index("巡查天数")
     assert header[at : at + 7] == PATROL_HEADERS
-    assert header[at + 7 :] == ["得分", "街道内排名"]
+    assert header[at + 7] == "受理事件数"  # the events' columns follow
+    assert header[-2:] == ["得分", "街道内排名"]
     by_code = {row[2]: row for row in rows[1:6]}
     for grid in november.grids:
         assert by_code[grid.code][at : at + 7] == _patrol_values(grid.counts), grid.code
