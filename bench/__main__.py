@@ -38,13 +38,21 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     # Internal: the patrol rows measured on the patrols' own database (DATABASE_URL).
     parser.add_argument("--measure-patrols", action="store_true")
     parser.add_argument(
+        "--events",
+        type=int,
+        default=100_000,
+        help="events of the events rows' data (in 2,000 grids, with their steps)",
+    )
+    # Internal: the events rows measured on the events' own database (DATABASE_URL).
+    parser.add_argument("--measure-events", action="store_true")
+    parser.add_argument(
         "--skip-seed-timing",
         action="store_true",
         help="skip timing seed_demo for the demo city on scratch databases",
     )
     parser.add_argument(
         "--only",
-        choices=["audit-draw", "spreadsheets", "admin-pages", "monthly-report", "patrols"],
+        choices=["audit-draw", "spreadsheets", "admin-pages", "monthly-report", "patrols", "events"],
         help="build or reuse the benchmark city and print only these rows",
     )
     return parser.parse_args(argv)

@@ -11,6 +11,7 @@ from bench.admin_pages import changelist_timings, save_timings
 from bench.audit_draw import audit_draw_timings
 from bench.bulk_history import bulk_history_size
 from bench.city import bench_city
+from bench.events import event_timings, measure_events
 from bench.monthly_report import measure_monthly_report, monthly_report_timings
 from bench.patrols import measure_patrols, patrol_timings
 from bench.scratch import DatabaseSettings, database_ensure
@@ -31,6 +32,15 @@ def run(options: argparse.Namespace) -> str | None:
             print(json.dumps(measure_import(*options.measure_import)))
         elif options.measure_monthly_report:
             print(json.dumps(measure_monthly_report()))
+        elif options.measure_events:
+            call_command("migrate", verbosity=0)
+            print(
+                json.dumps(
+                    measure_events(
+                        rebuild=options.rebuild, events=options.events, requests=options.requests
+                    )
+                )
+            )
         elif options.measure_patrols:
             call_command("migrate", verbosity=0)
             print(
@@ -50,6 +60,8 @@ def _rows(options: argparse.Namespace, database: DatabaseSettings) -> list[Row]:
         return import_export_timings(100_000)
     if options.only == "patrols":  # a database of their own: no million-resident city needed
         return patrol_timings(database, options)
+    if options.only == "events":  # a database of their own too
+        return event_timings(database, options)
     rows = []
     if options.only is None and not options.skip_seed_timing:
         rows += seed_demo_timings(database)
@@ -69,4 +81,5 @@ def _rows(options: argparse.Namespace, database: DatabaseSettings) -> list[Row]:
     rows += audit_draw_timings(options.draws)
     rows += monthly_report_timings(database)
     rows += patrol_timings(database, options)
+    rows += event_timings(database, options)
     return rows
