@@ -161,3 +161,54 @@ def departments_seen(username: str) -> set[str]:
 
 def _grid_code(resident: Resident) -> str:
     return resident.household.building.grid.code
+
+
+# Events (built only where asked: the leak matrix) --------------------------------------------
+
+#: Where each event of ``build_events`` stands: GA1a's transferred to health (with its
+#: building), GA1b's red at its community, GB1a's outside every account but the city's.
+EVENT_GRIDS = ["GA1a", "GA1b", "GB1a"]
+#: (account, event's grid) pairs where accepting the event is the account's step to take.
+EVENT_ACCEPTED_BY = {("department", "GA1a"), ("community", "GA1b")}
+
+
+def build_events(city: City) -> dict:
+    """One event in each of ``EVENT_GRIDS``, reported and moved by the administrator."""
+    from django.contrib.auth import get_user_model
+
+    from archives.models import Building
+    from events.models import EventCategory
+    from events.services import event_pass_up, event_report, event_transfer
+
+    admin = get_user_model().objects.filter(is_superuser=True).get()
+    category = EventCategory.objects.create(code="matrix", name="占道经营")
+    category.departments.set([city.health])
+    events = {}
+    for code in EVENT_GRIDS:
+        grid = city.grids[code]
+        events[code] = event_report(
+            actor=admin,
+            category=category,
+            grid=grid,
+            description=f"事件{code}",
+            building=Building.objects.get(grid=grid) if code == "GA1a" else None,
+        )
+    event_pass_up(actor=admin, event=events["GA1a"])
+    event_transfer(actor=admin, event=events["GA1a"], department=city.health)
+    return events
+
+
+def events_seen(username: str) -> set[str]:
+    """The grids of ``build_events``' events the account sees: those of its area, and the one
+    transferred to its department."""
+    if username == "department":
+        return {"GA1a"}
+    if username == "auditor":
+        return set()  # the role reads no events
+    return set(ACCOUNTS[username][1]) & set(EVENT_GRIDS)
+
+
+def event_departments_seen(username: str) -> set[str]:
+    """Departments an account learns the name of from the events it sees: the one GA1a's
+    event was transferred to (the reporter sees every step of the chain)."""
+    return {"health"} if "GA1a" in events_seen(username) else set()

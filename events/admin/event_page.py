@@ -182,7 +182,10 @@ class EventPageMixin(ModelAdminMixinBase):
             "place_hidden": place is not None and not place_shown,
             "now": now,
             "steps": steps,
-            "photos": [photo for row in steps for photo in row.photos],
+            # The report's photos show the event; later ones are shown with their step.
+            "photos": [
+                p for row in steps if row.step.action == EventStep.Action.REPORT for p in row.photos
+            ],
             "reporter": person_name(event.reporter),
             "step_forms": step_forms,
             "has_view_permission": True,

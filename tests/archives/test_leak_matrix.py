@@ -46,12 +46,13 @@ from archives.models import (
 )
 from audits import services as audit_services
 from audits.models import AuditCampaign, AuditFieldFinding, AuditItem
+from events.models import Event
 from exports.models import MonthlyReport
 from tests import factories, scoped_city
 
 pytestmark = pytest.mark.django_db
 
-SNAPSHOT_APPS = {"archives", "audits", "exports", "auth", "guardian", "admin"}
+SNAPSHOT_APPS = {"archives", "audits", "exports", "events", "auth", "guardian", "admin"}
 # Appended to by every page that shows an unmasked value, refused POSTs that show a page again
 # included: a record of reading, not a change the matrix looks for.
 SNAPSHOT_SKIPPED = {"archives.SensitiveAccess", "exports.ReportDownload"}
@@ -71,6 +72,8 @@ WRITING_VIEWS = {
     # 核实 on a resident's page and a household's (archives.admin); an audit draw's verify page
     # only reads
     "verify",
+    # a step of an event's chain (events.admin.event_page)
+    "step",
 }
 # Site pages that are about no object; logout would end the session the matrix runs in.
 SKIPPED_SITE_PAGES = {"logout"}
@@ -182,6 +185,10 @@ def forbidden_texts(username: str) -> dict[str, str]:
         for obj in model.objects.all():
             if obj in sampled:
                 continue  # the audit tool shows an auditor the files sampled for them
+            if isinstance(obj, Department) and obj.code in scoped_city.event_departments_seen(
+                username
+            ):
+                continue  # an event's page names the department it was transferred to
             if not sees(username, obj) and (text := marker(obj)):
                 texts[text] = f"{model.__name__} {obj.pk} outside scope"
     for resident in Resident.objects.select_related("household__building__grid"):
@@ -410,7 +417,7 @@ class Matrix:
                 self.model_page(route)
             else:
                 objects = route.model._default_manager.order_by("pk")
-                if route.model not in scope.SCOPED_MODELS:
+                if route.model not in (*scope.SCOPED_MODELS, Event):
                     objects = objects[:1]  # users, groups, tags: the same answer for every row
                 for obj in objects:
                     self.object_page(route, obj)
@@ -496,6 +503,7 @@ class Matrix:
             "pk": obj.pk,  # django-otp's device QR code page
             "user_id": self.other_user.pk,
             "group_id": self.group.pk,
+            "action": "accept",  # an event's step (events.admin.event_page)
         }
         url = route.url(**values)
         response, content = self.get(url)
@@ -504,6 +512,12 @@ class Matrix:
             self.findings.check(
                 response.status_code == 200 and escape(str(obj)) in content,
                 f"{url} does not show {model.__name__} {obj.pk}, which is in scope",
+            )
+        if route.view == "change" and model is Event:
+            shown = response.status_code == 200 and escape(str(obj)) in content
+            self.findings.check(
+                shown == (obj.grid.code in scoped_city.events_seen(self.username)),
+                f"{url} answers {response.status_code} to {self.username}",
             )
         if route.view == "change" and model is AuditItem:
             # The auditor sees their sample; the official the whole city; nobody else this item.
@@ -536,6 +550,9 @@ class Matrix:
                 [obj.pk] if model is Resident else list(obj.residents.values_list("pk", flat=True))
             )
             self.post(url, {"resident": ticked}, allowed=changes(self.username, obj), what=what)
+        elif route.view == "step" and model is Event:
+            allowed = (self.username, obj.grid.code) in scoped_city.EVENT_ACCEPTED_BY
+            self.post(url, {"seen_version": obj.version}, allowed=allowed, what=what)
         elif route.view in ("draw", "cancel", "close", "correct"):
             data, allowed = audit_post(self.username, route.view)
             self.post(url, data, allowed=allowed, what=what)
@@ -582,6 +599,7 @@ def _writable_target(username: str, obj) -> bool:
 def test_no_admin_page_leaks_outside_scope(city, client, admin_user, username):
     audit_setup(city)
     report_setup(city)
+    scoped_city.build_events(city)
     client.force_login(city.users[username])
     problems = Matrix(city, username, client).run()
     assert problems == [], "\n".join(problems)
@@ -597,6 +615,8 @@ def test_the_matrix_covers_every_kind_of_admin_page():
     assert ("site", "autocomplete") in views
     assert ("site", "index") in views  # the dashboards
     assert ("Building", "plan") in views and ("Grid", "plan") in views
+    assert ("Event", "change") in views and ("Event", "step") in views
+    assert ("Event", "long_open") in views
 
 
 def test_the_matrix_posts_what_an_administrator_could_save(city, admin_client):

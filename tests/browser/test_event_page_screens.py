@@ -51,3 +51,22 @@ def test_the_event_page_shows_the_chain_and_the_steps(page, logged_in, city, con
     page.wait_for_selector(".messagelist .success")
     assert page.locator(".event-light-blue").first.is_visible()
     assert console.csp_violations() == []
+
+
+@pytest.mark.parametrize("page", [DESKTOP, PHONE], indirect=True)
+def test_the_dashboard_panel_and_the_long_open_page(page, logged_in, city, console):  # noqa: F811
+    from django.utils import timezone
+
+    old = timezone.now() - dt.timedelta(days=10)
+    for _ in range(3):
+        city.report(at=old)
+    city.report(grid=city.other_grid, at=old)
+    phone = page.viewport_size["width"] < 500
+    logged_in(city.community_staff)
+    assert page.locator(".events-panel li a").count() == 3
+    screenshot(page, f"events-dashboard-{'phone' if phone else 'desktop'}")
+    page.click(".events-long-open-link")
+    page.wait_for_selector(".event-long-open-group")
+    screenshot(page, f"events-long-open-{'phone' if phone else 'desktop'}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    assert console.csp_violations() == []
