@@ -21,6 +21,12 @@ from events.selectors.chain import (
     is_overdue,
     may_transfer_to,
 )
+from events.selectors.figures import (
+    EventCounts,
+    event_counts_by_department,
+    event_counts_by_grid,
+    within_goal_trend,
+)
 from events.selectors.lists import (
     event_steps,
     events_long_open,
@@ -37,10 +43,13 @@ __all__ = [
     "REPORT_PERMISSION",
     "STREET_PERMISSION",
     "Action",
+    "EventCounts",
     "Refusal",
     "acts_for_holder",
     "event_action_refusal",
     "event_actions",
+    "event_counts_by_department",
+    "event_counts_by_grid",
     "event_steps",
     "events_long_open",
     "events_visible",
@@ -48,6 +57,7 @@ __all__ = [
     "is_overdue",
     "may_transfer_to",
     "overdue_condition",
+    "within_goal_trend",
     "work_calendar",
     "work_calendar_around",
     "work_calendar_years_missing",
