@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from archives.selectors import VERIFY_EVERY
-from events.selectors.figures import EventCounts
+from events.selectors import EventCounts
 from exports.figures import MonthCounts
 from patrols.selectors import PatrolCounts
 

@@ -22,7 +22,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from audits.selectors import Figures as AuditFigures
 from audits.stats import Rate
-from events.selectors.figures import EventCounts
+from events.selectors import EventCounts
 from patrols.selectors import PatrolCounts
 
 #: The score's parts, in the order the report shows them.

@@ -41,7 +41,7 @@ from archives.models import (
 from archives.months import first_day, month_bounds
 from archives.selectors import RESIDENT_REQUIRED_FIELDS, figures_as_of, verified_since
 from audits.selectors import grid_audit_figures
-from events.selectors.figures import EventCounts, event_counts_by_department, event_counts_by_grid
+from events.selectors import EventCounts, event_counts_by_department, event_counts_by_grid
 from exports.figures import (
     DepartmentRow,
     GridRow,

@@ -22,7 +22,6 @@ from archives import selectors
 from archives.months import last_months
 from audits import selectors as audit_selectors
 from events import selectors as event_selectors
-from events.selectors import figures as event_figures
 from portal import charts, roles
 
 LIST_LENGTH = 10
@@ -138,7 +137,7 @@ def _official_panel(user, now: dt.datetime, today: dt.date, grid_streets) -> Off
 
 def _events_chart(user, months: list[dt.date], grid_streets, streets) -> charts.LineChart:
     """The share of events settled within the goal, month by month."""
-    lines = event_figures.within_goal_trend(
+    lines = event_selectors.within_goal_trend(
         user, months, grid_streets, {f.street.pk: f.street.name for f in streets}
     )
     return charts.percent_line_chart(

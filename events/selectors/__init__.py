@@ -21,6 +21,12 @@ from events.selectors.chain import (
     is_overdue,
     may_transfer_to,
 )
+from events.selectors.figures import (
+    EventCounts,
+    event_counts_by_department,
+    event_counts_by_grid,
+    within_goal_trend,
+)
 from events.selectors.lists import (
     event_overdue_hours,
     event_steps,
@@ -38,10 +44,13 @@ __all__ = [
     "REPORT_PERMISSION",
     "STREET_PERMISSION",
     "Action",
+    "EventCounts",
     "Refusal",
     "acts_for_holder",
     "event_action_refusal",
     "event_actions",
+    "event_counts_by_department",
+    "event_counts_by_grid",
     "event_overdue_hours",
     "event_steps",
     "event_visible",
@@ -51,6 +60,7 @@ __all__ = [
     "is_overdue",
     "may_transfer_to",
     "overdue_condition",
+    "within_goal_trend",
     "work_calendar",
     "work_calendar_around",
     "work_calendar_years_missing",

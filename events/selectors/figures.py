@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from archives import scope
@@ -124,11 +124,6 @@ def _counts(keys: list[int] | None) -> dict[int, EventCounts]:
     return {key: EventCounts() for key in keys}
 
 
-def _month_index(starts: list[dt.datetime], closed_at: dt.datetime | None) -> int:
-    assert closed_at is not None  # the queries filter on it
-    return max(i for i, start in enumerate(starts) if closed_at >= start)
-
-
 def event_counts_by_grid(
     month: dt.date, grid_ids: Iterable[int] | None = None, *, now: dt.datetime | None = None
 ) -> dict[int, EventCounts]:
@@ -218,54 +213,82 @@ def event_counts_by_department(
     return _sorted(counts)
 
 
+def _month_of(starts: list[dt.datetime], closed_at: str) -> Case:
+    """The index in ``starts`` of the month ``closed_at`` falls in (from the newest back)."""
+    return Case(
+        *[
+            When(**{f"{closed_at}__gte": start}, then=Value(index))
+            for index, start in reversed(list(enumerate(starts)))
+        ],
+        output_field=IntegerField(),
+    )
+
+
+def _shares(
+    rows: Iterable[tuple[int, int, int, int]], groups: dict[int, list[Rate]]
+) -> dict[int, list[float | None]]:
+    """Add up (key, month index, settled, within goal) rows into ``groups``' rates."""
+    for group, index, settled, within in rows:
+        rate = groups[group][index]
+        groups[group][index] = Rate(rate.successes + within, rate.total + settled)
+    return {group: [rate.value for rate in rates] for group, rates in groups.items()}
+
+
 def within_goal_by_month(
     months: list[dt.date], group_of_grid: dict[int, int]
 ) -> dict[int, list[float | None]]:
     """{group ID: [share settled within goal, per month of ``months``]} for the grids of
     ``group_of_grid`` ({grid ID: group ID}, such as a street); None for a month in which the
-    group settled nothing. One query."""
-    groups: dict[int, list[EventCounts]] = {
-        group: [EventCounts() for _month in months] for group in set(group_of_grid.values())
-    }
+    group settled nothing. One aggregate query (a row per grid and month)."""
+    groups = {group: [Rate(0, 0) for _m in months] for group in set(group_of_grid.values())}
     if not months:
         return {group: [] for group in groups}
     starts = [month_bounds(first_day(month))[0] for month in months]
     end = month_bounds(first_day(months[-1]))[1]
-    settled = Event.objects.filter(
-        grid_id__in=list(group_of_grid), closed_at__gte=starts[0], closed_at__lt=end
-    ).values_list("grid_id", "reported_at", "closed_at")
-    for grid_id, reported_at, closed_at in settled:
-        groups[group_of_grid[grid_id]][_month_index(starts, closed_at)].settle(
-            reported_at, closed_at
+    settled = (
+        Event.objects.filter(
+            grid_id__in=list(group_of_grid), closed_at__gte=starts[0], closed_at__lt=end
         )
-    return {
-        group: [counts.within_goal.value for counts in per_month]
-        for group, per_month in groups.items()
-    }
+        .annotate(month=_month_of(starts, "closed_at"))
+        .values_list("grid_id", "month")
+        .annotate(
+            settled=Count("id"),
+            within=Count("id", filter=Q(closed_at__lte=F("reported_at") + settle_goal())),
+        )
+        .order_by()
+    )
+    return _shares(
+        ((group_of_grid[grid], month, n, within) for grid, month, n, within in settled), groups
+    )
 
 
 def department_within_goal_by_month(
     months: list[dt.date], department_ids: list[int]
 ) -> dict[int, list[float | None]]:
     """{department ID: [share settled within goal, per month]} over the events each held at
-    some time and that were closed in the month. One query."""
-    groups = {d: [EventCounts() for _month in months] for d in department_ids}
+    some time and that were closed in the month. One aggregate query."""
+    groups = {d: [Rate(0, 0) for _m in months] for d in department_ids}
     if not months or not department_ids:
         return {d: [None] * len(months) for d in department_ids}
     starts = [month_bounds(first_day(month))[0] for month in months]
     end = month_bounds(first_day(months[-1]))[1]
-    settled = EventStep.objects.filter(
-        action=Action.TRANSFER,
-        department_id__in=department_ids,
-        event__closed_at__gte=starts[0],
-        event__closed_at__lt=end,
-    ).values_list("department_id", "event_id", "event__reported_at", "event__closed_at")
-    for department_id, _event, reported_at, closed_at in set(settled):
-        groups[department_id][_month_index(starts, closed_at)].settle(reported_at, closed_at)
-    return {
-        department: [counts.within_goal.value for counts in per_month]
-        for department, per_month in groups.items()
-    }
+    within_goal = Q(event__closed_at__lte=F("event__reported_at") + settle_goal())
+    settled = (
+        EventStep.objects.filter(
+            action=Action.TRANSFER,
+            department_id__in=department_ids,
+            event__closed_at__gte=starts[0],
+            event__closed_at__lt=end,
+        )
+        .annotate(month=_month_of(starts, "event__closed_at"))
+        .values_list("department_id", "month")
+        .annotate(
+            settled=Count("event_id", distinct=True),
+            within=Count("event_id", distinct=True, filter=within_goal),
+        )
+        .order_by()
+    )
+    return _shares(settled, groups)
 
 
 def within_goal_trend(
