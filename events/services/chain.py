@@ -5,6 +5,7 @@ time limit and writes the event's history with who and why. A refusal changes no
 
 import datetime as dt
 from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -87,6 +88,7 @@ def _refuse_unless_allowed(
 #: The longest note or reason a step keeps, and the longest delay reason an event keeps.
 NOTE_MAX_LENGTH = EventStep._meta.get_field("note").max_length or 2000
 DELAY_REASON_MAX_LENGTH = Event._meta.get_field("delay_reason").max_length or 1000
+DESCRIPTION_MAX_LENGTH = Event._meta.get_field("description").max_length or 2000
 
 
 def _text_required(action: str, text: str, *, limit: int = NOTE_MAX_LENGTH) -> str:
@@ -103,6 +105,17 @@ def _text_required(action: str, text: str, *, limit: int = NOTE_MAX_LENGTH) -> s
             % {"limit": limit, "length": len(text)}
         )
     return text
+
+
+def _coordinate(value: float | Decimal | None) -> Decimal | None:
+    """A phone's coordinate (a float with a dozen decimals) as the column keeps it: six
+    decimals, about ten centimetres. Unrounded, the model's validation refused the report."""
+    if value is None:
+        return None
+    try:
+        return Decimal(str(value)).quantize(Decimal("0.000001"))
+    except (InvalidOperation, ValueError):
+        raise ValidationError(_("The position is not a valid latitude and longitude.")) from None
 
 
 def _step(
@@ -168,8 +181,8 @@ def event_report(
     urgency: str = Urgency.NORMAL,
     building: Building | None = None,
     household: Household | None = None,
-    latitude: float | None = None,
-    longitude: float | None = None,
+    latitude: float | Decimal | None = None,
+    longitude: float | Decimal | None = None,
     photos: Sequence[UploadedFile] = (),
     at: dt.datetime | None = None,
 ) -> Event:
@@ -190,6 +203,8 @@ def event_report(
     description = description.strip()
     if not description:
         raise ValidationError(_("Describe the event."))
+    # A TextField's max_length is a form's: the model's validation does not check it.
+    description = _text_required(Action.REPORT, description, limit=DESCRIPTION_MAX_LENGTH)
     if (latitude is None) != (longitude is None):
         raise ValidationError(_("A position needs both its latitude and its longitude."))
     prepared = photos_prepare(photos)
@@ -203,8 +218,8 @@ def event_report(
         street_id=grid.community.street_id,
         building=building,
         household=household,
-        latitude=latitude,
-        longitude=longitude,
+        latitude=_coordinate(latitude),
+        longitude=_coordinate(longitude),
         reporter=actor,
         reported_at=at,
         light=Light.RED,
