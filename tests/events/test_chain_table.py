@@ -209,9 +209,10 @@ def allowed(role: str, state: State, action: str) -> bool:
         Action.CONFIRM: blue and role == "community_staff",
         Action.SEND_BACK: blue and role == "community_staff",
         Action.EXPLAIN_DELAY: role == ("community_staff" if blue else holder),
-        # Overdue (at NOW every limit has passed), not yet escalated, no reason recorded; by
-        # the street of the area or the city.
+        # Left undone (red or yellow), overdue (at NOW every limit has passed), not yet
+        # escalated, no reason recorded; by the street of the area or the city.
         Action.ESCALATE: role in {"street_official", "municipal"}
+        and (red or yellow)
         and not state.escalated
         and not state.explained,
     }
