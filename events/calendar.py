@@ -33,6 +33,17 @@ def _working_periods() -> list[tuple[dt.time, dt.time]]:
     ]
 
 
+def _working_day_length() -> dt.timedelta:
+    """The working hours of one working day (eight by default)."""
+    return sum(
+        (
+            dt.datetime.combine(dt.date.min, end) - dt.datetime.combine(dt.date.min, start)
+            for start, end in _working_periods()
+        ),
+        dt.timedelta(),
+    )
+
+
 @dataclass(frozen=True)
 class WorkCalendar:
     """Dates that are not what their weekday says (True: a working day)."""
@@ -43,6 +54,19 @@ class WorkCalendar:
         if day in self.exceptions:
             return self.exceptions[day]
         return day.weekday() < 5
+
+    def workdays_between(self, first: dt.date, last: dt.date) -> int:
+        """Working days from ``first`` up to, not including, ``last``: five a week, and the
+        calendar's exceptions in that span."""
+        days = (last - first).days
+        if days <= 0:
+            return 0
+        weeks, rest = divmod(days, 7)
+        count = weeks * 5 + sum((first.weekday() + k) % 7 < 5 for k in range(rest))
+        for day, workday in self.exceptions.items():
+            if first <= day < last and workday != (day.weekday() < 5):
+                count += 1 if workday else -1
+        return count
 
     def _periods(self, day: dt.date) -> Iterator[tuple[dt.datetime, dt.datetime]]:
         """The working periods of ``day`` as aware datetimes (none on a day off)."""
@@ -60,8 +84,15 @@ class WorkCalendar:
         event reported on Saturday evening starts counting on Monday morning)."""
         remaining = dt.timedelta(hours=hours)
         cursor = timezone.localtime(start, _city_zone())
-        day = cursor.date()
+        day = first_day = cursor.date()
+        day_length = _working_day_length()
         for _ in range(_MAX_DAYS):
+            if day != first_day and remaining > day_length:
+                # A whole day that cannot hold the rest: counted, not walked period by period.
+                if self.is_workday(day):
+                    remaining -= day_length
+                day += dt.timedelta(days=1)
+                continue
             for period_start, period_end in self._periods(day):
                 begin = max(cursor, period_start)
                 if begin >= period_end:
@@ -79,11 +110,12 @@ class WorkCalendar:
             return 0.0
         start, end = timezone.localtime(start, _city_zone()), timezone.localtime(end, _city_zone())
         total = dt.timedelta()
-        day = start.date()
-        while day <= end.date():
+        for day in sorted({start.date(), end.date()}):
             for period_start, period_end in self._periods(day):
                 overlap = min(end, period_end) - max(start, period_start)
                 if overlap > dt.timedelta():
                     total += overlap
-            day += dt.timedelta(days=1)
+        # The whole days between the two: counted, not walked period by period.
+        between = self.workdays_between(start.date() + dt.timedelta(days=1), end.date())
+        total += between * _working_day_length()
         return total.total_seconds() / 3600

@@ -187,6 +187,12 @@ def _escalation_refusal(user: User, event: Event, now: dt.datetime) -> Refusal |
         and scope.may_work_in(user, event.grid, permission=ESCALATE_PERMISSION)
     ):
         return Refusal(_("You may not escalate events of this area."), forbidden=True)
+    if event.light == Light.BLUE:
+        # "One left undone … goes to the inspection office": a handled event is not undone,
+        # and its late evaluation is the community's, not the handler's to answer for.
+        return Refusal(
+            _("This event has been handled and waits for its evaluation: it cannot be escalated.")
+        )
     if event.escalated_at is not None:
         return Refusal(_("This event has been escalated already."))
     if not is_overdue(event, now):

@@ -5,7 +5,7 @@ time limit and writes the event's history with who and why. A refusal changes no
 
 import datetime as dt
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -88,6 +88,7 @@ def _refuse_unless_allowed(
 #: The longest note or reason a step keeps, and the longest delay reason an event keeps.
 NOTE_MAX_LENGTH = EventStep._meta.get_field("note").max_length or 2000
 DELAY_REASON_MAX_LENGTH = Event._meta.get_field("delay_reason").max_length or 1000
+DESCRIPTION_MAX_LENGTH = Event._meta.get_field("description").max_length or 2000
 
 
 def _text_required(action: str, text: str, *, limit: int = NOTE_MAX_LENGTH) -> str:
@@ -104,6 +105,17 @@ def _text_required(action: str, text: str, *, limit: int = NOTE_MAX_LENGTH) -> s
             % {"limit": limit, "length": len(text)}
         )
     return text
+
+
+def _coordinate(value: float | Decimal | None) -> Decimal | None:
+    """A phone's coordinate (a float with a dozen decimals) as the column keeps it: six
+    decimals, about ten centimetres. Unrounded, the model's validation refused the report."""
+    if value is None:
+        return None
+    try:
+        return Decimal(str(value)).quantize(Decimal("0.000001"))
+    except (InvalidOperation, ValueError):
+        raise ValidationError(_("The position is not a valid latitude and longitude.")) from None
 
 
 def _step(
@@ -159,14 +171,6 @@ def _step(
     return step
 
 
-def _coordinate(value: Decimal | float | None) -> Decimal | None:
-    """A phone's degrees to the column's six places. A float given to the model as it is
-    becomes nine significant digits (39.9042 → 39.9042000), which its six places refuse."""
-    if value is None:
-        return None
-    return Decimal(str(value)).quantize(Decimal("0.000001"))
-
-
 @transaction.atomic
 def event_report(
     *,
@@ -177,8 +181,8 @@ def event_report(
     urgency: str = Urgency.NORMAL,
     building: Building | None = None,
     household: Household | None = None,
-    latitude: Decimal | float | None = None,
-    longitude: Decimal | float | None = None,
+    latitude: float | Decimal | None = None,
+    longitude: float | Decimal | None = None,
     photos: Sequence[UploadedFile] = (),
     at: dt.datetime | None = None,
 ) -> Event:
@@ -199,6 +203,8 @@ def event_report(
     description = description.strip()
     if not description:
         raise ValidationError(_("Describe the event."))
+    # A TextField's max_length is a form's: the model's validation does not check it.
+    description = _text_required(Action.REPORT, description, limit=DESCRIPTION_MAX_LENGTH)
     if (latitude is None) != (longitude is None):
         raise ValidationError(_("A position needs both its latitude and its longitude."))
     prepared = photos_prepare(photos)

@@ -235,3 +235,21 @@ def test_zero_hours_from_outside_working_time_is_the_next_working_moment():
     calendar = WorkCalendar()
     assert calendar.add_working_hours(local(2026, 11, 14, 20, 0), 0) == local(2026, 11, 16, 8, 30)
     assert calendar.working_hours_between(MONDAY_1030, FRIDAY_4PM) == 0
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_spans_of_weeks_match_a_minute_by_minute_count(seed):
+    # Long enough for the whole days between start and end to be counted by arithmetic.
+    rng = random.Random(500 + seed)
+    first = dt.date(2026, 9, 28)
+    exceptions = {
+        first + dt.timedelta(days=n): rng.random() < 0.4 for n in rng.sample(range(90), 20)
+    }
+    calendar = WorkCalendar(exceptions=exceptions)
+    start = local(2026, 9, 28) + dt.timedelta(minutes=rng.randrange(5 * 24 * 60))
+    end = start + dt.timedelta(minutes=rng.randrange(20 * 24 * 60, 60 * 24 * 60))
+    minutes = _minutes_between(start, end, exceptions)
+    assert round(calendar.working_hours_between(start, end) * 60, 6) == minutes
+    assert calendar.add_working_hours(start, minutes / 60) == _after_minutes(
+        start, minutes, exceptions
+    )

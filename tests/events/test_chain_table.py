@@ -209,9 +209,10 @@ def allowed(role: str, state: State, action: str) -> bool:
         Action.CONFIRM: blue and role == "community_staff",
         Action.SEND_BACK: blue and role == "community_staff",
         Action.EXPLAIN_DELAY: role == ("community_staff" if blue else holder),
-        # Overdue (at NOW every limit has passed), not yet escalated, no reason recorded; by
-        # the street of the area or the city.
+        # Left undone (red or yellow), overdue (at NOW every limit has passed), not yet
+        # escalated, no reason recorded; by the street of the area or the city.
         Action.ESCALATE: role in {"street_official", "municipal"}
+        and (red or yellow)
         and not state.escalated
         and not state.explained,
     }
@@ -490,3 +491,56 @@ def test_a_transfer_to_a_department_not_in_charge_of_the_category_changes_nothin
         city.street_official, event, Action.TRANSFER, department=target, now=NOW
     )
     assert refusal is not None and not refusal.forbidden
+
+
+# Reporting: what a phone sends --------------------------------------------------------------
+
+
+def test_a_phones_position_is_kept_to_six_decimals(city):
+    event = city.report(latitude=43.82512345678, longitude=129.50312345678)
+    event.refresh_from_db()
+    assert (str(event.latitude), str(event.longitude)) == ("43.825123", "129.503123")
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"latitude": 91.0, "longitude": 129.5},
+        {"latitude": 43.8, "longitude": -181.0},
+        {"latitude": float("nan"), "longitude": 129.5},
+        {"latitude": float("inf"), "longitude": 129.5},
+        {"latitude": 1e300, "longitude": 129.5},
+        {"latitude": 43.8},
+        {"description": "   "},
+        {"description": "长" * 2001},
+        {"urgency": "whenever"},
+    ],
+    ids=[
+        "latitude-91",
+        "longitude-181",
+        "nan",
+        "infinity",
+        "huge",
+        "half-a-position",
+        "blank-description",
+        "long-description",
+        "unknown-urgency",
+    ],
+)
+def test_a_report_with_bad_input_is_refused_and_saves_nothing(city, fields):
+    with pytest.raises(ValidationError):
+        city.report(**fields)
+    assert not Event.objects.exists() and not EventStep.objects.exists()
+    assert not Event.history.exists()
+
+
+def test_a_report_of_a_building_in_another_grid_or_an_unused_category_is_refused(city):
+    from tests import factories
+
+    with pytest.raises(ValidationError):
+        city.report(building=factories.make_building(grid=city.other_grid))
+    city.category.active = False
+    city.category.save()
+    with pytest.raises(ValidationError):
+        city.report()
+    assert not Event.objects.exists()
