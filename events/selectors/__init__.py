@@ -20,6 +20,7 @@ from events.selectors.chain import (
     event_actions,
     is_overdue,
     may_transfer_to,
+    outside_scope,
 )
 from events.selectors.lists import (
     event_steps,
@@ -48,6 +49,7 @@ __all__ = [
     "events_waiting_for",
     "is_overdue",
     "may_transfer_to",
+    "outside_scope",
     "overdue_condition",
     "work_calendar",
     "work_calendar_around",
