@@ -20,6 +20,7 @@ from events.selectors.chain import (
     event_actions,
     is_overdue,
     may_transfer_to,
+    outside_scope,
 )
 from events.selectors.figures import (
     EventCounts,
@@ -59,6 +60,7 @@ __all__ = [
     "events_waiting_for",
     "is_overdue",
     "may_transfer_to",
+    "outside_scope",
     "overdue_condition",
     "within_goal_trend",
     "work_calendar",

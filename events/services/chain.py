@@ -29,7 +29,14 @@ from events.models import (
     Urgency,
 )
 from events.photos import PreparedPhoto, photo_prepare
-from events.selectors import NEEDS_TEXT, REPORT_PERMISSION, Action, event_action_refusal
+from events.selectors import (
+    NEEDS_TEXT,
+    REPORT_PERMISSION,
+    Action,
+    event_action_refusal,
+    event_visible,
+    outside_scope,
+)
 from events.services.limits import stage_due_at
 
 
@@ -55,12 +62,16 @@ def _photos_store(step: EventStep, photos: list[PreparedPhoto]) -> None:
         row.save()
 
 
-def _locked(event: Event, seen_version: int | None) -> Event:
+def _locked(actor: Actor, event: Event, seen_version: int | None) -> Event:
+    """``event`` read afresh and locked for the step. Whoever cannot see it is refused before
+    being told someone else changed it (and what it is now)."""
     locked = (
         Event.objects.select_for_update(of=("self",))
         .select_related("category", "grid", "department")
         .get(pk=event.pk)
     )
+    if not event_visible(actor, locked):
+        raise PermissionDenied(outside_scope().message)
     if seen_version is not None and locked.version != seen_version:
         raise ValidationError(
             _(
@@ -237,7 +248,7 @@ def event_accept(
 ) -> Event:
     """Whoever holds a red event (community, street, department) accepts it: yellow."""
     at = at or timezone.now()
-    event = _locked(event, seen_version)
+    event = _locked(actor, event, seen_version)
     _refuse_unless_allowed(actor, event, Action.ACCEPT, at=at)
     _step(event, actor=actor, action=Action.ACCEPT, at=at, light=Light.YELLOW, level=event.level)
     return event
@@ -254,7 +265,7 @@ def event_pass_up(
 ) -> Event:
     """The community cannot solve it: the street holds it, red."""
     at = at or timezone.now()
-    event = _locked(event, seen_version)
+    event = _locked(actor, event, seen_version)
     _refuse_unless_allowed(actor, event, Action.PASS_UP, at=at)
     note = _text_required(Action.PASS_UP, note)
     _step(
@@ -282,7 +293,7 @@ def event_transfer(
     """The street (or a community, where allowed) transfers it to a department in charge of
     its category: red, held by the department."""
     at = at or timezone.now()
-    event = _locked(event, seen_version)
+    event = _locked(actor, event, seen_version)
     _refuse_unless_allowed(actor, event, Action.TRANSFER, department=department, at=at)
     note = _text_required(Action.TRANSFER, note)
     event.transferred_by = event.level
@@ -310,7 +321,7 @@ def event_return(
 ) -> Event:
     """The department returns it, with a reason, to whoever transferred it: red again there."""
     at = at or timezone.now()
-    event = _locked(event, seen_version)
+    event = _locked(actor, event, seen_version)
     _refuse_unless_allowed(actor, event, Action.RETURN, at=at)
     reason = _text_required(Action.RETURN, reason)
     returning = event.department
@@ -344,7 +355,7 @@ def event_handle(
     reporting community to evaluate."""
     at = at or timezone.now()
     prepared = photos_prepare(photos)
-    event = _locked(event, seen_version)
+    event = _locked(actor, event, seen_version)
     _refuse_unless_allowed(actor, event, Action.HANDLE, at=at)
     note = _text_required(Action.HANDLE, note)
     event.handled_at = at
@@ -372,7 +383,7 @@ def event_confirm(
 ) -> Event:
     """The reporting community finds it resolved: green, closed."""
     at = at or timezone.now()
-    event = _locked(event, seen_version)
+    event = _locked(actor, event, seen_version)
     _refuse_unless_allowed(actor, event, Action.CONFIRM, at=at)
     note = _text_required(Action.CONFIRM, note)
     event.closed_at = at
@@ -399,7 +410,7 @@ def event_send_back(
 ) -> Event:
     """The reporting community finds it unresolved: back to its handler, yellow, with why."""
     at = at or timezone.now()
-    event = _locked(event, seen_version)
+    event = _locked(actor, event, seen_version)
     _refuse_unless_allowed(actor, event, Action.SEND_BACK, at=at)
     reason = _text_required(Action.SEND_BACK, reason)
     event.send_backs += 1
@@ -428,7 +439,7 @@ def event_delay_explain(
 ) -> Event:
     """Whoever holds it records why the current stage runs late; it is then not escalated."""
     at = at or timezone.now()
-    event = _locked(event, seen_version)
+    event = _locked(actor, event, seen_version)
     _refuse_unless_allowed(actor, event, Action.EXPLAIN_DELAY, at=at)
     reason = _text_required(Action.EXPLAIN_DELAY, reason, limit=DELAY_REASON_MAX_LENGTH)
     event.delay_reason = reason
@@ -448,7 +459,7 @@ def event_escalate(
     """An event over its limit without a recorded reason goes to the city's inspection office,
     which follows it from then on; its light and holder stay."""
     at = at or timezone.now()
-    event = _locked(event, seen_version)
+    event = _locked(actor, event, seen_version)
     _refuse_unless_allowed(actor, event, Action.ESCALATE, at=at)
     reason = _text_required(Action.ESCALATE, reason)
     event.escalated_at = at

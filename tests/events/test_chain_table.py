@@ -544,3 +544,15 @@ def test_a_report_of_a_building_in_another_grid_or_an_unused_category_is_refused
     with pytest.raises(ValidationError):
         city.report()
     assert not Event.objects.exists()
+
+
+def test_an_outsider_with_a_stale_version_is_refused_as_forbidden_not_told_the_state(city):
+    event = build(city, STATES["yellow-department"])
+    before = snapshot()
+    with pytest.raises(PermissionDenied) as raised:
+        event_handle(
+            actor=city.other_street_official, event=event, note="x", seen_version=1, at=NOW
+        )
+    for light in Light:
+        assert str(light.label) not in str(raised.value)
+    assert snapshot() == before

@@ -159,7 +159,7 @@ def test_without_the_row_lock_both_would_have_won(city, colleague, slow_check, m
     event = city.report()
     event_accept(actor=city.community_staff, event=event, at=LATER)
 
-    def unlocked(event, seen_version):
+    def unlocked(actor, event, seen_version):
         return Event.objects.select_related("category", "grid", "department").get(pk=event.pk)
 
     monkeypatch.setattr(chain, "_locked", unlocked)
