@@ -9,6 +9,7 @@ grid; its building and household choices come from ``places/?grid=<id>``, which 
 a grid one may report in. An event's own page (and its steps) is ``EventPageMixin``'s. Events are
 never deleted."""
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import admin, messages
@@ -17,6 +18,7 @@ from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, pgettext
@@ -54,6 +56,11 @@ def overdue_text(hours: int | None) -> str:
     return gettext("%(days)d d %(hours)d h over") % {"days": hours // 24, "hours": hours % 24}
 
 
+def short_time(moment: dt.datetime | None) -> str:
+    """``2026-12-01 12:55`` in the portal's time zone: the list's columns stay narrow."""
+    return "" if moment is None else f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
+
+
 def light_badge(light: str, title: str = "") -> SafeString:
     return format_html(
         '<span class="event-light event-light-{}" title="{}">'
@@ -85,12 +92,12 @@ class EventAdmin(EventPageMixin, DeclaredLookupsOnly, admin.ModelAdmin):
     list_display = [
         "number",
         "light_column",
+        "overdue",
         "category",
         "grid_name",
         "holder",
-        "reported_at",
-        "stage_due_at",
-        "overdue",
+        "reported",
+        "due",
     ]
     list_display_links = ["number"]
     list_filter = ["light", OverdueFilter, "category", "level", "urgency"]
@@ -135,6 +142,14 @@ class EventAdmin(EventPageMixin, DeclaredLookupsOnly, admin.ModelAdmin):
         if event.level == Level.STREET:
             return event.street.name
         return event.community.name
+
+    @admin.display(description=_("reported at"), ordering="reported_at")
+    def reported(self, event: Event) -> str:
+        return short_time(event.reported_at)
+
+    @admin.display(description=_("stage due at"), ordering="stage_due_at")
+    def due(self, event: Event) -> str:
+        return short_time(event.stage_due_at)
 
     @admin.display(description=_("overdue by"), ordering="stage_due_at")
     def overdue(self, event: Event) -> str:

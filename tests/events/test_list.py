@@ -25,7 +25,8 @@ NOW = timezone.make_aware(dt.datetime(2026, 11, 12, 9, 0))
 
 def rows(response) -> list[str]:
     """The event numbers on the page, in order."""
-    return re.findall(r'<th class="field-number"><a [^>]*>#(\d+)</a>', response.content.decode())
+    number = r'<th [^>]*class="field-number"[^>]*><a [^>]*>#(\d+)</a>'
+    return re.findall(number, response.content.decode())
 
 
 def to_housing(city, event: Event) -> None:
