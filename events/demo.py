@@ -29,6 +29,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from archives.demo.city import CitySize
 from archives.model_meta import history_manager
 from archives.models import Building, Department, Grid
 from archives.months import months_back
@@ -46,6 +47,7 @@ from events.models import (
     EventPhoto,
     EventStep,
     EventTimeLimit,
+    Light,
     Stage,
     Urgency,
     WorkCalendarDay,
@@ -67,16 +69,19 @@ from events.services import (
     work_calendar_fill,
 )
 
-#: Months of events: this one and the three before.
+#: Months of events: the four before this one, and this one's days before today.
 MONTHS = 4
-#: Events reported on a working day (a random number up to this, at least one).
-PER_DAY = (2, 6)
+#: Events reported on a working day in the default city (126 grids); a smaller city has
+#: fewer, at least one a day.
+PER_DAY = (1, 5)
 #: Shares: passed up to the street; of those, transferred to a department (else the street
 #: handles it); returned by the department; sent back by the community; late at one stage;
 #: late and never settled.
 PASS_UP, TRANSFER, RETURN, SEND_BACK, LATE, STUCK = 0.45, 0.8, 0.08, 0.06, 0.09, 0.12
 #: Events reported this close to the end are still on their way.
 OPEN_DAYS = dt.timedelta(days=3)
+#: Where the events of the last days stop, in turn (None: settled).
+OPEN_AT = [Light.RED, Light.YELLOW, Light.BLUE, None]
 #: Of the late ones: the holder explains; else escalated.
 EXPLAINED, ESCALATED = 0.45, 0.8
 
@@ -198,7 +203,7 @@ def demo_events_seed(
     """Four months of events up to ``today``; returns counts and the accounts made
     (username, what for), which log in with ``password``."""
     rng = random.Random(f"{seed}:events")
-    start = dt.datetime.combine(months_back(today, MONTHS - 1), dt.time(0))
+    start = dt.datetime.combine(months_back(today, MONTHS), dt.time(0))
     end = timezone.make_aware(dt.datetime.combine(today, dt.time(0)))
     start = timezone.make_aware(start)
     work_calendar_fill(actor=administrator(), years=sorted({start.year, today.year}))
@@ -208,10 +213,11 @@ def demo_events_seed(
     grids = list(Grid.objects.select_related("community__street").order_by("code"))
     buildings = _buildings()
     seeder = _Seeder(rng, calendar, people, end)
+    share = min(1.0, len(grids) / CitySize().grids)
     day = start.date()
     while day < today:
         if calendar.is_workday(day):
-            for _n in range(rng.randint(*PER_DAY)):
+            for _n in range(max(1, round(rng.randint(*PER_DAY) * share))):
                 grid = rng.choice(grids)
                 spec = rng.choices(CATEGORIES, weights=[4, 2, 1, 1, 4, 2])[0]
                 at = timezone.make_aware(dt.datetime.combine(day, dt.time(8)))
@@ -292,17 +298,17 @@ class _Seeder:
         )
         late_stage = rng.choice(["accept", "handle", "evaluate"]) if rng.random() < LATE else None
         stuck = late_stage is not None and rng.random() < STUCK
-        # Reported in the last days: still on its way, stopped after a few steps.
-        taken, stop = 0, None
+        # Reported in the last days: still on its way, stopped at red, yellow or blue in turn
+        # (or settled already).
+        stop = None
         if self.end - at < OPEN_DAYS:
-            stop, self.opened = self.opened % 5, self.opened + 1
+            stop, self.opened = OPEN_AT[self.opened % len(OPEN_AT)], self.opened + 1
 
         def step(action: Callable[..., Event], actor, holder, stage: str, **kw) -> bool:
             """Take ``action`` (late if this is the late stage); False once past the end."""
-            nonlocal event, at, taken
-            if stop is not None and taken >= stop:
+            nonlocal event, at
+            if event.light == stop:
                 return False
-            taken += 1
             if stage == late_stage:
                 if not self._run_late(event, holder, street):
                     return False

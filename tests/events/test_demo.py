@@ -29,7 +29,8 @@ from portal.demo import demo_reset, demo_seed
 
 pytestmark = pytest.mark.django_db
 
-SMALL = CitySize(residents=600, grids=6, streets=2)
+#: Half the default city's grids: half its events, about one a working day.
+SMALL = CitySize(residents=600, grids=63, streets=2)
 TODAY = dt.date(2026, 11, 26)
 Action = EventStep.Action
 
@@ -46,13 +47,13 @@ def city(django_db_setup, django_db_blocker):
 
 def test_four_months_of_events_at_every_light(city):
     events = Event.objects.all()
-    assert city.counts["events"] == events.count() > 200
+    assert city.counts["events"] == events.count() > 100
     first = timezone.localdate(events.order_by("reported_at")[0].reported_at)
-    assert first.month == 8 and first.year == 2026
+    assert (first.year, first.month) == (2026, 7)
     assert timezone.localdate(events.order_by("-reported_at")[0].reported_at) < TODAY
     assert {e.light for e in events} == set(Light)
     assert len({e.category_id for e in events}) == len(CATEGORIES)
-    assert len({e.grid_id for e in events}) == SMALL.grids
+    assert len({e.grid_id for e in events}) > SMALL.grids // 2
     reporters = get_user_model().objects.filter(reported_events__isnull=False).distinct()
     assert {r.groups.get().name for r in reporters} == {"grid member", "community staff"}
 

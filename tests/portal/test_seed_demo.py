@@ -9,6 +9,7 @@ from django.http import HttpRequest
 
 from archives.demo.city import DEMO_ACCOUNTS
 from archives.models import Grid, Household, Resident, Street, Visit
+from events.demo import EVENT_DEMO_ACCOUNTS
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +33,8 @@ def test_running_the_command_twice_duplicates_nothing():
 def test_the_command_prints_the_demo_logins_and_they_work(client):
     out = StringIO()
     call_command("seed_demo", "--residents", "200", "--grids", "3", "--streets", "1", stdout=out)
-    for username, _about in DEMO_ACCOUNTS:
+    events = [(username, about) for username, *_n, about in EVENT_DEMO_ACCOUNTS]
+    for username, _about in DEMO_ACCOUNTS + events:
         assert username in out.getvalue()
         assert client.login(request=HttpRequest(), username=username, password="demo"), username
         assert client.get("/admin/").status_code == 200

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from archives.demo.city import DEMO_ACCOUNTS, DEMO_PASSWORD, CitySize, demo_city_exists
 from archives.sql import large_writes_cache
+from events.demo import EVENT_DEMO_ACCOUNTS
 from portal.demo import demo_reset, demo_seed
 
 
@@ -61,7 +62,8 @@ class Command(BaseCommand):
         if demo_city_exists():
             if options["if_empty"]:
                 self.stdout.write("The database already holds a city; it was left as it is.")
-                self._print_logins(DEMO_ACCOUNTS)
+                events = [(username, about) for username, *_n, about in EVENT_DEMO_ACCOUNTS]
+                self._print_logins(DEMO_ACCOUNTS + events)
                 return
             if not options["reset"]:
                 self.stdout.write(
