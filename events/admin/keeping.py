@@ -45,6 +45,7 @@ class EventTimeLimitInline(admin.TabularInline):
 class EventCategoryAdmin(HistoryAdminMixin, DeclaredLookupsOnly, admin.ModelAdmin):
     list_display = ["code", "name", "department_names", "active"]
     list_filter = ["active"]
+    show_facets = admin.ShowFacets.NEVER
     search_fields = ["code", "name"]
     filter_horizontal = ["departments"]
     inlines = [EventTimeLimitInline]
@@ -96,6 +97,7 @@ class WorkCalendarDayAdmin(HistoryAdminMixin, DeclaredLookupsOnly, admin.ModelAd
     change_list_template = "admin/events/workcalendarday/change_list.html"
     list_display = ["date", "weekday", "is_workday", "name"]
     list_filter = [YearFilter, "is_workday"]
+    show_facets = admin.ShowFacets.NEVER
     search_fields = ["name"]
     ordering = ["-date"]
     history_fields = ["date", "is_workday", "name"]

@@ -12,6 +12,15 @@ from archives.model_meta import history_attribution_set
 from events.models import WorkCalendarDay
 
 
+def _chinese_name(name: str | None) -> str:
+    """The library names holidays in English ("National Day"); the calendar, as the State
+    Council's notice and administrators' own entries, in Chinese (国庆节)."""
+    for holiday in chinese_calendar.Holiday:
+        if holiday.value == name:
+            return str(holiday.chinese)
+    return name or ""
+
+
 def _library_days(year: int) -> list[WorkCalendarDay] | None:
     """The year's exceptions as the library has them, or None for a year it does not know."""
     day, rows = dt.date(year, 1, 1), []
@@ -20,7 +29,9 @@ def _library_days(year: int) -> list[WorkCalendarDay] | None:
             is_workday = chinese_calendar.is_workday(day)
             if is_workday != (day.weekday() < 5):
                 _on_holiday, name = chinese_calendar.get_holiday_detail(day)
-                rows.append(WorkCalendarDay(date=day, is_workday=is_workday, name=name or ""))
+                rows.append(
+                    WorkCalendarDay(date=day, is_workday=is_workday, name=_chinese_name(name))
+                )
             day += dt.timedelta(days=1)
     except NotImplementedError:  # "no available data for year …"
         return None

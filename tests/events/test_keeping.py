@@ -122,7 +122,8 @@ def test_the_calendar_warns_of_missing_years_and_fills_them(
     assert "2026, 2027" in content and "calendar-missing" in content
     assert client.get(FILL).status_code == 405  # a button posts; a link does nothing
     response = client.post(FILL, follow=True)
-    assert WorkCalendarDay.objects.filter(date=dt.date(2026, 10, 1), is_workday=False).exists()
+    national_day = WorkCalendarDay.objects.get(date=dt.date(2026, 10, 1))
+    assert (national_day.is_workday, national_day.name) == (False, "国庆节")
     assert not WorkCalendarDay.objects.filter(date__year=2027).exists()
     messages = [str(m) for m in response.context["messages"]]
     assert any("2026" in m and "从节假日库导入" in m for m in messages)
