@@ -217,3 +217,9 @@ def test_photos_of_a_report_are_stored_clean_and_read_back(city):
         with photo.image.open("rb") as file:
             image = assert_clean_jpeg(file.read())
         assert image.size == (photo.width, photo.height)
+
+
+def test_a_photo_a_form_has_read_already_is_read_from_its_start():
+    photo = upload(jpeg(), "read.jpg")
+    photo.read()
+    assert_clean_jpeg(photo_prepare(photo).content)
