@@ -42,6 +42,8 @@ def photo_prepare(upload: UploadedFile) -> PreparedPhoto:
         raise ValidationError(
             _("%(name)s is larger than %(limit)d MB.") % {"name": name, "limit": limit // 2**20}
         )
+    if upload.seekable():
+        upload.seek(0)  # a form's own check may have read it already
     data = upload.read(limit + 1)
     if len(data) > limit:
         raise ValidationError(

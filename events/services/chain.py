@@ -54,12 +54,25 @@ def photos_prepare(photos: Sequence[UploadedFile]) -> list[PreparedPhoto]:
 
 
 def _photos_store(step: EventStep, photos: list[PreparedPhoto]) -> None:
-    for number, photo in enumerate(photos, start=1):
-        row = EventPhoto(
-            event=step.event, step=step, width=photo.width, height=photo.height, uploaded_at=step.at
-        )
-        row.image.save(f"{step.pk}-{number}.jpg", ContentFile(photo.content), save=False)
-        row.save()
+    """Files are written at once, rows with the transaction: if one fails, the step's rows roll
+    back and the files already written are removed with them, not left behind unlisted."""
+    written: list[EventPhoto] = []
+    try:
+        for number, photo in enumerate(photos, start=1):
+            row = EventPhoto(
+                event=step.event,
+                step=step,
+                width=photo.width,
+                height=photo.height,
+                uploaded_at=step.at,
+            )
+            row.image.save(f"{step.pk}-{number}.jpg", ContentFile(photo.content), save=False)
+            written.append(row)
+            row.save()
+    except BaseException:
+        for row in written:
+            row.image.delete(save=False)
+        raise
 
 
 def _locked(actor: Actor, event: Event, seen_version: int | None) -> Event:

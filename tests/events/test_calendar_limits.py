@@ -253,3 +253,21 @@ def test_spans_of_weeks_match_a_minute_by_minute_count(seed):
     assert calendar.add_working_hours(start, minutes / 60) == _after_minutes(
         start, minutes, exceptions
     )
+
+
+def test_an_event_can_be_escalated_a_minute_past_its_limit_not_at_it(city):
+    from django.core.exceptions import ValidationError
+
+    from events.services import event_escalate
+
+    event = city.report(at=FRIDAY_4PM)
+    with pytest.raises(ValidationError):
+        event_escalate(actor=city.municipal, event=event, reason="超时", at=event.stage_due_at)
+    event_escalate(
+        actor=city.municipal,
+        event=event,
+        reason="超时",
+        at=event.stage_due_at + dt.timedelta(minutes=1),
+    )
+    event.refresh_from_db()
+    assert event.escalated_at == MONDAY_1030 + dt.timedelta(minutes=1)

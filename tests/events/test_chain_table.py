@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.test import override_settings
 
 from events.models import Event, EventPhoto, EventStep, Level, Light
 from events.selectors import event_action_refusal, event_actions
@@ -79,6 +80,10 @@ class State:
     transferred: bool = False
     escalated: bool = False
     explained: bool = False
+    #: ``EVENT_COMMUNITY_MAY_TRANSFER`` on (a community transfers to a department itself).
+    community_transfers: bool = False
+    #: Where a department's return sends it: to whoever transferred it.
+    transferred_by: str = Level.STREET
 
 
 STATES = {
@@ -158,6 +163,11 @@ STATES = {
 
 
 def build(city, state: State) -> Event:
+    with override_settings(EVENT_COMMUNITY_MAY_TRANSFER=state.community_transfers):
+        return _build(city, state)
+
+
+def _build(city, state: State) -> Event:
     event = city.report()
     for n, (who, service, arguments) in enumerate(state.walk, start=1):
         arguments = dict(arguments)
@@ -202,8 +212,14 @@ def allowed(role: str, state: State, action: str) -> bool:
         Action.PASS_UP: red and state.level == Level.COMMUNITY and role == "community_staff",
         # By the street (a community only where the setting allows: off here).
         Action.TRANSFER: (red or yellow)
-        and state.level == Level.STREET
-        and role == "street_official",
+        and (
+            (state.level == Level.STREET and role == "street_official")
+            or (
+                state.community_transfers
+                and state.level == Level.COMMUNITY
+                and role == "community_staff"
+            )
+        ),
         Action.RETURN: red and state.level == Level.DEPARTMENT and role == "housing_staff",
         Action.HANDLE: yellow and role == holder,
         Action.CONFIRM: blue and role == "community_staff",
@@ -226,7 +242,7 @@ def expected_after(state: State, action: str) -> tuple[str, str, str | None]:
         Action.ACCEPT: (Light.YELLOW, state.level, state.department),
         Action.PASS_UP: (Light.RED, Level.STREET, None),
         Action.TRANSFER: (Light.RED, Level.DEPARTMENT, "housing"),
-        Action.RETURN: (Light.RED, Level.STREET, None),
+        Action.RETURN: (Light.RED, state.transferred_by, None),
         Action.HANDLE: (Light.BLUE, state.level, state.department),
         Action.CONFIRM: (Light.GREEN, state.level, state.department),
         Action.SEND_BACK: (Light.YELLOW, state.level, state.department),
@@ -329,7 +345,47 @@ def check_refused(city, state: State, role: str, action: str, event: Event, refu
 
 @pytest.mark.parametrize("name", list(STATES))
 def test_every_step_for_every_person_in_every_state(city, name):
-    state = STATES[name]
+    run_table(city, STATES[name])
+
+
+#: Where a setting lets communities transfer to a department themselves.
+COMMUNITY_TRANSFER_STATES = {
+    "red-community": State([], Light.RED, Level.COMMUNITY, community_transfers=True),
+    "yellow-community": State(
+        [("community_staff", event_accept, {})],
+        Light.YELLOW,
+        Level.COMMUNITY,
+        community_transfers=True,
+    ),
+    "red-department-from-community": State(
+        [("community_staff", event_transfer, {"department": "housing"})],
+        Light.RED,
+        Level.DEPARTMENT,
+        "housing",
+        transferred=True,
+        community_transfers=True,
+        transferred_by=Level.COMMUNITY,
+    ),
+    "red-community-returned": State(
+        [
+            ("community_staff", event_transfer, {"department": "housing"}),
+            ("housing_staff", event_return, {"reason": "请补充位置"}),
+        ],
+        Light.RED,
+        Level.COMMUNITY,
+        transferred=True,
+        community_transfers=True,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(COMMUNITY_TRANSFER_STATES))
+def test_every_step_where_communities_may_transfer(city, name, settings):
+    settings.EVENT_COMMUNITY_MAY_TRANSFER = True
+    run_table(city, COMMUNITY_TRANSFER_STATES[name])
+
+
+def run_table(city, state: State) -> None:
     event = build(city, state)
     outsider_messages = set()
     mismatches = []

@@ -217,3 +217,30 @@ def test_photos_of_a_report_are_stored_clean_and_read_back(city):
         with photo.image.open("rb") as file:
             image = assert_clean_jpeg(file.read())
         assert image.size == (photo.width, photo.height)
+
+
+def test_a_photo_a_form_has_read_already_is_read_from_its_start():
+    photo = upload(jpeg(), "read.jpg")
+    photo.read()
+    assert_clean_jpeg(photo_prepare(photo).content)
+
+
+def test_a_failure_while_storing_photos_leaves_no_file_behind(city, monkeypatch, tmp_path):
+    event = city.report()
+    event_accept(actor=city.community_staff, event=event, at=LATER)
+    saves = []
+    original_save = EventPhoto.save
+
+    def fail_on_the_second(self, *args, **kwargs):
+        saves.append(self)
+        if len(saves) == 2:
+            raise OSError("disk full")
+        return original_save(self, *args, **kwargs)
+
+    monkeypatch.setattr(EventPhoto, "save", fail_on_the_second)
+    batch = [upload(jpeg(), "1.jpg"), upload(png(), "2.png", "image/png")]
+    with pytest.raises(OSError, match="disk full"):
+        event_handle(actor=city.community_staff, event=event, note="已清运", photos=batch, at=LATER)
+    assert not EventPhoto.objects.exists()
+    media = tmp_path / "media"
+    assert not media.exists() or not any(p.is_file() for p in media.rglob("*"))
