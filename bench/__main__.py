@@ -52,7 +52,14 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        choices=["audit-draw", "spreadsheets", "admin-pages", "monthly-report", "patrols", "events"],
+        choices=[
+            "audit-draw",
+            "spreadsheets",
+            "admin-pages",
+            "monthly-report",
+            "patrols",
+            "events",
+        ],
         help="build or reuse the benchmark city and print only these rows",
     )
     return parser.parse_args(argv)

@@ -310,8 +310,7 @@ class _Seeder:
             if event.light == stop:
                 return False
             if stage == late_stage:
-                if not self._run_late(event, holder, street):
-                    return False
+                self._run_late(event, holder, street)
                 if stuck:
                     return False
                 at = max(at, self._late(event))
@@ -361,22 +360,22 @@ class _Seeder:
                 return None
         return people.department_staff[code]
 
-    def _run_late(self, event: Event, holder, street) -> bool:
+    def _run_late(self, event: Event, holder, street) -> None:
         """The stage runs past its limit: its holder explains why, or the street (or the city)
-        escalates the event to the inspection office. False if that moment is past the end."""
+        escalates the event to the inspection office, unless that moment is past the end."""
         rng = self.rng
         assert event.stage_due_at is not None
         at = self.calendar.add_working_hours(event.stage_due_at, rng.uniform(0.5, 2))
         if at >= self.end:
-            return True
+            return
         if rng.random() < EXPLAINED:
             event_delay_explain(
                 actor=holder, event=event, at=at, reason="需协调相关单位并采购材料，预计延后处理"
             )
         elif rng.random() < ESCALATED:
-            who = street if rng.random() < 0.7 else self.people.city
+            city = self.people.city
+            who = city if city is not None and rng.random() >= 0.7 else street
             event_escalate(actor=who, event=event, at=at, reason="超时未处理且未说明原因")
-        return True
 
 
 def _history_dated() -> None:
