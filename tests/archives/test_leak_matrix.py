@@ -828,9 +828,10 @@ def reverse_changelist(model) -> str:
 
 
 @pytest.mark.parametrize("username", scoped_city.ACCOUNTS)
-def test_no_list_answers_a_lookup_it_does_not_offer(city, client, username):
+def test_no_list_answers_a_lookup_it_does_not_offer(city, client, admin_user, username):
     audit_setup(city)
     report_setup(city)
+    scoped_city.build_events(city)
     client.force_login(city.users[username])
     client.raise_request_exception = False  # a lookup that breaks the page is a finding too
     problems = LookupMatrix(city, username, client).run_lookups()
