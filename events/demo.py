@@ -52,7 +52,7 @@ from events.models import (
     Urgency,
     WorkCalendarDay,
 )
-from events.selectors import work_calendar
+from events.selectors import Action, event_action_refusal, work_calendar
 from events.services import (
     event_accept,
     event_category_save,
@@ -375,7 +375,10 @@ class _Seeder:
         elif rng.random() < ESCALATED:
             city = self.people.city
             who = city if city is not None and rng.random() >= 0.7 else street
-            event_escalate(actor=who, event=event, at=at, reason="超时未处理且未说明原因")
+            # Only what the chain's rule allows: a handled (blue) event waits for its
+            # evaluation, which is not the handler's delay, and is not escalated.
+            if event_action_refusal(who, event, Action.ESCALATE, now=at) is None:
+                event_escalate(actor=who, event=event, at=at, reason="超时未处理且未说明原因")
 
 
 def _history_dated() -> None:
