@@ -317,6 +317,8 @@ class EventStep(models.Model):
             models.Index(fields=["event", "at"], name="event_step_event_time"),
             models.Index(fields=["action", "at"], name="event_step_action_time"),
             models.Index(fields=["department", "action"], name="event_step_department"),
+            # Which events a department sees (events.selectors.visible): an index-only scan.
+            models.Index(fields=["department", "event"], name="event_step_department_event"),
             models.Index(fields=["stage_due_at"], name="event_step_stage_due"),
         ]
 

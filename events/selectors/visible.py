@@ -1,11 +1,19 @@
 """Which events a person sees: the chain's first question, asked before any other (someone who
 cannot see an event is told nothing of where it stands)."""
 
+from typing import Any
+
 from django.db.models import Q, QuerySet
 
 from accounts.types import User
 from archives import scope
-from events.models import Event
+from events.models import Event, EventStep
+
+
+def _passed_to(department_ids: list[int]) -> QuerySet[EventStep, Any]:
+    """The events ever transferred to (or returned by) these departments, from the steps table
+    alone (index ``event_step_department_event``)."""
+    return EventStep.objects.filter(department__in=department_ids).values("event_id")
 
 
 def events_visible(user: User, queryset: QuerySet[Event] | None = None) -> QuerySet[Event]:
@@ -16,7 +24,7 @@ def events_visible(user: User, queryset: QuerySet[Event] | None = None) -> Query
         Event.objects.all() if queryset is None else queryset,
         user,
         grid_path="grid",
-        passed_to_path="steps__department",
+        passed_to=_passed_to,
         inspected=Q(escalated_at__isnull=False),
     )
 
