@@ -19,16 +19,16 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from archives.admin.base import DeclaredLookupsOnly, actor_of
 from archives.admin.paging import EstimatingPaginator
 from events.admin.event_page import EventPageMixin
 from events.admin.report_form import EventReportForm, grid_places, report_grids
-from events.models import Event, Level, Light
+from events.display import light_badge, overdue_text
+from events.models import Event, Level
 from events.selectors import (
     REPORT_PERMISSION,
     event_overdue_hours,
@@ -37,38 +37,9 @@ from events.selectors import (
 )
 
 
-def light_name(light: str) -> str:
-    names = {
-        Light.RED: pgettext("light", "red"),
-        Light.YELLOW: pgettext("light", "yellow"),
-        Light.BLUE: pgettext("light", "blue"),
-        Light.GREEN: pgettext("light", "green"),
-    }
-    return names.get(light, light)  # type: ignore[call-overload]
-
-
-def overdue_text(hours: int | None) -> str:
-    """``超时 5 小时``, ``超时 2 天 3 小时``; empty when not overdue."""
-    if hours is None:
-        return ""
-    if hours < 24:
-        return gettext("%(hours)d h over") % {"hours": hours}
-    return gettext("%(days)d d %(hours)d h over") % {"days": hours // 24, "hours": hours % 24}
-
-
 def short_time(moment: dt.datetime | None) -> str:
     """``2026-12-01 12:55`` in the portal's time zone: the list's columns stay narrow."""
     return "" if moment is None else f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
-
-
-def light_badge(light: str, title: str = "") -> SafeString:
-    return format_html(
-        '<span class="event-light event-light-{}" title="{}">'
-        '<span class="event-light-dot" aria-hidden="true"></span>{}</span>',
-        light,
-        title,
-        light_name(light),
-    )
 
 
 class OverdueFilter(admin.SimpleListFilter):

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from events.admin.events import overdue_text
+from events.display import overdue_text
 from events.models import Event, Light
 from events.selectors import event_overdue_hours
 from events.services import (
