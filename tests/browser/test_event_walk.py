@@ -40,7 +40,9 @@ def open_from_dashboard(page, event: Event) -> None:
 
 
 def take_step(page, action: str) -> None:
-    page.click(f'button.event-step[value="{action}"]')
+    # The page may still show the last step's message: wait for the new page, not for it.
+    with page.expect_navigation():
+        page.click(f'button.event-step[value="{action}"]')
     page.wait_for_selector(".messagelist .success")
 
 
