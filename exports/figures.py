@@ -260,8 +260,10 @@ def _month_counts(data: dict) -> MonthCounts:
     """A stored group's counts; a field it predates (``buildings_mapped``, ``patrol``,
     ``events``) keeps its "not counted" default."""
     audit, patrol = data.get("audit"), data.get("patrol")
+    # int(): versions published from PostgreSQL before 2026-12-03 stored the visits as a
+    # string ("11"), and adding them up (a community's row) failed.
     values = {
-        f.name: data[f.name]
+        f.name: int(data[f.name])
         for f in fields(MonthCounts)
         if f.name not in _NOT_ADDED and f.name in data
     }

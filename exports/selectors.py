@@ -277,7 +277,9 @@ def _household_counts(params: dict) -> list[_HouseholdCounts]:
     )
     SELECT b.grid_id,
         COUNT(*),
-        SUM(COALESCE(vh.n, 0)),
+        -- A sum of counts is numeric on PostgreSQL (a Decimal, stored in a published
+        -- version as a string): an integer, as everywhere else.
+        CAST(SUM(COALESCE(vh.n, 0)) AS BIGINT),
         SUM(CASE WHEN vh.n > 0 THEN 1 ELSE 0 END),
         SUM(CASE WHEN need.needed IS NOT NULL THEN 1 ELSE 0 END),
         SUM(CASE WHEN need.needed IS NOT NULL AND COALESCE(vh.n, 0) >= need.needed

@@ -158,3 +158,17 @@ def test_stored_patrol_figures_come_back_as_they_were(november):
     assert [m.counts.buildings_mapped for m in again.members] == [
         m.counts.buildings_mapped for m in november.members
     ]
+
+
+def test_a_published_version_stores_its_counts_as_numbers_and_reads_old_strings(november):
+    stored = figures_as_json(november)
+    counts = stored["grids"][0]["counts"]
+    plain = {k: v for k, v in counts.items() if k not in ("audit", "patrol", "events")}
+    # PostgreSQL's SUM of counts is numeric: it was stored as the string "11".
+    assert all(type(v) is int for v in plain.values()), plain
+    for row in stored["grids"]:
+        row["counts"]["visits"] = str(row["counts"]["visits"])
+    old = figures_from_json(stored)
+    assert [c.counts.visits for c in old.communities()] == [
+        c.counts.visits for c in november.communities()
+    ]
