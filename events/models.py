@@ -239,6 +239,11 @@ class Event(models.Model):
             # The list's chain order: open first (closed_at NULL sorts first descending on
             # PostgreSQL), the most urgent limit first, then the closed ones newest first.
             models.Index(fields=["-closed_at", "stage_due_at", "-id"], name="event_chain_order"),
+            # The list filtered by light (the city's "red ones"), in the same order.
+            models.Index(
+                fields=["light", "-closed_at", "stage_due_at", "-id"],
+                name="event_light_chain_order",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
