@@ -28,7 +28,14 @@ def photo_file(tmp_path, name: str, colour: tuple[int, int, int]) -> str:
 
 
 def sign_in(page, user) -> None:
-    """Another person picks up the phone: a fresh session, signed in through the form."""
+    """Another person picks up the phone: the last one signs out (the header's 注销), and the
+    next signs in through the form. Signing out ends the session on the server: a photo still
+    loading on the last page cannot bring it back, as it did when only the cookies were
+    cleared."""
+    logout = page.locator("#logout-form button")
+    if logout.count():
+        with page.expect_navigation():
+            logout.click()
     page.context.clear_cookies()
     log_in(page, user.get_username())
     page.wait_for_url("**/admin/")

@@ -141,7 +141,7 @@ def test_a_version_clash_is_a_message_and_changes_nothing(city, client):
     client.force_login(city.community_staff)
     response = client.post(step_url(event, Action.HANDLE), {"seen_version": seen, "note": "已处理"})
     assert response.status_code == 302
-    assert any("Someone else acted" in m or "有人" in m for m in messages_of(response))
+    assert any("Someone else acted" in m or "其他人" in m for m in messages_of(response))
     event.refresh_from_db()
     assert event.light == Light.YELLOW and not event.steps.filter(action=Action.HANDLE).exists()
 
