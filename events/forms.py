@@ -34,7 +34,7 @@ class MultiplePhotoInput(forms.ClearableFileInput):
 
 class MultiplePhotoField(forms.FileField):
     """Several photos from the phone's camera or its gallery; each is checked by the service
-    (``events.photos``) before anything is stored."""
+    (``archives.photos``) before anything is stored."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault(

@@ -338,7 +338,7 @@ def photo_path(photo: "EventPhoto", filename: str) -> str:
 
 class EventPhoto(models.Model):
     """A photo of the event (with the report) or of its handling (evidence), re-encoded as JPEG
-    without metadata before it is stored (``events.photos``). Served only to those who may see
+    without metadata before it is stored (``archives.photos``). Served only to those who may see
     the event."""
 
     event = models.ForeignKey(

@@ -27,7 +27,7 @@ def event_photo(request: HttpRequest, pk: int) -> FileResponse:
         handle = photo.image.open("rb")
     except FileNotFoundError as missing:
         raise Http404(_("No such photo in your area.")) from missing
-    # Stored photos are JPEGs the portal wrote itself (events.photos).
+    # Stored photos are JPEGs the portal wrote itself (archives.photos).
     response = FileResponse(handle, content_type="image/jpeg")
     response["Content-Disposition"] = f'inline; filename="event-photo-{photo.pk}.jpg"'
     response["X-Content-Type-Options"] = "nosniff"

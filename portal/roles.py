@@ -31,6 +31,8 @@ DEPARTMENT_STAFF = "department staff"
 AUDITOR = "auditor"
 MUNICIPAL_OFFICIAL = "municipal official"
 ADMINISTRATOR = "administrator"
+PARTY_MEMBER = "party member"
+VOLUNTEER = "volunteer"
 
 ROLE_LABELS = {
     GRID_MEMBER: _("grid member"),
@@ -40,6 +42,8 @@ ROLE_LABELS = {
     AUDITOR: _("auditor"),
     MUNICIPAL_OFFICIAL: _("municipal official"),
     ADMINISTRATOR: _("administrator"),
+    PARTY_MEMBER: _("on-the-job party member"),
+    VOLUNTEER: _("volunteer"),
 }
 
 _ARCHIVE_READ = ["view_resident", "view_household", "view_building"]
@@ -61,6 +65,21 @@ _EVENT_COMMUNITY = [*_EVENT_REPORT, "act_for_community"]
 _EVENT_STREET = ["view_event", "act_for_street", "escalate_event"]
 _EVENT_DEPARTMENT = ["view_event", "act_for_department"]
 _EVENT_CITY = ["view_event", "escalate_event"]
+# Micro-wishes (the wishes app): communities post wishes and approve their volunteers; claimers
+# (department staff for their department, party members, volunteers) see the board and their
+# own claims and nothing of the archive; streets and the city follow their area's wishes.
+_WISH_POST = [
+    "view_wish",
+    "add_wish",
+    "change_wish",
+    "view_claim",
+    "view_claimer",
+    "change_claimer",
+    "approve_claimer",
+    "view_wishcategory",
+]
+_WISH_CLAIM = ["view_wish", "claim_wish", "view_claim"]
+_WISH_FOLLOW = ["view_wish", "view_claim", "view_claimer"]
 _SENSITIVE = ["view_resident_id_number", "view_resident_medical_history"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -79,6 +98,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_AUDIT_READ,
         *_PATROL_READ,
         *_EVENT_COMMUNITY,
+        *_WISH_POST,
     ],
     STREET_OFFICIAL: [
         *_ARCHIVE_EDIT,
@@ -88,6 +108,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_REPORT_PUBLISH,
         *_PATROL_READ,
         *_EVENT_STREET,
+        *_WISH_FOLLOW,
     ],
     # Read-only; medical history only where their department shares it (e.g. health), and
     # never a full ID number.
@@ -97,6 +118,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "view_resident_medical_history",
         *_REPORT_VIEW,
         *_EVENT_DEPARTMENT,
+        *_WISH_CLAIM,
     ],
     # Least privilege: no archive reading at all. The audit tool shows an auditor the pinned,
     # masked versions of the residents sampled in their campaigns and nothing else; their
@@ -112,8 +134,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_REPORT_PUBLISH,
         *_PATROL_READ,
         *_EVENT_CITY,
+        *_WISH_FOLLOW,
     ],
     ADMINISTRATOR: [],  # administrators are superusers
+    # Claimers who are not department staff: the board and their own claims, nothing else.
+    PARTY_MEMBER: _WISH_CLAIM,
+    VOLUNTEER: _WISH_CLAIM,
 }
 
 
@@ -122,7 +148,7 @@ def roles_ensure() -> dict[str, "Group"]:
     from django.contrib.auth.models import Group, Permission
 
     # Codenames are unique across these apps.
-    apps = ["archives", "audits", "patrols", "events", "exports"]
+    apps = ["archives", "audits", "patrols", "events", "wishes", "exports"]
     permissions = {
         p.codename: p for p in Permission.objects.filter(content_type__app_label__in=apps)
     }

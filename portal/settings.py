@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "audits",
     "patrols",
     "events",
+    "wishes",
     "exports",
     # Last: the wiring's own commands (portal/management), which import every app above.
     "portal.apps.PortalConfig",
@@ -343,6 +344,7 @@ EVENT_COMMUNITY_MAY_TRANSFER = env_bool("EVENT_COMMUNITY_MAY_TRANSFER", default=
 EVENT_SETTLE_GOAL_DAYS = env_int("EVENT_SETTLE_GOAL_DAYS", 3)
 # The city's view of long-open events: red or yellow for more than this many days.
 EVENT_LONG_OPEN_DAYS = env_int("EVENT_LONG_OPEN_DAYS", 3)
-# Photos: at most this many bytes each (before re-encoding) and this many to a step.
-EVENT_PHOTO_MAX_BYTES = env_int("EVENT_PHOTO_MAX_BYTES", 10 * 1024 * 1024)
+# Photos (events, wishes): at most this many bytes each, before re-encoding (archives.photos);
+# at most this many with one event step.
+PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 10 * 1024 * 1024)
 EVENT_PHOTOS_PER_STEP = env_int("EVENT_PHOTOS_PER_STEP", 6)

@@ -28,7 +28,7 @@ from events.models import (
     Light,
     Urgency,
 )
-from events.photos import PreparedPhoto, photo_prepare
+from archives.photos import PreparedPhoto, photo_prepare
 from events.selectors import (
     NEEDS_TEXT,
     REPORT_PERMISSION,

@@ -11,9 +11,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, PngImagePlugin
 
-from events import photos
+from archives import photos
 from events.models import Event, EventPhoto, EventStep
-from events.photos import photo_prepare
+from archives.photos import photo_prepare
 from events.services import event_accept, event_handle, photos_prepare
 from tests.events.conftest import TUESDAY_9AM
 
@@ -128,7 +128,7 @@ def test_a_truncated_photo_is_refused(kind):
 
 
 def test_a_file_over_the_byte_limit_is_refused_before_it_is_read(settings):
-    settings.EVENT_PHOTO_MAX_BYTES = 1000
+    settings.PHOTO_MAX_BYTES = 1000
     big = jpeg(size=(300, 300), quality=100)
     assert len(big) > 1000
     with pytest.raises(ValidationError, match=r"big\.jpg"):
@@ -148,7 +148,7 @@ class _LyingSize(SimpleUploadedFile):
 
 
 def test_a_file_whose_declared_size_lies_is_still_refused_past_the_limit(settings):
-    settings.EVENT_PHOTO_MAX_BYTES = 1000
+    settings.PHOTO_MAX_BYTES = 1000
     big = jpeg(size=(300, 300), quality=100)
     with pytest.raises(ValidationError, match=r"big\.jpg"):
         photo_prepare(_LyingSize("big.jpg", big, content_type="image/jpeg"))

@@ -3,7 +3,7 @@
 What is kept is a JPEG the portal wrote itself from the decoded pixels: no EXIF (the phone's
 position, its make, the time), no XMP or comments, nothing appended after the image — a file
 that carried a script carries none once re-encoded. A file Pillow cannot decode as one of a
-few photo formats, or one larger than ``EVENT_PHOTO_MAX_BYTES`` or ``MAX_PIXELS``, is refused
+few photo formats, or one larger than ``PHOTO_MAX_BYTES`` or ``MAX_PIXELS``, is refused
 with a message saying which file and why.
 """
 
@@ -37,7 +37,7 @@ def photo_prepare(upload: UploadedFile) -> PreparedPhoto:
     """``upload`` decoded, turned upright, shrunk to ``STORED_SIDE`` and written anew as a
     JPEG without metadata; ``ValidationError`` naming the file when it is not such a photo."""
     name = upload.name or _("the photo")
-    limit = settings.EVENT_PHOTO_MAX_BYTES
+    limit = settings.PHOTO_MAX_BYTES
     if upload.size is not None and upload.size > limit:
         raise ValidationError(
             _("%(name)s is larger than %(limit)d MB.") % {"name": name, "limit": limit // 2**20}
