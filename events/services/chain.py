@@ -18,6 +18,7 @@ from accounts.types import Actor
 from archives import scope
 from archives.model_meta import history_attribution_set
 from archives.models import Building, Department, Grid, Household
+from archives.photos import PreparedPhoto, photo_prepare
 from events.models import (
     LIGHT_STAGE,
     Event,
@@ -28,7 +29,6 @@ from events.models import (
     Light,
     Urgency,
 )
-from archives.photos import PreparedPhoto, photo_prepare
 from events.selectors import (
     NEEDS_TEXT,
     REPORT_PERMISSION,

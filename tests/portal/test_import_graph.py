@@ -19,7 +19,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Higher layers may import lower ones, never the other way round.
-LAYERS = {"archives": 1, "audits": 2, "patrols": 2, "events": 2, "wishes": 2, "exports": 3, "portal": 4}
+LAYERS = {
+    "archives": 1,
+    "audits": 2,
+    "patrols": 2,
+    "events": 2,
+    "wishes": 2,
+    "exports": 3,
+    "portal": 4,
+}
 #: Beside the layers: imported by any app, importing none of them.
 BESIDE = "accounts"
 #: Imports everything to measure it; imported by nothing.
