@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, PngImagePlugin
 
 from archives import photos
-from events.models import Event, EventPhoto, EventStep
 from archives.photos import photo_prepare
+from events.models import Event, EventPhoto, EventStep
 from events.services import event_accept, event_handle, photos_prepare
 from tests.events.conftest import TUESDAY_9AM
 
