@@ -768,6 +768,84 @@ def may_work_in(user: User, grid: Grid, *, permission: str) -> bool:
     return grids_to_work_in(user, permission=permission).filter(pk=grid.pk).exists()
 
 
+# Work of a community ------------------------------------------------------------------------
+# Higher apps (wishes) keep records that belong to a community rather than a grid: a resident's
+# micro-wish, a volunteer registered there. They pass in the path to the community, and what
+# else a person sees of them (the open wishes offered to every claimer, one's own claims).
+
+#: ``communities_overseen`` for the whole city.
+EVERY_COMMUNITY = None
+
+
+def _community_ids(user: User) -> list[int] | None:
+    """The communities under ``user``'s community and street grants, or ``EVERY_COMMUNITY``.
+    Grid and department grants are not a community's work."""
+    if not user.is_active:
+        return []
+    if user.is_superuser or user.has_perm(CITY_PERMISSION):
+        return EVERY_COMMUNITY
+
+    def load() -> list[int]:
+        communities = Community.objects.filter(
+            Q(pk__in=granted_units(user, Community).values("pk"))
+            | Q(street__in=granted_units(user, Street).values("pk"))
+        )
+        return list(communities.values_list("pk", flat=True))
+
+    return _cached(user, "community_ids", load)
+
+
+def restrict_community_work(
+    queryset: QuerySet[M],
+    user: User,
+    *,
+    community_path: str,
+    offered: Q | None = None,
+    offered_permission: str | None = None,
+    own: Q | None = None,
+    action: str = VIEW,
+) -> QuerySet[M]:
+    """Rows of a community's work (``community_path`` names the community): those of the
+    communities one's community and street grants cover, every row for the whole city; and,
+    where the higher app says so, the rows ``offered`` to everyone holding
+    ``offered_permission`` (open wishes on the board) and one's ``own`` rows (one's claims).
+    The role's permission on the model is needed as for any model."""
+    if not user.is_active:
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    if not user.has_perm(permission_name(queryset.model, action)):
+        return queryset.none()
+    community_ids = _community_ids(user)
+    if community_ids is EVERY_COMMUNITY:
+        return queryset
+    parts = [Q(**{f"{community_path}__in": community_ids})] if community_ids else []
+    if offered is not None and offered_permission and user.has_perm(offered_permission):
+        parts.append(offered)
+    if own is not None:
+        parts.append(own)
+    if not parts:
+        return queryset.none()
+    return queryset.filter(functools.reduce(operator.or_, parts))
+
+
+def communities_to_work_in(user: User, *, permission: str) -> QuerySet[Community]:
+    """The communities where ``user`` may do what ``permission`` allows (post a wish, approve
+    a volunteer): those their community and street grants cover, or every one for the whole
+    city."""
+    if not user.is_active or not user.has_perm(permission):
+        return Community.objects.none()
+    community_ids = _community_ids(user)
+    if community_ids is EVERY_COMMUNITY:
+        return Community.objects.all()
+    return Community.objects.filter(pk__in=community_ids)
+
+
+def may_work_in_community(user: User, community: Community, *, permission: str) -> bool:
+    """Whether ``community`` is one of ``communities_to_work_in(user, permission=…)``."""
+    return communities_to_work_in(user, permission=permission).filter(pk=community.pk).exists()
+
+
 # Work passed between levels ---------------------------------------------------------------
 # Higher apps (events) keep records that lie in a grid and can be passed to a department. They
 # pass in the paths; this module answers who sees them and who may act for a department.
