@@ -7,7 +7,9 @@ computed here. Each panel runs a fixed number of queries whatever the number of 
 - street and municipal officials (and administrators): figures per street and, as charts,
   residents per street and the accuracy found by audits over the last six months;
 - auditors: the items left to check in their open campaigns;
-- whoever acts on events: the events waiting for them (``events_panel``).
+- whoever acts on events: the events waiting for them (``events_panel``);
+- community staff and claimers: the wishes waiting for them (``wishes_panel``): done claims to
+  confirm, claimed wishes to fulfil.
 """
 
 import datetime as dt
@@ -18,11 +20,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import formats, timezone, translation
 
-from archives import selectors
+from archives import scope, selectors
 from archives.months import last_months
 from audits import selectors as audit_selectors
 from events import selectors as event_selectors
 from portal import charts, roles
+from wishes import selectors as wish_selectors
+from wishes.models import ClaimState
 
 LIST_LENGTH = 10
 TREND_MONTHS = 6
@@ -78,6 +82,10 @@ def dashboard(user, now: dt.datetime | None = None) -> dict:
         context["auditor_panel"] = auditor_panel(user)
     if user.has_perm("events.view_event"):
         context["events_panel"] = events_panel(user)
+    if user.has_perm(WISH_VIEW_PERMISSION):
+        panel = wishes_panel(user)
+        if panel is not None:
+            context["wishes_panel"] = panel
     return context
 
 
@@ -182,4 +190,56 @@ def events_panel(user, now: dt.datetime | None = None) -> EventsPanel:
         events=list(waiting[:LIST_LENGTH]),
         long_open=any(user.has_perm(p) for p in EVENT_ACTING_PERMISSIONS),
         now=now or timezone.now(),
+    )
+
+
+# Micro-wishes ---------------------------------------------------------------------------------
+
+WISH_VIEW_PERMISSION = "wishes.view_wish"
+#: Community staff confirm or return done claims in the communities they may change wishes in.
+WISH_CONFIRM_PERMISSION = "wishes.change_wish"
+WISH_CLAIM_PERMISSION = "wishes.claim_wish"
+
+
+@dataclass
+class WishesPanel:
+    #: Done claims of the reader's communities, waiting for confirmation (community staff).
+    to_confirm_count: int
+    to_confirm: list
+    #: The reader's own claims still to do (claimers).
+    to_fulfil_count: int
+    to_fulfil: list
+    is_staff: bool
+    is_claimer: bool
+    board: bool
+
+
+def wishes_panel(user) -> WishesPanel | None:
+    """What waits for ``user`` among the wishes, or None for someone who neither confirms nor
+    claims (streets and the city follow wishes through the list and the figures)."""
+    communities = scope.communities_to_work_in(user, permission=WISH_CONFIRM_PERMISSION)
+    # Administrators keep the categories; confirming is the communities' work.
+    is_staff = not user.is_superuser and communities.exists()
+    claimer = wish_selectors.claimer_of(user)
+    if not is_staff and claimer is None:
+        return None
+    claims = wish_selectors.claims_visible(user).select_related("wish", "claimer")
+    to_confirm = claims.none()
+    if is_staff:
+        to_confirm = claims.filter(
+            state=ClaimState.DONE, wish__community__in=communities.values("pk")
+        ).order_by("done_at", "pk")
+    to_fulfil = claims.none()
+    if claimer is not None:
+        to_fulfil = claims.filter(state=ClaimState.CLAIMED, claimer=claimer).order_by(
+            "wish__wanted_by", "pk"
+        )
+    return WishesPanel(
+        to_confirm_count=to_confirm.count() if is_staff else 0,
+        to_confirm=list(to_confirm[:LIST_LENGTH]),
+        to_fulfil_count=to_fulfil.count() if claimer is not None else 0,
+        to_fulfil=list(to_fulfil[:LIST_LENGTH]),
+        is_staff=is_staff,
+        is_claimer=claimer is not None,
+        board=user.has_perm(WISH_CLAIM_PERMISSION),
     )

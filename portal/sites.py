@@ -77,13 +77,18 @@ class PortalAdminSite(admin.AdminSite):
         if app_label is not None:
             return super().get_app_list(request, app_label)
         from patrols.admin import phone
+        from wishes.admin import board
 
-        return with_page(
+        groups = with_page(
             group_by_task(self._build_app_dict(request)),
             phone.app_list_entry(request),
             slug="patrols",
             label=_("Patrols"),
         )
+        # The board first, then the love bank, at the head of the micro-wishes.
+        for entry in reversed(board.app_list_entries(request)):
+            groups = with_page(groups, entry, slug="wishes", label=_("Micro-wishes"))
+        return groups
 
 
 def group_by_task(app_dict: dict) -> list[dict]:
