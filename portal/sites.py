@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.forms import PortalAuthenticationForm
 
@@ -87,7 +88,9 @@ class PortalAdminSite(admin.AdminSite):
         )
         # The board first, then the love bank, at the head of the micro-wishes.
         for entry in reversed(board.app_list_entries(request)):
-            groups = with_page(groups, entry, slug="wishes", label=_("Micro-wishes"))
+            groups = with_page(
+                groups, entry, slug="wishes", label=pgettext_lazy("task group", "Micro-wishes")
+            )
         return groups
 
 

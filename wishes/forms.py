@@ -87,13 +87,13 @@ def _date_input() -> forms.DateInput:
 class WishFieldsForm(forms.Form):
     """What a wish says: posted with it and edited while it is open."""
 
-    title = forms.CharField(label=_("title"), max_length=100)
-    description = _text(_("description"), required=True)
+    title = forms.CharField(label=pgettext_lazy("wish page", "title"), max_length=100)
+    description = _text(pgettext_lazy("wish", "description"), required=True)
     category = forms.ModelChoiceField(
         label=_("category"), queryset=WishCategory.objects.filter(active=True).order_by("name")
     )
-    place = forms.CharField(label=_("place"), max_length=200)
-    wanted_by = forms.DateField(label=_("wanted by"), widget=_date_input())
+    place = forms.CharField(label=pgettext_lazy("wish page", "place"), max_length=200)
+    wanted_by = forms.DateField(label=pgettext_lazy("wish page", "wanted by"), widget=_date_input())
 
 
 class WishPostForm(WishFieldsForm):

@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from archives.admin.base import DeclaredLookupsOnly, HistoryAdminMixin
@@ -33,7 +33,7 @@ class ClaimAdmin(HistoryAdminMixin, DeclaredLookupsOnly, admin.ModelAdmin):
         "claimed_at",
         "done_at",
         "confirmed_at",
-        "points",
+        "points_column",
     ]
     list_display_links = None
     list_filter = ["state"]
@@ -82,7 +82,7 @@ class ClaimAdmin(HistoryAdminMixin, DeclaredLookupsOnly, admin.ModelAdmin):
             raise Http404(gettext("No such claim in your area."))
         return HttpResponseRedirect(reverse("admin:wishes_wish_change", args=[claim.wish_id]))
 
-    @admin.display(description=_("wish"), ordering="wish__title")
+    @admin.display(description=pgettext_lazy("wish page", "wish"), ordering="wish__title")
     def wish_link(self, claim: Claim) -> SafeString:
         return format_html(
             '<a href="{}">{}</a>',
@@ -94,6 +94,10 @@ class ClaimAdmin(HistoryAdminMixin, DeclaredLookupsOnly, admin.ModelAdmin):
     def state_column(self, claim: Claim) -> SafeString:
         return state_badge(claim.state, claim.get_state_display())
 
-    @admin.display(description=_("claimer"), ordering="claimer__name")
+    @admin.display(description=pgettext_lazy("love bank", "points"), ordering="points")
+    def points_column(self, claim: Claim) -> int:
+        return claim.points
+
+    @admin.display(description=pgettext_lazy("wish page", "claimer"), ordering="claimer__name")
     def claimer_name(self, claim: Claim) -> str:
         return str(claim.claimer)
