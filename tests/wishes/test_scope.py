@@ -3,6 +3,8 @@ and what they claimed, never another's claim nor the archive; a community its ow
 street its communities', the city all of them."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from archives import scope
 from archives.models import Resident
@@ -154,3 +156,21 @@ def test_a_claimer_sees_no_resident_data(city):
         # Nothing of the archive: not the resident, not their household.
         assert not scope.restrict(Resident.objects.all(), user).exists(), who
         assert selectors.resident_first_name(wish) == "建国"
+
+
+def test_the_board_and_the_lists_do_not_grow_in_queries_with_their_wishes(city, board):
+    def queries(user, read) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            read(user)
+        return len(captured.captured_queries)
+
+    reads = [
+        lambda user: [(w.community.name, w.category.name) for w in selectors.board_wishes(user)],
+        lambda user: list(selectors.wishes_visible(user)),
+        lambda user: list(selectors.claims_visible(user)),
+    ]
+    before = [queries(city.volunteer, read) for read in reads]
+    for _ in range(5):
+        city.post(community=city.far)
+        services.wish_claim(actor=city.volunteer, wish=city.post(community=city.neighbour))
+    assert [queries(city.volunteer, read) for read in reads] == before
