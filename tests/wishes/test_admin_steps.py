@@ -211,7 +211,7 @@ def test_an_edit_on_the_version_seen_is_saved_with_its_reason(client, wish_city)
     assert response.status_code == 302
     wish.refresh_from_db()
     assert wish.title == "修自行车棚"
-    assert wish.history.first().history_change_reason == "写清楚"
+    assert "写清楚" in wish.history.first().history_change_reason
 
 
 def test_withdrawing_needs_a_reason_and_ends_the_wish(client, wish_city):

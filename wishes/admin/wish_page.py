@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import (
     Http404,
     HttpRequest,
@@ -30,12 +30,13 @@ from accounts.names import person_name
 from archives import scope
 from archives.admin.base import ModelAdminMixinBase, actor_of
 from wishes.forms import STEP_DONE, STEP_FORMS, StepForm
-from wishes.models import LIVE_CLAIM_STATES, Claim, Wish, WishPhoto
+from wishes.models import Claim, Wish, WishPhoto
 from wishes.selectors import (
     claims_visible,
+    live_claim,
     resident_first_name,
-    wish_action_refusal,
     wish_actions,
+    wish_step_refusal,
     wishes_visible,
 )
 
@@ -45,14 +46,6 @@ class ClaimRow:
     claim: Claim
     claimer: str
     photos: list[WishPhoto] = field(default_factory=list)
-
-
-def live_claim(wish: Wish) -> Claim | None:
-    return (
-        Claim.objects.filter(wish=wish, state__in=LIVE_CLAIM_STATES)
-        .select_related("claimer", "department")
-        .first()
-    )
 
 
 class WishPageMixin(ModelAdminMixinBase):
@@ -170,11 +163,14 @@ class WishPageMixin(ModelAdminMixinBase):
         back = HttpResponseRedirect(
             reverse(f"{self.admin_site.name}:wishes_wish_change", args=[wish.pk])
         )
-        # A step the page would not offer is refused with the selector's words, nothing
-        # changed. (The service asks the same rule again under the row lock.)
-        refusal = wish_action_refusal(actor, claim if claim is not None else wish, action)
+        # Out of the reader's scope or role: 403 before reading anything posted. Out of turn
+        # (claimed meanwhile, already done): the selector's words, nothing changed. (The
+        # service asks the same rule again under the row lock.)
+        refusal = wish_step_refusal(actor, claim if claim is not None else wish, action)
+        if refusal is not None and refusal.forbidden:
+            raise PermissionDenied(refusal.message)
         if refusal is not None:
-            messages.error(request, refusal)
+            messages.error(request, refusal.message)
             return back
         form = form_class(wish, request.POST, request.FILES)
         if not form.is_valid():
