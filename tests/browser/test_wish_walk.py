@@ -60,13 +60,17 @@ def test_a_wish_goes_from_posting_to_the_love_bank_by_clicks(
     page.select_option("#id_category", str(city.category.pk))
     page.fill("#id_place", "3号楼后小路")
     page.fill("#id_wanted_by", "2099-06-30")
+    # The resident, through the archive's autocomplete (only the residents of one's area).
+    page.click(".field-resident .select2-selection")
+    page.fill(".select2-search__field", city.resident.name[:2])
+    page.click(f".select2-results__option:has-text('{city.resident.name}')")
     page.set_input_files("#id_photos", photo_file(tmp_path, "weeds.jpg", (90, 140, 60)))
     screenshot(page, "wish-walk-1-post")
     page.click("input[name=_save]")
     page.wait_for_selector(".messagelist .success")
     wish = Wish.objects.get()
     assert page.url.endswith(f"/admin/wishes/wish/{wish.pk}/change/")
-    assert wish.photos.count() == 1
+    assert wish.photos.count() == 1 and wish.resident == city.resident
 
     # A volunteer on a phone opens the board from the index and claims it.
     sign_in(page, city.volunteer)
@@ -75,6 +79,9 @@ def test_a_wish_goes_from_posting_to_the_love_bank_by_clicks(
     card = page.locator(f"#wish-{wish.pk}")
     assert card.is_visible()
     assert card.locator("img").count() == 1
+    # The resident's given name only: the contact goes through the community.
+    assert card.locator(".wish-card-resident").inner_text() == "秀英"
+    assert city.resident.name not in page.content()
     page.wait_for_load_state("networkidle")
     screenshot(page, "wish-walk-2-board-phone")
     with page.expect_navigation():

@@ -157,3 +157,23 @@ def test_the_wish_history_names_no_resident(client, wish_city):
     response = client.get(reverse("admin:wishes_wish_history", args=[wish.pk]))
     assert response.status_code == 200
     assert wish_city.resident.name not in response.content.decode()
+
+
+def test_the_resident_autocomplete_offers_only_residents_of_ones_area(client, wish_city):
+    from tests import factories
+
+    factories.make_resident(grid=wish_city.other_community.grids.get(), name="李陌生")
+    client.force_login(wish_city.staff)
+    response = client.get(
+        "/admin/autocomplete/",
+        {"app_label": "wishes", "model_name": "wish", "field_name": "resident", "term": "李"},
+    )
+    assert response.status_code == 200
+    names = [row["text"] for row in response.json()["results"]]
+    assert names == [wish_city.resident.name]
+    client.force_login(wish_city.volunteer)
+    response = client.get(
+        "/admin/autocomplete/",
+        {"app_label": "wishes", "model_name": "wish", "field_name": "resident", "term": "李"},
+    )
+    assert response.status_code == 403
