@@ -32,6 +32,13 @@ DEMO_ACCOUNTS: dict[str, str | None] = {
     "auditor": roles.AUDITOR,
     "official": roles.MUNICIPAL_OFFICIAL,
 }
+#: The role a claimer of each kind joins when approved or created (``wishes.services.claimers``;
+#: the role table is the portal's, which the wishes app may not import).
+WISH_CLAIMER_GROUPS: dict[str, str] = {
+    "department": roles.DEPARTMENT_STAFF,
+    "party_member": roles.PARTY_MEMBER,
+    "volunteer": roles.VOLUNTEER,
+}
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
