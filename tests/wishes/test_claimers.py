@@ -244,3 +244,107 @@ def test_a_bad_phone_on_a_created_claimer_leaves_no_account_behind(place):
             community=place["community"],
         )
     assert not get_user_model().objects.filter(username="party-3").exists()
+
+
+# The claimers' page ---------------------------------------------------------------------------
+
+CLAIMERS = "/admin/wishes/claimer/"
+
+
+def test_community_staff_list_their_claimers_with_sign_ups_waiting_first(place, client):
+    approved = sign_up(place["community"], username="early", phone="13800000001", name="甲")
+    claimer_decide(actor=place["staff"], claimer=approved, approve=True)
+    waiting = sign_up(place["community"], username="late", phone="13800000002", name="乙")
+    sign_up(place["other_community"], username="far", phone="13800000003", name="丙")
+    client.force_login(place["staff"])
+    shown = list(client.get(CLAIMERS).context["cl"].result_list)
+    assert shown == [waiting, approved]
+
+
+def test_community_staff_verify_the_phone_and_approve_on_the_claimer_page(place, client):
+    claimer = sign_up(place["community"])
+    client.force_login(place["staff"])
+    page = f"{CLAIMERS}{claimer.pk}/change/"
+    assert client.get(page).status_code == 200
+    answer = client.post(page, {"verify_phone": "on", "decision": "approve", "note": ""})
+    assert answer.status_code == 302
+    claimer.refresh_from_db()
+    assert claimer.status == ClaimerStatus.APPROVED
+    assert claimer.phone_verified_at is not None
+    assert claimer.user.groups.filter(name=VOLUNTEER).exists()
+
+
+def test_a_refusal_on_the_page_needs_a_reason(place, client):
+    claimer = sign_up(place["community"])
+    client.force_login(place["staff"])
+    page = f"{CLAIMERS}{claimer.pk}/change/"
+    assert client.post(page, {"decision": "refuse", "note": ""}).status_code == 200
+    claimer.refresh_from_db()
+    assert claimer.status == ClaimerStatus.PENDING
+    client.post(page, {"decision": "refuse", "note": "非本社区居民"})
+    claimer.refresh_from_db()
+    assert (claimer.status, claimer.decision_note) == (ClaimerStatus.REFUSED, "非本社区居民")
+
+
+def test_staff_of_another_community_cannot_open_or_decide_a_sign_up(place, client):
+    claimer = sign_up(place["community"])
+    client.force_login(place["other_staff"])
+    page = f"{CLAIMERS}{claimer.pk}/change/"
+    assert client.get(page).status_code in (302, 403, 404)
+    client.post(page, {"decision": "approve"})
+    claimer.refresh_from_db()
+    assert claimer.status == ClaimerStatus.PENDING
+
+
+def test_the_street_reads_the_claimer_page_without_deciding(place, client):
+    claimer = sign_up(place["community"])
+    client.force_login(place["street"])
+    page = client.get(f"{CLAIMERS}{claimer.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="decision"' not in page.content.decode()
+    client.post(f"{CLAIMERS}{claimer.pk}/change/", {"decision": "approve"})
+    claimer.refresh_from_db()
+    assert claimer.status == ClaimerStatus.PENDING
+
+
+def test_an_administrator_adds_a_department_claimer_with_a_new_account(place, admin_client):
+    health = Department.objects.create(code="health", name="卫健局", serves_whole_city=True)
+    answer = admin_client.post(
+        f"{CLAIMERS}add/",
+        {
+            "kind": "department",
+            "name": "刘医生",
+            "phone": "136 0000 1111",
+            "community": place["community"].pk,
+            "department": health.pk,
+            "workplace": "",
+            "username": "dr-liu",
+            "password": PASSWORD,
+        },
+    )
+    assert answer.status_code == 302, answer.context["adminform"].form.errors
+    claimer = Claimer.objects.get(user__username="dr-liu")
+    assert (claimer.department, claimer.phone, claimer.status) == (
+        health,
+        "13600001111",
+        ClaimerStatus.APPROVED,
+    )
+
+
+def test_the_add_page_shows_a_weak_password_beside_the_field(place, client):
+    client.force_login(place["staff"])
+    answer = client.post(
+        f"{CLAIMERS}add/",
+        {
+            "kind": "party_member",
+            "name": "赵红梅",
+            "phone": "13700002222",
+            "community": place["community"].pk,
+            "workplace": "市税务局",
+            "username": "party-1",
+            "password": "12345678",
+        },
+    )
+    assert answer.status_code == 200
+    assert "password" in answer.context["adminform"].form.errors
+    assert not Claimer.objects.exists()

@@ -1,0 +1,1 @@
+from wishes.admin import claimers  # noqa: F401
