@@ -348,3 +348,10 @@ def test_the_add_page_shows_a_weak_password_beside_the_field(place, client):
     assert answer.status_code == 200
     assert "password" in answer.context["adminform"].form.errors
     assert not Claimer.objects.exists()
+
+
+def test_a_username_with_spaces_or_slashes_is_refused(place):
+    with pytest.raises(ValidationError) as refused:
+        sign_up(place["community"], username="li chun/hua")
+    assert "username" in refused.value.message_dict
+    assert not Claimer.objects.exists()

@@ -61,6 +61,21 @@ def claimer_group(kind: str) -> Group:
     return group
 
 
+def _username_errors(username: str) -> dict[str, list[str]]:
+    """What is wrong with ``username`` for a new account: missing, not a valid login (Django's
+    letters, digits and @.+-_), or taken."""
+    User = get_user_model()
+    if not username:
+        return {"username": [_("Choose a username.")]}
+    try:
+        User.username_validator(username)
+    except ValidationError as error:
+        return {"username": error.messages}
+    if User.objects.filter(username__iexact=username).exists():
+        return {"username": [_("This username is taken: choose another.")]}
+    return {}
+
+
 def _pending_with_phone(phone: str) -> bool:
     return Claimer.objects.filter(phone=phone, status=ClaimerStatus.PENDING).exists()
 
@@ -98,10 +113,7 @@ def claimer_sign_up(
                     "approval. The community will call you."
                 )
             )
-    if not username:
-        errors.setdefault("username", []).append(_("Choose a username."))
-    elif User.objects.filter(username__iexact=username).exists():
-        errors.setdefault("username", []).append(_("This username is taken: choose another."))
+    errors.update(_username_errors(username))
     candidate = User(username=username, first_name=name)
     try:
         password_validation.validate_password(password, candidate)
@@ -293,11 +305,7 @@ def claimer_account_create(
         raise PermissionDenied(refusal)
     User = get_user_model()
     username = (username or "").strip()
-    errors: dict[str, list[str]] = {}
-    if not username:
-        errors["username"] = [_("Choose a username.")]
-    elif User.objects.filter(username__iexact=username).exists():
-        errors["username"] = [_("This username is taken: choose another.")]
+    errors = _username_errors(username)
     try:
         password_validation.validate_password(password, User(username=username, first_name=name))
     except ValidationError as error:
