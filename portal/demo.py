@@ -1,8 +1,8 @@
 """The demo city with its people and its past, put together here because only the wiring may
 import every part: the city (``archives.demo.city``), the role each demo account holds
 (``settings.DEMO_ACCOUNTS``, groups from ``portal.roles``) and the monthly audits of its past
-(``audits.demo``), a month of patrol rounds (``patrols.demo``) and four months of events
-(``events.demo``). ``manage.py seed_demo``
+(``audits.demo``), a month of patrol rounds (``patrols.demo``), four months of events
+(``events.demo``) and three months of micro-wishes (``wishes.demo``). ``manage.py seed_demo``
 calls it.
 """
 
@@ -29,6 +29,7 @@ from portal.roles import (
     STREET_OFFICIAL,
     roles_ensure,
 )
+from wishes.demo import demo_wishes_reset, demo_wishes_seed
 
 
 def demo_roles() -> DemoRoles:
@@ -67,13 +68,17 @@ def demo_seed(*, seed: int, size: CitySize, today: dt.date) -> SeedSummary:
         )
         summary.counts.update(counts)
         summary.accounts += accounts
+        counts, accounts = demo_wishes_seed(seed=seed, today=today, password=DEMO_PASSWORD)
+        summary.counts.update(counts)
+        summary.accounts += accounts
     return summary
 
 
 @transaction.atomic
 def demo_reset() -> None:
-    """Remove the demo city with its audits, patrol rounds and events (first: they hold on to
-    its residents, members, grids and departments)."""
+    """Remove the demo city with its audits, patrol rounds, events and wishes (first: they hold
+    on to its residents, members, grids and departments)."""
+    demo_wishes_reset()
     demo_events_reset()
     demo_audits_reset()
     demo_patrols_reset()

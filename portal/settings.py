@@ -32,6 +32,13 @@ DEMO_ACCOUNTS: dict[str, str | None] = {
     "auditor": roles.AUDITOR,
     "official": roles.MUNICIPAL_OFFICIAL,
 }
+#: The role a claimer of each kind joins when approved or created (``wishes.services.claimers``;
+#: the role table is the portal's, which the wishes app may not import).
+WISH_CLAIMER_GROUPS: dict[str, str] = {
+    "department": roles.DEPARTMENT_STAFF,
+    "party_member": roles.PARTY_MEMBER,
+    "volunteer": roles.VOLUNTEER,
+}
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
@@ -286,6 +293,11 @@ RESIDENT_ELSEWHERE_DAILY_LIMIT = env_int("RESIDENT_ELSEWHERE_DAILY_LIMIT", 20)
 # How long an official's per-street dashboard figures are reused (portal/dashboard.py), in
 # seconds; each app server process keeps its own copy (Django's default local-memory cache).
 DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 300)
+# The public volunteer sign-up (wishes/signup.py): sign-ups one client address may make in an
+# hour (a community centre's shared address needs a few), and the fewest seconds a person takes
+# to fill the form (a script posts it at once). Counted in Django's cache.
+VOLUNTEER_SIGN_UPS_PER_HOUR = env_int("VOLUNTEER_SIGN_UPS_PER_HOUR", 5)
+VOLUNTEER_SIGN_UP_MIN_SECONDS = env_int("VOLUNTEER_SIGN_UP_MIN_SECONDS", 5)
 # The monthly report's score: weights of its parts (README, "Monthly reports"), e.g.
 # MONTHLY_REPORT_WEIGHTS="coverage=30,satisfaction=5"; parts not named keep these defaults
 # ("patrol=0" leaves patrol rounds out of the score).

@@ -8,4 +8,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("patrols/", include("patrols.urls")),
     path("events/", include("events.urls")),
+    path("volunteers/", include("wishes.urls")),
 ]

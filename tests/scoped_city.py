@@ -23,6 +23,7 @@ from portal.roles import (
     GRID_MEMBER,
     MUNICIPAL_OFFICIAL,
     STREET_OFFICIAL,
+    VOLUNTEER,
 )
 from tests import factories
 
@@ -39,6 +40,9 @@ ACCOUNTS = {
     "auditor": (AUDITOR, {"GB1a"}),
     "official": (MUNICIPAL_OFFICIAL, set(GRID_CODES)),
     "nobody": (GRID_MEMBER, set()),  # a role and no grant
+    # An approved volunteer of community CA1 (``build_wishes``): the board and their own
+    # claims, nothing of the archive.
+    "volunteer": (VOLUNTEER, set()),
 }
 WRITERS = {"clerk", "team", "community", "street"}
 #: What the health department's grant shows: its area (street SA) and its residents there.
@@ -212,3 +216,85 @@ def event_departments_seen(username: str) -> set[str]:
     """Departments an account learns the name of from the events it sees: the one GA1a's
     event was transferred to (the reporter sees every step of the chain)."""
     return {"health"} if "GA1a" in events_seen(username) else set()
+
+
+# Micro-wishes (built only where asked: the leak matrix) ---------------------------------------
+
+#: Communities of ``build_wishes``' claimers and wishes: one of each per community.
+WISH_COMMUNITIES = ["CA1", "CA2", "CB1"]
+#: Who approves volunteers where (their community grants): CA1's staff.
+CLAIMERS_DECIDED_BY = {("community", "CA1")}
+
+
+def build_wishes(city: City) -> dict:
+    """In each of ``WISH_COMMUNITIES``: a volunteer waiting for approval (``报名人<code>``,
+    phone 1390000000<n>) and a wish that came from the community's first resident
+    (``心愿<code>``); the ``volunteer`` account is an approved claimer of CA1 and has claimed
+    CA2's wish (outside its community: the board is the whole city's)."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from wishes.models import Claim, Claimer, ClaimerKind, ClaimerStatus, Wish, WishCategory
+    from wishes.services.claimers import claimer_sign_up
+
+    admin = get_user_model().objects.filter(is_superuser=True).get()
+    now = timezone.now()
+    category = WishCategory.objects.create(code="matrix", name="助老服务", points=8)
+    volunteer = Claimer.objects.create(
+        user=city.users["volunteer"],
+        kind=ClaimerKind.VOLUNTEER,
+        name="志愿者本人",
+        phone="13700000000",
+        community=city.communities["CA1"],
+        status=ClaimerStatus.APPROVED,
+        phone_verified_at=now,
+        signed_up_at=now,
+        decided_at=now,
+        decided_by=admin,
+    )
+    made: dict = {"volunteer": volunteer, "sign_ups": {}, "wishes": {}}
+    for n, code in enumerate(WISH_COMMUNITIES):
+        community = city.communities[code]
+        made["sign_ups"][code] = claimer_sign_up(
+            name=f"报名人{code}",
+            phone=f"1390000000{n}",
+            community=community,
+            skills="理发",
+            username=f"sign-up-{code.lower()}",
+            password="lanterns-over-the-river",
+        )
+        resident = city.residents[f"G{code[1:]}a"]
+        made["wishes"][code] = Wish.objects.create(
+            title=f"心愿{code}",
+            description="修理自行车棚，更换两块挡雨板",
+            community=community,
+            resident=resident,
+            category=category,
+            place=f"{code}小区3号楼",
+            wanted_by=(now + dt.timedelta(days=10)).date(),
+            posted_by=admin,
+            posted_at=now,
+        )
+    claimed = made["wishes"]["CA2"]
+    claimed.state = "claimed"
+    claimed.claimed_at = now
+    claimed.save()
+    Claim.objects.create(wish=claimed, claimer=volunteer, claimed_at=now)
+    return made
+
+
+def claimers_seen(username: str) -> set[str]:
+    """Communities whose claimers (and sign-ups) the account sees: those of its community and
+    street grants, every one for the city; claimers see no list of claimers."""
+    if username in ("community", "street", "official"):
+        grids = set(ACCOUNTS[username][1])
+        return {c for c in WISH_COMMUNITIES if any(g[1:3] == c[1:] for g in grids)}
+    return set()
+
+
+def wishes_seen(username: str) -> set[str]:
+    """Communities whose wish of ``build_wishes`` the account sees: its area's; for the
+    volunteer, the open wishes of the board (CA1, CB1) and the one it claimed (CA2)."""
+    if username == "volunteer":
+        return set(WISH_COMMUNITIES)
+    return claimers_seen(username)

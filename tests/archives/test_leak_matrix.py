@@ -49,10 +49,20 @@ from audits.models import AuditCampaign, AuditFieldFinding, AuditItem
 from events.models import Event
 from exports.models import MonthlyReport
 from tests import factories, scoped_city
+from wishes.models import Claimer, Wish
 
 pytestmark = pytest.mark.django_db
 
-SNAPSHOT_APPS = {"archives", "audits", "exports", "events", "auth", "guardian", "admin"}
+SNAPSHOT_APPS = {
+    "archives",
+    "audits",
+    "exports",
+    "events",
+    "wishes",
+    "auth",
+    "guardian",
+    "admin",
+}
 # Appended to by every page that shows an unmasked value, refused POSTs that show a page again
 # included: a record of reading, not a change the matrix looks for.
 SNAPSHOT_SKIPPED = {"archives.SensitiveAccess", "exports.ReportDownload"}
@@ -153,7 +163,13 @@ def marker(obj) -> str | None:
         return obj.note
     if isinstance(obj, Street | Community | Grid | Department):
         return obj.name
+    if isinstance(obj, Claimer | Wish):
+        return obj.name if isinstance(obj, Claimer) else obj.title
     return None
+
+
+#: Rows of higher apps walked one by one like the archive's (every row, not the first only).
+WALKED_MODELS = (*scope.SCOPED_MODELS, Event, Claimer, Wish)
 
 
 def sees(username: str, obj) -> bool:
@@ -170,6 +186,12 @@ def sees(username: str, obj) -> bool:
         )
     if isinstance(obj, Department):
         return obj.code in scoped_city.departments_seen(username)
+    if isinstance(obj, Claimer):
+        if obj.user.username == username:
+            return True  # one's own name
+        return obj.community.code in scoped_city.claimers_seen(username)
+    if isinstance(obj, Wish):
+        return obj.community.code in scoped_city.wishes_seen(username)
     return obj._meta.model_name == "tag"  # tags are a shared list every role reads
 
 
@@ -191,6 +213,12 @@ def forbidden_texts(username: str) -> dict[str, str]:
                 continue  # an event's page names the department it was transferred to
             if not sees(username, obj) and (text := marker(obj)):
                 texts[text] = f"{model.__name__} {obj.pk} outside scope"
+    for model in (Claimer, Wish):
+        for obj in model.objects.select_related("community"):
+            if not sees(username, obj):
+                texts[marker(obj)] = f"{model.__name__} {obj.pk} outside scope"
+                if isinstance(obj, Claimer):
+                    texts[obj.phone] = f"phone of claimer {obj.pk} outside scope"
     for resident in Resident.objects.select_related("household__building__grid"):
         if not scoped_city.reads_id_number(username, resident):
             texts[resident.id_number] = f"full ID number of {resident.name}"
@@ -417,7 +445,7 @@ class Matrix:
                 self.model_page(route)
             else:
                 objects = route.model._default_manager.order_by("pk")
-                if route.model not in (*scope.SCOPED_MODELS, Event):
+                if route.model not in WALKED_MODELS:
                     objects = objects[:1]  # users, groups, tags: the same answer for every row
                 for obj in objects:
                     self.object_page(route, obj)
@@ -451,6 +479,13 @@ class Matrix:
                         f"{url} does not list {model.__name__} {obj.pk}, which is in scope",
                     )
             self.actions(route)
+        if route.view == "changelist" and model is Claimer:
+            for obj in model._default_manager.all():
+                if obj.community.code in scoped_city.claimers_seen(self.username):
+                    self.findings.check(
+                        response.status_code == 200 and marker(obj) in content,
+                        f"{url} does not list claimer {obj.pk}, which is in scope",
+                    )
         if route.view == "export" and response.status_code == 200:
             self.exported_file(url, response)
         if route.view == "add" and model in scope.GRID_PATHS:
@@ -519,6 +554,12 @@ class Matrix:
                 shown == (obj.grid.code in scoped_city.events_seen(self.username)),
                 f"{url} answers {response.status_code} to {self.username}",
             )
+        if route.view == "change" and model is Claimer:
+            shown = response.status_code == 200 and escape(obj.name) in content
+            self.findings.check(
+                shown == (obj.community.code in scoped_city.claimers_seen(self.username)),
+                f"{url} answers {response.status_code} to {self.username}",
+            )
         if route.view == "change" and model is AuditItem:
             # The auditor sees their sample; the official the whole city; nobody else this item.
             shown = response.status_code == 200 and obj.resident.name in content
@@ -550,6 +591,14 @@ class Matrix:
                 [obj.pk] if model is Resident else list(obj.residents.values_list("pk", flat=True))
             )
             self.post(url, {"resident": ticked}, allowed=changes(self.username, obj), what=what)
+        elif route.view == "change" and model is Claimer:
+            # Approving a sign-up: only its community's staff, only while it waits.
+            decides = (self.username, obj.community.code) in scoped_city.CLAIMERS_DECIDED_BY
+            # A decided claimer's page saves nothing but the admin's log entry.
+            allowed = (obj.status == "pending") if decides else False
+            allowed = None if decides and not allowed else allowed
+            data = {"verify_phone": "on", "decision": "approve", "note": ""}
+            self.post(url, data, allowed=allowed, what=what)
         elif route.view == "step" and model is Event:
             allowed = (self.username, obj.grid.code) in scoped_city.EVENT_ACCEPTED_BY
             self.post(url, {"seen_version": obj.version}, allowed=allowed, what=what)
@@ -600,6 +649,7 @@ def test_no_admin_page_leaks_outside_scope(city, client, admin_user, username):
     audit_setup(city)
     report_setup(city)
     scoped_city.build_events(city)
+    scoped_city.build_wishes(city)
     client.force_login(city.users[username])
     problems = Matrix(city, username, client).run()
     assert problems == [], "\n".join(problems)
@@ -617,6 +667,7 @@ def test_the_matrix_covers_every_kind_of_admin_page():
     assert ("Building", "plan") in views and ("Grid", "plan") in views
     assert ("Event", "change") in views and ("Event", "step") in views
     assert ("Event", "long_open") in views
+    assert ("Claimer", "changelist") in views and ("Claimer", "change") in views
 
 
 def test_the_matrix_posts_what_an_administrator_could_save(city, admin_client):
@@ -832,6 +883,7 @@ def test_no_list_answers_a_lookup_it_does_not_offer(city, client, admin_user, us
     audit_setup(city)
     report_setup(city)
     scoped_city.build_events(city)
+    scoped_city.build_wishes(city)
     client.force_login(city.users[username])
     client.raise_request_exception = False  # a lookup that breaks the page is a finding too
     problems = LookupMatrix(city, username, client).run_lookups()

@@ -1,5 +1,5 @@
 """The micro-wish pages of the admin, one module per page family."""
 
-from wishes.admin import board, categories, claims, wishes
+from wishes.admin import board, categories, claimers, claims, wishes
 
-__all__ = ["board", "categories", "claims", "wishes"]
+__all__ = ["board", "categories", "claimers", "claims", "wishes"]

@@ -8,6 +8,7 @@ from archives.demo.city import DEMO_ACCOUNTS, DEMO_PASSWORD, CitySize, demo_city
 from archives.sql import large_writes_cache
 from events.demo import EVENT_DEMO_ACCOUNTS
 from portal.demo import demo_reset, demo_seed
+from wishes.demo import WISH_DEMO_ACCOUNTS
 
 
 class Command(BaseCommand):
@@ -63,7 +64,8 @@ class Command(BaseCommand):
             if options["if_empty"]:
                 self.stdout.write("The database already holds a city; it was left as it is.")
                 events = [(username, about) for username, *_n, about in EVENT_DEMO_ACCOUNTS]
-                self._print_logins(DEMO_ACCOUNTS + events)
+                wishes = [(username, about) for username, *_n, about in WISH_DEMO_ACCOUNTS]
+                self._print_logins(DEMO_ACCOUNTS + events + wishes)
                 return
             if not options["reset"]:
                 self.stdout.write(
