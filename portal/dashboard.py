@@ -150,6 +150,38 @@ def _events_chart(user, months: list[dt.date], grid_streets, streets) -> charts.
     )
 
 
+# The officials' micro-wish figures -------------------------------------------------------------
+
+
+@dataclass
+class WishFiguresTable:
+    """The month's micro-wish figures of an official's area: per street for the whole city,
+    per community for a street's (or community's) officials, and for a department's staff
+    their departments' claims."""
+
+    month: dt.date
+    rows: list[WishFigures]
+    #: The area's total, when it has more than one row of places (not of departments).
+    total: WishFigures | None
+    departments: list[WishFigures]
+
+
+def wish_figures_table(user, today: dt.date) -> WishFiguresTable | None:
+    """Six to eight queries (the wishes' figures of places and of departments, and the
+    scope's), whatever the number of communities."""
+    whole_city = user.is_superuser or user.has_perm(scope.CITY_PERMISSION)
+    rows = wish_month_figures(today, by="street" if whole_city else "community", user=user)
+    departments = wish_month_figures(today, by="department", user=user)
+    if not rows and not departments:
+        return None
+    return WishFiguresTable(
+        month=today.replace(day=1),
+        rows=rows,
+        total=wish_figures_total(rows) if len(rows) > 1 else None,
+        departments=departments,
+    )
+
+
 def auditor_panel(user) -> AuditorPanel:
     return AuditorPanel(
         campaigns=audit_selectors.open_item_counts(user),
@@ -187,36 +219,4 @@ def events_panel(user, now: dt.datetime | None = None) -> EventsPanel:
         events=list(waiting[:LIST_LENGTH]),
         long_open=any(user.has_perm(p) for p in EVENT_ACTING_PERMISSIONS),
         now=now or timezone.now(),
-    )
-
-
-# Micro-wishes ---------------------------------------------------------------------------------
-
-
-@dataclass
-class WishFiguresTable:
-    """The month's micro-wish figures of an official's area: per street for the whole city,
-    per community for a street's (or community's) officials, and for a department's staff
-    their departments' claims."""
-
-    month: dt.date
-    rows: list[WishFigures]
-    #: The area's total, when it has more than one row of places (not of departments).
-    total: WishFigures | None
-    departments: list[WishFigures]
-
-
-def wish_figures_table(user, today: dt.date) -> WishFiguresTable | None:
-    """Six to eight queries (the wishes' figures of places and of departments, and the
-    scope's), whatever the number of communities."""
-    whole_city = user.is_superuser or user.has_perm(scope.CITY_PERMISSION)
-    rows = wish_month_figures(today, by="street" if whole_city else "community", user=user)
-    departments = wish_month_figures(today, by="department", user=user)
-    if not rows and not departments:
-        return None
-    return WishFiguresTable(
-        month=today.replace(day=1),
-        rows=rows,
-        total=wish_figures_total(rows) if len(rows) > 1 else None,
-        departments=departments,
     )
