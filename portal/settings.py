@@ -348,3 +348,4 @@ EVENT_LONG_OPEN_DAYS = env_int("EVENT_LONG_OPEN_DAYS", 3)
 # at most this many with one event step.
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 10 * 1024 * 1024)
 EVENT_PHOTOS_PER_STEP = env_int("EVENT_PHOTOS_PER_STEP", 6)
+WISH_PHOTOS_PER_STEP = env_int("WISH_PHOTOS_PER_STEP", 6)
