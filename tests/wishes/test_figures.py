@@ -17,6 +17,14 @@ from tests import factories
 from tests.wishes.figures_city import MONTHS, WishHistory, seed_wishes
 from wishes.models import ClaimState
 from wishes.selectors.figures import WishFigures, wish_figures_total, wish_month_figures
+from wishes.services import (
+    claim_confirm,
+    claim_fulfil,
+    claim_return,
+    claim_withdraw,
+    wish_claim,
+    wish_withdraw,
+)
 
 
 def bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -232,3 +240,43 @@ def test_a_fixed_number_of_queries_whatever_the_number_of_communities(db, by):
 
     # The rows, the wishes (not for departments: they post none), the claims, the confirmations.
     assert queries(2) == queries(9) == (3 if by == "department" else 4)
+
+
+def test_through_the_services_what_each_step_adds_to_the_month(city):
+    """The services record what the figures count: a claim withdrawn and made again, a
+    department's fulfilment returned once and then confirmed, a wish withdrawn with its claim;
+    a wish posted at 23:30 on the month's last local day is the month's, one at 00:30 on the
+    next day the next month's."""
+    hour, day = dt.timedelta(hours=1), dt.timedelta(days=1)
+    at = timezone.make_aware(dt.datetime(2026, 11, 10, 9, 0))
+    wish = city.post(at=at)
+    first = wish_claim(actor=city.volunteer, wish=wish, at=at + hour)
+    claim_withdraw(actor=city.volunteer, claim=first, reason="临时有事", at=at + 2 * hour)
+    claim = wish_claim(actor=city.housing_staff, wish=wish, at=at + 3 * hour)
+    claim_fulfil(actor=city.housing_staff, claim=claim, note="已清理", at=at + day)
+    claim_return(actor=city.staff, claim=claim, reason="还有杂物", at=at + day + hour)
+    claim_fulfil(actor=city.housing_staff, claim=claim, note="已清理干净", at=at + 2 * day)
+    claim_confirm(actor=city.staff, claim=claim, at=at + 3 * day)
+    other = city.post(at=at)
+    wish_claim(actor=city.party_member, wish=other, at=at + hour)
+    other.refresh_from_db()
+    wish_withdraw(
+        actor=city.staff, wish=other, version=other.version, reason="居民已自行解决", at=at + day
+    )
+    city.post(at=timezone.make_aware(dt.datetime(2026, 11, 30, 23, 30)))
+    city.post(at=timezone.make_aware(dt.datetime(2026, 12, 1, 0, 30)))
+
+    rows = {row.id: row for row in wish_month_figures(dt.date(2026, 11, 1), by="community")}
+    mine = rows[city.community.pk]
+    # posted, claimed, claims withdrawn, fulfilled, returns, points, wishes withdrawn
+    assert mine.counts() == (3, 3, 2, 1, 1, city.category.points, 1)
+    assert mine.median_days_to_fulfil == 3
+    assert rows[city.neighbour.pk].counts() == (0,) * 7
+    (housing,) = [
+        row
+        for row in wish_month_figures(dt.date(2026, 11, 1), by="department")
+        if row.id == city.housing.pk
+    ]
+    assert housing.counts() == (0, 1, 0, 1, 1, city.category.points, 0)
+    december = wish_month_figures(dt.date(2026, 12, 1), by="community")
+    assert wish_figures_total(december).posted == 1
