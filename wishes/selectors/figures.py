@@ -33,13 +33,12 @@ from archives import scope
 from archives.models import Community, Department, Street
 from archives.months import first_day, month_bounds
 from wishes.models import Claim, ClaimState, Wish, WishState
+from wishes.selectors.visible import CLAIM_PERMISSION
 
 By = Literal["community", "street", "department"]
 
 #: Who follows a community's wishes (street and city officials, community staff).
 VIEW_PERMISSION = "wishes.view_wish"
-#: Who claims for a department (its staff).
-CLAIM_PERMISSION = "wishes.claim_wish"
 
 _DAY = dt.timedelta(days=1)
 
