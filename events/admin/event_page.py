@@ -155,15 +155,20 @@ class EventPageMixin(ModelAdminMixinBase):
     def _event_page(
         self, request: HttpRequest, event: Event, bound: StepForm | None = None
     ) -> HttpResponse:
+        """The page; ``bound`` is a step's form as the reader filled it in, shown again in
+        place of the empty one when that step was not taken (or, when the step is no longer
+        offered, its text shown to copy)."""
         now = timezone.now()
         steps = [
             StepRow(step=step, actor=person_name(step.actor), photos=list(step.photos.all()))
             for step in event_steps(event)
         ]
+        actions = event_actions(request.user, event, now=now)
         step_forms = [
             bound if bound is not None and bound.action == action else STEP_FORMS[action](event)
-            for action in event_actions(request.user, event, now=now)
+            for action in actions
         ]
+        kept_text = bound.typed_text() if bound is not None and bound.action not in actions else []
         overdue = is_overdue(event, now)
         # The building or household is named only to those whose files show it (a department
         # handling the event has the grid and the phone's position, not the address).
@@ -188,6 +193,7 @@ class EventPageMixin(ModelAdminMixinBase):
             ],
             "reporter": person_name(event.reporter),
             "step_forms": step_forms,
+            "kept_text": kept_text,
             "has_view_permission": True,
         }
         request.current_app = self.admin_site.name
@@ -210,21 +216,25 @@ class EventPageMixin(ModelAdminMixinBase):
         if not form.is_valid():
             messages.error(request, _("The step was not taken: see what is missing below."))
             return self._event_page(request, event, bound=form)
-        back = HttpResponseRedirect(
-            reverse(f"{self.admin_site.name}:events_event_change", args=[event.pk])
-        )
         try:
             form.take(actor)
         except ValidationError as refused:
+            # Not taken: the page as it stands now, with what the reader typed kept in the
+            # form (against the version now shown), to send again or copy.
             for message in refused.messages:
                 messages.error(request, message)
-            return back
+            if request.FILES:
+                messages.warning(request, _("The photos were not kept: choose them again."))
+            event = self._visible_event(request, object_id)
+            return self._event_page(request, event, bound=form.kept_for(event))
         messages.success(
             request,
             _("Event #%(number)d: %(step)s.")
             % {"number": event.pk, "step": EventStep.Action(action).label},
         )
-        return back
+        return HttpResponseRedirect(
+            reverse(f"{self.admin_site.name}:events_event_change", args=[event.pk])
+        )
 
     # The long-open page ----------------------------------------------------------------------
 
