@@ -8,7 +8,6 @@ outside one's scope: 403; ``ValidationError`` out of turn or someone acted meanw
 nothing changed).
 """
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +15,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, QuerySet
 from django.http import (
     Http404,
     HttpRequest,
@@ -33,20 +31,17 @@ from django.utils.translation import gettext_lazy
 from accounts.names import person_name
 from archives import scope
 from archives.admin.base import ModelAdminMixinBase, actor_of
-from archives.models import Department
 from events.forms import STEP_FORMS, StepForm
 from events.models import Event, EventPhoto, EventStep, Level, Light
 from events.selectors import (
     event_action_refusal,
     event_actions,
     event_steps,
-    events_long_open,
     events_visible,
     is_overdue,
+    long_open_by_department,
 )
 
-#: At most this many events are listed on the long-open page (the counts are all of them).
-LONG_OPEN_SHOWN = 1000
 LONG_OPEN_MAX_DAYS = 365
 
 
@@ -76,13 +71,6 @@ class LongOpenForm(forms.Form):
         min_value=1,
         max_value=LONG_OPEN_MAX_DAYS,
     )
-
-
-@dataclass
-class LongOpenGroup:
-    name: str
-    count: int
-    events: list[Event] = field(default_factory=list)
 
 
 class EventPageMixin(ModelAdminMixinBase):
@@ -248,8 +236,7 @@ class EventPageMixin(ModelAdminMixinBase):
         if form.is_bound and form.is_valid():
             days = form.cleaned_data["days"]
         now = timezone.now()
-        events = events_long_open(request.user, days=days, now=now)
-        groups = self._long_open_groups(events, now)
+        groups = long_open_by_department(request.user, days=days, now=now)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Events red or yellow for more than %(days)d days") % {"days": days},
@@ -263,36 +250,3 @@ class EventPageMixin(ModelAdminMixinBase):
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, self.long_open_template, context)
-
-    @staticmethod
-    def _long_open_groups(events: QuerySet[Event], now: dt.datetime) -> list[LongOpenGroup]:
-        """One group a department holding some (by name), then the communities' and the
-        streets' (events not transferred); three queries whatever the number of events."""
-        counts: dict[tuple[str, int | None], int] = {}
-        for row in events.order_by().values("level", "department").annotate(count=Count("pk")):
-            key = (row["level"], row["department"] if row["level"] == Level.DEPARTMENT else None)
-            counts[key] = counts.get(key, 0) + row["count"]
-        department_ids = {dep for level, dep in counts if level == Level.DEPARTMENT and dep}
-        names = dict(Department.objects.filter(pk__in=department_ids).values_list("pk", "name"))
-        groups: dict[tuple[str, int | None], LongOpenGroup] = {}
-        for key in sorted(
-            counts,
-            key=lambda k: (k[0] != Level.DEPARTMENT, k[0], names.get(k[1] or 0, "")),
-        ):
-            level, department = key
-            name = (
-                names.get(department or 0, "")
-                if level == Level.DEPARTMENT
-                else str(Level(level).label)
-            )
-            groups[key] = LongOpenGroup(name=name, count=counts[key])
-        listed = events.select_related("category", "grid", "department").order_by(
-            "stage_started_at", "pk"
-        )[:LONG_OPEN_SHOWN]
-        for event in listed:
-            key = (event.level, event.department_id if event.level == Level.DEPARTMENT else None)
-            group = groups.get(key)
-            if group is not None:
-                event.overdue_now = is_overdue(event, now)  # type: ignore[attr-defined]
-                group.events.append(event)
-        return list(groups.values())
