@@ -74,6 +74,7 @@ def test_a_wish_goes_from_posting_to_the_love_bank_by_clicks(
 
     # A volunteer on a phone opens the board from the index and claims it.
     sign_in(page, city.volunteer)
+    screenshot(page, "wish-walk-2-volunteer-index-phone")
     page.click("#content-main a[href='/admin/wishes/wish/board/']")
     page.wait_for_url("**/admin/wishes/wish/board/")
     card = page.locator(f"#wish-{wish.pk}")
