@@ -297,20 +297,35 @@ def _claimers(
     users: list = []
     rows: list[Claimer] = []
 
-    def add(username: str, kind: str, community: Community, **fields) -> None:
+    def add(
+        username: str, kind: str, community: Community, status=ClaimerStatus.APPROVED, **fields
+    ) -> None:
         name = _name(rng)
-        users.append(User(username=username, first_name=name, password=hashed, is_staff=True))
+        approved = status == ClaimerStatus.APPROVED
+        # A sign-up waiting or refused has an inactive account without a role, as the public
+        # page leaves it (wishes.services.claimers.claimer_sign_up).
+        users.append(
+            User(
+                username=username,
+                first_name=name,
+                password=hashed,
+                is_staff=approved,
+                is_active=approved,
+            )
+        )
+        decided = status != ClaimerStatus.PENDING
         rows.append(
             Claimer(
                 kind=kind,
                 name=name,
                 phone=_phone(rng),
                 community=community,
-                status=ClaimerStatus.APPROVED,
-                phone_verified_at=at,
+                status=status,
+                phone_verified_at=at if approved else None,
                 signed_up_at=at,
-                decided_at=at,
-                decided_by=staff.get(community.pk, actor),
+                decided_at=at if decided else None,
+                decided_by=staff.get(community.pk, actor) if decided else None,
+                decision_note="" if approved or not decided else "电话多次无人接听",
                 **fields,
             )
         )
@@ -337,6 +352,16 @@ def _claimers(
                 else {"skills": rng.choice(SKILLS)}
             )
             add(f"{prefix}{n + 1:05d}", kind, community, **extra)
+    # Volunteers who signed up on the public page: most wait for their community, now and then
+    # one was refused.
+    number = 0
+    for community in communities:
+        for _n in range(rng.randint(*WAITING)):
+            number += 1
+            refused = rng.random() < 0.15
+            status = ClaimerStatus.REFUSED if refused else ClaimerStatus.PENDING
+            skills = rng.choice(SKILLS)
+            add(f"signup-{number:04d}", ClaimerKind.VOLUNTEER, community, status, skills=skills)
     User.objects.bulk_create(users, batch_size=1000)
     by_username = dict(
         User.objects.filter(username__in=[u.username for u in users]).values_list("username", "pk")
@@ -345,7 +370,9 @@ def _claimers(
     groups = {kind: claimer_group(kind) for kind in ClaimerKind.values}
     for user, row in zip(users, rows, strict=True):
         row.user_id = by_username[user.username]
-        memberships.append(User.groups.through(user_id=row.user_id, group_id=groups[row.kind].pk))
+        if row.status == ClaimerStatus.APPROVED:
+            group = groups[row.kind].pk
+            memberships.append(User.groups.through(user_id=row.user_id, group_id=group))
     User.groups.through.objects.bulk_create(memberships, batch_size=1000)
     rows_insert(rows)  # history: one entry each, copied just below
     history_entries_copy(
@@ -358,8 +385,7 @@ def _claimers(
             "history_user_id": actor.pk,
         },
     )
-    accounts = _demo_accounts(actor, communities, staff, password)
-    _waiting(rng, communities, staff)
+    accounts = _demo_accounts(actor, communities, staff, hashed)
     claimers = list(Claimer.objects.filter(status=ClaimerStatus.APPROVED).order_by("pk"))
     in_person = [c for c in claimers if c.kind != ClaimerKind.DEPARTMENT]
     near: dict[int, list[Claimer]] = {}
@@ -398,11 +424,11 @@ def _demo_accounts(
     actor: Actor,
     communities: Sequence[Community],
     staff: dict[int, Actor],
-    password: str,
+    hashed: str,
 ) -> list[tuple[str, str]]:
     """The demo's volunteer signs up on the public page and is approved by the first
     community; its party member is created by the administrator; the health department's demo
-    account claims for its department."""
+    account claims for its department. They log in with the demo's password (``hashed``)."""
     first = communities[0]
     accounts = []
     # The services check a password as a person's (12 characters, not common): the demo's
@@ -431,7 +457,7 @@ def _demo_accounts(
                 community=first,
                 workplace="市第一中学",
             )
-        claimer.user.set_password(password)
+        claimer.user.password = hashed
         claimer.user.save(update_fields=["password"])
         accounts.append((username, about))
     User = get_user_model()
@@ -448,30 +474,6 @@ def _demo_accounts(
             department=health,
         )
     return accounts
-
-
-def _waiting(rng: random.Random, communities: Sequence[Community], staff: dict[int, Actor]) -> None:
-    """Volunteers who signed up through the public page: most wait for their community, now
-    and then one was refused."""
-    number = 0
-    for community in communities:
-        for _n in range(rng.randint(*WAITING)):
-            number += 1
-            claimer = claimer_sign_up(
-                name=_name(rng),
-                phone=_phone(rng),
-                community=community,
-                skills=rng.choice(SKILLS),
-                username=f"signup-{number:04d}",
-                password="demo-" + "x9k2" * 4,
-            )
-            if rng.random() < 0.15 and community.pk in staff:
-                claimer_decide(
-                    actor=staff[community.pk],
-                    claimer=claimer,
-                    approve=False,
-                    note="电话多次无人接听",
-                )
 
 
 def _residents_by_community() -> dict[int, list[int]]:
