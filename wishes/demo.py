@@ -254,6 +254,7 @@ def demo_wishes_seed(
                     seeder.live(*args)
         day += dt.timedelta(days=1)
     seeder.past_write(actor)
+    seeder.history_dated()
     counts["wishes"] = Wish.objects.count()
     counts["claims"] = Claim.objects.count()
     return counts, accounts
@@ -493,6 +494,14 @@ class _Seeder:
         self.opened = 0
         self.wishes: list[Wish] = []
         self.claims: list[list[Claim]] = []  # each wish's claims
+        #: When each step through the services was taken, per wish and per claim, in order:
+        #: their history entries are dated so afterwards (the services date them now).
+        self.moments: dict[type, dict[int, list[dt.datetime]]] = {Wish: {}, Claim: {}}
+
+    def _took(self, at: dt.datetime, wish: Wish, claim: Claim | None = None) -> None:
+        self.moments[Wish].setdefault(wish.pk, []).append(at)
+        if claim is not None:
+            self.moments[Claim].setdefault(claim.pk, []).append(at)
 
     def past(
         self,
@@ -648,6 +657,7 @@ class _Seeder:
             resident=resident,
             at=at,
         )
+        self._took(at, wish)
         if rng.random() < WITHDRAWN:
             at = self._later(at, (2, 72))
             if at < self.end:
@@ -658,6 +668,7 @@ class _Seeder:
                     reason="居民需求已自行解决",
                     at=at,
                 )
+                self._took(at, wish)
             return
         stop = None
         if self.end - at < OPEN_DAYS:
@@ -669,20 +680,24 @@ class _Seeder:
         if at >= self.end:
             return
         claim = wish_claim(actor=claimer.user, wish=wish, at=at)
+        self._took(at, wish, claim)
         if rng.random() < CLAIM_WITHDRAWN:
             at = self._later(at, (4, 48))
             if at >= self.end:
                 return
             claim_withdraw(actor=claimer.user, claim=claim, reason="临时有事，无法按时完成", at=at)
+            self._took(at, wish, claim)
             claimer = self._claimer(community)
             at = self._later(at, (2, 48))
             if at >= self.end:
                 return
             claim = wish_claim(actor=claimer.user, wish=wish, at=at)
+            self._took(at, wish, claim)
         at = self._later(at, (6, 96))
         if at >= self.end or stop == "claimed":
             return
         claim = claim_fulfil(actor=claimer.user, claim=claim, note="已完成，居民满意", at=at)
+        self._took(at, wish, claim)
         if rng.random() < RETURNED:
             at = self._later(at, (2, 24))
             if at >= self.end:
@@ -690,11 +705,28 @@ class _Seeder:
             claim = claim_return(
                 actor=poster, claim=claim, reason="现场复查仍未完成，请补充", at=at
             )
+            self._took(at, wish, claim)
             at = self._later(at, (4, 48))
             if at >= self.end:
                 return
             claim = claim_fulfil(actor=claimer.user, claim=claim, note="已补充完成", at=at)
+            self._took(at, wish, claim)
         at = self._later(at, (2, 40))
         if at >= self.end or stop == "done":
             return
         claim_confirm(actor=poster, claim=claim, at=at)
+        self._took(at, wish, claim)
+
+    def history_dated(self) -> None:
+        """Each wish's and claim's history entries from the services dated when their steps
+        were taken: an object's n-th entry is its n-th step's (one entry a step)."""
+        for model, moments in self.moments.items():
+            history = history_manager(model)
+            entries = history.filter(id__in=list(moments)).order_by("id", "history_id")
+            dated, seen = [], dict[int, int]()
+            for pk, history_id in entries.values_list("id", "history_id"):
+                n = seen[pk] = seen.get(pk, -1) + 1
+                times = moments[pk]
+                if n < len(times):
+                    dated.append(history.model(history_id=history_id, history_date=times[n]))
+            history.bulk_update(dated, ["history_date"], batch_size=500)  # history: dated
