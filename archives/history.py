@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Model
+from django.db.models import ManyToManyField, Model
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from archives import scope
-from archives.model_meta import concrete_field, history_manager
+from archives.model_meta import concrete_field, history_manager, history_model
 from archives.models import (
     Building,
     Community,
@@ -79,7 +79,6 @@ HISTORY_FIELDS: dict[type[Model], list[str]] = {
     Department: ["code", "name", "serves_whole_city", "shares_medical_history"],
     Tag: ["code", "name", "needs_visits_per_month"],
 }
-_TagHistory = Resident.history_records.m2m_models[Resident._meta.get_field("tags")]
 HISTORY_TYPES = {
     "+": gettext_lazy("created"),
     "~": gettext_lazy("changed"),
@@ -180,29 +179,41 @@ def file_at(record, user) -> FileAsOf:
 
 @dataclass
 class _Names:
-    """Display names of the rows and users history entries refer to by ID, and the tags each
-    resident entry recorded."""
+    """Display names of the rows and users history entries refer to by ID, and the rows of each
+    many-to-many field kept with the history (a resident's tags, a category's departments) each
+    entry recorded."""
 
-    related: dict[str, dict[int, str]]  # foreign key name -> {id: name}
-    tags: dict[int, str]
-    tags_of: dict[int, set[int]]  # history_id -> tag IDs
+    related: dict[str, dict[int, str]]  # foreign key or many-to-many name -> {id: name}
+    linked: dict[str, dict[int, set[int]]]  # many-to-many name -> {history_id: IDs}
 
     @classmethod
     def for_records(cls, model: type[Model], records: list, fields: list[str]) -> "_Names":
         related = {}
+        linked: dict[str, dict[int, set[int]]] = {}
+        kept = {f.name for f in getattr(history_model(model), "_history_m2m_fields", [])}
         for name in fields:
             field = concrete_field(model, name)
-            if field.many_to_one and isinstance(field.related_model, type):
+            if field.many_to_many and name in kept and isinstance(field.related_model, type):
+                linked[name] = _linked_of(model, name, records)
+                ids = set().union(*linked[name].values())
+                related[name] = _names_of(field.related_model, ids)
+            elif field.many_to_one and isinstance(field.related_model, type):
                 ids = {getattr(r, field.attname) for r in records} - {None}
                 related[name] = _names_of(field.related_model, ids)
-        tags_of: dict[int, set[int]] = {r.history_id: set() for r in records}
-        tags = {}
-        if model is Resident:
-            tag_rows = _TagHistory.objects.filter(history_id__in=list(tags_of))
-            for history_id, tag_id in tag_rows.values_list("history_id", "tag_id"):
-                tags_of[history_id].add(tag_id)
-            tags = dict(Tag.objects.values_list("pk", "name"))
-        return cls(related=related, tags=tags, tags_of=tags_of)
+        return cls(related=related, linked=linked)
+
+
+def _linked_of(model: type[Model], name: str, records: list) -> dict[int, set[int]]:
+    """{history_id: IDs of the rows many-to-many field ``name`` held at that entry}."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, ManyToManyField)
+    kept = getattr(history_model(model), name).model  # simple-history's table for the field
+    column = field.m2m_reverse_field_name() + "_id"
+    linked: dict[int, set[int]] = {r.history_id: set() for r in records}
+    rows = kept.objects.filter(history_id__in=list(linked)).values_list("history_id", column)
+    for history_id, pk in rows:
+        linked[history_id].add(pk)
+    return linked
 
 
 def _names_of(model: type[Model], ids: set[int]) -> dict[int, str]:
@@ -215,8 +226,8 @@ def _names_of(model: type[Model], ids: set[int]) -> dict[int, str]:
 
 
 def _raw(model: type[Model], record, name: str, names: _Names):
-    if name == "tags":
-        return names.tags_of[record.history_id]
+    if name in names.linked:
+        return names.linked[name][record.history_id]
     return getattr(record, concrete_field(model, name).attname)
 
 
@@ -224,8 +235,8 @@ def _display(model: type[Model], record, name: str, hidden: set[str], names: _Na
     value = _raw(model, record, name, names)
     if name in hidden:
         return str(scope.masked_value(name, value, hidden) or "—")
-    if name == "tags":
-        return "、".join(sorted(names.tags.get(pk, str(pk)) for pk in value)) or "—"
+    if name in names.linked:
+        return "、".join(sorted(_name_in(names, name, pk) for pk in value)) or "—"
     if value in (None, ""):
         return "—"
     if name in names.related:
@@ -240,6 +251,10 @@ def _display(model: type[Model], record, name: str, hidden: set[str], names: _Na
     if isinstance(value, dt.date):
         return formats.localize(value)
     return str(value)
+
+
+def _name_in(names: _Names, name: str, pk: int) -> str:
+    return names.related[name].get(pk, _("%(id)s (removed)") % {"id": pk})
 
 
 def _label(model: type[Model], name: str) -> str:
@@ -259,9 +274,9 @@ def _changes(
             continue
         if older is None and new_value in (None, "", set()):
             continue
-        if name == "tags" and older is not None:
-            added = sorted(names.tags.get(pk, str(pk)) for pk in new_value - old_value)
-            removed = sorted(names.tags.get(pk, str(pk)) for pk in old_value - new_value)
+        if name in names.linked and older is not None:
+            added = sorted(_name_in(names, name, pk) for pk in new_value - old_value)
+            removed = sorted(_name_in(names, name, pk) for pk in old_value - new_value)
             changes.append(
                 FieldChange(
                     label=_label(model, name),

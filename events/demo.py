@@ -235,9 +235,10 @@ def _categories(departments: dict[str, Department]) -> dict[str, EventCategory]:
     saved = {}
     for spec in CATEGORIES:
         category = event_category_save(
-            actor=actor, category=EventCategory(code=spec.code, name=spec.name)
+            actor=actor,
+            category=EventCategory(code=spec.code, name=spec.name),
+            departments=[departments[code] for code in spec.departments],
         )
-        category.departments.set([departments[code] for code in spec.departments])
         for urgency in _URGENCIES:
             for stage, hours in zip(_STAGES, spec.limits[urgency], strict=True):
                 event_time_limit_save(

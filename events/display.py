@@ -5,20 +5,29 @@ import datetime as dt
 
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext, pgettext_lazy
 
 from events.models import Event, Light
 from events.selectors import event_overdue_hours
 
+_LIGHT_NAMES = {
+    Light.RED: pgettext_lazy("light", "red"),
+    Light.YELLOW: pgettext_lazy("light", "yellow"),
+    Light.BLUE: pgettext_lazy("light", "blue"),
+    Light.GREEN: pgettext_lazy("light", "green"),
+}
+
 
 def light_name(light: str) -> str:
-    names = {
-        Light.RED: pgettext("light", "red"),
-        Light.YELLOW: pgettext("light", "yellow"),
-        Light.BLUE: pgettext("light", "blue"),
-        Light.GREEN: pgettext("light", "green"),
-    }
-    return names.get(light, light)  # type: ignore[call-overload]
+    """The light's one-word name (红灯 …), translated once (a list shows it 50 times)."""
+    name = _LIGHT_NAMES.get(light)  # type: ignore[call-overload]
+    return light if name is None else str(name)
+
+
+def light_title(light: str) -> str:
+    """What the light means (``red: waiting to be accepted``), as ``get_light_display`` says it
+    without going through the field's choices each time."""
+    return str(Light(light).label)
 
 
 def overdue_text(hours: int | None) -> str:

@@ -81,6 +81,30 @@ class StepForm(forms.Form):
         ``PermissionDenied``, changing nothing)."""
         raise NotImplementedError
 
+    def kept_for(self, event: Event) -> "StepForm":
+        """This valid form's values in an unbound form for ``event`` as it stands now (its
+        version), so that a step refused by the service comes back with what was typed.
+        Files cannot be put back into a browser's file input: they are left out."""
+        kept = {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name != "seen_version" and not isinstance(self.fields[name], forms.FileField)
+        }
+        return type(self)(event, initial={**kept, "seen_version": event.version})
+
+    def typed_text(self) -> list[tuple[str, str]]:
+        """(label, text) of each text the reader typed, for a step no longer offered."""
+        rows = []
+        for name, field in self.fields.items():
+            if not isinstance(field, forms.CharField) or isinstance(
+                field.widget, forms.HiddenInput
+            ):
+                continue
+            value = self.initial.get(name) if not self.is_bound else self.data.get(name)
+            if value and str(value).strip():
+                rows.append((str(field.label), str(value)))
+        return rows
+
 
 class AcceptForm(StepForm):
     action = Action.ACCEPT

@@ -9,6 +9,8 @@ once, which the figures count. Rows are written only through ``events.services``
 step may do is ``events.chain``.
 """
 
+from typing import TYPE_CHECKING, Any, ClassVar
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -18,6 +20,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from archives.models import Building, Community, Department, Grid, Household, Street
+from archives.models.residents import RecordableHistory
 
 
 class Urgency(models.TextChoices):
@@ -68,7 +71,16 @@ class EventCategory(models.Model):
         _("in use"), default=True, help_text=_("Only categories in use can be reported.")
     )
 
-    history = HistoricalRecords()
+    #: The departments are kept with each entry: ``event_category_save`` writes one entry for a
+    #: save and its departments together, with who and why.
+    history = RecordableHistory(m2m_fields=[departments])
+
+    if TYPE_CHECKING:
+        # What simple-history adds when the class is built, declared for the type checker.
+        history_records: ClassVar[RecordableHistory]
+        skip_history_when_saving: bool
+
+        def save_without_historical_record(self, *args: Any, **kwargs: Any) -> None: ...
 
     class Meta:
         ordering = ["code"]

@@ -14,6 +14,7 @@ from archives.selectors import VERIFY_EVERY
 from events.selectors import EventCounts
 from exports.figures import MonthCounts
 from patrols.selectors import PatrolCounts
+from wishes.selectors.figures import WishFigures
 
 if TYPE_CHECKING:
     # A label is a lazy translation until it is drawn (``str(label)`` in the active language).
@@ -366,6 +367,99 @@ def event_value(column: Column, events: EventCounts) -> float | None:
     return column.value(MonthCounts(events=events))
 
 
+@dataclass(frozen=True)
+class WishColumn:
+    """A column of the micro-wishes' tables: a figure of a community's, street's or
+    department's ``WishFigures``."""
+
+    key: str
+    label: "StrOrPromise"
+    kind: str
+    value: Callable[[WishFigures], float | None]
+    definition: "StrOrPromise" = ""
+    #: Whether a department's table shows it (departments post and withdraw no wish).
+    department: bool = True
+
+
+#: The micro-wishes' columns: a sheet of their own per community and per department in the
+#: workbook, a section of their own in the PDF.
+WISH_COLUMNS = [
+    WishColumn(
+        "wishes_posted",
+        pgettext_lazy("wish figures", "Wishes posted"),
+        INTEGER,
+        lambda w: w.posted,
+        _("Micro-wishes the community posted during the month."),
+        department=False,
+    ),
+    WishColumn(
+        "wishes_claimed",
+        pgettext_lazy("wish figures", "Wishes claimed"),
+        INTEGER,
+        lambda w: w.claimed,
+        _(
+            "Claims made during the month (a wish claimed again after a claim was withdrawn "
+            "counts again; a department's: the claims its staff made for it)."
+        ),
+    ),
+    WishColumn(
+        "wish_claims_withdrawn",
+        pgettext_lazy("wish figures", "Claims withdrawn"),
+        INTEGER,
+        lambda w: w.claims_withdrawn,
+        _(
+            "Claims ended during the month without fulfilment: withdrawn by the claimer, or "
+            "ended when the community withdrew the wish."
+        ),
+    ),
+    WishColumn(
+        "wishes_fulfilled",
+        pgettext_lazy("wish figures", "Wishes fulfilled"),
+        INTEGER,
+        lambda w: w.fulfilled,
+        _(
+            "Wishes whose fulfilment the community confirmed during the month, whenever they "
+            "were posted (a department's: those its staff fulfilled)."
+        ),
+    ),
+    WishColumn(
+        "wish_median_days",
+        pgettext_lazy("wish figures", "Median days to fulfil"),
+        DECIMAL,
+        lambda w: w.median_days_to_fulfil,
+        _(
+            "Median of the calendar days from posting to the community's confirmation of the "
+            "wishes fulfilled during the month (“—”: none was)."
+        ),
+    ),
+    WishColumn(
+        "wish_returns",
+        pgettext_lazy("wish figures", "Returns before confirmation"),
+        INTEGER,
+        lambda w: w.returns,
+        _(
+            "Times the community returned the wishes fulfilled during the month to their "
+            "claimer, with a reason, before confirming them."
+        ),
+    ),
+    WishColumn(
+        "wish_points",
+        pgettext_lazy("wish figures", "Love-bank points"),
+        INTEGER,
+        lambda w: w.points,
+        _("Points the month's confirmations added to the claimers' love bank (set by category)."),
+    ),
+    WishColumn(
+        "wishes_withdrawn",
+        pgettext_lazy("wish figures", "Wishes withdrawn"),
+        INTEGER,
+        lambda w: w.withdrawn,
+        _("Wishes the community withdrew during the month, with a reason."),
+        department=False,
+    ),
+]
+WISH_DEPARTMENT_COLUMNS = [c for c in WISH_COLUMNS if c.department]
+
 #: Shown in a cell without a figure: the month had no closed audit, or nothing to count.
 NO_AUDIT = _("no audit")
 NO_DATA = "—"
@@ -390,6 +484,15 @@ EVENTS_MONTH_DEFINITION = _(
     "a street's and the city's figures add up their grids' (the median is taken over all "
     "their settled events). A department's figures count the events transferred to it."
 )
+WISHES_LABEL = pgettext_lazy("monthly report section", "Micro-wishes")
+WISHES_MONTH_DEFINITION = _(
+    "Micro-wish figures count by the portal's time zone: a wish belongs to the month it was "
+    "posted in for “posted”, a claim to the month it was made in, a fulfilment to the month "
+    "the community confirmed it in. A community's figures count its wishes (the communities "
+    "of today); a street's and the city's add up their communities'. A department's count "
+    "the claims its staff made for it; a street's report lists the departments that claimed "
+    "its wishes."
+)
 PART_LABELS = {
     "completeness": _("Completeness"),
     "timeliness": _("Timeliness"),
@@ -411,12 +514,14 @@ def definitions(*, rank_label: str) -> list[tuple[str, str]]:
     rows: list[tuple[StrOrPromise, str]] = [
         (str(c.label), str(c.definition)) for c in ALL_COLUMNS if c.definition
     ]
+    rows += [(str(c.label), str(c.definition)) for c in WISH_COLUMNS]
     rows += [
         (PATROL_PART_LABEL, str(PATROL_PART_DEFINITION)),
         (_("Score"), str(SCORE_DEFINITION)),
         (rank_label, str(RANK_DEFINITION)),
         (_("Month end"), str(MONTH_END_DEFINITION)),
         (_("Events"), str(EVENTS_MONTH_DEFINITION)),
+        (WISHES_LABEL, str(WISHES_MONTH_DEFINITION)),
     ]
     return [(str(label), text) for label, text in rows]
 

@@ -8,6 +8,7 @@ import io
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
@@ -22,12 +23,16 @@ from exports.columns import (
     INTEGER,
     NO_DATA,
     PERCENT,
+    WISH_COLUMNS,
+    WISH_DEPARTMENT_COLUMNS,
+    WishColumn,
     definitions,
     empty_text,
     event_value,
     weight_rows,
 )
 from exports.figures import GridRow, MonthCounts, MonthFigures
+from wishes.selectors.figures import WishFigures
 
 NUMBER_FORMATS = {INTEGER: "#,##0", PERCENT: "0.0%", DECIMAL: "0.00"}
 _HEADER_FONT = Font(bold=True)
@@ -270,6 +275,66 @@ def _departments_sheet(workbook: Workbook, figures: MonthFigures) -> None:
         )
 
 
+def _wish_cells(
+    sheet: _Sheet,
+    columns: list[WishColumn],
+    figures: WishFigures | None,
+    *,
+    font: Font | None = None,
+) -> list:
+    """The row's wish figures; "—" for one without (not counted, or no median)."""
+    cells = []
+    for column in columns:
+        value = None if figures is None else column.value(figures)
+        if value is None:
+            cells.append(sheet.cell(NO_DATA, font=font))
+        else:
+            cells.append(sheet.cell(value, number_format=NUMBER_FORMATS[column.kind], font=font))
+    return cells
+
+
+def _wishes_sheet(workbook: Workbook, figures: MonthFigures) -> None:
+    """The micro-wishes' figures per community, with the streets and the city; a version
+    published before wishes were counted lists its communities with "—"."""
+    sheet = _Sheet(workbook, pgettext("monthly report sheet", "Micro-wishes by community"))
+    sheet.ws.freeze_panes = "C2"
+    labels = [_("Street"), _("Community"), *[str(c.label) for c in WISH_COLUMNS]]
+    sheet.header(labels, [14, 16, *[11] * len(WISH_COLUMNS)])
+    rows: list[tuple[str, str, WishFigures | None]]
+    if figures.wish_communities is None:
+        rows = [(c.street, c.name, None) for c in figures.communities()]
+        totals: list[tuple[str, WishFigures | None]] = [(_("Total"), None)]
+    else:
+        rows = [(c.street, c.name, c) for c in figures.wish_communities]
+        totals = [(s.name, s) for s in figures.wish_streets()]
+        totals.append((_("Total"), figures.wish_total()))
+    for street, name, row in rows:
+        sheet.append([sheet.cell(street), sheet.cell(name), *_wish_cells(sheet, WISH_COLUMNS, row)])
+    for label, total in totals:
+        sheet.append(
+            [
+                sheet.cell(label, font=_TOTAL_FONT),
+                sheet.cell(""),
+                *_wish_cells(sheet, WISH_COLUMNS, total, font=_TOTAL_FONT),
+            ]
+        )
+    if rows:
+        sheet.ws.auto_filter.ref = f"A1:{get_column_letter(len(labels))}{len(rows) + 1}"
+
+
+def _wish_departments_sheet(workbook: Workbook, figures: MonthFigures) -> None:
+    """The micro-wishes the departments' staff claimed and fulfilled."""
+    sheet = _Sheet(workbook, pgettext("monthly report sheet", "Micro-wishes by department"))
+    sheet.ws.freeze_panes = "C2"
+    columns = WISH_DEPARTMENT_COLUMNS
+    labels = [_("Department code"), _("Department"), *[str(c.label) for c in columns]]
+    sheet.header(labels, [12, 18, *[11] * len(columns)])
+    for row in figures.wish_departments:
+        sheet.append(
+            [sheet.cell(row.code), sheet.cell(row.name), *_wish_cells(sheet, columns, row)]
+        )
+
+
 def _definitions_sheet(workbook: Workbook, figures: MonthFigures) -> None:
     sheet = _Sheet(workbook, _("Definitions"))
     sheet.header([_("Figure"), _("Definition")], [22, 100])
@@ -303,7 +368,8 @@ def _cover_sheet(workbook: Workbook, figures: MonthFigures) -> None:
 
 def report_xlsx(figures: MonthFigures) -> bytes:
     """The workbook: summary (one row per grid), a sheet per street, grid members, events by
-    community (with the streets and the city), departments, definitions and weights."""
+    community (with the streets and the city), departments, micro-wishes by community and by
+    department, definitions and weights."""
     workbook = Workbook(write_only=True)
     street_totals = [(s.name, s.counts, s.score) for s in figures.streets]
     _grid_sheet(
@@ -320,6 +386,9 @@ def report_xlsx(figures: MonthFigures) -> bytes:
     _events_sheet(workbook, figures)
     if figures.departments:
         _departments_sheet(workbook, figures)
+    _wishes_sheet(workbook, figures)
+    if figures.wish_departments:
+        _wish_departments_sheet(workbook, figures)
     _definitions_sheet(workbook, figures)
     _cover_sheet(workbook, figures)
     buffer = io.BytesIO()

@@ -8,7 +8,8 @@ needs visits"), never 0.
 
 A version published before patrol rounds were counted stores no patrol figures: its
 ``MonthCounts.patrol`` is None, shown as "—", never as 0 rounds. Likewise one published before
-events were counted: ``MonthCounts.events`` is None and it has no department rows.
+events were counted: ``MonthCounts.events`` is None and it has no department rows. And one
+published before micro-wishes were counted: ``MonthFigures.wish_communities`` is None.
 """
 
 import datetime as dt
@@ -24,6 +25,7 @@ from audits.selectors import Figures as AuditFigures
 from audits.stats import Rate
 from events.selectors import EventCounts
 from patrols.selectors import PatrolCounts
+from wishes.selectors.figures import WishFigures, wish_figures_total
 
 #: The score's parts, in the order the report shows them.
 SCORE_PARTS = ("completeness", "timeliness", "coverage", "accuracy", "satisfaction", "patrol")
@@ -234,6 +236,23 @@ class MonthFigures:
     generated_at: dt.datetime = field(default_factory=timezone.now)
     #: The departments' event figures (none in a version published before events counted).
     departments: list[DepartmentRow] = field(default_factory=list)
+    #: The micro-wishes' figures per community, by street and code (None: a version published
+    #: before wishes were counted), and per department.
+    wish_communities: list[WishFigures] | None = None
+    wish_departments: list[WishFigures] = field(default_factory=list)
+
+    def wish_streets(self) -> list[WishFigures]:
+        """The wish figures per street: its communities' added up, in their order."""
+        streets: dict[str, list[WishFigures]] = {}
+        for row in self.wish_communities or []:
+            streets.setdefault(row.street, []).append(row)
+        return [wish_figures_total(rows, name=name) for name, rows in streets.items()]
+
+    def wish_total(self) -> WishFigures | None:
+        """The report's wish figures: every community's added up; None when not counted."""
+        if self.wish_communities is None:
+            return None
+        return wish_figures_total(self.wish_communities)
 
     def communities(self) -> list[CommunityRow]:
         """One row per community with a grid in the report, in the grids' order."""
@@ -302,4 +321,10 @@ def figures_from_json(data: dict) -> MonthFigures:
             DepartmentRow(**{**row, "events": _event_counts(row["events"]) or EventCounts()})
             for row in data.get("departments", [])
         ],
+        wish_communities=_wish_rows(data.get("wish_communities")),
+        wish_departments=_wish_rows(data.get("wish_departments")) or [],
     )
+
+
+def _wish_rows(rows: list[dict] | None) -> list[WishFigures] | None:
+    return None if rows is None else [WishFigures(**row) for row in rows]

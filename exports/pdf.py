@@ -33,13 +33,18 @@ from exports.columns import (
     PATROL_COLUMNS,
     PATROL_PART_LABEL,
     PERCENT,
+    WISH_COLUMNS,
+    WISH_DEPARTMENT_COLUMNS,
+    WISHES_LABEL,
     Column,
+    WishColumn,
     definitions,
     empty_text,
     weight_rows,
 )
 from exports.excel import month_label, scope_label
 from exports.figures import MonthCounts, MonthFigures
+from wishes.selectors.figures import WishFigures
 
 #: Rows per table: small enough for platypus to split quickly, large enough to fill pages.
 CHUNK_ROWS = 100
@@ -312,6 +317,64 @@ def _event_tables(figures: MonthFigures, font: str) -> list:
     return tables
 
 
+def _wish_cells(columns: list[WishColumn], figures: WishFigures | None) -> list[str]:
+    cells = []
+    for column in columns:
+        value = None if figures is None else column.value(figures)
+        cells.append("—" if value is None else _text(value, column.kind))
+    return cells
+
+
+_WISH_WIDTHS = [26 * mm, 30 * mm, *[22 * mm] * len(WISH_COLUMNS)]
+
+
+def _wish_tables(figures: MonthFigures, font: str) -> list:
+    """The micro-wishes' figures per community with the street and city totals, then per
+    department; "—" in a version published before wishes were counted."""
+    if figures.wish_communities is None:
+        body = [
+            [_clip(c.street, 14), _clip(c.name, 14), *_wish_cells(WISH_COLUMNS, None)]
+            for c in figures.communities()
+        ]
+        totals = [[_("Total"), "", *_wish_cells(WISH_COLUMNS, None)]]
+    else:
+        body = [
+            [_clip(c.street, 14), _clip(c.name, 14), *_wish_cells(WISH_COLUMNS, c)]
+            for c in figures.wish_communities
+        ]
+        totals = [
+            [_clip(s.name, 14), "", *_wish_cells(WISH_COLUMNS, s)] for s in figures.wish_streets()
+        ]
+        totals.append([_("Total"), "", *_wish_cells(WISH_COLUMNS, figures.wish_total())])
+    header = _header_cells(
+        [_("Street"), _("Community"), *[str(c.label) for c in WISH_COLUMNS]], font
+    )
+    sections = [(header, body, totals, _WISH_WIDTHS)]
+    if figures.wish_departments:
+        columns = WISH_DEPARTMENT_COLUMNS
+        departments = [
+            [row.code, _clip(row.name, 14), *_wish_cells(columns, row)]
+            for row in figures.wish_departments
+        ]
+        header = _header_cells(
+            [_("Department code"), _("Department"), *[str(c.label) for c in columns]], font
+        )
+        sections.append((header, departments, [], _WISH_WIDTHS[: 2 + len(columns)]))
+    tables: list = []
+    for header, rows_of, extra, widths in sections:
+        chunks = [rows_of[i : i + CHUNK_ROWS] for i in range(0, len(rows_of), CHUNK_ROWS)] or [[]]
+        for index, chunk in enumerate(chunks):
+            last = extra if index == len(chunks) - 1 else []
+            rows = [header, *chunk, *last]
+            table = Table(rows, colWidths=widths, repeatRows=1)
+            style = _table_style(font, len(rows), total_rows=len(last))
+            style.add("ALIGN", (2, 1), (-1, -1), "RIGHT")
+            table.setStyle(style)
+            tables.append(table)
+        tables.append(Spacer(1, 6 * mm))
+    return tables
+
+
 def _score_chart(figures: MonthFigures, font: str) -> Drawing:
     """How many grids scored in each ten-point band: readable for 10 grids or 2,000."""
     bands = [0] * 10
@@ -387,6 +450,9 @@ def report_pdf(figures: MonthFigures) -> bytes:
         PageBreak(),
         Paragraph(_("Events"), styles["heading"]),
         *_event_tables(figures, font),
+        PageBreak(),
+        Paragraph(str(WISHES_LABEL), styles["heading"]),
+        *_wish_tables(figures, font),
         PageBreak(),
         _score_chart(figures, font),
         PageBreak(),

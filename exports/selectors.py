@@ -59,6 +59,7 @@ from patrols.selectors import (
     buildings_covered_by_member_grid,
     patrol_month_counts,
 )
+from wishes.selectors.figures import WishFigures, wish_month_figures
 
 M = TypeVar("M", bound=Model)
 
@@ -374,6 +375,7 @@ def _month_figures(month: dt.date, street: Street | None, weights: dict) -> Mont
     members = _members_of(list(counts))
     grid_rows = _grid_rows(grids, counts, members, weights)
     street_rows = _street_rows(grid_rows, weights)
+    wish_communities, wish_departments = _wish_rows(month, street)
     total = MonthCounts()
     for row in street_rows:
         total.add(row.counts)
@@ -393,7 +395,26 @@ def _month_figures(month: dt.date, street: Street | None, weights: dict) -> Mont
         weights=weights,
         total_score=total.score(weights),
         departments=_department_rows(month, None if street is None else grid_ids),
+        wish_communities=wish_communities,
+        wish_departments=wish_departments,
     )
+
+
+def _wish_rows(
+    month: dt.date, street: Street | None
+) -> tuple[list[WishFigures], list[WishFigures]]:
+    """The micro-wishes' figures per community (today's communities: wishes belong to a
+    community, not a grid) and per department: every department for the city's report, those
+    that claimed the street's wishes for a street's. Seven queries (eight for a street)."""
+    communities = (
+        None
+        if street is None
+        else list(Community.objects.filter(street=street).values_list("pk", flat=True))
+    )
+    departments = wish_month_figures(month, by="department", communities=communities)
+    if street is not None:
+        departments = [row for row in departments if any(row.counts())]
+    return wish_month_figures(month, by="community", communities=communities), departments
 
 
 def _department_rows(month: dt.date, grid_ids: list[int] | None) -> list[DepartmentRow]:

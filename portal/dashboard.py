@@ -7,7 +7,8 @@ computed here. Each panel runs a fixed number of queries whatever the number of 
 - street and municipal officials (and administrators): figures per street and, as charts,
   residents per street and the accuracy found by audits over the last six months;
 - auditors: the items left to check in their open campaigns;
-- whoever acts on events: the events waiting for them (``events_panel``).
+- whoever acts on events: the events waiting for them (``events_panel``);
+- officials: the month's micro-wish figures of their area (``wish_figures``).
 """
 
 import datetime as dt
@@ -18,11 +19,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import formats, timezone, translation
 
-from archives import selectors
+from archives import scope, selectors
 from archives.months import last_months
 from audits import selectors as audit_selectors
 from events import selectors as event_selectors
 from portal import charts, roles
+from wishes.selectors.figures import WishFigures, wish_figures_total, wish_month_figures
 
 LIST_LENGTH = 10
 TREND_MONTHS = 6
@@ -56,6 +58,8 @@ class OfficialPanel:
     #: over the last six months.
     events_chart: charts.LineChart | None = None
     events_goal_days: int = settings.EVENT_SETTLE_GOAL_DAYS
+    #: The month's micro-wish figures of the reader's area (None: none is theirs).
+    wish_figures: "WishFiguresTable | None" = None
 
 
 @dataclass
@@ -132,6 +136,7 @@ def _official_panel(user, now: dt.datetime, today: dt.date, grid_streets) -> Off
         computed_at=now,
         incomplete_audits=audit_selectors.incomplete_closed_campaigns(months, grid_streets),
         events_chart=_events_chart(user, months, grid_streets, streets),
+        wish_figures=wish_figures_table(user, today),
     )
 
 
@@ -142,6 +147,38 @@ def _events_chart(user, months: list[dt.date], grid_streets, streets) -> charts.
     )
     return charts.percent_line_chart(
         [formats.date_format(month, "YEAR_MONTH_FORMAT") for month in months], lines
+    )
+
+
+# The officials' micro-wish figures -------------------------------------------------------------
+
+
+@dataclass
+class WishFiguresTable:
+    """The month's micro-wish figures of an official's area: per street for the whole city,
+    per community for a street's (or community's) officials, and for a department's staff
+    their departments' claims."""
+
+    month: dt.date
+    rows: list[WishFigures]
+    #: The area's total, when it has more than one row of places (not of departments).
+    total: WishFigures | None
+    departments: list[WishFigures]
+
+
+def wish_figures_table(user, today: dt.date) -> WishFiguresTable | None:
+    """Six to eight queries (the wishes' figures of places and of departments, and the
+    scope's), whatever the number of communities."""
+    whole_city = user.is_superuser or user.has_perm(scope.CITY_PERMISSION)
+    rows = wish_month_figures(today, by="street" if whole_city else "community", user=user)
+    departments = wish_month_figures(today, by="department", user=user)
+    if not rows and not departments:
+        return None
+    return WishFiguresTable(
+        month=today.replace(day=1),
+        rows=rows,
+        total=wish_figures_total(rows) if len(rows) > 1 else None,
+        departments=departments,
     )
 
 

@@ -8,7 +8,6 @@ outside one's scope: 403; ``ValidationError`` out of turn or someone acted meanw
 nothing changed).
 """
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +15,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, QuerySet
 from django.http import (
     Http404,
     HttpRequest,
@@ -33,20 +31,17 @@ from django.utils.translation import gettext_lazy
 from accounts.names import person_name
 from archives import scope
 from archives.admin.base import ModelAdminMixinBase, actor_of
-from archives.models import Department
 from events.forms import STEP_FORMS, StepForm
 from events.models import Event, EventPhoto, EventStep, Level, Light
 from events.selectors import (
     event_action_refusal,
     event_actions,
     event_steps,
-    events_long_open,
     events_visible,
     is_overdue,
+    long_open_by_department,
 )
 
-#: At most this many events are listed on the long-open page (the counts are all of them).
-LONG_OPEN_SHOWN = 1000
 LONG_OPEN_MAX_DAYS = 365
 
 
@@ -76,13 +71,6 @@ class LongOpenForm(forms.Form):
         min_value=1,
         max_value=LONG_OPEN_MAX_DAYS,
     )
-
-
-@dataclass
-class LongOpenGroup:
-    name: str
-    count: int
-    events: list[Event] = field(default_factory=list)
 
 
 class EventPageMixin(ModelAdminMixinBase):
@@ -155,15 +143,20 @@ class EventPageMixin(ModelAdminMixinBase):
     def _event_page(
         self, request: HttpRequest, event: Event, bound: StepForm | None = None
     ) -> HttpResponse:
+        """The page; ``bound`` is a step's form as the reader filled it in, shown again in
+        place of the empty one when that step was not taken (or, when the step is no longer
+        offered, its text shown to copy)."""
         now = timezone.now()
         steps = [
             StepRow(step=step, actor=person_name(step.actor), photos=list(step.photos.all()))
             for step in event_steps(event)
         ]
+        actions = event_actions(request.user, event, now=now)
         step_forms = [
             bound if bound is not None and bound.action == action else STEP_FORMS[action](event)
-            for action in event_actions(request.user, event, now=now)
+            for action in actions
         ]
+        kept_text = bound.typed_text() if bound is not None and bound.action not in actions else []
         overdue = is_overdue(event, now)
         # The building or household is named only to those whose files show it (a department
         # handling the event has the grid and the phone's position, not the address).
@@ -188,6 +181,7 @@ class EventPageMixin(ModelAdminMixinBase):
             ],
             "reporter": person_name(event.reporter),
             "step_forms": step_forms,
+            "kept_text": kept_text,
             "has_view_permission": True,
         }
         request.current_app = self.admin_site.name
@@ -210,21 +204,25 @@ class EventPageMixin(ModelAdminMixinBase):
         if not form.is_valid():
             messages.error(request, _("The step was not taken: see what is missing below."))
             return self._event_page(request, event, bound=form)
-        back = HttpResponseRedirect(
-            reverse(f"{self.admin_site.name}:events_event_change", args=[event.pk])
-        )
         try:
             form.take(actor)
         except ValidationError as refused:
+            # Not taken: the page as it stands now, with what the reader typed kept in the
+            # form (against the version now shown), to send again or copy.
             for message in refused.messages:
                 messages.error(request, message)
-            return back
+            if request.FILES:
+                messages.warning(request, _("The photos were not kept: choose them again."))
+            event = self._visible_event(request, object_id)
+            return self._event_page(request, event, bound=form.kept_for(event))
         messages.success(
             request,
             _("Event #%(number)d: %(step)s.")
             % {"number": event.pk, "step": EventStep.Action(action).label},
         )
-        return back
+        return HttpResponseRedirect(
+            reverse(f"{self.admin_site.name}:events_event_change", args=[event.pk])
+        )
 
     # The long-open page ----------------------------------------------------------------------
 
@@ -238,8 +236,7 @@ class EventPageMixin(ModelAdminMixinBase):
         if form.is_bound and form.is_valid():
             days = form.cleaned_data["days"]
         now = timezone.now()
-        events = events_long_open(request.user, days=days, now=now)
-        groups = self._long_open_groups(events, now)
+        groups = long_open_by_department(request.user, days=days, now=now)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Events red or yellow for more than %(days)d days") % {"days": days},
@@ -253,36 +250,3 @@ class EventPageMixin(ModelAdminMixinBase):
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, self.long_open_template, context)
-
-    @staticmethod
-    def _long_open_groups(events: QuerySet[Event], now: dt.datetime) -> list[LongOpenGroup]:
-        """One group a department holding some (by name), then the communities' and the
-        streets' (events not transferred); three queries whatever the number of events."""
-        counts: dict[tuple[str, int | None], int] = {}
-        for row in events.order_by().values("level", "department").annotate(count=Count("pk")):
-            key = (row["level"], row["department"] if row["level"] == Level.DEPARTMENT else None)
-            counts[key] = counts.get(key, 0) + row["count"]
-        department_ids = {dep for level, dep in counts if level == Level.DEPARTMENT and dep}
-        names = dict(Department.objects.filter(pk__in=department_ids).values_list("pk", "name"))
-        groups: dict[tuple[str, int | None], LongOpenGroup] = {}
-        for key in sorted(
-            counts,
-            key=lambda k: (k[0] != Level.DEPARTMENT, k[0], names.get(k[1] or 0, "")),
-        ):
-            level, department = key
-            name = (
-                names.get(department or 0, "")
-                if level == Level.DEPARTMENT
-                else str(Level(level).label)
-            )
-            groups[key] = LongOpenGroup(name=name, count=counts[key])
-        listed = events.select_related("category", "grid", "department").order_by(
-            "stage_started_at", "pk"
-        )[:LONG_OPEN_SHOWN]
-        for event in listed:
-            key = (event.level, event.department_id if event.level == Level.DEPARTMENT else None)
-            group = groups.get(key)
-            if group is not None:
-                event.overdue_now = is_overdue(event, now)  # type: ignore[attr-defined]
-                group.events.append(event)
-        return list(groups.values())

@@ -49,7 +49,7 @@ class EventCategoryAdmin(HistoryAdminMixin, DeclaredLookupsOnly, admin.ModelAdmi
     search_fields = ["code", "name"]
     filter_horizontal = ["departments"]
     inlines = [EventTimeLimitInline]
-    history_fields = ["code", "name", "active"]
+    history_fields = ["code", "name", "departments", "active"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[EventCategory]:
         return super().get_queryset(request).prefetch_related("departments")
@@ -62,7 +62,24 @@ class EventCategoryAdmin(HistoryAdminMixin, DeclaredLookupsOnly, admin.ModelAdmi
         return False  # events keep their category: one no longer used is taken out of use
 
     def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
-        event_category_save(category=obj, actor=actor_of(request), reason=self.change_reason(form))
+        event_category_save(
+            category=obj,
+            actor=actor_of(request),
+            reason=self.change_reason(form),
+            departments=form.cleaned_data.get("departments"),
+        )
+
+    def save_related(
+        self,
+        request: HttpRequest,
+        form: ModelForm,
+        formsets: list[BaseInlineFormSet],
+        change: bool,
+    ) -> None:
+        # The departments were saved by event_category_save, in the category's history entry;
+        # Django's form.save_m2m() would save them again, outside the service.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def save_formset(
         self, request: HttpRequest, form: ModelForm, formset: BaseInlineFormSet, change: bool

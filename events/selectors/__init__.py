@@ -35,17 +35,20 @@ from events.selectors.lists import (
     events_waiting_for,
     overdue_condition,
 )
+from events.selectors.long_open import LONG_OPEN_SHOWN, LongOpenGroup, long_open_by_department
 from events.selectors.visible import event_visible, events_visible
 
 __all__ = [
     "COMMUNITY_PERMISSION",
     "DEPARTMENT_PERMISSION",
     "ESCALATE_PERMISSION",
+    "LONG_OPEN_SHOWN",
     "NEEDS_TEXT",
     "REPORT_PERMISSION",
     "STREET_PERMISSION",
     "Action",
     "EventCounts",
+    "LongOpenGroup",
     "Refusal",
     "acts_for_holder",
     "event_action_refusal",
@@ -59,6 +62,7 @@ __all__ = [
     "events_visible",
     "events_waiting_for",
     "is_overdue",
+    "long_open_by_department",
     "may_transfer_to",
     "outside_scope",
     "overdue_condition",

@@ -20,4 +20,4 @@ def overdue_by(event: Event, now: dt.datetime | None = None) -> str:
 @register.filter
 def light_badge(event: Event) -> SafeString:
     """``{{ event|light_badge }}``: the light's dot and its name, as on the list."""
-    return display.light_badge(event.light, event.get_light_display())
+    return display.light_badge(event.light, display.light_title(event.light))

@@ -140,10 +140,48 @@ def test_a_version_clash_is_a_message_and_changes_nothing(city, client):
     event.refresh_from_db()
     client.force_login(city.community_staff)
     response = client.post(step_url(event, Action.HANDLE), {"seen_version": seen, "note": "已处理"})
-    assert response.status_code == 302
+    assert response.status_code == 200
     assert any("Someone else acted" in m or "其他人" in m for m in messages_of(response))
     event.refresh_from_db()
     assert event.light == Light.YELLOW and not event.steps.filter(action=Action.HANDLE).exists()
+
+
+def test_a_refused_step_comes_back_with_the_typed_note_against_the_version_now_shown(city, client):
+    event = city.report()
+    seen = event.version
+    event_accept(actor=city.community_staff, event=event, at=LATER)  # someone else, meanwhile
+    event.refresh_from_db()
+    steps_before, version_before = event.steps.count(), event.version
+    client.force_login(city.community_staff)
+    response = client.post(
+        step_url(event, Action.HANDLE),
+        {"seen_version": seen, "note": "已清运楼道垃圾，共三车"},
+    )
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert messages_of(response)
+    # The note is back in the handling form, which now carries the version shown.
+    form = re.search(r"<form[^>]*event-step-form-handle.*?</form>", content, re.S)
+    assert form is not None
+    assert "已清运楼道垃圾，共三车" in form.group(0)
+    assert f'name="seen_version" value="{version_before}"' in form.group(0)
+    event.refresh_from_db()
+    assert (event.steps.count(), event.version) == (steps_before, version_before)
+    assert not event.steps.filter(action=Action.HANDLE).exists()
+
+
+def test_a_step_no_longer_offered_shows_what_was_typed_to_copy(city, client):
+    event = city.report()
+    client.force_login(city.community_staff)
+    response = client.post(
+        step_url(event, Action.SEND_BACK), {"seen_version": event.version, "reason": "没有修好"}
+    )
+    assert response.status_code == 200 and messages_of(response)
+    content = response.content.decode()
+    assert "没有修好" in content
+    assert Action.SEND_BACK not in offered(content)
+    event.refresh_from_db()
+    assert event.light == Light.RED and not event.steps.filter(action=Action.SEND_BACK).exists()
 
 
 def test_a_step_out_of_turn_is_a_message_and_changes_nothing(city, client):
@@ -151,7 +189,7 @@ def test_a_step_out_of_turn_is_a_message_and_changes_nothing(city, client):
     client.force_login(city.community_staff)
     version = event.version
     response = client.post(step_url(event, Action.CONFIRM), {"seen_version": version})
-    assert response.status_code == 302 and messages_of(response)
+    assert response.status_code == 200 and messages_of(response)
     event.refresh_from_db()
     assert event.light == Light.RED and event.version == version
 

@@ -6,6 +6,7 @@ import re
 from django.urls import reverse
 from django.utils import timezone
 
+from events.selectors import long_open_by_department
 from events.services import event_accept, event_pass_up, event_transfer
 
 URL = "/admin/events/event/long-open/"
@@ -93,3 +94,14 @@ def test_a_person_without_event_permissions_is_refused(db, client):
 
     client.force_login(factories.make_user("auditor", role=roles.AUDITOR))
     assert client.get(URL).status_code == 403
+
+
+def test_the_selector_groups_by_department_first_then_by_level(city):
+    old = timezone.now() - dt.timedelta(days=10)
+    city.report(at=old)
+    transferred = city.report(at=old)
+    event_pass_up(actor=city.community_staff, event=transferred, at=old)
+    event_transfer(actor=city.street_official, event=transferred, department=city.housing, at=old)
+    found = long_open_by_department(city.municipal, days=3)
+    assert [(g.name, g.count) for g in found] == [(city.housing.name, 1), ("社区", 1)]
+    assert [e.pk for e in found[0].events] == [transferred.pk]

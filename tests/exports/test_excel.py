@@ -36,6 +36,7 @@ def test_it_writes_a_summary_with_one_row_per_grid_and_chinese_headers(workbook)
         "S2街道",
         "网格员",
         "各社区事件",  # the month city has no department: no departments' sheet
+        "各社区微心愿",  # nor a department's wishes: no sheet of them
         "指标说明",
         "报告信息",
     ]

@@ -383,6 +383,14 @@ def test_a_suspended_claimer_cannot_mark_done(city, unchanged):
         services.claim_fulfil(actor=city.volunteer, claim=claim, note="完成")
 
 
+def test_a_suspended_claimer_may_still_give_the_wish_back(city):
+    wish, claim = claimed(city)
+    Claimer.objects.filter(user=city.volunteer).update(status=ClaimerStatus.SUSPENDED)
+    assert selectors.wish_actions(city.volunteer, fresh(wish)) == ["withdraw_claim"]
+    services.claim_withdraw(actor=city.volunteer, claim=claim, reason="资格暂停")
+    assert fresh(wish).state == WishState.OPEN
+
+
 def test_a_claim_marked_done_cannot_be_marked_again_or_withdrawn(city, unchanged):
     _wish, claim = done(city)
     with unchanged(ValidationError, "等待社区确认"):

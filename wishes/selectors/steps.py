@@ -6,6 +6,9 @@ it (with a reason) while it is open or claimed. An approved claimer claims an op
 claimer withdraws the claim (the wish reopens) or marks it done with a note; the community's
 staff — never the claimer himself — confirm it (fulfilled, the love bank grows) or return it
 with a reason (claimed again). A fulfilled or withdrawn wish is closed.
+
+Claiming and marking done need an approved registration; a claimer whose registration was
+suspended meanwhile may still withdraw the claim, which gives the wish back to the board.
 """
 
 from dataclasses import dataclass
