@@ -254,6 +254,7 @@ def demo_wishes_seed(
                     seeder.live(*args)
         day += dt.timedelta(days=1)
     seeder.past_write(actor)
+    seeder.history_dated()
     counts["wishes"] = Wish.objects.count()
     counts["claims"] = Claim.objects.count()
     return counts, accounts
@@ -297,20 +298,35 @@ def _claimers(
     users: list = []
     rows: list[Claimer] = []
 
-    def add(username: str, kind: str, community: Community, **fields) -> None:
+    def add(
+        username: str, kind: str, community: Community, status=ClaimerStatus.APPROVED, **fields
+    ) -> None:
         name = _name(rng)
-        users.append(User(username=username, first_name=name, password=hashed, is_staff=True))
+        approved = status == ClaimerStatus.APPROVED
+        # A sign-up waiting or refused has an inactive account without a role, as the public
+        # page leaves it (wishes.services.claimers.claimer_sign_up).
+        users.append(
+            User(
+                username=username,
+                first_name=name,
+                password=hashed,
+                is_staff=approved,
+                is_active=approved,
+            )
+        )
+        decided = status != ClaimerStatus.PENDING
         rows.append(
             Claimer(
                 kind=kind,
                 name=name,
                 phone=_phone(rng),
                 community=community,
-                status=ClaimerStatus.APPROVED,
-                phone_verified_at=at,
+                status=status,
+                phone_verified_at=at if approved else None,
                 signed_up_at=at,
-                decided_at=at,
-                decided_by=staff.get(community.pk, actor),
+                decided_at=at if decided else None,
+                decided_by=staff.get(community.pk, actor) if decided else None,
+                decision_note="" if approved or not decided else "电话多次无人接听",
                 **fields,
             )
         )
@@ -337,6 +353,16 @@ def _claimers(
                 else {"skills": rng.choice(SKILLS)}
             )
             add(f"{prefix}{n + 1:05d}", kind, community, **extra)
+    # Volunteers who signed up on the public page: most wait for their community, now and then
+    # one was refused.
+    number = 0
+    for community in communities:
+        for _n in range(rng.randint(*WAITING)):
+            number += 1
+            refused = rng.random() < 0.15
+            status = ClaimerStatus.REFUSED if refused else ClaimerStatus.PENDING
+            skills = rng.choice(SKILLS)
+            add(f"signup-{number:04d}", ClaimerKind.VOLUNTEER, community, status, skills=skills)
     User.objects.bulk_create(users, batch_size=1000)
     by_username = dict(
         User.objects.filter(username__in=[u.username for u in users]).values_list("username", "pk")
@@ -345,7 +371,9 @@ def _claimers(
     groups = {kind: claimer_group(kind) for kind in ClaimerKind.values}
     for user, row in zip(users, rows, strict=True):
         row.user_id = by_username[user.username]
-        memberships.append(User.groups.through(user_id=row.user_id, group_id=groups[row.kind].pk))
+        if row.status == ClaimerStatus.APPROVED:
+            group = groups[row.kind].pk
+            memberships.append(User.groups.through(user_id=row.user_id, group_id=group))
     User.groups.through.objects.bulk_create(memberships, batch_size=1000)
     rows_insert(rows)  # history: one entry each, copied just below
     history_entries_copy(
@@ -358,8 +386,7 @@ def _claimers(
             "history_user_id": actor.pk,
         },
     )
-    accounts = _demo_accounts(actor, communities, staff, password)
-    _waiting(rng, communities, staff)
+    accounts = _demo_accounts(actor, communities, staff, hashed)
     claimers = list(Claimer.objects.filter(status=ClaimerStatus.APPROVED).order_by("pk"))
     in_person = [c for c in claimers if c.kind != ClaimerKind.DEPARTMENT]
     near: dict[int, list[Claimer]] = {}
@@ -398,11 +425,11 @@ def _demo_accounts(
     actor: Actor,
     communities: Sequence[Community],
     staff: dict[int, Actor],
-    password: str,
+    hashed: str,
 ) -> list[tuple[str, str]]:
     """The demo's volunteer signs up on the public page and is approved by the first
     community; its party member is created by the administrator; the health department's demo
-    account claims for its department."""
+    account claims for its department. They log in with the demo's password (``hashed``)."""
     first = communities[0]
     accounts = []
     # The services check a password as a person's (12 characters, not common): the demo's
@@ -431,7 +458,7 @@ def _demo_accounts(
                 community=first,
                 workplace="市第一中学",
             )
-        claimer.user.set_password(password)
+        claimer.user.password = hashed
         claimer.user.save(update_fields=["password"])
         accounts.append((username, about))
     User = get_user_model()
@@ -448,30 +475,6 @@ def _demo_accounts(
             department=health,
         )
     return accounts
-
-
-def _waiting(rng: random.Random, communities: Sequence[Community], staff: dict[int, Actor]) -> None:
-    """Volunteers who signed up through the public page: most wait for their community, now
-    and then one was refused."""
-    number = 0
-    for community in communities:
-        for _n in range(rng.randint(*WAITING)):
-            number += 1
-            claimer = claimer_sign_up(
-                name=_name(rng),
-                phone=_phone(rng),
-                community=community,
-                skills=rng.choice(SKILLS),
-                username=f"signup-{number:04d}",
-                password="demo-" + "x9k2" * 4,
-            )
-            if rng.random() < 0.15 and community.pk in staff:
-                claimer_decide(
-                    actor=staff[community.pk],
-                    claimer=claimer,
-                    approve=False,
-                    note="电话多次无人接听",
-                )
 
 
 def _residents_by_community() -> dict[int, list[int]]:
@@ -491,6 +494,14 @@ class _Seeder:
         self.opened = 0
         self.wishes: list[Wish] = []
         self.claims: list[list[Claim]] = []  # each wish's claims
+        #: When each step through the services was taken, per wish and per claim, in order:
+        #: their history entries are dated so afterwards (the services date them now).
+        self.moments: dict[type, dict[int, list[dt.datetime]]] = {Wish: {}, Claim: {}}
+
+    def _took(self, at: dt.datetime, wish: Wish, claim: Claim | None = None) -> None:
+        self.moments[Wish].setdefault(wish.pk, []).append(at)
+        if claim is not None:
+            self.moments[Claim].setdefault(claim.pk, []).append(at)
 
     def past(
         self,
@@ -646,6 +657,7 @@ class _Seeder:
             resident=resident,
             at=at,
         )
+        self._took(at, wish)
         if rng.random() < WITHDRAWN:
             at = self._later(at, (2, 72))
             if at < self.end:
@@ -656,6 +668,7 @@ class _Seeder:
                     reason="居民需求已自行解决",
                     at=at,
                 )
+                self._took(at, wish)
             return
         stop = None
         if self.end - at < OPEN_DAYS:
@@ -667,20 +680,24 @@ class _Seeder:
         if at >= self.end:
             return
         claim = wish_claim(actor=claimer.user, wish=wish, at=at)
+        self._took(at, wish, claim)
         if rng.random() < CLAIM_WITHDRAWN:
             at = self._later(at, (4, 48))
             if at >= self.end:
                 return
             claim_withdraw(actor=claimer.user, claim=claim, reason="临时有事，无法按时完成", at=at)
+            self._took(at, wish, claim)
             claimer = self._claimer(community)
             at = self._later(at, (2, 48))
             if at >= self.end:
                 return
             claim = wish_claim(actor=claimer.user, wish=wish, at=at)
+            self._took(at, wish, claim)
         at = self._later(at, (6, 96))
         if at >= self.end or stop == "claimed":
             return
         claim = claim_fulfil(actor=claimer.user, claim=claim, note="已完成，居民满意", at=at)
+        self._took(at, wish, claim)
         if rng.random() < RETURNED:
             at = self._later(at, (2, 24))
             if at >= self.end:
@@ -688,11 +705,28 @@ class _Seeder:
             claim = claim_return(
                 actor=poster, claim=claim, reason="现场复查仍未完成，请补充", at=at
             )
+            self._took(at, wish, claim)
             at = self._later(at, (4, 48))
             if at >= self.end:
                 return
             claim = claim_fulfil(actor=claimer.user, claim=claim, note="已补充完成", at=at)
+            self._took(at, wish, claim)
         at = self._later(at, (2, 40))
         if at >= self.end or stop == "done":
             return
         claim_confirm(actor=poster, claim=claim, at=at)
+        self._took(at, wish, claim)
+
+    def history_dated(self) -> None:
+        """Each wish's and claim's history entries from the services dated when their steps
+        were taken: an object's n-th entry is its n-th step's (one entry a step)."""
+        for model, moments in self.moments.items():
+            history = history_manager(model)
+            entries = history.filter(id__in=list(moments)).order_by("id", "history_id")
+            dated, seen = [], dict[int, int]()
+            for pk, history_id in entries.values_list("id", "history_id"):
+                n = seen[pk] = seen.get(pk, -1) + 1
+                times = moments[pk]
+                if n < len(times):
+                    dated.append(history.model(history_id=history_id, history_date=times[n]))
+            history.bulk_update(dated, ["history_date"], batch_size=500)  # history: dated

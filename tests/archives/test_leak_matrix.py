@@ -211,6 +211,9 @@ def forbidden_texts(username: str) -> dict[str, str]:
                 username
             ):
                 continue  # an event's page names the department it was transferred to
+            if isinstance(obj, Community) and obj.code in scoped_city.wishes_seen(username):
+                continue  # a wish's page names its community (claimers contact it, not the
+                # resident)
             if not sees(username, obj) and (text := marker(obj)):
                 texts[text] = f"{model.__name__} {obj.pk} outside scope"
     for model in (Claimer, Wish):

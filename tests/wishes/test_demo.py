@@ -18,7 +18,7 @@ from archives.demo.city import CitySize
 from archives.model_meta import history_manager
 from archives.models import Community, Department
 from portal.demo import demo_reset, demo_seed
-from wishes.demo import CATEGORIES, WISH_DEMO_ACCOUNTS
+from wishes.demo import CATEGORIES, LIVE_DAYS, WISH_DEMO_ACCOUNTS
 from wishes.models import (
     Claim,
     Claimer,
@@ -115,6 +115,26 @@ def test_the_demo_logins_claim_from_the_board_and_see_no_resident(city, client):
         client.logout()
     # The health department's demo account claims for its department.
     assert Claimer.objects.get(user__username="department").department.code == "health"
+
+
+def test_history_entries_are_dated_when_each_step_was_taken(city):
+    history = history_manager(Wish)
+    # The last two weeks, through the services: an entry a step.
+    since = timezone.make_aware(dt.datetime.combine(TODAY - LIVE_DAYS, dt.time(0)))
+    recent = Wish.objects.filter(state=WishState.FULFILLED, posted_at__gte=since)
+    assert recent.exists()
+    for wish in recent:
+        dates = list(
+            history.filter(id=wish.pk).order_by("history_id").values_list("history_date", flat=True)
+        )
+        assert len(dates) >= 4  # posted, claimed, done, confirmed
+        assert dates == sorted(dates)
+        assert (dates[0], dates[-1]) == (wish.posted_at, wish.fulfilled_at)
+    # The settled past: one entry each, dated the day it ended.
+    first = Wish.objects.order_by("posted_at").first()
+    entry = history.get(id=first.pk)
+    ended = first.fulfilled_at or first.withdrawn_at
+    assert timezone.localdate(entry.history_date) == timezone.localdate(ended)
 
 
 def test_reset_removes_the_wishes_and_their_accounts(city):
