@@ -41,6 +41,7 @@ from events.demo_people import (
     EventPeople,
     administrator,
 )
+from events.demo_photos import demo_photo
 from events.models import (
     Event,
     EventCategory,
@@ -84,6 +85,9 @@ OPEN_DAYS = dt.timedelta(days=3)
 OPEN_AT = [Light.RED, Light.YELLOW, Light.BLUE, None]
 #: Of the late ones: the holder explains; else escalated.
 EXPLAINED, ESCALATED = 0.45, 0.8
+#: Every n-th event reported comes with a photo, and its handling with one as evidence
+#: (``events.demo_photos``); 0: none. Counted, not drawn by lot, so the events stay the same.
+PHOTO_EVERY = 6
 
 #: Departments the city's demo does not have (code, name, inspection office).
 DEPARTMENTS = [
@@ -181,6 +185,8 @@ def demo_events_reset() -> None:
     """Remove every event with its steps, photos and history, the categories, the work
     calendar and the accounts the events demo created: demo data only, before the city
     (events hold on to its grids, departments and people)."""
+    for photo in EventPhoto.objects.only("image").iterator():
+        photo.image.delete(save=False)  # the file; the rows go below
     with override_settings(SIMPLE_HISTORY_ENABLED=False):
         EventPhoto.objects.all().delete()
         EventStep.objects.all().delete()
@@ -188,6 +194,8 @@ def demo_events_reset() -> None:
         EventTimeLimit.objects.all().delete()
         EventCategory.objects.all().delete()
         WorkCalendarDay.objects.all().delete()
+    departments = EventCategory._meta.get_field("departments")
+    EventCategory.history_records.m2m_models[departments].objects.all().delete()
     for model in (Event, EventTimeLimit, EventCategory, WorkCalendarDay):
         history_manager(model).all().delete()
     User = get_user_model()
@@ -265,6 +273,7 @@ class _Seeder:
     def __init__(self, rng: random.Random, calendar: WorkCalendar, people, end: dt.datetime):
         self.rng, self.calendar, self.people, self.end = rng, calendar, people, end
         self.opened = 0
+        self.reported = 0
 
     def _quick(self, event: Event, at: dt.datetime) -> dt.datetime:
         """A moment well within the current stage's limit."""
@@ -286,6 +295,12 @@ class _Seeder:
         reporter = people.member_of(grid) if rng.random() < 0.8 else community
         building = rng.choice(places) if places and rng.random() < 0.7 else None
         urgency = rng.choices(_URGENCIES, weights=spec.urgencies)[0]
+        self.reported += 1
+        pictured = bool(PHOTO_EVERY) and self.reported % PHOTO_EVERY == 0
+
+        def photos(*, handled: bool) -> list:
+            return [demo_photo(spec.code, handled=handled)] if pictured else []
+
         event = event_report(
             actor=reporter,
             category=category,
@@ -295,6 +310,7 @@ class _Seeder:
             grid=grid,
             urgency=urgency,
             building=building,
+            photos=photos(handled=False),
             at=at,
         )
         late_stage = rng.choice(["accept", "handle", "evaluate"]) if rng.random() < LATE else None
@@ -333,7 +349,8 @@ class _Seeder:
                     return
         if not step(event_accept, handler, handler, "accept"):
             return
-        if not step(event_handle, handler, handler, "handle", note="已到现场处置完毕，附处置说明"):
+        note, evidence = "已到现场处置完毕，附处置说明", photos(handled=True)
+        if not step(event_handle, handler, handler, "handle", note=note, photos=evidence):
             return
         if rng.random() < SEND_BACK:
             if not step(event_send_back, community, community, "", reason="复查发现仍未处理干净"):

@@ -36,10 +36,20 @@ Action = EventStep.Action
 
 
 @pytest.fixture(scope="module")
-def city(django_db_setup, django_db_blocker):
+def demo_media(tmp_path_factory) -> str:
+    """Where the demo's photos go: the tests' own directory (tests/conftest.py sets one per
+    test, after a module fixture has run), never the project's."""
+    return str(tmp_path_factory.mktemp("demo-media"))
+
+
+@pytest.fixture(scope="module")
+def city(django_db_setup, django_db_blocker, demo_media):
     """Seeded once for the module (a minute), rolled back after its last test."""
     # The hasher the suite's settings use (tests/conftest.py), not yet set for a module fixture.
-    md5 = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    md5 = override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        MEDIA_ROOT=demo_media,
+    )
     with django_db_blocker.unblock(), md5, transaction.atomic():
         yield demo_seed(seed=11, size=SMALL, today=TODAY)
         transaction.set_rollback(True)
@@ -161,3 +171,19 @@ def test_the_same_seed_seeds_the_same_events(city):
     assert not Event.objects.exists()
     demo_seed(seed=11, size=SMALL, today=TODAY)
     assert seen() == first
+
+
+def test_some_reports_and_handlings_come_with_photos(city, demo_media, settings):
+    from PIL import Image
+
+    from events.models import EventPhoto
+
+    settings.MEDIA_ROOT = demo_media
+
+    pictured = EventPhoto.objects.select_related("step")
+    actions = Counter(photo.step.action for photo in pictured)
+    assert actions[Action.REPORT] >= 10 and actions[Action.HANDLE] >= 5
+    assert set(actions) == {Action.REPORT, Action.HANDLE}
+    photo = pictured.filter(step__action=Action.HANDLE).first()
+    with photo.image.open("rb") as stored, Image.open(stored) as image:
+        assert image.format == "JPEG" and image.size == (photo.width, photo.height)
