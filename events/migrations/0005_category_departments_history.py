@@ -11,8 +11,9 @@ def departments_recorded(apps, schema_editor):
     Category = apps.get_model("events", "EventCategory")
     Historical = apps.get_model("events", "HistoricalEventCategory")
     Recorded = apps.get_model("events", "HistoricalEventCategory_departments")
+    Through = Category.departments.through
     rows = []
-    for category in Category.objects.prefetch_related("departments"):
+    for category in Category.objects.all():
         newest = (
             Historical.objects.filter(id=category.pk)
             .order_by("-history_date", "-history_id")
@@ -20,9 +21,15 @@ def departments_recorded(apps, schema_editor):
         )
         if newest is None:
             continue
+        # Each recorded row keeps the id of the through row it copies, as simple-history's own.
         rows += [
-            Recorded(history=newest, eventcategory_id=category.pk, department_id=department.pk)
-            for department in category.departments.all()
+            Recorded(
+                id=link.pk,
+                history=newest,
+                eventcategory_id=category.pk,
+                department_id=link.department_id,
+            )
+            for link in Through.objects.filter(eventcategory_id=category.pk)
         ]
     Recorded.objects.bulk_create(rows)  # history: this is the history of the departments
 

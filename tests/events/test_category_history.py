@@ -1,6 +1,8 @@
 """A category's departments in charge are part of its history: who changed them, when and why,
 and what they were before, whether changed on the page or by the service."""
 
+import importlib
+
 import pytest
 from django.urls import reverse
 
@@ -83,3 +85,25 @@ def test_the_history_page_shows_the_departments_before_and_after(city, client, a
 def test_a_save_without_departments_leaves_them_as_they_are(city, admin_user):
     event_category_save(actor=admin_user, category=city.category, reason="改名")
     assert list(city.category.departments.all()) == [city.housing]
+
+
+def test_the_migration_records_the_departments_categories_already_have(city, admin_user):
+    """Migration 0005 runs on databases whose categories have departments already: each
+    category's newest history entry gets them, with the through rows' ids (a missing id once
+    stopped the migration on PostgreSQL)."""
+    from django.apps import apps
+
+    migration = importlib.import_module("events.migrations.0005_category_departments_history")
+    category = city.category
+    category.departments.set([city.housing, city.health])
+    newest = category.history.order_by("-history_date", "-history_id").first()
+    newest.departments.all().delete()  # as before the migration: no departments recorded
+
+    migration.departments_recorded(apps, None)
+
+    recorded = category.history.order_by("-history_date", "-history_id").first().departments
+    links = category.departments.through.objects.filter(eventcategory=category)
+    assert sorted(r.department_id for r in recorded.all()) == sorted(
+        [city.housing.pk, city.health.pk]
+    )
+    assert sorted(r.id for r in recorded.all()) == sorted(link.pk for link in links)
