@@ -247,7 +247,13 @@ class Event(models.Model):
             models.Index(fields=["community", "light"], name="event_community_light"),
             models.Index(fields=["street", "light"], name="event_street_light"),
             models.Index(fields=["department", "light"], name="event_department_light"),
-            models.Index(fields=["closed_at"], name="event_closed"),
+            # Closed events by time (the figures). Partial: with the open events (closed_at
+            # NULL) in it, PostgreSQL read the list's chain order from this index and sorted
+            # every open event (19 ms for the city's first page) instead of reading the first
+            # 50 from event_chain_order (0.3 ms).
+            models.Index(
+                fields=["closed_at"], name="event_closed", condition=Q(closed_at__isnull=False)
+            ),
             # The list's chain order: open first (closed_at NULL sorts first descending on
             # PostgreSQL), the most urgent limit first, then the closed ones newest first.
             models.Index(fields=["-closed_at", "stage_due_at", "-id"], name="event_chain_order"),

@@ -36,7 +36,7 @@ from events.selectors.lists import (
     overdue_condition,
 )
 from events.selectors.long_open import LONG_OPEN_SHOWN, LongOpenGroup, long_open_by_department
-from events.selectors.visible import event_visible, events_visible
+from events.selectors.visible import event_visible, events_visible, events_visible_count
 
 __all__ = [
     "COMMUNITY_PERMISSION",
@@ -60,6 +60,7 @@ __all__ = [
     "event_visible",
     "events_long_open",
     "events_visible",
+    "events_visible_count",
     "events_waiting_for",
     "is_overdue",
     "long_open_by_department",

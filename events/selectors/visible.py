@@ -29,5 +29,14 @@ def events_visible(user: User, queryset: QuerySet[Event] | None = None) -> Query
     )
 
 
+def events_visible_count(user: User) -> int | None:
+    """How many events ``events_visible(user)`` holds, when the steps table alone can say it (a
+    department's staff: the events ever passed to their departments); None otherwise."""
+    department_ids = scope.passed_work_departments_only(user, Event)
+    if department_ids is None:
+        return None
+    return _passed_to(department_ids).distinct().count()
+
+
 def event_visible(user: User, event: Event) -> bool:
     return events_visible(user).filter(pk=event.pk).exists()

@@ -171,3 +171,33 @@ def test_the_list_costs_the_same_for_5_and_40_events(
     shown = len(rows(response))
     assert shown >= 14  # the housing staff see only what was transferred to them
     assert len(forty.captured_queries) == len(five.captured_queries)
+
+
+def test_a_departments_count_comes_from_the_steps_and_equals_its_list(city, client):
+    """A department's staff see the events passed to it; their list's count is read from the
+    steps table and says what the list holds, filtered or not, an event passed twice once."""
+    from events.selectors import events_visible, events_visible_count
+    from events.services import event_return
+
+    twice = city.report()
+    to_housing(city, twice)
+    event_return(actor=city.housing_staff, event=twice, reason="不归我局")
+    event_transfer(actor=city.street_official, event=twice, department=city.housing)
+    once = city.report()
+    to_housing(city, once)
+    event_accept(actor=city.housing_staff, event=once)
+    city.report()  # never passed to housing
+
+    assert (
+        events_visible_count(city.housing_staff) == 2 == events_visible(city.housing_staff).count()
+    )
+    client.force_login(city.housing_staff)
+    page = client.get(LIST)
+    assert page.context["cl"].result_count == 2
+    assert sorted(rows(page)) == sorted([str(twice.pk), str(once.pk)])
+    filtered = client.get(LIST, {"light__exact": "yellow"})
+    assert filtered.context["cl"].result_count == 1
+    assert rows(filtered) == [str(once.pk)]
+    # Those who see more than what was passed to them are counted as the list.
+    assert events_visible_count(city.community_staff) is None
+    assert events_visible_count(city.municipal) is None

@@ -172,8 +172,7 @@ class ClaimerAdmin(HistoryAdminMixin, DeclaredLookupsOnly, admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         user = request.user
         return user.is_active and (
-            user.is_superuser
-            or scope.communities_to_work_in(user, permission=APPROVE_PERMISSION).exists()
+            user.is_superuser or scope.works_in_some_community(user, permission=APPROVE_PERMISSION)
         )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:

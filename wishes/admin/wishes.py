@@ -22,13 +22,14 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from archives import scope
 from archives.admin.base import DeclaredLookupsOnly, HistoryAdminMixin, actor_of
 from wishes.admin import board
 from wishes.admin.wish_page import WishPageMixin
-from wishes.forms import WishPostForm, post_communities
+from wishes.forms import WishPostForm
 from wishes.models import Wish
 from wishes.photo_view import wish_photo
-from wishes.selectors import wishes_visible
+from wishes.selectors import POST_PERMISSION, wishes_visible
 
 
 def state_badge(state: str, label: str) -> SafeString:
@@ -110,7 +111,7 @@ class WishAdmin(WishPageMixin, HistoryAdminMixin, DeclaredLookupsOnly, admin.Mod
     # The post form ---------------------------------------------------------------------------
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return post_communities(request.user).exists()
+        return scope.works_in_some_community(request.user, permission=POST_PERMISSION)
 
     def add_view(
         self,
