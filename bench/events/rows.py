@@ -98,6 +98,8 @@ def _timed_gets(client: Client, url: str, requests: int) -> tuple[list[float], l
 def _plan_top(queries: list[dict]) -> str:
     """The slowest of ``queries`` (as captured) explained: its plan's top node and the scans
     it uses on the events' tables."""
+    # Only reads have a plan (a page's COMMIT of its session can be its slowest statement).
+    queries = [q for q in queries if q["sql"].lstrip().upper().startswith("SELECT")]
     if not queries:
         return "no queries"
     slowest = max(queries, key=lambda q: float(q["time"]))
