@@ -8,11 +8,14 @@ with a message saying which file and why.
 """
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -79,3 +82,36 @@ def photo_prepare(upload: UploadedFile) -> PreparedPhoto:
     out = io.BytesIO()
     clean.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
     return PreparedPhoto(content=out.getvalue(), width=clean.width, height=clean.height)
+
+
+def photos_prepare(uploads: Sequence[UploadedFile], *, at_most: int) -> list[PreparedPhoto]:
+    """Every photo of one step checked and re-encoded before anything is written: more than
+    ``at_most`` photos, or one bad file, refuses the step, and the others are not kept
+    either."""
+    if len(uploads) > at_most:
+        raise ValidationError(
+            _("At most %(count)d photos can go with one step.") % {"count": at_most}
+        )
+    return [photo_prepare(upload) for upload in uploads]
+
+
+#: Photos never change once stored: the reader's browser may keep them for a day.
+PHOTO_MAX_AGE = 24 * 3600
+
+
+def photo_response(image: FieldFile | None, *, filename: str) -> FileResponse:
+    """A stored photo for the reader's browser: ``image`` is None when the reader may not see
+    it (a 404, as for one that does not exist). Marked as the JPEG the portal wrote, not to be
+    sniffed as anything else, kept only by the reader's browser."""
+    missing = Http404(_("No such photo in your area."))
+    if image is None:
+        raise missing
+    try:
+        handle = image.open("rb")
+    except FileNotFoundError:
+        raise missing from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = f"private, max-age={PHOTO_MAX_AGE}"
+    return response

@@ -7,14 +7,11 @@ one that does not exist), marks it as a JPEG the browser must not sniff as anyth
 lets only the reader's browser keep it.
 """
 
-from django.http import FileResponse, Http404, HttpRequest
-from django.utils.translation import gettext as _
+from django.http import FileResponse, HttpRequest
 
+from archives.photos import photo_response
 from wishes.models import WishPhoto
 from wishes.selectors import wishes_visible
-
-#: Photos never change once stored: the reader's browser may keep them for a day.
-PHOTO_MAX_AGE = 24 * 3600
 
 
 def wish_photo(request: HttpRequest, pk: int) -> FileResponse:
@@ -23,15 +20,4 @@ def wish_photo(request: HttpRequest, pk: int) -> FileResponse:
         .only("pk", "image")
         .first()
     )
-    if photo is None:
-        raise Http404(_("No such photo in your area."))
-    try:
-        handle = photo.image.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404(_("No such photo in your area.")) from missing
-    # Stored photos are JPEGs the portal wrote itself (archives.photos).
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Content-Disposition"] = f'inline; filename="wish-photo-{photo.pk}.jpg"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = f"private, max-age={PHOTO_MAX_AGE}"
-    return response
+    return photo_response(None if photo is None else photo.image, filename=f"wish-photo-{pk}.jpg")

@@ -18,7 +18,8 @@ from accounts.types import Actor
 from archives import scope
 from archives.model_meta import history_attribution_set
 from archives.models import Building, Department, Grid, Household
-from archives.photos import PreparedPhoto, photo_prepare
+from archives.photos import PreparedPhoto
+from archives.photos import photos_prepare as photos_checked
 from events.models import (
     LIGHT_STAGE,
     Event,
@@ -41,16 +42,10 @@ from events.services.limits import stage_due_at
 
 
 def photos_prepare(photos: Sequence[UploadedFile]) -> list[PreparedPhoto]:
-    """Every photo checked and re-encoded before anything is written: one bad file refuses
-    the step, and the others are not kept either."""
+    """The photos of one step, checked and re-encoded (``archives.photos.photos_prepare``)."""
     from django.conf import settings
 
-    if len(photos) > settings.EVENT_PHOTOS_PER_STEP:
-        raise ValidationError(
-            _("At most %(count)d photos can go with one step.")
-            % {"count": settings.EVENT_PHOTOS_PER_STEP}
-        )
-    return [photo_prepare(photo) for photo in photos]
+    return photos_checked(photos, at_most=settings.EVENT_PHOTOS_PER_STEP)
 
 
 def _photos_store(step: EventStep, photos: list[PreparedPhoto]) -> None:

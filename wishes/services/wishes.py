@@ -22,7 +22,8 @@ from accounts.types import Actor
 from archives import scope
 from archives.model_meta import history_attribution_set
 from archives.models import Community, Resident
-from archives.photos import PreparedPhoto, photo_prepare
+from archives.photos import PreparedPhoto
+from archives.photos import photos_prepare as photos_checked
 from wishes.models import (
     LIVE_CLAIM_STATES,
     Claim,
@@ -50,14 +51,8 @@ CATEGORY_FIELDS = frozenset({"code", "name", "points", "active"})
 
 
 def photos_prepare(uploads: Sequence[UploadedFile]) -> list[PreparedPhoto]:
-    """Every photo checked and re-encoded before anything is written: one bad file refuses
-    the step, and the others are not kept either."""
-    if len(uploads) > settings.WISH_PHOTOS_PER_STEP:
-        raise ValidationError(
-            _("At most %(count)d photos can go with one step.")
-            % {"count": settings.WISH_PHOTOS_PER_STEP}
-        )
-    return [photo_prepare(upload) for upload in uploads]
+    """The photos of one step, checked and re-encoded (``archives.photos.photos_prepare``)."""
+    return photos_checked(uploads, at_most=settings.WISH_PHOTOS_PER_STEP)
 
 
 def photos_store(
