@@ -13,6 +13,12 @@ TASK_GROUPS = [
     # Led by "My round" (patrols/admin/phone.py, no model's list): see ``with_page``.
     (_("Patrols"), "patrols", ["patrols.Patrol", "patrols.TrackingDevice"]),
     (_("Events"), "events", ["events.Event", "events.EventCategory", "events.WorkCalendarDay"]),
+    # Led by the board and the love bank (wishes/admin/board.py, no model's lists).
+    (
+        pgettext_lazy("task group", "Micro-wishes"),
+        "wishes",
+        ["wishes.Wish", "wishes.Claim", "wishes.Claimer", "wishes.WishCategory"],
+    ),
     (_("Audits"), "audits", ["audits.AuditCampaign", "audits.AuditItem"]),
     (
         _("Reports"),
