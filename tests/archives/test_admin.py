@@ -29,8 +29,11 @@ from events.models import EventCategory, EventTimeLimit, WorkCalendarDay
 from exports.models import MonthlyReport, ReportDownload
 from patrols import services as patrol_services
 from patrols.models import Patrol
-from portal.roles import AUDITOR
+from portal.roles import AUDITOR, VOLUNTEER
 from tests import factories
+from tests.wishes import factories as wish_factories
+from wishes import services as wish_services
+from wishes.models import Claim
 
 pytestmark = pytest.mark.django_db
 
@@ -84,6 +87,12 @@ def one_of_each(two_grids, admin_user):
         actor=admin_user, category=category, grid=two_grids["grid"], description="楼道垃圾"
     )
     WorkCalendarDay.objects.create(date=dt.date(2026, 10, 1), is_workday=False, name="国庆节")
+    # A micro-wish posted in the grid's community, claimed by an approved volunteer.
+    community = two_grids["grid"].community
+    volunteer = factories.make_user("volunteer-1", role=VOLUNTEER)
+    wish_factories.make_claimer(volunteer, community=community)
+    wish = wish_factories.post_wish(admin_user, community, wish_factories.make_category())
+    wish_services.wish_claim(actor=volunteer, wish=wish)
     return two_grids
 
 
@@ -120,6 +129,7 @@ def test_admin_can_open_every_list_add_change_and_history_page(admin_client, one
         AccessAttempt,
         AccessFailureLog,
         AccessLog,
+        Claim,  # claims are made on the board
     )
     for url in (
         admin_url(model, "changelist"),
@@ -127,7 +137,8 @@ def test_admin_can_open_every_list_add_change_and_history_page(admin_client, one
         admin_url(model, "change", obj.pk),
         admin_url(model, "history", obj.pk),
     ):
-        response = admin_client.get(url)
+        # A claim's page is its wish's page, where its steps are.
+        response = admin_client.get(url, follow=model is Claim)
         assert response.status_code == 200, url
 
 
