@@ -294,7 +294,7 @@ IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 100_000)
 # file of guessed numbers would otherwise test them all (archives.services).
 RESIDENT_ELSEWHERE_DAILY_LIMIT = env_int("RESIDENT_ELSEWHERE_DAILY_LIMIT", 20)
 # How long an official's per-street dashboard figures are reused (portal/dashboard.py), in
-# seconds; each app server process keeps its own copy (Django's default local-memory cache).
+# seconds; in the shared cache (CACHE_URL, "# Cache" below), else in each process's own.
 DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 300)
 # The public volunteer sign-up (wishes/signup.py): sign-ups one client address may make in an
 # hour (a community centre's shared address needs a few), and the fewest seconds a person takes
