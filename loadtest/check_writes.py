@@ -1,9 +1,10 @@
 """After a load test: was every accepted write stored exactly once? (``make loadtest`` runs it.)
 
 Reads the writes the Locust users recorded (``LOADTEST_WRITES``, one JSON object a line) and
-looks each one up by its unique marker: a resident's edit must have exactly one history entry
-with that marker in its reason, holding the phone number written; a visit exactly one row (and
-one history entry) with the marker in its note. Prints the counts and each mismatch; exits 1 on
+looks each one up by its unique marker: a resident's edit, and each row of an import, must have
+exactly one history entry with that marker in its reason, holding the phone number written; a
+visit exactly one row (and one history entry) with the marker in its note; a save refused as a
+concurrent edit none. Prints the counts and each mismatch; exits 1 on
 any lost or duplicated write.
 
     DATABASE_URL=... python -m loadtest.check_writes [loadtest/writes.jsonl]
@@ -30,30 +31,43 @@ def main(path: str) -> int:
     writes = [write for write in writes if write["kind"] != "refused"]
     for write in refused:
         if Resident.history.filter(history_change_reason__contains=write["marker"]).exists():
-            wrong.append(f"resident {write['id']}: refused as concurrent, yet written")
+            wrong.append(f"{write['marker']}: refused as concurrent, yet written")
+
+    def expect_once(what: str, found: list, value: str | None = None) -> None:
+        if not found:
+            lost.append(what)
+        elif len(found) > 1:
+            duplicated.append(f"{what} ×{len(found)}")
+        elif value is not None and found[0] != value:
+            wrong.append(f"{what}: {found[0]!r} stored, {value!r} sent")
+
+    def resident_entries(marker: str, **lookup: object) -> list:
+        entries = Resident.history.filter(history_change_reason__contains=marker, **lookup)
+        return list(entries.values_list("phone", flat=True))
+
     for write in writes:
         marker = write["marker"]
         if write["kind"] == "resident":
-            entries = list(
-                Resident.history.filter(
-                    id=write["id"], history_change_reason__contains=marker
-                ).values_list("phone", flat=True)
-            )
-            if entries and entries[0] != write["phone"]:
-                wrong.append(f"resident {write['id']}: {entries[0]!r} stored, {write['phone']!r}")
+            found = resident_entries(marker, id=write["id"])
+            expect_once(f"resident {write['id']} {marker}", found, write["phone"])
+        elif write["kind"] == "import":
+            # One history entry per row of the file, each with the phone number it carried.
+            for row in write["rows"]:
+                found = resident_entries(marker, id_number=row["id_number"])
+                expect_once(f"import {marker} row {row['id_number']}", found, row["phone"])
         else:
-            entries = list(Visit.objects.filter(note__contains=marker).values_list("pk", flat=True))
+            rows = list(Visit.objects.filter(note__contains=marker).values_list("pk", flat=True))
+            expect_once(f"visit {marker}", rows)
             created = Visit.history.filter(note__contains=marker, history_type="+").count()
-            if created != len(entries):
-                wrong.append(f"visit {marker}: its history does not match its rows")
-        if not entries:
-            lost.append(f"{write['kind']} {write.get('id', '')} {marker}")
-        elif len(entries) > 1:
-            duplicated.append(f"{write['kind']} {write.get('id', '')} {marker} ×{len(entries)}")
-    kinds = {kind: sum(w["kind"] == kind for w in writes) for kind in ("resident", "visit")}
+            if created != len(rows):
+                wrong.append(f"visit {marker}: {created} history entries for {len(rows)} rows")
+    kinds = {
+        kind: sum(w["kind"] == kind for w in writes) for kind in ("resident", "visit", "import")
+    }
     print(
         f"writes checked: {len(writes)} ({kinds['resident']} resident edits, "
-        f"{kinds['visit']} visits; {len(refused)} edits refused as concurrent, not written); "
+        f"{kinds['visit']} visits, {kinds['import']} imports; "
+        f"{len(refused)} refused as concurrent edits, not written); "
         f"lost: {len(lost)}, duplicated: {len(duplicated)}, wrong value: {len(wrong)}"
     )
     for line in lost[:20]:
