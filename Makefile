@@ -66,7 +66,7 @@ LOADTEST_DURATION ?= 10m
 LOADTEST_WRITES ?= loadtest/writes.jsonl
 loadtest: install
 	@test -n "$$DATABASE_URL" || { echo "DATABASE_URL must be set: the server's database"; exit 1; }
-	$(BIN)/python -m pip install --quiet -e '.[load]'
+	test -x $(BIN)/locust || $(BIN)/python -m pip install --quiet -e '.[load]'
 	rm -f $(LOADTEST_WRITES)
 	LOADTEST_WRITES=$(LOADTEST_WRITES) $(BIN)/locust -f loadtest/locustfile.py --headless \
 		--host $(LOADTEST_HOST) --users $(LOADTEST_USERS) --spawn-rate $(LOADTEST_SPAWN_RATE) \

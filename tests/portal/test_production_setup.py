@@ -210,3 +210,15 @@ def test_the_report_page_reads_from_the_replica_and_other_pages_do_not(
     with CaptureQueriesContext(replica) as on_replica:
         assert admin_client.get(reverse("admin:archives_resident_changelist")).status_code == 200
     assert not on_replica.captured_queries
+
+
+def test_the_replica_takes_the_report_page_its_downloads_and_every_list_export_only():
+    from portal.routers import reads_from_replica
+
+    assert reads_from_replica("exports_monthlyreport_report")
+    assert reads_from_replica("exports_monthlyreport_download")
+    assert reads_from_replica("archives_resident_export")
+    # Publishing computes the figures it freezes: from the primary, never a lagging copy.
+    assert not reads_from_replica("exports_monthlyreport_publish")
+    assert not reads_from_replica("archives_resident_change")
+    assert not reads_from_replica(None)
