@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_bench
 BENCH_RESIDENTS ?= 1000000
 
-.PHONY: install run serve test lint format bench bench-audit-draw messages
+.PHONY: install run serve loadtest test lint format bench bench-audit-draw messages
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -22,20 +22,56 @@ run: install
 	$(BIN)/python manage.py seed_demo --if-empty
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-# Production-style serving: gunicorn with whitenoise, against DATABASE_URL (see README,
-# "Production"). Collects static files first; migrations stay an explicit, deliberate step.
+# Production-style serving on one machine: Redis (started here when it is installed and does
+# not answer), gunicorn with whitenoise and one Celery worker, against DATABASE_URL (see README,
+# "Production"). Ctrl-C stops both; so does either one ending. Collects static files first;
+# migrations stay an explicit, deliberate step. With WORKER=0 the worker runs elsewhere.
 BIND ?= 127.0.0.1:8000
 # gunicorn's default access log with the path instead of the whole request line: query strings
 # carry secrets (a tracking app's device token, patrols/osmand/?id=…) and what people searched
 # for (residents' names, ID numbers), and stay out of the log.
 ACCESS_LOG_FORMAT ?= '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s"'
 WORKERS ?= 3
+# Two threads a process: while one request waits for PostgreSQL the other uses the CPU, and a
+# slow download holds a thread, not a whole process. More threads only contend for the GIL.
+THREADS ?= 2
+WORKER ?= 1
+# The shared cache on the local Redis (its database 1; Celery's broker uses database 0).
+serve: export CACHE_URL ?= redis://127.0.0.1:6379/1
+# `wait -n` (either process ending stops the other) is bash's.
+serve: SHELL := /bin/bash
 serve: install
 	@test -n "$$DATABASE_URL" || { echo "DATABASE_URL must be set (see README, Production)"; exit 1; }
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	$(BIN)/gunicorn portal.wsgi --bind $(BIND) --workers $(WORKERS) --access-logfile - \
-		--access-logformat $(ACCESS_LOG_FORMAT)
+	@redis-cli -u "$$CACHE_URL" ping >/dev/null 2>&1 || ! command -v redis-server >/dev/null \
+		|| redis-server --port 6379 --bind 127.0.0.1 --daemonize yes --save '' >/dev/null
+	@set -m; trap 'kill $$pids 2>/dev/null; wait' EXIT INT TERM; pids=; \
+	if [ "$(WORKER)" != 0 ]; then \
+		$(BIN)/celery -A portal worker --concurrency 1 --loglevel INFO & pids="$$!"; \
+	fi; \
+	$(BIN)/gunicorn portal.wsgi --bind $(BIND) --workers $(WORKERS) \
+		--worker-class gthread --threads $(THREADS) --access-logfile - \
+		--access-logformat $(ACCESS_LOG_FORMAT) & pids="$$pids $$!"; \
+	wait -n $$pids
+
+# A load test of a running `make serve` (loadtest/locustfile.py): LOADTEST_USERS simulated
+# people for LOADTEST_DURATION, then requests/s, p50/p95/p99 per page and errors, and whether
+# every accepted write is in the history exactly once (loadtest/check_writes.py, which reads
+# the same DATABASE_URL the server uses). Never against a production database: it edits residents.
+LOADTEST_HOST ?= http://127.0.0.1:8000
+LOADTEST_USERS ?= 50
+LOADTEST_SPAWN_RATE ?= 5
+LOADTEST_DURATION ?= 10m
+LOADTEST_WRITES ?= loadtest/writes.jsonl
+loadtest: install
+	@test -n "$$DATABASE_URL" || { echo "DATABASE_URL must be set: the server's database"; exit 1; }
+	test -x $(BIN)/locust || $(BIN)/python -m pip install --quiet -e '.[load]'
+	rm -f $(LOADTEST_WRITES)
+	LOADTEST_WRITES=$(LOADTEST_WRITES) $(BIN)/locust -f loadtest/locustfile.py --headless \
+		--host $(LOADTEST_HOST) --users $(LOADTEST_USERS) --spawn-rate $(LOADTEST_SPAWN_RATE) \
+		--run-time $(LOADTEST_DURATION) --stop-timeout 30 --only-summary; \
+	status=$$?; $(BIN)/python -m loadtest.check_writes $(LOADTEST_WRITES) && exit $$status
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -14,3 +14,6 @@ class PortalConfig(AppConfig):
     demo city with its accounts in their roles and its monthly audits). It has no models."""
 
     name = "portal"
+
+    def ready(self) -> None:
+        from portal import checks  # noqa: F401 — registers the production setup's checks

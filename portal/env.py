@@ -5,6 +5,7 @@ a deployment's environment stops the process at start-up instead of silently usi
 """
 
 import os
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -82,3 +83,28 @@ def env_url_origin(name: str, default: str = "") -> tuple[str, str]:
     if scheme not in ("http", "https") or not host or "{" in host:
         raise ImproperlyConfigured(f"{name} must be an http(s) URL with a fixed host, got {raw!r}")
     return raw, f"{scheme}://{host}"
+
+
+def env_redis_url(name: str) -> str:
+    """A Redis URL (``redis://[:PASSWORD@]HOST:6379/1``, ``rediss://…`` with TLS, or
+    ``unix:///run/redis.sock?db=1``); empty when unset. Anything else stops the start-up: a
+    mistyped URL would otherwise surface as a connection error on the first page."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return ""
+    parsed = urlsplit(raw)
+    try:
+        parsed.port  # noqa: B018 — raises ValueError on a port that is not a number
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} has a port that is not a number") from None
+    if parsed.scheme in ("redis", "rediss") and parsed.hostname:
+        database = parsed.path.strip("/")
+        if database and not database.isdigit():
+            raise ImproperlyConfigured(f"{name}: the database after the host must be a number")
+        return raw
+    if parsed.scheme == "unix" and parsed.path:
+        return raw
+    raise ImproperlyConfigured(
+        # The value is not repeated: it may hold the server's password.
+        f"{name} must look like redis://HOST:6379/1 (or rediss://, unix://)"
+    )

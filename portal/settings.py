@@ -5,6 +5,7 @@ pytest uses these settings and ``tests/conftest.py`` swaps in a fast password ha
 """
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -13,7 +14,15 @@ from django.core.management.utils import get_random_secret_key
 from django.utils.translation import gettext_lazy as _
 
 from portal import roles
-from portal.env import env_bool, env_int, env_list, env_str, env_url_origin, env_weights
+from portal.env import (
+    env_bool,
+    env_int,
+    env_list,
+    env_redis_url,
+    env_str,
+    env_url_origin,
+    env_weights,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -186,13 +195,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-if not DEBUG:
-    # Hashed, compressed files served by whitenoise; needs `collectstatic` (`make serve` runs it).
-    # Development and tests keep the plain storage, which works without collectstatic.
-    STORAGES = {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-    }
+# STORAGES (static files and uploads): see "# Storage" below.
 
 LOGIN_URL = "admin:login"
 
@@ -291,7 +294,7 @@ IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 100_000)
 # file of guessed numbers would otherwise test them all (archives.services).
 RESIDENT_ELSEWHERE_DAILY_LIMIT = env_int("RESIDENT_ELSEWHERE_DAILY_LIMIT", 20)
 # How long an official's per-street dashboard figures are reused (portal/dashboard.py), in
-# seconds; each app server process keeps its own copy (Django's default local-memory cache).
+# seconds; in the shared cache (CACHE_URL, "# Cache" below), else in each process's own.
 DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 300)
 # The public volunteer sign-up (wishes/signup.py): sign-ups one client address may make in an
 # hour (a community centre's shared address needs a few), and the fewest seconds a person takes
@@ -361,3 +364,92 @@ EVENT_LONG_OPEN_DAYS = env_int("EVENT_LONG_OPEN_DAYS", 3)
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 10 * 1024 * 1024)
 EVENT_PHOTOS_PER_STEP = env_int("EVENT_PHOTOS_PER_STEP", 6)
 WISH_PHOTOS_PER_STEP = env_int("WISH_PHOTOS_PER_STEP", 6)
+
+# Cache. Production shares one Redis cache between every app server process (CACHE_URL, e.g.
+# redis://127.0.0.1:6379/1): the officials' dashboard figures are computed once for all of them,
+# and the volunteer sign-up limit counts a client's sign-ups wherever they land. Without it each
+# process keeps its own local-memory cache, as in development (portal.checks warns under
+# --deploy). Redis down means errors on the pages that use the cache, not stale figures.
+CACHE_URL = env_redis_url("CACHE_URL")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            # One Redis may serve several sites (or the Celery broker on another database).
+            "KEY_PREFIX": "portal",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Sessions. With Redis, sessions are read from the cache and written through to the database
+# (cached_db), not kept in the cache alone: a Redis restart or eviction then signs nobody out and
+# loses no import waiting for its confirmation (the pending upload is named in the session).
+# The per-request save (SESSION_SAVE_EVERY_REQUEST, the idle timeout) still writes the row; the
+# read before it comes from Redis. Signing out other sessions on a password change is unchanged:
+# Django compares the password hash kept in the session data, whichever backend stores it.
+if CACHE_URL:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# Storage. Uploads waiting for confirmation, published monthly reports and photos go to
+# S3-compatible object storage (AWS S3, or MinIO when self-hosted) when S3_BUCKET is set, shared by
+# every app server and worker; else to the file system under MEDIA_ROOT. Objects are private:
+# the portal reads them and serves them to those allowed (it never links to the bucket), and any
+# URL django-storages makes is signed and short-lived.
+STORAGES: dict[str, dict[str, Any]] = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Hashed, compressed files served by whitenoise; needs `collectstatic` (`make serve` runs it).
+    # Development and tests keep the plain storage, which works without collectstatic.
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+S3_BUCKET = env_str("S3_BUCKET").strip()
+_s3_settings = {
+    name: env_str(name).strip()
+    for name in ("S3_ENDPOINT_URL", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "S3_REGION")
+}
+if S3_BUCKET:
+    if bool(_s3_settings["S3_ACCESS_KEY_ID"]) != bool(_s3_settings["S3_SECRET_ACCESS_KEY"]):
+        raise ImproperlyConfigured("S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together.")
+    # Checked like any URL setting; empty: AWS itself, from S3_REGION.
+    _s3_endpoint = env_url_origin("S3_ENDPOINT_URL")[0]
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": _s3_endpoint or None,
+            # Without keys boto3 looks for credentials itself (an instance role on AWS).
+            "access_key": _s3_settings["S3_ACCESS_KEY_ID"] or None,
+            "secret_key": _s3_settings["S3_SECRET_ACCESS_KEY"] or None,
+            "region_name": _s3_settings["S3_REGION"] or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            # A second file of the same name gets a new name instead of replacing the first
+            # (a published report's files are never overwritten).
+            "file_overwrite": False,
+            # MinIO and most self-hosted stores address buckets by path, not sub-domain.
+            "addressing_style": "path" if _s3_endpoint else None,
+        },
+    }
+elif any(_s3_settings.values()):
+    # A typo in S3_BUCKET's name would otherwise quietly keep uploads on one machine's disk.
+    raise ImproperlyConfigured("S3_* settings are set but S3_BUCKET is not.")
+
+# Database router. REPLICA_DATABASE_URL adds a read replica (a PostgreSQL streaming standby):
+# the monthly report's figures and downloads and the list exports read from it, inside
+# portal.routers.reading_from_replica(); everything else, and every write, uses the primary.
+# The router is always installed: without a "replica" alias it answers nothing (Django's
+# default), and tests add the alias themselves.
+DATABASE_ROUTERS = ["portal.routers.ReplicaRouter"]
+REPLICA_DATABASE_URL = env_str("REPLICA_DATABASE_URL").strip()
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = dj_database_url.parse(REPLICA_DATABASE_URL, conn_max_age=60)
+    # Tests read the test database through the alias (no second test database).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    # Wraps the report and export views in reading_from_replica() (portal/routers.py).
+    MIDDLEWARE.append("portal.routers.ReplicaReadsMiddleware")

@@ -73,6 +73,8 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "portal.example.gov.cn",
     # check --deploy does not connect; the URL only has to say PostgreSQL.
     "DATABASE_URL": "postgres://portal@127.0.0.1:5432/portal_deploy_check",
+    # Production shares its cache between processes (portal.W001 otherwise); nor does this connect.
+    "CACHE_URL": "redis://127.0.0.1:6379/1",
 }
 
 

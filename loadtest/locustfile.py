@@ -1,0 +1,269 @@
+"""The portal under load: people at work, as the production setup serves them (``make loadtest``).
+
+Clerks search (a surname, the last digits of a phone number), edit a resident's phone number
+with a reason, and log visits; street and municipal officials open their dashboards and the
+monthly report and download it; an auditor goes through the audit items. Everyone signs in with
+a demo account (``seed_demo``'s, password ``demo``; the benchmark city has the same logins).
+
+Every write the server accepted is appended to ``LOADTEST_WRITES`` (one JSON object a line: the
+resident or visit, the value written and a unique marker in its reason or note);
+``python -m loadtest.check_writes`` compares them with the history tables after the run.
+
+Run through ``make loadtest`` (which installs Locust, the ``load`` extra, and checks the writes).
+"""
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import random
+import re
+import threading
+import uuid
+from typing import Any
+
+from locust import HttpUser, between, task
+from lxml import html
+from requests.cookies import RequestsCookieJar
+
+PASSWORD = os.environ.get("LOADTEST_PASSWORD", "demo")
+WRITES = os.environ.get("LOADTEST_WRITES", "loadtest/writes.jsonl")
+SURNAMES = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "金", "朴"]
+RESIDENT_LINK = re.compile(r"/admin/archives/resident/(\d+)/change/")
+HOUSEHOLD_LINK = re.compile(r"/admin/archives/household/(\d+)/change/")
+ITEM_LINK = re.compile(r"/admin/audits/audititem/(\d+)/change/")
+
+_writes_lock = threading.Lock()
+
+
+def record_write(**write: Any) -> None:
+    with _writes_lock, open(WRITES, "a", encoding="utf-8") as out:
+        out.write(json.dumps(write, ensure_ascii=False) + "\n")
+
+
+def form_fields(page: str, form_id: str | None = None, action: str = "") -> dict[str, Any]:
+    """The values a browser would send back from the page's own form (the first that posts, or
+    ``form_id``, or the one whose action contains ``action``), as a dict of lists."""
+    tree = html.fromstring(page)
+    forms = [
+        f
+        for f in tree.forms
+        if (f.get("method") or "").lower() == "post"
+        # Every admin page also has the sign-out and language forms.
+        and not any(part in (f.get("action") or "") for part in ("/logout/", "/i18n/"))
+    ]
+    if form_id:
+        forms = [f for f in forms if f.get("id") == form_id] or forms
+    if action:
+        forms = [f for f in forms if action in (f.get("action") or "")] or forms
+    fields: dict[str, Any] = {}
+    for name, value in forms[0].form_values():
+        fields.setdefault(name, []).append(value)
+    return fields
+
+
+class PlainHttpCookieJar(RequestsCookieJar):
+    """Keeps the portal's Secure cookies (session, CSRF) for plain HTTP."""
+
+    def set_cookie(self, cookie, *args, **kwargs):  # type: ignore[no-untyped-def]
+        cookie.secure = False
+        return super().set_cookie(cookie, *args, **kwargs)
+
+
+class PortalUser(HttpUser):
+    abstract = True
+    wait_time = between(1, 5)  # a person reads the page before the next click
+    login = ""
+
+    def on_start(self) -> None:
+        # Production cookies are Secure; the test talks plain HTTP to gunicorn, where the TLS
+        # proxy would (the proxy is not what is measured), so the client sends them anyway.
+        self.client.cookies = PlainHttpCookieJar()
+        page = self.client.get("/admin/login/", name="login page").text
+        fields = form_fields(page)
+        fields.update(username=[self.login], password=[PASSWORD], next=["/admin/"])
+        with self.client.post(
+            "/admin/login/", data=fields, name="login", catch_response=True
+        ) as response:
+            if "/admin/login/" in response.url:
+                response.failure(f"{self.login} could not sign in")
+
+    def ids(self, path: str, pattern: re.Pattern[str], name: str) -> list[str]:
+        return pattern.findall(self.client.get(path, name=name).text)
+
+
+class Clerk(PortalUser):
+    """A grid member at the office: most of the load."""
+
+    weight = 6
+    login = "clerk"
+
+    @task(6)
+    def search_surname(self) -> None:
+        q = random.choice(SURNAMES)
+        self.client.get(f"/admin/archives/resident/?q={q}", name="resident search (surname)")
+
+    @task(3)
+    def search_phone_digits(self) -> None:
+        q = f"{random.randint(0, 9999):04d}"
+        self.client.get(f"/admin/archives/resident/?q={q}", name="resident search (phone)")
+
+    @task(2)
+    def household_list(self) -> None:
+        self.client.get("/admin/archives/household/", name="household list")
+
+    @task(3)
+    def edit_resident(self) -> None:
+        ids = self.ids("/admin/archives/resident/", RESIDENT_LINK, "resident list")
+        if not ids:
+            return
+        pk = random.choice(ids)
+        url = f"/admin/archives/resident/{pk}/change/"
+        page = self.client.get(url, name="resident form").text
+        fields = form_fields(page, "resident_form")
+        marker = uuid.uuid4().hex
+        phone = f"139{random.randint(0, 99_999_999):08d}"
+        fields["phone"] = [phone]
+        fields["change_reason"] = [f"load test {marker}"]
+        fields["_save"] = ["Save"]
+        with self.client.post(
+            url, data=fields, name="resident save", catch_response=True, allow_redirects=False
+        ) as response:
+            location = response.headers.get("Location", "")
+            if response.status_code != 302:
+                response.failure(f"resident {pk} not saved ({response.status_code})")
+            elif location.endswith(url):
+                # Back to the form: another clerk saved this file since it was opened (the
+                # version field's check). Refused: nothing written, counted by check_writes.
+                record_write(kind="refused", id=int(pk), marker=marker)
+            else:
+                record_write(kind="resident", id=int(pk), phone=phone, marker=marker)
+
+    @task(2)
+    def log_visit(self) -> None:
+        households = self.ids("/admin/archives/household/", HOUSEHOLD_LINK, "household list")
+        if not households:
+            return
+        page = self.client.get("/admin/archives/visit/add/", name="visit form").text
+        fields = form_fields(page, "visit_form")
+        marker = uuid.uuid4().hex
+        now = dt.datetime.now()
+        fields["household"] = [random.choice(households)]
+        if not any(fields.get("grid_member", [""])):
+            options = html.fromstring(page).xpath('//select[@name="grid_member"]/option/@value')
+            fields["grid_member"] = [next((v for v in options if v), "")]
+        fields["visited_at_0"] = [now.strftime("%Y-%m-%d")]
+        fields["visited_at_1"] = [now.strftime("%H:%M:%S")]
+        fields["note"] = [f"load test {marker}"]
+        fields["_save"] = ["Save"]
+        with self.client.post(
+            "/admin/archives/visit/add/",
+            data=fields,
+            name="visit save",
+            catch_response=True,
+            allow_redirects=False,
+        ) as response:
+            if response.status_code == 302:
+                record_write(kind="visit", marker=marker)
+            else:
+                response.failure(f"visit refused ({response.status_code})")
+
+    @task(1)
+    def import_small_file(self) -> None:
+        """Export a few of the grid's residents as CSV, change their phone numbers, import the
+        file: upload, preview, confirm (a marker in the file's name is in each row's reason)."""
+        export = "/admin/archives/resident/export/"
+        fields = form_fields(self.client.get(export, name="export form").text)
+        fields["format"] = ["1"]  # csv (the second of the list's export formats)
+        response = self.client.post(export, data=fields, name="export (csv)")
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        if len(rows) < 2:
+            return
+        header, picked = rows[0], random.sample(rows[1:], min(3, len(rows) - 1))
+        phone = next(i for i, name in enumerate(header) if "电话" in name or "phone" in name)
+        for row in picked:
+            row[phone] = f"139{random.randint(0, 99_999_999):08d}"
+        out = io.StringIO()
+        csv.writer(out).writerows([header, *picked])
+        marker = uuid.uuid4().hex
+        upload = "/admin/archives/resident/import/"
+        fields = form_fields(self.client.get(upload, name="import form").text)
+        preview = self.client.post(
+            upload,
+            data=fields,
+            files={"file": (f"load-test-{marker}.csv", out.getvalue().encode(), "text/csv")},
+            name="import preview",
+        )
+        fields = form_fields(preview.text, action="confirm")
+        ticks = html.fromstring(preview.text).xpath('//input[@name="acknowledge"]/@value')
+        if ticks:
+            fields["acknowledge"] = ticks
+        with self.client.post(
+            f"{upload}confirm/",
+            data=fields,
+            name="import confirm",
+            catch_response=True,
+            allow_redirects=False,
+        ) as response:
+            location = response.headers.get("Location", "")
+            written = [{"id_number": row[0], "phone": row[phone]} for row in picked]
+            if response.status_code == 302 and not location.endswith(upload):
+                # To the list, or to the import's job page when a worker applies it (the job
+                # of three rows is done long before check_writes looks).
+                record_write(kind="import", marker=marker, rows=written)
+            elif response.status_code in (200, 302):
+                # Refused (back to the upload) or the preview again: a resident changed since
+                # the preview. Nothing written.
+                record_write(kind="refused", id=0, marker=marker)
+                response.success()
+            else:
+                response.failure(f"import not confirmed ({response.status_code})")
+
+
+class StreetOfficial(PortalUser):
+    weight = 2
+    login = "street"
+
+    @task(3)
+    def dashboard(self) -> None:
+        self.client.get("/admin/", name="dashboard")
+
+    @task(2)
+    def resident_list(self) -> None:
+        self.client.get("/admin/archives/resident/", name="resident list")
+
+    @task(1)
+    def report(self) -> None:
+        report_and_download(self)
+
+
+class MunicipalOfficial(PortalUser):
+    weight = 1
+    login = "official"
+
+    @task(3)
+    def dashboard(self) -> None:
+        self.client.get("/admin/", name="dashboard")
+
+    @task(1)
+    def report(self) -> None:
+        report_and_download(self)
+
+
+class Auditor(PortalUser):
+    weight = 1
+    login = "auditor"
+
+    @task
+    def check_items(self) -> None:
+        ids = self.ids("/admin/audits/audititem/", ITEM_LINK, "audit items")
+        for pk in random.sample(ids, min(3, len(ids))):
+            self.client.get(f"/admin/audits/audititem/{pk}/change/", name="audit item")
+
+
+def report_and_download(user: PortalUser) -> None:
+    page = user.client.get("/admin/exports/monthlyreport/report/", name="monthly report").text
+    links = html.fromstring(page).xpath('//a[contains(@href, "/report/download/")]/@href')
+    if links:
+        user.client.get(random.choice(links), name="report download")
