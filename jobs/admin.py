@@ -4,6 +4,7 @@ JSON status for the page's script, its file's download, and the user's own list 
 Only a job's own user reaches any of them (``jobs.selectors``); everyone else gets 404.
 """
 
+from django.conf import settings
 from django.contrib import admin
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
@@ -82,6 +83,8 @@ class JobAdmin(admin.ModelAdmin):
             "done": done,
             "total": total,
             "result": job.result or {},
+            # How long the page polls a job that does not move (jobs/static/jobs/progress.js).
+            "idle_seconds": settings.SESSION_COOKIE_AGE,
         }
         return TemplateResponse(request, "admin/jobs/progress.html", context)
 

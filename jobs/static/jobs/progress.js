@@ -11,6 +11,12 @@ document.addEventListener("DOMContentLoaded", () => {
   const bar = document.getElementById("job-progress");
   const count = document.getElementById("job-count");
   const state = document.getElementById("job-state");
+  // Each poll renews the session. A job that stops moving (no worker, say) must not keep a
+  // forgotten page signed in: after the session's idle time without a change, polling stops
+  // and reloading the page starts it again.
+  const quietLimit = Number(job.dataset.idleSeconds || 1800) * 1000;
+  let last = "";
+  let changedAt = Date.now();
   const poll = async () => {
     let status;
     try {
@@ -28,6 +34,13 @@ document.addEventListener("DOMContentLoaded", () => {
     }
     if (status.finished) {
       window.location.reload();
+      return;
+    }
+    const now = `${status.state} ${status.done} ${status.total}`;
+    if (now !== last) {
+      last = now;
+      changedAt = Date.now();
+    } else if (Date.now() - changedAt > quietLimit) {
       return;
     }
     state.textContent = status.state_words;
