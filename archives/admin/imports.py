@@ -324,6 +324,9 @@ def import_run(job: Job, progress: Progress) -> JobResult:
     try:
         if not user.is_active:
             raise JobRefused(_("Your account is no longer active: nothing was imported."))
+        # Asked again, as the view asked: the user's role may have changed since.
+        if not all(user.has_perm(f"archives.{action}_{model}") for action in ("add", "change")):
+            raise JobRefused(_("You may no longer import these records: nothing was imported."))
         try:
             with default_storage.open(params["path"]) as stored:
                 data = stored.read()

@@ -11,6 +11,7 @@ from archives.admin import imports
 from archives.imports.reading import Limits, read_table
 from archives.imports.residents import resident_import_apply, resident_import_plan
 from archives.models import Household, Resident
+from jobs.execution import job_execute
 from jobs.models import Job
 from tests import factories
 from tests.archives.test_export import export
@@ -103,3 +104,25 @@ def test_the_import_reports_its_progress_up_to_every_row_it_writes(city):
 
 def id_number(n: int) -> str:
     return factories.id_number_for(factories.dt.date(1981, 1, 1 + n), "M")
+
+
+def test_a_clerk_whose_role_was_taken_away_meanwhile_imports_nothing(client, city):
+    clerk = city.users["clerk"]
+    client.force_login(clerk)
+    upload(client, "新户.xlsx", xlsx([row(building="GA1a路9号", room="901")]))
+    before = archive_rows()
+    clerk.groups.clear()  # between the confirmation and the worker's turn
+
+    job_start_in_the_view = client.post(CONFIRM, CREATION_TICKED)
+    assert job_start_in_the_view.status_code == 403  # the view asks first
+    job = Job.objects.create(
+        kind=imports.IMPORT_JOB,
+        user=clerk,
+        title="导入 新户.xlsx",
+        params={"importer": "resident", "path": "imports/x", "name": "新户.xlsx",
+                "fingerprint": "", "acknowledged": ["creation"]},
+    )  # fmt: skip
+    job_execute(job_id=str(job.pk))
+    job.refresh_from_db()
+    assert (job.state, job.message) == ("failed", "您已无权导入这些记录：未导入任何内容。")
+    assert archive_rows() == before
