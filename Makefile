@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_bench
 BENCH_RESIDENTS ?= 1000000
 
-.PHONY: install run serve loadtest test lint format bench bench-audit-draw messages
+.PHONY: install run worker serve loadtest test lint format bench bench-audit-draw messages
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -17,10 +17,41 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Background jobs (README, "Background jobs") go through Redis to a Celery worker. `make run`
+# starts a local Redis where it is installed and not running (unless REDIS_URL or
+# CELERY_BROKER_URL names another), and one worker beside the dev server
+# (stopped with it; it does not reload on code changes: stop and start again). With Redis, the
+# cache is Redis too (CACHE_URL), so that the job's page sees the worker's progress. Without
+# Redis, jobs run inside the request that starts them (JOBS_IN_REQUEST=1).
+RUN_ADDR ?= 127.0.0.1:8000
+WORKER_CONCURRENCY ?= 1
+REDIS_PING := $(BIN)/python -c "import os, redis; redis.Redis.from_url(os.environ.get('CELERY_BROKER_URL') or os.environ.get('REDIS_URL') or 'redis://127.0.0.1:6379/0', socket_connect_timeout=1).ping()" 2>/dev/null
+
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	@if [ -z "$$REDIS_URL$$CELERY_BROKER_URL" ] && ! $(REDIS_PING) \
+			&& command -v redis-server >/dev/null 2>&1; then \
+		echo "--- starting Redis (redis-server --daemonize yes)"; \
+		redis-server --daemonize yes --save '' --appendonly no >/dev/null; \
+		for i in 1 2 3 4 5 6 7 8 9 10; do $(REDIS_PING) && break; sleep 0.5; done; \
+	fi; \
+	if $(REDIS_PING); then \
+		export CACHE_URL="$${CACHE_URL:-$${REDIS_URL:-redis://127.0.0.1:6379/1}}"; \
+		$(BIN)/celery -A portal worker --loglevel INFO --concurrency $(WORKER_CONCURRENCY) & \
+		worker=$$!; \
+		trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+		trap 'exit 130' INT TERM; \
+		$(BIN)/python manage.py runserver $(RUN_ADDR); \
+	else \
+		echo "--- Redis is not available: jobs run inside the request (JOBS_IN_REQUEST=1)"; \
+		JOBS_IN_REQUEST=1 $(BIN)/python manage.py runserver $(RUN_ADDR); \
+	fi
+
+# One Celery worker for background jobs, against DATABASE_URL and REDIS_URL (production runs
+# one or more of these beside the app servers; see README, "Production").
+worker: install
+	$(BIN)/celery -A portal worker --loglevel INFO --concurrency $(WORKER_CONCURRENCY)
 
 # Production-style serving on one machine: Redis (started here when it is installed and does
 # not answer), gunicorn with whitenoise and one Celery worker, against DATABASE_URL (see README,

@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "accounts",
+    # Background jobs (portal/celery.py): below every app, which may all start one.
+    "jobs",
     "archives",
     "audits",
     "patrols",
@@ -453,3 +455,26 @@ if REPLICA_DATABASE_URL:
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     # Wraps the report and export views in reading_from_replica() (portal/routers.py).
     MIDDLEWARE.append("portal.routers.ReplicaReadsMiddleware")
+
+# Jobs (Celery). Long work (an import's confirmation, large exports, reports, audit draws) runs
+# as a job (the jobs app) in a Celery worker, with Redis as the broker. A job's state lives in
+# its row (jobs.Job), so no result backend is needed.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+# JOBS_IN_REQUEST=1 runs each job inside the request that starts it: a machine without Redis
+# (`make run` falls back to it). The page then opens on a finished job.
+CELERY_TASK_ALWAYS_EAGER = env_bool("JOBS_IN_REQUEST", default=False)
+# A job is acknowledged when it ends, not when it starts: a worker killed mid-job leaves it on
+# the broker for the next worker (its transaction was rolled back, so it starts clean).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# One job at a time per worker process: a long import does not hold shorter jobs behind it.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A job running longer than this is stopped (and fails, writing nothing); the soft limit lets
+# it fail with its message first. Redis redelivers unacknowledged jobs after its visibility
+# timeout, which must stay longer than the limit.
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("JOB_TIME_LIMIT_SECONDS", 30 * 60)
+CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = TIME_ZONE

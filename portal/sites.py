@@ -30,6 +30,8 @@ TASK_GROUPS = [
             "archives.SensitiveAccess",
         ],
     ),
+    # Every account's own jobs (imports, exports, reports, draws run in the background).
+    (_("Background jobs"), "jobs", ["jobs.Job"]),
     (
         _("Organisation"),
         "organisation",

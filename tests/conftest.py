@@ -22,6 +22,15 @@ def _media_in_a_temporary_directory(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _jobs_run_at_once():
+    # Background jobs run inside the request that starts them, as with JOBS_IN_REQUEST=1: the
+    # tests need no broker. tests/jobs/test_worker.py alone goes through a real worker.
+    from portal.celery import app
+
+    app.conf.task_always_eager = True
+
+
 @pytest.fixture
 def admin_user(db):
     return factories.make_user("root", superuser=True)

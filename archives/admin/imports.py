@@ -40,6 +40,10 @@ from archives.imports.template import (
     resident_template_workbook,
 )
 from archives.services import ConcurrentEditError
+from jobs.models import Job
+from jobs.registry import job_runner
+from jobs.runner import JobRefused, JobResult, Progress
+from jobs.services import job_start
 
 PREVIEW_ROWS = 200
 #: Updated rows shown with their changes; the per-column counts cover all of them.
@@ -198,60 +202,57 @@ class ImportMixin(ModelAdminMixinBase):
             "path": stored,
             "name": name,
             "fingerprint": plan.fingerprint(),
+            # Checked at the confirmation before any job starts; the job checks them again.
+            "acknowledgements": plan.acknowledgements(),
         }
 
     def import_confirm_view(self, request):
+        """Start the import as a job (``import_run``) and show its page. The preview stays in
+        the request; only a confirmation missing a tick the preview asked for is answered here
+        (the preview again, as it now stands), without starting anything."""
         if not self.has_import_permission(request) or request.method != "POST":
             raise PermissionDenied
         pending = request.session.pop(self._session_key, None)
         if not pending:
             messages.error(request, _("Nothing is waiting to be imported; upload the file again."))
             return HttpResponseRedirect(reverse(f"admin:{self._url_name('import')}"))
-        try:
-            with default_storage.open(pending["path"]) as stored:
-                data = stored.read()
-        finally:
-            default_storage.delete(pending["path"])
-        # Checked again: the archive or the user's grants may have changed since the preview.
+        ticked = set(request.POST.getlist("acknowledge"))
+        if any(code not in ticked for code in pending.get("acknowledgements", [])):
+            return self._ask_acknowledgements(request, pending, ticked)
+        job = job_start(
+            kind=IMPORT_JOB,
+            user=actor_of(request),
+            params={
+                "importer": self.opts.model_name,
+                "path": pending["path"],
+                "name": pending["name"],
+                "fingerprint": pending.get("fingerprint"),
+                "acknowledged": sorted(ticked),
+            },
+            title=_("Import of %(file)s") % {"file": pending["name"]},
+        )
+        return HttpResponseRedirect(reverse("admin:jobs_job_progress", args=[job.pk]))
+
+    def _ask_acknowledgements(self, request, pending: dict, ticked: set[str]):
+        """The preview again, as it now stands, saying which ticks are missing."""
+        with default_storage.open(pending["path"]) as stored:
+            data = stored.read()
         preview = self._preview(request, pending["name"], data)
+        context = {**self._import_context(request), **preview}
         plan = preview.get("plan")
         if plan is None or plan.errors:
-            context = {**self._import_context(request), **preview}
+            default_storage.delete(pending["path"])
             return self._render_import(request, context)
         if plan.fingerprint() != pending.get("fingerprint"):
-            # Someone changed or added a matched resident after the preview: show the preview
-            # as it now stands and let the user confirm that one.
-            self._keep_pending(request, pending["name"], data, plan)
-            context = {**self._import_context(request), **preview, "changed_since_preview": True}
-            return self._render_import(request, context)
-        ticked = set(request.POST.getlist("acknowledge"))
-        if missing := [code for code in plan.acknowledgements() if code not in ticked]:
-            self._keep_pending(request, pending["name"], data, plan)
-            context = {
-                **self._import_context(request),
-                **preview,
-                "missing_acknowledgements": missing,
-                "ticked": ticked,
-            }
-            return self._render_import(request, context)
-        try:
-            counts = self.importer.apply(plan, user=actor_of(request), filename=pending["name"])
-        except ConcurrentEditError as conflict:
-            messages.error(
-                request,
-                _(
-                    "%(name)s was changed by someone else while the file was being imported. "
-                    "Nothing was imported: upload the file again to see the changes."
-                )
-                % {"name": conflict.resident.name},
-            )
-            return HttpResponseRedirect(reverse(f"admin:{self._url_name('import')}"))
-        messages.success(
-            request,
-            _("Imported %(file)s: %(new)s new, %(update)s updated, %(unchanged)s unchanged.")
-            % {"file": pending["name"], **counts},
+            context["changed_since_preview"] = True
+        # What the user now sees is what a confirmation will be checked against.
+        pending.update(fingerprint=plan.fingerprint(), acknowledgements=plan.acknowledgements())
+        request.session[self._session_key] = pending
+        context.update(
+            missing_acknowledgements=[c for c in plan.acknowledgements() if c not in ticked],
+            ticked=ticked,
         )
-        return HttpResponseRedirect(reverse(f"admin:{self._url_name('changelist')}"))
+        return self._render_import(request, context)
 
     def _preview(self, request, name: str, data: bytes) -> dict:
         try:
@@ -303,3 +304,79 @@ class ImportMixin(ModelAdminMixinBase):
         pending = request.session.pop(self._session_key, None)
         if pending:
             default_storage.delete(pending["path"])
+
+
+IMPORT_JOB = "archives.import"
+#: Each importer by the name of the model it writes (a job's parameters name it).
+IMPORTERS = {"resident": RESIDENTS, "household": HOUSEHOLDS, "building": BUILDINGS}
+
+
+@job_runner(IMPORT_JOB)
+def import_run(job: Job, progress: Progress) -> JobResult:
+    """A confirmed import, in the worker: the file waiting since its preview is read and
+    planned again as its user (the archive or their grants may have changed since), and
+    written only if it is still what the preview showed and every warning was ticked. The
+    waiting file is removed whatever happens; a refusal asks for a new upload."""
+    params = job.params
+    model = params["importer"]
+    importer = IMPORTERS[model]
+    user = job.user
+    try:
+        if not user.is_active:
+            raise JobRefused(_("Your account is no longer active: nothing was imported."))
+        # Asked again, as the view asked: the user's role may have changed since.
+        if not all(user.has_perm(f"archives.{action}_{model}") for action in ("add", "change")):
+            raise JobRefused(_("You may no longer import these records: nothing was imported."))
+        try:
+            with default_storage.open(params["path"]) as stored:
+                data = stored.read()
+        except FileNotFoundError:
+            raise JobRefused(
+                _("Nothing is waiting to be imported; upload the file again.")
+            ) from None
+        try:
+            plan = importer.plan(
+                read_table(params["name"], data, Limits.from_settings()), user=user
+            )
+        except FileRefused as refused:
+            raise JobRefused(f"{params['name']}: {refused}") from None
+        if plan.errors:
+            raise JobRefused(
+                _(
+                    "The file now has errors: the archive or your access changed after your "
+                    "preview. Nothing was imported: upload the file again to see them."
+                )
+            )
+        if plan.fingerprint() != params["fingerprint"]:
+            raise JobRefused(
+                _(
+                    "Some residents in this file were changed or added by someone else after "
+                    "your preview. Nothing was imported: upload the file again to check the "
+                    "preview as it now stands."
+                )
+            )
+        if any(code not in params["acknowledged"] for code in plan.acknowledgements()):
+            raise JobRefused(
+                _(
+                    "Nothing was imported: tick every box under “Check before importing” to "
+                    "confirm you have checked each warning, then import again."
+                )
+            )
+        try:
+            counts = importer.apply(plan, user=user, filename=params["name"], progress=progress)
+        except ConcurrentEditError as conflict:
+            raise JobRefused(
+                _(
+                    "%(name)s was changed by someone else while the file was being imported. "
+                    "Nothing was imported: upload the file again to see the changes."
+                )
+                % {"name": conflict.resident.name}
+            ) from None
+    finally:
+        default_storage.delete(params["path"])
+    return JobResult(
+        summary=_("Imported %(file)s: %(new)s new, %(update)s updated, %(unchanged)s unchanged.")
+        % {"file": params["name"], **counts},
+        link=reverse(f"admin:archives_{model}_changelist"),
+        link_text=_("Back to the list"),
+    )

@@ -10,6 +10,7 @@ clears the building's position, as an empty phone cell clears a resident's phone
 user ticks that they mean it.
 """
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import cast
 
@@ -22,6 +23,7 @@ from archives.imports.cleaning import clean_text, read_latitude, read_longitude
 from archives.imports.reading import FileRefused, Table
 from archives.imports.rows import (
     CLEARING,
+    PROGRESS_EVERY,
     HeaderMatch,
     ImportPlan,
     Places,
@@ -171,25 +173,34 @@ def _words(value) -> str:
 
 
 @transaction.atomic
-def building_import_apply(plan: ImportPlan, *, user, filename: str) -> dict[str, int]:
+def building_import_apply(
+    plan: ImportPlan,
+    *,
+    user,
+    filename: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, int]:
     """Write a plan without errors: new buildings in bulk, changed ones one by one, each with a
     history entry and the reason "import of FILE". An update writes only the columns the file
-    has."""
+    has. ``progress(done, total)`` hears of the rows written so far (a job's progress bar)."""
     if plan.errors:
         raise ValueError("a plan with errors is never applied")
     reason = import_reason(filename=filename, user=user)
+    new = [r for r in plan.rows if r.action == "new"]
+    updates = [r for r in plan.rows if r.action == "update"]
+    report = progress or (lambda done, total: None)
+    report(0, len(new) + len(updates))
     services.rows_bulk_create(
-        rows=[
-            Building(grid_id=r.place.grid_id, address=r.place.address, **r.values)
-            for r in plan.rows
-            if r.action == "new"
-        ],
+        rows=[Building(grid_id=r.place.grid_id, address=r.place.address, **r.values) for r in new],
         actor=user,
         reason=reason,
     )
-    for planned in (r for r in plan.rows if r.action == "update"):
+    for done, planned in enumerate(updates, start=1):
         building = Building.objects.get(pk=cast(int, planned.existing_id))  # an update's row
         for name, value in planned.values.items():  # a position only if the file has one
             setattr(building, name, value)
         services.building_save(building=building, actor=user, reason=reason)
+        if done % PROGRESS_EVERY == 0:
+            report(len(new) + done, len(new) + len(updates))
+    report(len(new) + len(updates), len(new) + len(updates))
     return plan.counts()

@@ -7,6 +7,7 @@ that exists in the user's grids is updated (its status); buildings and household
 exist yet are created there.
 """
 
+from collections.abc import Callable
 from typing import cast
 
 from django.db import transaction
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from archives import services
 from archives.imports.reading import Table
 from archives.imports.rows import (
+    PROGRESS_EVERY,
     ImportPlan,
     Places,
     PlannedRow,
@@ -80,16 +82,29 @@ def household_import_plan(table: Table, *, user) -> ImportPlan:
 
 
 @transaction.atomic
-def household_import_apply(plan: ImportPlan, *, user, filename: str) -> dict[str, int]:
+def household_import_apply(
+    plan: ImportPlan,
+    *,
+    user,
+    filename: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, int]:
     """Write a plan without errors: new buildings and households in bulk, changed households
-    one by one, each with a history entry and the reason "import of FILE"."""
+    one by one, each with a history entry and the reason "import of FILE". ``progress(done,
+    total)`` hears of the rows written so far (a job's progress bar)."""
     if plan.errors:
         raise ValueError("a plan with errors is never applied")
     reason = import_reason(filename=filename, user=user)
     new = {r.place: r.values["status"] for r in plan.rows if r.action == "new"}
+    updates = [r for r in plan.rows if r.action == "update"]
+    report = progress or (lambda done, total: None)
+    report(0, len(new) + len(updates))
     services.households_ensure(places=set(new), actor=user, reason=reason, status_of=new)
-    for planned in (r for r in plan.rows if r.action == "update"):
+    for done, planned in enumerate(updates, start=1):
         household = Household.objects.get(pk=cast(int, planned.existing_id))  # an update's row
         household.status = planned.values["status"]
         services.household_save(household=household, actor=user, reason=reason)
+        if done % PROGRESS_EVERY == 0:
+            report(len(new) + done, len(new) + len(updates))
+    report(len(new) + len(updates), len(new) + len(updates))
     return plan.counts()

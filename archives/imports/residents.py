@@ -10,7 +10,7 @@ in Chinese or English, as the export writes them, so an exported file imports ba
 import datetime as dt
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -83,14 +83,23 @@ def resident_import_plan(table: Table, *, user) -> ImportPlan:
 
 
 @transaction.atomic
-def resident_import_apply(plan: ImportPlan, *, user, filename: str) -> dict[str, int]:
+def resident_import_apply(
+    plan: ImportPlan,
+    *,
+    user,
+    filename: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, int]:
     """Write a plan without errors: buildings, households, new residents in bulk, updated
     residents in bulk (each a history entry), vacant households made occupied, all with the
-    reason "import of FILE". An update writes only the fields the file has."""
+    reason "import of FILE". An update writes only the fields the file has. ``progress(done,
+    total)`` hears of the rows written so far (a job's progress bar)."""
     if plan.errors:
         raise ValueError("a plan with errors is never applied")
     reason = import_reason(filename=filename, user=user)
     written = [r for r in plan.rows if r.action != "unchanged"]
+    report = progress or (lambda done, total: None)
+    report(0, len(written))
     households = services.households_ensure(
         places={r.place for r in written}, actor=user, reason=reason
     )
@@ -101,6 +110,7 @@ def resident_import_apply(plan: ImportPlan, *, user, filename: str) -> dict[str,
         actor=user,
         reason=reason,
     )
+    report(len(new), len(written))
     updates = [r for r in plan.rows if r.action == "update"]
     for start in range(0, len(updates), ID_CHUNK):  # a chunk at a time: memory stays flat
         chunk = updates[start : start + ID_CHUNK]
@@ -117,6 +127,7 @@ def resident_import_apply(plan: ImportPlan, *, user, filename: str) -> dict[str,
             actor=user,
             reason=reason,
         )
+        report(len(new) + start + len(chunk), len(written))
     for household in Household.objects.filter(pk__in=[pk for pk, _words in plan.occupied]):
         household.status = Household.Status.OCCUPIED
         services.household_save(household=household, actor=user, reason=reason)

@@ -26,6 +26,8 @@ from archives.places import Place, StoredBuilding
 from archives.spreadsheets import unneutralise
 
 ID_CHUNK = 5000
+#: How often (in rows written) the one-by-one applies report a job's progress.
+PROGRESS_EVERY = 1000
 
 #: Grid codes, addresses and rooms repeat row after row: each spelling is cleaned once a file.
 _clean_place = functools.lru_cache(maxsize=65536)(clean_text)

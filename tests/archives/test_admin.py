@@ -27,6 +27,7 @@ from audits.models import AuditCampaign, AuditItem
 from events import services as event_services
 from events.models import EventCategory, EventTimeLimit, WorkCalendarDay
 from exports.models import MonthlyReport, ReportDownload
+from jobs.models import Job
 from patrols import services as patrol_services
 from patrols.models import Patrol
 from portal.roles import AUDITOR, VOLUNTEER
@@ -93,6 +94,8 @@ def one_of_each(two_grids, admin_user):
     wish_factories.make_claimer(volunteer, community=community)
     wish = wish_factories.post_wish(admin_user, community, wish_factories.make_category())
     wish_services.wish_claim(actor=volunteer, wish=wish)
+    # A background job of the administrator's (a job is only ever its own user's).
+    Job.objects.create(kind="archives.import", user=admin_user, title="导入 居民.xlsx")
     return two_grids
 
 
@@ -130,6 +133,7 @@ def test_admin_can_open_every_list_add_change_and_history_page(admin_client, one
         AccessFailureLog,
         AccessLog,
         Claim,  # claims are made on the board
+        Job,  # jobs are started by the pages that need one
     )
     for url in (
         admin_url(model, "changelist"),
@@ -137,8 +141,8 @@ def test_admin_can_open_every_list_add_change_and_history_page(admin_client, one
         admin_url(model, "change", obj.pk),
         admin_url(model, "history", obj.pk),
     ):
-        # A claim's page is its wish's page, where its steps are.
-        response = admin_client.get(url, follow=model is Claim)
+        # A claim's page is its wish's page, where its steps are; a job's is its progress page.
+        response = admin_client.get(url, follow=model in (Claim, Job))
         assert response.status_code == 200, url
 
 

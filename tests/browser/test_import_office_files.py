@@ -22,6 +22,12 @@ def test_a_clerk_imports_an_old_xls_with_a_title_row_on_its_second_sheet(
     assert page.inner_text(".import-source") == "表头读自工作表“居民”第 2 行。"
     print(screenshot(page, "import-xls-preview"))
     page.click("form[action$='confirm/'] input[type=submit]")
+    # The confirmation runs as a job (here at once, as with JOBS_IN_REQUEST): its page says
+    # what was imported and leads back to the list.
+    page.wait_for_selector(".job-summary")
+    assert "新增 1 人" in page.inner_text(".job-summary")
+    print(screenshot(page, "import-xls-job-done"))
+    page.click("a.job-link")
     page.wait_for_url("**/archives/resident/")
     stored = Resident.objects.get(id_number=row["id_number"])
     assert (stored.name, stored.phone) == ("朴英子", "13812345678")

@@ -44,8 +44,12 @@ def test_a_clerk_reads_the_changes_ticks_the_warnings_and_imports(logged_in, con
     for box in page.query_selector_all("input[name=acknowledge]"):
         box.check()
     page.click("input.default")
-    page.wait_for_url("**/admin/archives/resident/")
+    # The import runs as a job (here at once): its page says what was imported.
+    page.wait_for_selector(".job-summary")
     screenshot(page, "import-done")
+    assert page.inner_text(".job-summary").startswith("已导入 居民.xlsx：")
+    page.click("a.job-link")
+    page.wait_for_url("**/admin/archives/resident/")
     deceased.refresh_from_db()
     assert deceased.residency_status == "registered"
     assert Building.objects.filter(address="龙门路5号").exists()

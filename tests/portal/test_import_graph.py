@@ -1,4 +1,4 @@
-"""The layers run one way: portal → exports → audits → archives, with accounts beside them.
+"""The layers run one way: portal → exports → audits → archives → jobs, with accounts beside them.
 
 A lower app never imports a higher one, not even inside a function, and does not name its
 permissions either (the higher app passes down what it needs); ``accounts`` imports no other
@@ -20,6 +20,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 #: Higher layers may import lower ones, never the other way round.
 LAYERS = {
+    # Background jobs: any app may start one; jobs imports only accounts.
+    "jobs": 0,
     "archives": 1,
     "audits": 2,
     "patrols": 2,
