@@ -135,7 +135,7 @@ def published_report(month: dt.date, street: Street | None) -> MonthlyReport | N
 # ``MonthCounts`` fields they fill.
 
 
-class _ResidentCounts(NamedTuple):
+class _GridCounts(NamedTuple):
     grid_id: int
     residents: int
     complete: int
@@ -143,10 +143,6 @@ class _ResidentCounts(NamedTuple):
     new: int
     moved_out: int
     updated: int
-
-
-class _HouseholdCounts(NamedTuple):
-    grid_id: int
     households: int
     visits: int
     households_visited: int
@@ -196,52 +192,109 @@ def _in(values: tuple[str, ...]) -> str:
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
-def _resident_counts(params: dict) -> list[_ResidentCounts]:
-    required = [concrete_field(Resident, n).column for n in RESIDENT_REQUIRED_FIELDS]
-    resident_columns = sorted({*required, "household_id", "residency_status", "last_verified_at"})
+def _grid_counts(params: dict) -> list[_GridCounts]:
+    """Residents (held, complete, verified, new, moved out, changed) and households (visits,
+    households visited, needing visits and covered), per grid, in one query.
+
+    One query, not one per family: both need each resident's and each household's month-end
+    row and each household's grid, and at a million residents reading those snapshots of the
+    history tables is most of the report's time; here each is read once (the residents'
+    snapshot is kept narrow: the flags the counts need, not the fields).
+
+    A household needs visits when an active resident of it carries, at month end, a tag that
+    asks for visits; it is covered when visited at least as often as its most demanding tag
+    asks (elderly living alone: twice a month).
+    """
     history = history_table(Resident)
+    tags = apps.get_model("archives", "HistoricalResident_tags")._meta.db_table
     sql = f"""
-    WITH r AS ({latest_history_rows(Resident, resident_columns)}),
-    ev AS (
-        -- What happened to each file touched during the month: created, changed, and moved
-        -- out (an active status followed by "moved out"), with the row before the month.
+    WITH r AS (
+        -- Each resident's month-end row (its flags) and what happened to the file during
+        -- the month (created, changed, moved out: an active status followed by "moved
+        -- out"), from one ordered pass over the residents' history: each file's rows up to
+        -- month end, its last one (no later row) the month-end row, unless a deletion.
         SELECT id,
-            MAX(CASE WHEN history_type = '+' THEN 1 ELSE 0 END) AS created,
-            MAX(CASE WHEN history_type = '~' THEN 1 ELSE 0 END) AS changed,
-            MAX(CASE WHEN residency_status = '{_MOVED_OUT}' AND prev_status IN {_in(_ACTIVE)}
+            MAX(CASE WHEN last = 1 THEN history_id END) AS history_id,
+            MAX(CASE WHEN last = 1 THEN household_id END) AS household_id,
+            MAX(last * active) AS active,
+            MAX(last * gone) AS gone,
+            MAX(last * complete) AS complete,
+            MAX(last * verified) AS verified,
+            MAX(CASE WHEN in_month = 1 AND history_type = '+' THEN 1 ELSE 0 END) AS created,
+            MAX(CASE WHEN in_month = 1 AND history_type = '~' THEN 1 ELSE 0 END) AS changed,
+            MAX(CASE WHEN in_month = 1 AND gone = 1 AND prev_status IN {_in(_ACTIVE)}
                 THEN 1 ELSE 0 END) AS moved_out
         FROM (
-            SELECT id, history_type, history_date, residency_status,
-                LAG(residency_status) OVER (PARTITION BY id ORDER BY history_date, history_id)
-                    AS prev_status
+            SELECT id, history_id, household_id, history_type,
+                CASE WHEN residency_status IN {_in(_ACTIVE)} THEN 1 ELSE 0 END AS active,
+                CASE WHEN residency_status = '{_MOVED_OUT}' THEN 1 ELSE 0 END AS gone,
+                CASE WHEN {_complete_condition(history)} THEN 1 ELSE 0 END AS complete,
+                CASE WHEN last_verified_at >= %(verified_since)s THEN 1 ELSE 0 END AS verified,
+                CASE WHEN history_date >= %(start)s THEN 1 ELSE 0 END AS in_month,
+                CASE WHEN LEAD(history_id) OVER w IS NULL THEN 1 ELSE 0 END AS last,
+                LAG(residency_status) OVER w AS prev_status
             FROM {history}
-            WHERE history_date < %(next)s AND id IN (
-                SELECT id FROM {history}
-                WHERE history_date >= %(start)s AND history_date < %(next)s
-            )
-        ) AS touched
-        WHERE history_date >= %(start)s
+            WHERE history_date < %(next)s
+            WINDOW w AS (PARTITION BY id ORDER BY history_date, history_id)
+        ) AS rows_to_month_end
         GROUP BY id
+        HAVING MAX(CASE WHEN last = 1 AND history_type = '-' THEN 1 ELSE 0 END) = 0
     ),
     hh AS ({latest_history_rows(Household, ["building_id"])}),
-    b AS ({latest_history_rows(Building, ["grid_id"])})
-    SELECT b.grid_id,
-        SUM(CASE WHEN r.residency_status IN {_in(_ACTIVE)} THEN 1 ELSE 0 END),
-        SUM(CASE WHEN r.residency_status IN {_in(_ACTIVE)} AND {_complete_condition("r")}
-            THEN 1 ELSE 0 END),
-        SUM(CASE WHEN r.residency_status IN {_in(_ACTIVE)}
-            AND r.last_verified_at >= %(verified_since)s THEN 1 ELSE 0 END),
-        SUM(COALESCE(ev.created, 0)),
-        SUM(CASE WHEN r.residency_status = '{_MOVED_OUT}' THEN COALESCE(ev.moved_out, 0)
-            ELSE 0 END),
-        SUM(COALESCE(ev.changed, 0))
-    FROM r
-    JOIN hh ON hh.id = r.household_id
-    JOIN b ON b.id = hh.building_id
-    LEFT JOIN ev ON ev.id = r.id
-    GROUP BY b.grid_id
+    b AS ({latest_history_rows(Building, ["grid_id"])}),
+    hg AS (SELECT hh.id, b.grid_id FROM hh JOIN b ON b.id = hh.building_id),
+    {_visits_cte()},
+    vh AS (SELECT household_id, COUNT(*) AS n FROM v GROUP BY household_id),
+    need AS (
+        SELECT r.household_id, MAX(t.needs_visits_per_month) AS needed
+        FROM r
+        JOIN {tags} ht ON ht.history_id = r.history_id
+        JOIN {Tag._meta.db_table} t ON t.id = ht.tag_id
+        WHERE t.needs_visits_per_month > 0 AND r.active = 1
+        GROUP BY r.household_id
+    ),
+    rc AS (
+        SELECT hg.grid_id,
+            SUM(r.active) AS residents,
+            SUM(r.active * r.complete) AS complete,
+            SUM(r.active * r.verified) AS verified_recently,
+            SUM(r.created) AS new,
+            SUM(r.gone * r.moved_out) AS moved_out,
+            SUM(r.changed) AS updated
+        FROM r
+        JOIN hg ON hg.id = r.household_id
+        GROUP BY hg.grid_id
+    ),
+    hc AS (
+        SELECT hg.grid_id,
+            COUNT(*) AS households,
+            SUM(COALESCE(vh.n, 0)) AS visits,
+            SUM(CASE WHEN vh.n > 0 THEN 1 ELSE 0 END) AS households_visited,
+            SUM(CASE WHEN need.needed IS NOT NULL THEN 1 ELSE 0 END) AS households_needing,
+            SUM(CASE WHEN need.needed IS NOT NULL AND COALESCE(vh.n, 0) >= need.needed
+                THEN 1 ELSE 0 END) AS households_covered
+        FROM hg
+        LEFT JOIN vh ON vh.household_id = hg.id
+        LEFT JOIN need ON need.household_id = hg.id
+        GROUP BY hg.grid_id
+    )
+    -- Sums are numeric on PostgreSQL (a Decimal, stored in a published version as a
+    -- string): integers, as everywhere else. Every grid with residents has households.
+    SELECT hc.grid_id,
+        CAST(COALESCE(rc.residents, 0) AS BIGINT),
+        CAST(COALESCE(rc.complete, 0) AS BIGINT),
+        CAST(COALESCE(rc.verified_recently, 0) AS BIGINT),
+        CAST(COALESCE(rc.new, 0) AS BIGINT),
+        CAST(COALESCE(rc.moved_out, 0) AS BIGINT),
+        CAST(COALESCE(rc.updated, 0) AS BIGINT),
+        hc.households,
+        CAST(hc.visits AS BIGINT),
+        CAST(hc.households_visited AS BIGINT),
+        CAST(hc.households_needing AS BIGINT),
+        CAST(hc.households_covered AS BIGINT)
+    FROM hc LEFT JOIN rc ON rc.grid_id = hc.grid_id
     """
-    return [_ResidentCounts(*row) for row in fetch_all(sql, params)]
+    return [_GridCounts(*row) for row in fetch_all(sql, params)]
 
 
 def _visits_cte() -> str:
@@ -252,46 +305,6 @@ def _visits_cte() -> str:
         ) AS lv
         WHERE visited_at >= %(start)s AND visited_at < %(next)s
     )"""
-
-
-def _household_counts(params: dict) -> list[_HouseholdCounts]:
-    """Households, visits, and households needing visits and covered, per grid.
-
-    A household needs visits when an active resident of it carries, at month end, a tag that
-    asks for visits; it is covered when visited at least as often as its most demanding tag
-    asks (elderly living alone: twice a month).
-    """
-    tags = apps.get_model("archives", "HistoricalResident_tags")._meta.db_table
-    sql = f"""
-    WITH hh AS ({latest_history_rows(Household, ["building_id"])}),
-    b AS ({latest_history_rows(Building, ["grid_id"])}),
-    {_visits_cte()},
-    vh AS (SELECT household_id, COUNT(*) AS n FROM v GROUP BY household_id),
-    r AS ({latest_history_rows(Resident, ["household_id", "residency_status"])}),
-    need AS (
-        SELECT r.household_id, MAX(t.needs_visits_per_month) AS needed
-        FROM r
-        JOIN {tags} ht ON ht.history_id = r.history_id
-        JOIN {Tag._meta.db_table} t ON t.id = ht.tag_id
-        WHERE t.needs_visits_per_month > 0 AND r.residency_status IN {_in(_ACTIVE)}
-        GROUP BY r.household_id
-    )
-    SELECT b.grid_id,
-        COUNT(*),
-        -- A sum of counts is numeric on PostgreSQL (a Decimal, stored in a published
-        -- version as a string): an integer, as everywhere else.
-        CAST(SUM(COALESCE(vh.n, 0)) AS BIGINT),
-        SUM(CASE WHEN vh.n > 0 THEN 1 ELSE 0 END),
-        SUM(CASE WHEN need.needed IS NOT NULL THEN 1 ELSE 0 END),
-        SUM(CASE WHEN need.needed IS NOT NULL AND COALESCE(vh.n, 0) >= need.needed
-            THEN 1 ELSE 0 END)
-    FROM hh
-    JOIN b ON b.id = hh.building_id
-    LEFT JOIN vh ON vh.household_id = hh.id
-    LEFT JOIN need ON need.household_id = hh.id
-    GROUP BY b.grid_id
-    """
-    return [_HouseholdCounts(*row) for row in fetch_all(sql, params)]
 
 
 def _building_counts(params: dict) -> list[_BuildingCounts]:
@@ -453,7 +466,7 @@ def _counts_by_grid(params: dict, month: dt.date, grid_ids: list[int]) -> dict[i
     """{grid ID: its month's counts}, for ``grid_ids``: each query's row fills the fields it
     names; the audits come from ``audits.selectors``."""
     counts = {grid_id: MonthCounts() for grid_id in grid_ids}
-    for family in (_resident_counts, _household_counts, _building_counts):
+    for family in (_grid_counts, _building_counts):
         for row in family(params):
             if (grid := counts.get(row.grid_id)) is not None:
                 for name, value in row._asdict().items():
