@@ -169,7 +169,7 @@ class _Sheet:
             kind: self.book.format(number_format=number_format, font=font)
             for kind, number_format in NUMBER_FORMATS.items()
         }
-        cells = []
+        cells: list[Cell] = []
         for column in ALL_COLUMNS:
             value = column.value(counts)
             if value is None:

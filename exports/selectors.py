@@ -192,14 +192,20 @@ def _in(values: tuple[str, ...]) -> str:
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
-def _grid_counts(params: dict) -> list[_GridCounts]:
-    """Residents (held, complete, verified, new, moved out, changed) and households (visits,
-    households visited, needing visits and covered), per grid, in one query.
+class _GridAndMemberCounts(NamedTuple):
+    grids: list[_GridCounts]
+    members: list[_MemberVisits]
 
-    One query, not one per family: both need each resident's and each household's month-end
-    row and each household's grid, and at a million residents reading those snapshots of the
-    history tables is most of the report's time; here each is read once (the residents'
-    snapshot is kept narrow: the flags the counts need, not the fields).
+
+def _grid_counts(params: dict) -> _GridAndMemberCounts:
+    """Residents (held, complete, verified, new, moved out, changed) and households (visits,
+    households visited, needing visits and covered) per grid, and the visits each grid
+    member logged, in one query (its rows say which they are).
+
+    One query, not one per family: they all need each resident's, household's or visit's
+    month-end row, and at a million residents reading those snapshots of the history tables
+    is most of the report's time; here each is read once (the residents' snapshot is kept
+    narrow: the flags the counts need, not the fields).
 
     A household needs visits when an active resident of it carries, at month end, a tag that
     asks for visits; it is covered when visited at least as often as its most demanding tag
@@ -277,10 +283,16 @@ def _grid_counts(params: dict) -> list[_GridCounts]:
         LEFT JOIN vh ON vh.household_id = hg.id
         LEFT JOIN need ON need.household_id = hg.id
         GROUP BY hg.grid_id
+    ),
+    mv AS (
+        SELECT v.grid_member_id, COUNT(*) AS visits,
+            COUNT(DISTINCT v.household_id) AS households_visited
+        FROM v JOIN hh ON hh.id = v.household_id
+        GROUP BY v.grid_member_id
     )
     -- Sums are numeric on PostgreSQL (a Decimal, stored in a published version as a
     -- string): integers, as everywhere else. Every grid with residents has households.
-    SELECT hc.grid_id,
+    SELECT 'grid', hc.grid_id,
         CAST(COALESCE(rc.residents, 0) AS BIGINT),
         CAST(COALESCE(rc.complete, 0) AS BIGINT),
         CAST(COALESCE(rc.verified_recently, 0) AS BIGINT),
@@ -293,8 +305,19 @@ def _grid_counts(params: dict) -> list[_GridCounts]:
         CAST(hc.households_needing AS BIGINT),
         CAST(hc.households_covered AS BIGINT)
     FROM hc LEFT JOIN rc ON rc.grid_id = hc.grid_id
+    UNION ALL
+    SELECT 'member', mv.grid_member_id, CAST(mv.visits AS BIGINT),
+        CAST(mv.households_visited AS BIGINT), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+        NULL
+    FROM mv
     """
-    return [_GridCounts(*row) for row in fetch_all(sql, params)]
+    counts = _GridAndMemberCounts(grids=[], members=[])
+    for kind, *row in fetch_all(sql, params):
+        if kind == "grid":
+            counts.grids.append(_GridCounts(*row))
+        else:
+            counts.members.append(_MemberVisits(*row[:3]))
+    return counts
 
 
 def _visits_cte() -> str:
@@ -314,17 +337,6 @@ def _building_counts(params: dict) -> list[_BuildingCounts]:
     FROM ({buildings}) AS b GROUP BY grid_id
     """
     return [_BuildingCounts(*row) for row in fetch_all(sql, params)]
-
-
-def _member_visits(params: dict) -> list[_MemberVisits]:
-    sql = f"""
-    WITH hh AS ({latest_history_rows(Household, ["building_id"])}),
-    {_visits_cte()}
-    SELECT v.grid_member_id, COUNT(*), COUNT(DISTINCT v.household_id)
-    FROM v JOIN hh ON hh.id = v.household_id
-    GROUP BY v.grid_member_id
-    """
-    return [_MemberVisits(*row) for row in fetch_all(sql, params)]
 
 
 def _grids_at_month_end(params: dict) -> list[_GridAtMonthEnd]:
@@ -377,7 +389,7 @@ def _month_figures(month: dt.date, street: Street | None, weights: dict) -> Mont
     if street is not None:
         grids = [grid for grid in grids if grid.street_id == street.pk]
     grid_ids = [grid.grid_id for grid in grids]
-    counts = _counts_by_grid(params, first, grid_ids)
+    counts, member_visits = _counts_by_grid(params, first, grid_ids)
     start, following = month_bounds(month)
     patrols = patrol_month_counts(start=start, end=following, grid_ids=grid_ids)
     events = event_counts_by_grid(month, grid_ids)
@@ -399,7 +411,7 @@ def _month_figures(month: dt.date, street: Street | None, weights: dict) -> Mont
         members=_member_rows(
             grid_rows,
             members,
-            _member_visits(params),
+            member_visits,
             _MemberPatrols(patrols.by_member, covered),
             weights,
         ),
@@ -462,19 +474,23 @@ def _query_params(month: dt.date) -> dict:
     }
 
 
-def _counts_by_grid(params: dict, month: dt.date, grid_ids: list[int]) -> dict[int, MonthCounts]:
-    """{grid ID: its month's counts}, for ``grid_ids``: each query's row fills the fields it
-    names; the audits come from ``audits.selectors``."""
+def _counts_by_grid(
+    params: dict, month: dt.date, grid_ids: list[int]
+) -> tuple[dict[int, MonthCounts], list[_MemberVisits]]:
+    """{grid ID: its month's counts}, for ``grid_ids``, and the visits each grid member
+    logged: each query's row fills the fields it names; the audits come from
+    ``audits.selectors``."""
     counts = {grid_id: MonthCounts() for grid_id in grid_ids}
-    for family in (_grid_counts, _building_counts):
-        for row in family(params):
+    grid_and_members = _grid_counts(params)
+    for rows in (grid_and_members.grids, _building_counts(params)):
+        for row in rows:
             if (grid := counts.get(row.grid_id)) is not None:
                 for name, value in row._asdict().items():
                     if name != "grid_id":
                         setattr(grid, name, value)
     for grid_id, audit in grid_audit_figures(month, grid_ids).items():
         counts[grid_id].audit = audit
-    return counts
+    return counts, grid_and_members.members
 
 
 @dataclass
