@@ -251,37 +251,46 @@ def _grid_counts(params: dict) -> _GridAndMemberCounts:
     hg AS (SELECT hh.id, b.grid_id FROM hh JOIN b ON b.id = hh.building_id),
     {_visits_cte()},
     vh AS (SELECT household_id, COUNT(*) AS n FROM v GROUP BY household_id),
-    need AS (
-        SELECT r.household_id, MAX(t.needs_visits_per_month) AS needed
-        FROM r
-        JOIN {tags} ht ON ht.history_id = r.history_id
-        JOIN {Tag._meta.db_table} t ON t.id = ht.tag_id
-        WHERE t.needs_visits_per_month > 0 AND r.active = 1
-        GROUP BY r.household_id
+    -- The most visits a month any tag of a history entry asks for (tags that ask none
+    -- left out).
+    tn AS (
+        SELECT ht.history_id, MAX(t.needs_visits_per_month) AS needed
+        FROM {tags} ht JOIN {Tag._meta.db_table} t ON t.id = ht.tag_id
+        WHERE t.needs_visits_per_month > 0
+        GROUP BY ht.history_id
     ),
-    rc AS (
-        SELECT hg.grid_id,
+    -- Per household: its residents' counts, and the visits its active residents' tags
+    -- ask for (NULL: none asks). Residents are aggregated once, by household, rather than
+    -- kept and joined twice.
+    rh AS (
+        SELECT r.household_id,
             SUM(r.active) AS residents,
             SUM(r.active * r.complete) AS complete,
             SUM(r.active * r.verified) AS verified_recently,
             SUM(r.created) AS new,
             SUM(r.gone * r.moved_out) AS moved_out,
-            SUM(r.changed) AS updated
-        FROM r
-        JOIN hg ON hg.id = r.household_id
-        GROUP BY hg.grid_id
+            SUM(r.changed) AS updated,
+            MAX(CASE WHEN r.active = 1 THEN tn.needed END) AS needed
+        FROM r LEFT JOIN tn ON tn.history_id = r.history_id
+        GROUP BY r.household_id
     ),
-    hc AS (
+    gc AS (
         SELECT hg.grid_id,
+            SUM(COALESCE(rh.residents, 0)) AS residents,
+            SUM(COALESCE(rh.complete, 0)) AS complete,
+            SUM(COALESCE(rh.verified_recently, 0)) AS verified_recently,
+            SUM(COALESCE(rh.new, 0)) AS new,
+            SUM(COALESCE(rh.moved_out, 0)) AS moved_out,
+            SUM(COALESCE(rh.updated, 0)) AS updated,
             COUNT(*) AS households,
             SUM(COALESCE(vh.n, 0)) AS visits,
             SUM(CASE WHEN vh.n > 0 THEN 1 ELSE 0 END) AS households_visited,
-            SUM(CASE WHEN need.needed IS NOT NULL THEN 1 ELSE 0 END) AS households_needing,
-            SUM(CASE WHEN need.needed IS NOT NULL AND COALESCE(vh.n, 0) >= need.needed
+            SUM(CASE WHEN rh.needed IS NOT NULL THEN 1 ELSE 0 END) AS households_needing,
+            SUM(CASE WHEN rh.needed IS NOT NULL AND COALESCE(vh.n, 0) >= rh.needed
                 THEN 1 ELSE 0 END) AS households_covered
         FROM hg
+        LEFT JOIN rh ON rh.household_id = hg.id
         LEFT JOIN vh ON vh.household_id = hg.id
-        LEFT JOIN need ON need.household_id = hg.id
         GROUP BY hg.grid_id
     ),
     mv AS (
@@ -291,20 +300,20 @@ def _grid_counts(params: dict) -> _GridAndMemberCounts:
         GROUP BY v.grid_member_id
     )
     -- Sums are numeric on PostgreSQL (a Decimal, stored in a published version as a
-    -- string): integers, as everywhere else. Every grid with residents has households.
-    SELECT 'grid', hc.grid_id,
-        CAST(COALESCE(rc.residents, 0) AS BIGINT),
-        CAST(COALESCE(rc.complete, 0) AS BIGINT),
-        CAST(COALESCE(rc.verified_recently, 0) AS BIGINT),
-        CAST(COALESCE(rc.new, 0) AS BIGINT),
-        CAST(COALESCE(rc.moved_out, 0) AS BIGINT),
-        CAST(COALESCE(rc.updated, 0) AS BIGINT),
-        hc.households,
-        CAST(hc.visits AS BIGINT),
-        CAST(hc.households_visited AS BIGINT),
-        CAST(hc.households_needing AS BIGINT),
-        CAST(hc.households_covered AS BIGINT)
-    FROM hc LEFT JOIN rc ON rc.grid_id = hc.grid_id
+    -- string): integers, as everywhere else.
+    SELECT 'grid', grid_id,
+        CAST(residents AS BIGINT),
+        CAST(complete AS BIGINT),
+        CAST(verified_recently AS BIGINT),
+        CAST(new AS BIGINT),
+        CAST(moved_out AS BIGINT),
+        CAST(updated AS BIGINT),
+        households,
+        CAST(visits AS BIGINT),
+        CAST(households_visited AS BIGINT),
+        CAST(households_needing AS BIGINT),
+        CAST(households_covered AS BIGINT)
+    FROM gc
     UNION ALL
     SELECT 'member', mv.grid_member_id, CAST(mv.visits AS BIGINT),
         CAST(mv.households_visited AS BIGINT), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
