@@ -19,7 +19,7 @@ from typing import NamedTuple, TypeVar
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
@@ -53,7 +53,14 @@ from exports.figures import (
     report_weights,
 )
 from exports.models import REPORT_PUBLISH, REPORT_VIEW, MonthlyReport
-from exports.sql import fetch_all, history_table, latest_history_rows, whole_table_joins
+from exports.sql import (
+    fetch_all,
+    figures_connection,
+    figures_database,
+    history_table,
+    latest_history_rows,
+    whole_table_joins,
+)
 from patrols.selectors import (
     PatrolCounts,
     buildings_covered_by_member_grid,
@@ -373,7 +380,8 @@ def month_figures(
 
     A constant number of queries: one per figure family, whatever the number of grids.
     """
-    with transaction.atomic():
+    # On the database the router reads the figures from (a replica for reports, if any).
+    with transaction.atomic(using=figures_database()):
         whole_table_joins()
         return _month_figures(month, street, report_weights() if weights is None else weights)
 
@@ -473,7 +481,7 @@ def _patrol_figures(counts: PatrolCounts | None) -> PatrolCounts:
 
 def _query_params(month: dt.date) -> dict:
     start, following = month_bounds(month)
-    adapt = connection.ops.adapt_datetimefield_value
+    adapt = figures_connection().ops.adapt_datetimefield_value
     return {
         "start": adapt(start),
         "next": adapt(following),
