@@ -110,22 +110,34 @@ class _Table(Table):
         colpos, rowpos = pos
         colwidth, rowheight = size
         fontsize = cellstyle.fontsize
+        width, runs = _set_text(canv._doc, canv._escape, font, fontsize, cellval)
         if cellstyle.alignment == "LEFT":
             x = colpos + cellstyle.leftPadding
         else:
-            x = colpos + colwidth - cellstyle.rightPadding - font.stringWidth(cellval, fontsize)
+            x = colpos + colwidth - cellstyle.rightPadding - width
         y = (
             rowpos
             + (cellstyle.bottomPadding + rowheight - cellstyle.topPadding + cellstyle.leading) / 2
             - fontsize
         )
-        doc, escape = canv._doc, canv._escape
-        runs = " ".join(
-            f"{font.getSubsetInternalName(subset, doc)} {fp_str(fontsize)} Tf ({escape(text)}) Tj"
-            for subset, text in font.splitString(cellval, doc)
-        )
         canv._code.append(f"BT 1 0 0 1 {fp_str(x, y)} Tm {runs} ET")
         return None
+
+
+def _set_text(doc, escape, font, fontsize: float, text: str) -> tuple[float, str]:
+    """A text's width and its operators (subset font, size, bytes) in ``doc``, worked out once
+    per document: the report repeats the same figures ("—", "100.0%") thousands of times.
+    A character keeps the subset and code the document gave it first, so the cached operators
+    stay right for the whole document (and the cache lives on it)."""
+    cache = doc.__dict__.setdefault("_report_cell_text", {})
+    key = (font.fontName, fontsize, text)
+    if (found := cache.get(key)) is None:
+        runs = " ".join(
+            f"{font.getSubsetInternalName(subset, doc)} {fp_str(fontsize)} Tf ({escape(part)}) Tj"
+            for subset, part in font.splitString(text, doc)
+        )
+        found = cache[key] = (font.stringWidth(text, fontsize), runs)
+    return found
 
 
 def _styles(font: str) -> dict[str, ParagraphStyle]:
