@@ -24,10 +24,14 @@ def resident_ids_per_grid(residents: QuerySet[Resident]) -> dict[int, list[int]]
     """
     residents = residents.order_by()  # the model's ordering would join GROUP BY
     if connection.vendor == "postgresql":
-        strata = residents.values_list("household__building__grid_id").annotate(
-            ids=ArrayAgg("pk", order_by="pk")
-        )
-        return dict(strata.values_list("household__building__grid_id", "ids"))
+        # Unordered arrays, sorted here: PostgreSQL then groups by hashing instead of sorting
+        # 950,000 rows by grid and each grid's IDs again (0.75 → 0.58 s of its CPU at a
+        # million residents); the rows come nearly in ID order, which Python sorts in passing.
+        strata = residents.values_list("household__building__grid_id").annotate(ids=ArrayAgg("pk"))
+        population = dict(strata.values_list("household__building__grid_id", "ids"))
+        for ids in population.values():
+            ids.sort()
+        return population
     pairs = residents.order_by("pk").values_list("pk", "household__building__grid_id")
     return sampling.group(pairs)
 

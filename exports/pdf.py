@@ -12,8 +12,10 @@ from django.utils.translation import gettext as _
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
+from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import getFont
 from reportlab.platypus import (
     KeepTogether,
     PageBreak,
@@ -62,6 +64,80 @@ PDF_FIGURES = [
     "field_accuracy",
     "satisfaction",
 ]
+
+
+class _Table(Table):
+    """A platypus table that sets its plain one-line text cells itself.
+
+    The report's PDF has about 140,000 such cells for 2,000 grids; platypus draws each through
+    a text object of its own (``canvas.drawString``: begin, origin, font, line, end, each a
+    method call building strings), which was more than half of the PDF's time. Here a cell is
+    one ``BT … ET`` line with the same operators (origin, the embedded font's subset and size,
+    the text), placed as ``Table._drawCell`` places it (middle-aligned, left or right).
+    Anything else (several lines, paragraphs, other alignments, links) goes the usual way.
+    """
+
+    def _drawCell(self, cellval, cellstyle, pos, size):
+        if (
+            type(cellval) is not str
+            or "\n" in cellval
+            or cellstyle.valign != "MIDDLE"
+            or cellstyle.alignment not in ("LEFT", "RIGHT")
+            or cellstyle.href
+            or cellstyle.destination
+            or cellstyle.direction
+            or cellstyle.shaping
+        ):
+            return super()._drawCell(cellval, cellstyle, pos, size)
+        canv = self.canv
+        font = getFont(cellstyle.fontname)
+        if not font._dynamicFont or not canv.bottomup:
+            return super()._drawCell(cellval, cellstyle, pos, size)
+        if self._curcellstyle is not cellstyle:
+            current = self._curcellstyle
+            if current is None or cellstyle.color != current.color:
+                canv.setFillColor(cellstyle.color)
+            if (
+                current is None
+                or cellstyle.leading != current.leading
+                or cellstyle.fontname != current.fontname
+                or cellstyle.fontsize != current.fontsize
+            ):  # for the cells drawn the usual way after this one
+                canv.setFont(cellstyle.fontname, cellstyle.fontsize, cellstyle.leading)
+            self._curcellstyle = cellstyle
+        if not cellval:
+            return None
+        colpos, rowpos = pos
+        colwidth, rowheight = size
+        fontsize = cellstyle.fontsize
+        width, runs = _set_text(canv._doc, canv._escape, font, fontsize, cellval)
+        if cellstyle.alignment == "LEFT":
+            x = colpos + cellstyle.leftPadding
+        else:
+            x = colpos + colwidth - cellstyle.rightPadding - width
+        y = (
+            rowpos
+            + (cellstyle.bottomPadding + rowheight - cellstyle.topPadding + cellstyle.leading) / 2
+            - fontsize
+        )
+        canv._code.append(f"BT 1 0 0 1 {fp_str(x, y)} Tm {runs} ET")
+        return None
+
+
+def _set_text(doc, escape, font, fontsize: float, text: str) -> tuple[float, str]:
+    """A text's width and its operators (subset font, size, bytes) in ``doc``, worked out once
+    per document: the report repeats the same figures ("—", "100.0%") thousands of times.
+    A character keeps the subset and code the document gave it first, so the cached operators
+    stay right for the whole document (and the cache lives on it)."""
+    cache = doc.__dict__.setdefault("_report_cell_text", {})
+    key = (font.fontName, fontsize, text)
+    if (found := cache.get(key)) is None:
+        runs = " ".join(
+            f"{font.getSubsetInternalName(subset, doc)} {fp_str(fontsize)} Tf ({escape(part)}) Tj"
+            for subset, part in font.splitString(text, doc)
+        )
+        found = cache[key] = (font.stringWidth(text, fontsize), runs)
+    return found
 
 
 def _styles(font: str) -> dict[str, ParagraphStyle]:
@@ -188,7 +264,7 @@ def _grid_tables(figures: MonthFigures, font: str) -> list:
         rows = [header, *chunk]
         extra = totals if index == len(chunks) - 1 else []
         rows += extra
-        table = Table(rows, colWidths=_WIDTHS, repeatRows=1)
+        table = _Table(rows, colWidths=_WIDTHS, repeatRows=1)
         table.setStyle(_table_style(font, len(rows), total_rows=len(extra)))
         tables.append(table)
     return tables
@@ -213,7 +289,7 @@ def _member_tables(figures: MonthFigures, font: str) -> list:
     tables = []
     for start in range(0, len(body), CHUNK_ROWS):
         rows = [header, *body[start : start + CHUNK_ROWS]]
-        table = Table(rows, colWidths=_WIDTHS, repeatRows=1)
+        table = _Table(rows, colWidths=_WIDTHS, repeatRows=1)
         table.setStyle(_table_style(font, len(rows)))
         tables.append(table)
     return tables
@@ -258,7 +334,7 @@ def _patrol_tables(figures: MonthFigures, font: str) -> list:
         for index, chunk in enumerate(chunks):
             last = extra if index == len(chunks) - 1 else []
             rows = [header, *chunk, *last]
-            table = Table(rows, colWidths=_PATROL_WIDTHS, repeatRows=1)
+            table = _Table(rows, colWidths=_PATROL_WIDTHS, repeatRows=1)
             table.setStyle(_table_style(font, len(rows), total_rows=len(last)))
             tables.append(table)
         tables.append(Spacer(1, 6 * mm))
@@ -310,7 +386,7 @@ def _event_tables(figures: MonthFigures, font: str) -> list:
         for index, chunk in enumerate(chunks):
             last = extra if index == len(chunks) - 1 else []
             rows = [header, *chunk, *last]
-            table = Table(rows, colWidths=_EVENT_WIDTHS, repeatRows=1)
+            table = _Table(rows, colWidths=_EVENT_WIDTHS, repeatRows=1)
             table.setStyle(_table_style(font, len(rows), total_rows=len(last)))
             tables.append(table)
         tables.append(Spacer(1, 6 * mm))
@@ -366,7 +442,7 @@ def _wish_tables(figures: MonthFigures, font: str) -> list:
         for index, chunk in enumerate(chunks):
             last = extra if index == len(chunks) - 1 else []
             rows = [header, *chunk, *last]
-            table = Table(rows, colWidths=widths, repeatRows=1)
+            table = _Table(rows, colWidths=widths, repeatRows=1)
             style = _table_style(font, len(rows), total_rows=len(last))
             style.add("ALIGN", (2, 1), (-1, -1), "RIGHT")
             table.setStyle(style)
@@ -409,11 +485,11 @@ def _definitions(figures: MonthFigures, styles: dict, font: str) -> list:
         [label, Paragraph(text, styles["base"])]
         for label, text in definitions(rank_label=_("Rank"))
     ]
-    table = Table(rows, colWidths=[40 * mm, 200 * mm], repeatRows=1)
+    table = _Table(rows, colWidths=[40 * mm, 200 * mm], repeatRows=1)
     table.setStyle(_table_style(font, len(rows)))
     weights = [[_("Score weights"), ""]]
     weights += [[part, str(weight)] for part, weight in weight_rows(figures.weights)]
-    weights_table = Table(weights, colWidths=[40 * mm, 30 * mm])
+    weights_table = _Table(weights, colWidths=[40 * mm, 30 * mm])
     weights_table.setStyle(_table_style(font, len(weights)))
     return [
         Paragraph(_("Definitions"), styles["heading"]),

@@ -19,7 +19,7 @@ from typing import NamedTuple, TypeVar
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
@@ -53,7 +53,14 @@ from exports.figures import (
     report_weights,
 )
 from exports.models import REPORT_PUBLISH, REPORT_VIEW, MonthlyReport
-from exports.sql import fetch_all, history_table, latest_history_rows, whole_table_joins
+from exports.sql import (
+    fetch_all,
+    figures_connection,
+    figures_database,
+    history_table,
+    latest_history_rows,
+    whole_table_joins,
+)
 from patrols.selectors import (
     PatrolCounts,
     buildings_covered_by_member_grid,
@@ -135,7 +142,7 @@ def published_report(month: dt.date, street: Street | None) -> MonthlyReport | N
 # ``MonthCounts`` fields they fill.
 
 
-class _ResidentCounts(NamedTuple):
+class _GridCounts(NamedTuple):
     grid_id: int
     residents: int
     complete: int
@@ -143,10 +150,6 @@ class _ResidentCounts(NamedTuple):
     new: int
     moved_out: int
     updated: int
-
-
-class _HouseholdCounts(NamedTuple):
-    grid_id: int
     households: int
     visits: int
     households_visited: int
@@ -196,52 +199,141 @@ def _in(values: tuple[str, ...]) -> str:
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
-def _resident_counts(params: dict) -> list[_ResidentCounts]:
-    required = [concrete_field(Resident, n).column for n in RESIDENT_REQUIRED_FIELDS]
-    resident_columns = sorted({*required, "household_id", "residency_status", "last_verified_at"})
+class _GridAndMemberCounts(NamedTuple):
+    grids: list[_GridCounts]
+    members: list[_MemberVisits]
+
+
+def _grid_counts(params: dict) -> _GridAndMemberCounts:
+    """Residents (held, complete, verified, new, moved out, changed) and households (visits,
+    households visited, needing visits and covered) per grid, and the visits each grid
+    member logged, in one query (its rows say which they are).
+
+    One query, not one per family: they all need each resident's, household's or visit's
+    month-end row, and at a million residents reading those snapshots of the history tables
+    is most of the report's time; here each is read once (the residents' snapshot is kept
+    narrow: the flags the counts need, not the fields).
+
+    A household needs visits when an active resident of it carries, at month end, a tag that
+    asks for visits; it is covered when visited at least as often as its most demanding tag
+    asks (elderly living alone: twice a month).
+    """
     history = history_table(Resident)
+    tags = apps.get_model("archives", "HistoricalResident_tags")._meta.db_table
     sql = f"""
-    WITH r AS ({latest_history_rows(Resident, resident_columns)}),
-    ev AS (
-        -- What happened to each file touched during the month: created, changed, and moved
-        -- out (an active status followed by "moved out"), with the row before the month.
+    WITH r AS (
+        -- Each resident's month-end row (its flags) and what happened to the file during
+        -- the month (created, changed, moved out: an active status followed by "moved
+        -- out"), from one ordered pass over the residents' history: each file's rows up to
+        -- month end, its last one (no later row) the month-end row, unless a deletion.
         SELECT id,
-            MAX(CASE WHEN history_type = '+' THEN 1 ELSE 0 END) AS created,
-            MAX(CASE WHEN history_type = '~' THEN 1 ELSE 0 END) AS changed,
-            MAX(CASE WHEN residency_status = '{_MOVED_OUT}' AND prev_status IN {_in(_ACTIVE)}
+            MAX(CASE WHEN last = 1 THEN history_id END) AS history_id,
+            MAX(CASE WHEN last = 1 THEN household_id END) AS household_id,
+            MAX(last * active) AS active,
+            MAX(last * gone) AS gone,
+            MAX(last * complete) AS complete,
+            MAX(last * verified) AS verified,
+            MAX(CASE WHEN in_month = 1 AND history_type = '+' THEN 1 ELSE 0 END) AS created,
+            MAX(CASE WHEN in_month = 1 AND history_type = '~' THEN 1 ELSE 0 END) AS changed,
+            MAX(CASE WHEN in_month = 1 AND gone = 1 AND prev_status IN {_in(_ACTIVE)}
                 THEN 1 ELSE 0 END) AS moved_out
         FROM (
-            SELECT id, history_type, history_date, residency_status,
-                LAG(residency_status) OVER (PARTITION BY id ORDER BY history_date, history_id)
-                    AS prev_status
+            SELECT id, history_id, household_id, history_type,
+                CASE WHEN residency_status IN {_in(_ACTIVE)} THEN 1 ELSE 0 END AS active,
+                CASE WHEN residency_status = '{_MOVED_OUT}' THEN 1 ELSE 0 END AS gone,
+                CASE WHEN {_complete_condition(history)} THEN 1 ELSE 0 END AS complete,
+                CASE WHEN last_verified_at >= %(verified_since)s THEN 1 ELSE 0 END AS verified,
+                CASE WHEN history_date >= %(start)s THEN 1 ELSE 0 END AS in_month,
+                CASE WHEN LEAD(history_id) OVER w IS NULL THEN 1 ELSE 0 END AS last,
+                LAG(residency_status) OVER w AS prev_status
             FROM {history}
-            WHERE history_date < %(next)s AND id IN (
-                SELECT id FROM {history}
-                WHERE history_date >= %(start)s AND history_date < %(next)s
-            )
-        ) AS touched
-        WHERE history_date >= %(start)s
+            WHERE history_date < %(next)s
+            WINDOW w AS (PARTITION BY id ORDER BY history_date, history_id)
+        ) AS rows_to_month_end
         GROUP BY id
+        HAVING MAX(CASE WHEN last = 1 AND history_type = '-' THEN 1 ELSE 0 END) = 0
     ),
     hh AS ({latest_history_rows(Household, ["building_id"])}),
-    b AS ({latest_history_rows(Building, ["grid_id"])})
-    SELECT b.grid_id,
-        SUM(CASE WHEN r.residency_status IN {_in(_ACTIVE)} THEN 1 ELSE 0 END),
-        SUM(CASE WHEN r.residency_status IN {_in(_ACTIVE)} AND {_complete_condition("r")}
-            THEN 1 ELSE 0 END),
-        SUM(CASE WHEN r.residency_status IN {_in(_ACTIVE)}
-            AND r.last_verified_at >= %(verified_since)s THEN 1 ELSE 0 END),
-        SUM(COALESCE(ev.created, 0)),
-        SUM(CASE WHEN r.residency_status = '{_MOVED_OUT}' THEN COALESCE(ev.moved_out, 0)
-            ELSE 0 END),
-        SUM(COALESCE(ev.changed, 0))
-    FROM r
-    JOIN hh ON hh.id = r.household_id
-    JOIN b ON b.id = hh.building_id
-    LEFT JOIN ev ON ev.id = r.id
-    GROUP BY b.grid_id
+    b AS ({latest_history_rows(Building, ["grid_id"])}),
+    hg AS (SELECT hh.id, b.grid_id FROM hh JOIN b ON b.id = hh.building_id),
+    {_visits_cte()},
+    vh AS (SELECT household_id, COUNT(*) AS n FROM v GROUP BY household_id),
+    -- The most visits a month any tag of a history entry asks for (tags that ask none
+    -- left out).
+    tn AS (
+        SELECT ht.history_id, MAX(t.needs_visits_per_month) AS needed
+        FROM {tags} ht JOIN {Tag._meta.db_table} t ON t.id = ht.tag_id
+        WHERE t.needs_visits_per_month > 0
+        GROUP BY ht.history_id
+    ),
+    -- Per household: its residents' counts, and the visits its active residents' tags
+    -- ask for (NULL: none asks). Residents are aggregated once, by household, rather than
+    -- kept and joined twice.
+    rh AS (
+        SELECT r.household_id,
+            SUM(r.active) AS residents,
+            SUM(r.active * r.complete) AS complete,
+            SUM(r.active * r.verified) AS verified_recently,
+            SUM(r.created) AS new,
+            SUM(r.gone * r.moved_out) AS moved_out,
+            SUM(r.changed) AS updated,
+            MAX(CASE WHEN r.active = 1 THEN tn.needed END) AS needed
+        FROM r LEFT JOIN tn ON tn.history_id = r.history_id
+        GROUP BY r.household_id
+    ),
+    gc AS (
+        SELECT hg.grid_id,
+            SUM(COALESCE(rh.residents, 0)) AS residents,
+            SUM(COALESCE(rh.complete, 0)) AS complete,
+            SUM(COALESCE(rh.verified_recently, 0)) AS verified_recently,
+            SUM(COALESCE(rh.new, 0)) AS new,
+            SUM(COALESCE(rh.moved_out, 0)) AS moved_out,
+            SUM(COALESCE(rh.updated, 0)) AS updated,
+            COUNT(*) AS households,
+            SUM(COALESCE(vh.n, 0)) AS visits,
+            SUM(CASE WHEN vh.n > 0 THEN 1 ELSE 0 END) AS households_visited,
+            SUM(CASE WHEN rh.needed IS NOT NULL THEN 1 ELSE 0 END) AS households_needing,
+            SUM(CASE WHEN rh.needed IS NOT NULL AND COALESCE(vh.n, 0) >= rh.needed
+                THEN 1 ELSE 0 END) AS households_covered
+        FROM hg
+        LEFT JOIN rh ON rh.household_id = hg.id
+        LEFT JOIN vh ON vh.household_id = hg.id
+        GROUP BY hg.grid_id
+    ),
+    mv AS (
+        SELECT v.grid_member_id, COUNT(*) AS visits,
+            COUNT(DISTINCT v.household_id) AS households_visited
+        FROM v JOIN hh ON hh.id = v.household_id
+        GROUP BY v.grid_member_id
+    )
+    -- Sums are numeric on PostgreSQL (a Decimal, stored in a published version as a
+    -- string): integers, as everywhere else.
+    SELECT 'grid', grid_id,
+        CAST(residents AS BIGINT),
+        CAST(complete AS BIGINT),
+        CAST(verified_recently AS BIGINT),
+        CAST(new AS BIGINT),
+        CAST(moved_out AS BIGINT),
+        CAST(updated AS BIGINT),
+        households,
+        CAST(visits AS BIGINT),
+        CAST(households_visited AS BIGINT),
+        CAST(households_needing AS BIGINT),
+        CAST(households_covered AS BIGINT)
+    FROM gc
+    UNION ALL
+    SELECT 'member', mv.grid_member_id, CAST(mv.visits AS BIGINT),
+        CAST(mv.households_visited AS BIGINT), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+        NULL
+    FROM mv
     """
-    return [_ResidentCounts(*row) for row in fetch_all(sql, params)]
+    counts = _GridAndMemberCounts(grids=[], members=[])
+    for kind, *row in fetch_all(sql, params):
+        if kind == "grid":
+            counts.grids.append(_GridCounts(*row))
+        else:
+            counts.members.append(_MemberVisits(*row[:3]))
+    return counts
 
 
 def _visits_cte() -> str:
@@ -254,46 +346,6 @@ def _visits_cte() -> str:
     )"""
 
 
-def _household_counts(params: dict) -> list[_HouseholdCounts]:
-    """Households, visits, and households needing visits and covered, per grid.
-
-    A household needs visits when an active resident of it carries, at month end, a tag that
-    asks for visits; it is covered when visited at least as often as its most demanding tag
-    asks (elderly living alone: twice a month).
-    """
-    tags = apps.get_model("archives", "HistoricalResident_tags")._meta.db_table
-    sql = f"""
-    WITH hh AS ({latest_history_rows(Household, ["building_id"])}),
-    b AS ({latest_history_rows(Building, ["grid_id"])}),
-    {_visits_cte()},
-    vh AS (SELECT household_id, COUNT(*) AS n FROM v GROUP BY household_id),
-    r AS ({latest_history_rows(Resident, ["household_id", "residency_status"])}),
-    need AS (
-        SELECT r.household_id, MAX(t.needs_visits_per_month) AS needed
-        FROM r
-        JOIN {tags} ht ON ht.history_id = r.history_id
-        JOIN {Tag._meta.db_table} t ON t.id = ht.tag_id
-        WHERE t.needs_visits_per_month > 0 AND r.residency_status IN {_in(_ACTIVE)}
-        GROUP BY r.household_id
-    )
-    SELECT b.grid_id,
-        COUNT(*),
-        -- A sum of counts is numeric on PostgreSQL (a Decimal, stored in a published
-        -- version as a string): an integer, as everywhere else.
-        CAST(SUM(COALESCE(vh.n, 0)) AS BIGINT),
-        SUM(CASE WHEN vh.n > 0 THEN 1 ELSE 0 END),
-        SUM(CASE WHEN need.needed IS NOT NULL THEN 1 ELSE 0 END),
-        SUM(CASE WHEN need.needed IS NOT NULL AND COALESCE(vh.n, 0) >= need.needed
-            THEN 1 ELSE 0 END)
-    FROM hh
-    JOIN b ON b.id = hh.building_id
-    LEFT JOIN vh ON vh.household_id = hh.id
-    LEFT JOIN need ON need.household_id = hh.id
-    GROUP BY b.grid_id
-    """
-    return [_HouseholdCounts(*row) for row in fetch_all(sql, params)]
-
-
 def _building_counts(params: dict) -> list[_BuildingCounts]:
     buildings = latest_history_rows(Building, ["grid_id", "latitude"])
     sql = f"""
@@ -301,17 +353,6 @@ def _building_counts(params: dict) -> list[_BuildingCounts]:
     FROM ({buildings}) AS b GROUP BY grid_id
     """
     return [_BuildingCounts(*row) for row in fetch_all(sql, params)]
-
-
-def _member_visits(params: dict) -> list[_MemberVisits]:
-    sql = f"""
-    WITH hh AS ({latest_history_rows(Household, ["building_id"])}),
-    {_visits_cte()}
-    SELECT v.grid_member_id, COUNT(*), COUNT(DISTINCT v.household_id)
-    FROM v JOIN hh ON hh.id = v.household_id
-    GROUP BY v.grid_member_id
-    """
-    return [_MemberVisits(*row) for row in fetch_all(sql, params)]
 
 
 def _grids_at_month_end(params: dict) -> list[_GridAtMonthEnd]:
@@ -339,7 +380,8 @@ def month_figures(
 
     A constant number of queries: one per figure family, whatever the number of grids.
     """
-    with transaction.atomic():
+    # On the database the router reads the figures from (a replica for reports, if any).
+    with transaction.atomic(using=figures_database()):
         whole_table_joins()
         return _month_figures(month, street, report_weights() if weights is None else weights)
 
@@ -364,7 +406,7 @@ def _month_figures(month: dt.date, street: Street | None, weights: dict) -> Mont
     if street is not None:
         grids = [grid for grid in grids if grid.street_id == street.pk]
     grid_ids = [grid.grid_id for grid in grids]
-    counts = _counts_by_grid(params, first, grid_ids)
+    counts, member_visits = _counts_by_grid(params, first, grid_ids)
     start, following = month_bounds(month)
     patrols = patrol_month_counts(start=start, end=following, grid_ids=grid_ids)
     events = event_counts_by_grid(month, grid_ids)
@@ -386,7 +428,7 @@ def _month_figures(month: dt.date, street: Street | None, weights: dict) -> Mont
         members=_member_rows(
             grid_rows,
             members,
-            _member_visits(params),
+            member_visits,
             _MemberPatrols(patrols.by_member, covered),
             weights,
         ),
@@ -439,7 +481,7 @@ def _patrol_figures(counts: PatrolCounts | None) -> PatrolCounts:
 
 def _query_params(month: dt.date) -> dict:
     start, following = month_bounds(month)
-    adapt = connection.ops.adapt_datetimefield_value
+    adapt = figures_connection().ops.adapt_datetimefield_value
     return {
         "start": adapt(start),
         "next": adapt(following),
@@ -449,19 +491,23 @@ def _query_params(month: dt.date) -> dict:
     }
 
 
-def _counts_by_grid(params: dict, month: dt.date, grid_ids: list[int]) -> dict[int, MonthCounts]:
-    """{grid ID: its month's counts}, for ``grid_ids``: each query's row fills the fields it
-    names; the audits come from ``audits.selectors``."""
+def _counts_by_grid(
+    params: dict, month: dt.date, grid_ids: list[int]
+) -> tuple[dict[int, MonthCounts], list[_MemberVisits]]:
+    """{grid ID: its month's counts}, for ``grid_ids``, and the visits each grid member
+    logged: each query's row fills the fields it names; the audits come from
+    ``audits.selectors``."""
     counts = {grid_id: MonthCounts() for grid_id in grid_ids}
-    for family in (_resident_counts, _household_counts, _building_counts):
-        for row in family(params):
+    grid_and_members = _grid_counts(params)
+    for rows in (grid_and_members.grids, _building_counts(params)):
+        for row in rows:
             if (grid := counts.get(row.grid_id)) is not None:
                 for name, value in row._asdict().items():
                     if name != "grid_id":
                         setattr(grid, name, value)
     for grid_id, audit in grid_audit_figures(month, grid_ids).items():
         counts[grid_id].audit = audit
-    return counts
+    return counts, grid_and_members.members
 
 
 @dataclass
