@@ -1,10 +1,14 @@
 """The resident admin: masked sensitive fields, exact ID search, history and revert."""
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import lookup_spawns_duplicates
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -23,6 +27,56 @@ from archives.admin.task_filters import VerificationDueFilter
 from archives.admin.verify import ResidentVerifyMixin
 from archives.models import Grid, Resident, SensitiveAccess
 from archives.resources import ResidentResource
+
+_ResidentTag = Resident.tags.through
+
+
+class TagFilter(admin.RelatedFieldListFilter):
+    """Django's filter for the tags, with the same choices and parameters
+    (``tags__id__exact``, ``tags__isnull``), answered by a subquery on the tags table instead
+    of a join: a join gives a resident once per matching tag, so the list would need SELECT
+    DISTINCT over every column, which made a tag's first page take 0.3–1.1 s at a million
+    residents (a sort of all its residents, twice: for the rows and for the count)."""
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        conditions = []
+        try:
+            if tag_ids := self.used_parameters.get(self.lookup_kwarg):
+                tagged = _ResidentTag.objects.filter(tag_id__in=tag_ids)
+                conditions.append(Q(pk__in=tagged.values("resident_id")))
+            asked_untagged: Any = self.used_parameters.get(self.lookup_kwarg_isnull, [])
+            for untagged in asked_untagged:
+                any_tag = Exists(_ResidentTag.objects.filter(resident_id=OuterRef("pk")))
+                conditions.append(~Q(any_tag) if untagged else Q(any_tag))
+            return queryset.filter(*conditions)
+        except (ValueError, ValidationError) as error:
+            raise IncorrectLookupParameters(error) from error
+
+
+class ResidentChangeList(ChangeList):
+    """The list without SELECT DISTINCT for the tag filter, whose subquery never repeats a
+    resident (any other filter that could still gets it), and counted from the tags table when
+    nothing narrows what the reader sees and scope can say it that way
+    (``scope.served_tags_only``: a department's staff)."""
+
+    def get_results(self, request):
+        if not self.has_active_filters and not self.query:
+            tag_ids = scope.served_tags_only(request.user)
+            if tag_ids is not None:
+                request.residents_count = scope.resident_tags_count(tag_ids)
+        super().get_results(request)
+
+    def get_filters(self, request):
+        specs, has_filters, remaining, _duplicates, active = super().get_filters(request)
+        duplicates = any(lookup_spawns_duplicates(self.lookup_opts, key) for key in remaining)
+        duplicates |= any(
+            isinstance(spec, admin.FieldListFilter)
+            and not isinstance(spec, TagFilter)
+            and spec.used_parameters
+            and lookup_spawns_duplicates(self.lookup_opts, spec.field_path)
+            for spec in specs
+        )
+        return specs, has_filters, remaining, duplicates, active
 
 
 @admin.register(Resident)
@@ -44,7 +98,7 @@ class ResidentAdmin(ResidentVerifyMixin, ImportMixin, ArchiveExportMixin, Scoped
     list_filter = [
         "residency_status",
         VerificationDueFilter,
-        "tags",
+        ("tags", TagFilter),
         "ethnicity",
         *org_filters("household__building__grid"),
     ]
@@ -78,6 +132,16 @@ class ResidentAdmin(ResidentVerifyMixin, ImportMixin, ArchiveExportMixin, Scoped
             },
         ),
     ]
+
+    def get_changelist(self, request, **kwargs):
+        return ResidentChangeList
+
+    def get_paginator(self, request, *args, **kwargs):
+        paginator = super().get_paginator(request, *args, **kwargs)
+        known = getattr(request, "residents_count", None)
+        if known is not None:
+            paginator.__dict__["count"] = known  # Paginator.count is a cached property
+        return paginator
 
     def get_queryset(self, request):
         residents = super().get_queryset(request).prefetch_related("tags")
