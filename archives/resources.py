@@ -6,6 +6,7 @@ existing rows) is narrowed by ``archives.scope``, sensitive values are masked as
 and every exported text cell is neutralised against formula injection.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import F, Prefetch, QuerySet
@@ -31,11 +32,24 @@ class FullValuesShown:
         self.rows.add(pk)
 
 
+#: An export in a job tells its progress after every so many rows.
+PROGRESS_EVERY = 1000
+
+
 class ScopedResource(resources.ModelResource):
-    def __init__(self, *, user=None, shown: FullValuesShown | None = None, **kwargs):
+    def __init__(
+        self,
+        *,
+        user=None,
+        shown: FullValuesShown | None = None,
+        progress: Callable[[int], None] | None = None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.user = user
         self.shown = shown if shown is not None else FullValuesShown()
+        # Called with the rows read so far (an export in a job shows them on its progress page).
+        self.progress = progress
         self.label = _Labels()
         self._readers: dict[tuple, list] = {}
 
@@ -46,10 +60,20 @@ class ScopedResource(resources.ModelResource):
     def iter_queryset(self, queryset):
         # Django's iterator prefetches per chunk; the library pages with OFFSET instead when
         # there are prefetches, and each page of a large export then costs more than the last.
-        if isinstance(queryset, QuerySet):
-            yield from queryset.iterator(chunk_size=self.get_chunk_size())
-        else:
-            yield from queryset
+        rows = (
+            queryset.iterator(chunk_size=self.get_chunk_size())
+            if isinstance(queryset, QuerySet)
+            else queryset
+        )
+        if self.progress is None:
+            yield from rows
+            return
+        done = 0
+        for done, row in enumerate(rows, start=1):
+            yield row
+            if done % PROGRESS_EVERY == 0:
+                self.progress(done)
+        self.progress(done)
 
     def export_resource(self, instance, selected_fields=None, **kwargs):
         return [neutralise(read(instance)) for read in self._cell_readers(selected_fields)]

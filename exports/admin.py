@@ -11,7 +11,7 @@ import datetime as dt
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import Http404, HttpRequest, HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -26,6 +26,7 @@ from archives.models import Street
 from archives.months import has_ended, last_month, month_text, parse_month
 from exports import services, summary
 from exports.figures import MonthFigures
+from exports.jobs import CITY, REPORT_DOWNLOAD_JOB, REPORT_PUBLISH_JOB, report_job_params
 from exports.models import MonthlyReport, ReportDownload
 from exports.selectors import (
     default_report_street,
@@ -40,8 +41,10 @@ from exports.selectors import (
     reports_whole_city,
     streets_reported_to,
 )
+from jobs.services import job_start
 
-CITY = "city"
+#: How the job titles name a file's format.
+FORMAT_NAMES = {"xlsx": "Excel", "pdf": "PDF"}
 
 
 @admin.register(MonthlyReport)
@@ -174,21 +177,31 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         return TemplateResponse(request, "admin/exports/monthlyreport/report.html", context)
 
     def download_view(self, request):
+        """A report file is made (or read, once published) by a job: the link leads to its
+        progress page, which offers the file when it is ready. The download is logged there."""
         month, street = self._scope_from(request, request.GET)
         file_format = request.GET.get("format", "")
         if file_format not in services.FORMATS:
             raise Http404(_("Unknown format."))
-        filename, content = services.monthly_report_download(
-            month=month, street=street, file_format=file_format, actor=actor_of(request)
+        job = job_start(
+            kind=REPORT_DOWNLOAD_JOB,
+            user=actor_of(request),
+            params=report_job_params(month, street, format=file_format),
+            title=_("Monthly report %(month)s, %(scope)s (%(format)s)")
+            % {
+                "month": month_text(month),
+                "scope": street.name if street else _("whole city"),
+                "format": FORMAT_NAMES[file_format],
+            },
         )
-        response = HttpResponse(content, content_type=services.CONTENT_TYPES[file_format])
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        return HttpResponseRedirect(reverse("admin:jobs_job_progress", args=[job.pk]))
 
     def publish_view(self, request):
         """Publishing freezes a month for good, so it is never one click: the first request
         (a GET from the report page's button, or a POST without ``confirm``) shows what will
-        be frozen, the month, the scope and the figures, with a button that confirms."""
+        be frozen, the month, the scope and the figures, with a button that confirms. The
+        confirmation starts a job (the figures and both files take a while); a refusal known
+        now is said at once, and the job asks again when it runs."""
         data = request.POST if request.method == "POST" else request.GET
         month, street = self._scope_from(request, data)
         back = reverse("admin:exports_monthlyreport_report") + "?" + _report_query(month, street)
@@ -210,17 +223,22 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
             return TemplateResponse(
                 request, "admin/exports/monthlyreport/publish_confirm.html", context
             )
-        try:
-            report = services.monthly_report_publish(
-                month=month, street=street, actor=actor_of(request)
-            )
-        except PermissionDenied:
-            raise Http404(_("No such street in your area.")) from None
-        except ValidationError as error:
-            self.message_user(request, " ".join(error.messages), messages.ERROR)
+        refusal = services.monthly_report_publish_refusal(
+            month=month, street=street, actor=actor_of(request)
+        )
+        if isinstance(refusal, PermissionDenied):
+            raise Http404(_("No such street in your area."))
+        if refusal is not None:
+            self.message_user(request, " ".join(refusal.messages), messages.ERROR)
             return HttpResponseRedirect(back)
-        self.message_user(request, _("Published %(report)s.") % {"report": report})
-        return HttpResponseRedirect(back)
+        job = job_start(
+            kind=REPORT_PUBLISH_JOB,
+            user=actor_of(request),
+            params=report_job_params(month, street),
+            title=_("Publishing the report of %(month)s, %(scope)s")
+            % {"month": month_text(month), "scope": street.name if street else _("whole city")},
+        )
+        return HttpResponseRedirect(reverse("admin:jobs_job_progress", args=[job.pk]))
 
     def correct_view(self, request, object_id):
         report = self.get_object(request, unquote(object_id))

@@ -29,10 +29,6 @@ from exports.selectors import (
 )
 
 FORMATS = {"xlsx": report_xlsx, "pdf": report_pdf}
-CONTENT_TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "pdf": "application/pdf",
-}
 
 
 def report_filename(month: dt.date, street: Street | None, version: int | None, fmt: str) -> str:

@@ -288,6 +288,9 @@ SIMPLE_HISTORY_DATE_INDEX = "composite"
 # any admin user export). Importing is ours (archives/admin/imports.py) and asks for add and
 # change rights on residents.
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+# An export of a list longer than this many rows runs as a job (a progress page, then the file
+# to download) instead of holding the request open; a shorter one still answers at once.
+EXPORT_IN_REQUEST_ROWS = env_int("EXPORT_IN_REQUEST_ROWS", 5_000)
 # Uploads larger or longer than these are refused before anything is read into the archive.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 2**20)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 100_000)

@@ -24,7 +24,9 @@ from archives.admin.base import DeclaredLookupsOnly, actor_of
 from archives.models import Community, Grid, Street
 from audits import selectors, services
 from audits.admin import display
+from audits.jobs import DRAW_JOB, draw_refusal
 from audits.models import AUDITABLE_FIELDS, AuditCampaign, default_audited_fields
+from jobs.services import job_start
 
 
 class CampaignForm(forms.ModelForm):
@@ -406,12 +408,23 @@ class AuditCampaignAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
                 ),
                 button=_("Draw now"),
             )
-        return self._perform(
-            request,
-            campaign,
-            lambda: services.audit_campaign_draw(campaign=campaign, actor=actor_of(request)),
-            _("The sample is drawn."),
+        # The draw runs as a job (a city-wide one reads every resident); what would refuse
+        # it now is said at once, and the job asks the service again when it runs.
+        actions = selectors.campaign_actions(request.user, campaign)
+        if not actions.draw:
+            if not selectors.may_manage_campaign(request.user, campaign):
+                raise PermissionDenied(_("You may not manage this campaign."))
+            messages.error(request, draw_refusal(campaign))
+            return HttpResponseRedirect(
+                reverse("admin:audits_auditcampaign_change", args=[campaign.pk])
+            )
+        job = job_start(
+            kind=DRAW_JOB,
+            user=actor_of(request),
+            params={"campaign": campaign.pk},
+            title=_("Draw the sample of %(campaign)s") % {"campaign": campaign},
         )
+        return HttpResponseRedirect(reverse("admin:jobs_job_progress", args=[job.pk]))
 
     def close_view(self, request, object_id):
         campaign = self._visible(request, object_id)

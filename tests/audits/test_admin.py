@@ -1,11 +1,15 @@
 import re
 
 import pytest
+from django.urls import reverse
+from guardian.shortcuts import remove_perm
 
 from archives.models import Resident
 from audits import services
 from audits.models import DEFAULT_AUDITED_FIELDS, AuditCampaign, AuditCorrection, AuditItem
+from jobs.models import Job
 from tests.audits.conftest import make_campaign
+from tests.job_steps import followed, jobs_held, run_held
 
 CAMPAIGNS = "/admin/audits/auditcampaign/"
 ITEMS = "/admin/audits/audititem/"
@@ -69,14 +73,53 @@ def test_drawing_from_the_campaign_page_then_the_page_is_read_only(client, audit
     campaign = make_campaign(audit_city)
     client.force_login(audit_city.lead)
     assert client.get(f"{CAMPAIGNS}{campaign.pk}/draw/").status_code == 200
-    assert client.post(f"{CAMPAIGNS}{campaign.pk}/draw/").status_code == 302
+    job, job_page = followed(client, client.post(f"{CAMPAIGNS}{campaign.pk}/draw/"))
     campaign.refresh_from_db()
     assert campaign.state == "drawn" and campaign.items.count() == 4
+    assert job.state == "done" and "已完成抽样" in job_page
+    assert f'href="{CAMPAIGNS}{campaign.pk}/change/"' in job_page
     page = client.get(f"{CAMPAIGNS}{campaign.pk}/change/").content.decode()
     assert campaign.seed in page and "verify/" in page and 'href="draw/"' not in page
-    client.post(f"{CAMPAIGNS}{campaign.pk}/draw/")
+    again = client.post(f"{CAMPAIGNS}{campaign.pk}/draw/", follow=True)
     campaign.refresh_from_db()
-    assert campaign.items.count() == 4
+    assert campaign.items.count() == 4 and Job.objects.count() == 1  # refused before a job
+    assert "不能重复抽样" in again.content.decode()
+
+
+def test_a_draw_whose_campaign_was_cancelled_before_the_job_ran_says_why_and_draws_nothing(
+    client, audit_city
+):
+    campaign = make_campaign(audit_city)
+    client.force_login(audit_city.lead)
+    with jobs_held():
+        response = client.post(f"{CAMPAIGNS}{campaign.pk}/draw/")
+    services.audit_campaign_cancel(campaign=campaign, actor=audit_city.lead, reason="计划变更")
+    job = run_held(Job.objects.get())
+    _, page = followed(client, response)
+    assert job.state == "failed" and "不能重复抽样" in page
+    assert not AuditItem.objects.exists() and not campaign.strata.exists()
+
+
+def test_a_draw_whose_lead_lost_the_grant_before_the_job_ran_draws_nothing(client, audit_city):
+    campaign = make_campaign(audit_city)
+    client.force_login(audit_city.lead)
+    with jobs_held():
+        response = client.post(f"{CAMPAIGNS}{campaign.pk}/draw/")
+    street = audit_city.grids["G1"].community.street
+    remove_perm("archives.access_street", audit_city.lead, street)
+    job = run_held(Job.objects.get())
+    _, page = followed(client, response)
+    assert job.state == "failed" and job.message in page
+    campaign.refresh_from_db()
+    assert campaign.state == "draft" and not AuditItem.objects.exists()
+
+
+def test_another_user_cannot_see_a_draw_job(client, audit_city):
+    campaign = make_campaign(audit_city)
+    client.force_login(audit_city.lead)
+    job, _ = followed(client, client.post(f"{CAMPAIGNS}{campaign.pk}/draw/"))
+    client.force_login(audit_city.auditor)
+    assert client.get(reverse("admin:jobs_job_progress", args=[job.pk])).status_code == 404
 
 
 def test_the_verify_page_confirms_an_untouched_draw(client, audit_city, drawn):

@@ -224,8 +224,9 @@ def test_an_auditors_day_by_clicking(logged_in, console, city):
         f"#result_list a[href*='/auditcampaign/{campaign.pk}/change/']", campaign_page, "campaign"
     )
     walk.click(".object-tools a.audit-draw", rf"/auditcampaign/{campaign.pk}/draw/$", "draw")
-    walk.click("input[type=submit]", campaign_page, "drawn")
-    assert "已完成抽样" in walk.message()
+    walk.click("input[type=submit]", r"/jobs/job/[-0-9a-f]+/progress/$", "draw-job")
+    assert "已完成抽样" in page.locator(".job-summary").inner_text()
+    walk.click("a.job-link", campaign_page, "drawn")
     items = list(campaign.items.order_by("pk"))
     assert len(items) == 3
 
@@ -331,10 +332,17 @@ def test_an_officials_day_by_clicking(logged_in, console, city, tmp_path, who):
     walk.click(".report-choice input[type=submit]", r"\?month=", "report-this-month")
     files = {}
     for file_format in ("xlsx", "pdf"):
+        # A job makes the file; its page offers it, and leads back to the report.
+        walk.click(
+            f".report-downloads a[href$='format={file_format}']",
+            r"/jobs/job/[-0-9a-f]+/progress/$",
+            f"report-job-{file_format}",
+        )
         with page.expect_download() as download:
-            page.locator(f".report-downloads a[href$='format={file_format}']").click()
+            page.locator("a.job-download").click()
         files[file_format] = tmp_path / download.value.suggested_filename
         download.value.save_as(files[file_format])
+        walk.click("a.job-link", r"/monthlyreport/report/", f"report-again-{file_format}")
     book = openpyxl.load_workbook(files["xlsx"], read_only=True)
     cells = {cell for sheet in book.worksheets for row in sheet.values for cell in row}
     assert "GA1a网格" in cells

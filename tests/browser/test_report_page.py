@@ -1,6 +1,6 @@
 """A street official's monthly report, by clicking only: from the admin index to the report
-page, its figures, both downloads, and publishing after a confirmation. Screenshots of each
-page go to test-artifacts/screenshots/."""
+page, its figures, both downloads and publishing after a confirmation (each through its job's
+page). Screenshots of each page go to test-artifacts/screenshots/."""
 
 import datetime as dt
 
@@ -53,13 +53,20 @@ def test_a_street_official_reads_downloads_and_publishes_last_months_report(
     page.wait_for_url("**sort=score**")
     assert page.locator(".report-summary th[aria-sort]").count() == 1
 
+    # Each file is made by a job: its page, then the file it offers, then back to the report.
     files = {}
     for file_format in ("xlsx", "pdf"):
+        page.click(f".report-downloads a[href$='format={file_format}']")
+        page.wait_for_url("**/jobs/job/*/progress/")
+        assert "monthly-report-" in page.locator(".job-summary").inner_text()
+        print(screenshot(page, f"street-official-report-job-{file_format}"))
         with page.expect_download() as download_info:
-            page.click(f".report-downloads a[href$='format={file_format}']")
+            page.click("a.job-download")
         download = download_info.value
         files[file_format] = tmp_path / download.suggested_filename
         download.save_as(files[file_format])
+        page.click("a.job-link")
+        page.wait_for_url("**/exports/monthlyreport/report/**")
     book = openpyxl.load_workbook(files["xlsx"], read_only=True)
     assert grid.name in {cell for row in book["汇总"].values for cell in row}
     assert files["pdf"].read_bytes().startswith(b"%PDF")
@@ -73,6 +80,10 @@ def test_a_street_official_reads_downloads_and_publishes_last_months_report(
     assert not MonthlyReport.objects.exists()
     print(screenshot(page, "street-official-publish-confirm"))
     page.click(".publish-confirm input[type=submit]")
+    page.wait_for_url("**/jobs/job/*/progress/")
+    assert "已发布" in page.locator(".job-summary").inner_text()
+    print(screenshot(page, "street-official-publish-job"))
+    page.click("a.job-link")
     page.wait_for_url("**/exports/monthlyreport/report/**")
     assert "已发布：第 1 版" in page.locator(".report-state").inner_text()
     assert "张志强" in page.locator(".report-state").inner_text()  # a name, not a login

@@ -3,11 +3,15 @@ import io
 
 import pytest
 import time_machine
+from django.urls import reverse
+from guardian.shortcuts import remove_perm
 from openpyxl import load_workbook
 
 from exports.models import MonthlyReport, ReportDownload
 from exports.selectors import month_figures
+from jobs.models import Job
 from tests.exports.test_selectors import DECEMBER
+from tests.job_steps import followed, job_file, jobs_held, run_held
 
 REPORT = "/admin/exports/monthlyreport/report/"
 
@@ -46,11 +50,41 @@ def test_a_download_is_the_workbook_and_is_logged(client, report_city):
         REPORT + "download/",
         {"month": "2026-10", "street": report_city["s1"].pk, "format": "xlsx"},
     )
-    assert response.status_code == 200
-    assert "monthly-report-2026-10-S1-draft.xlsx" in response["Content-Disposition"]
-    workbook = load_workbook(io.BytesIO(response.content))
+    job, page = followed(client, response)
+    assert "monthly-report-2026-10-S1-draft.xlsx" in page and "job-download" in page
+    assert "返回报告" in page and f"street={report_city['s1'].pk}" in page
+    disposition, content = job_file(client, job)
+    assert "monthly-report-2026-10-S1-draft.xlsx" in disposition
+    workbook = load_workbook(io.BytesIO(content))
     assert "汇总" in workbook.sheetnames
     assert ReportDownload.objects.get().user == report_city["street"]
+
+
+def test_the_city_reports_pdf_is_made_by_a_job_and_offered_to_its_user_only(client, report_city):
+    client.force_login(report_city["official"])
+    query = {"month": "2026-10", "street": "city", "format": "pdf"}
+    job, page = followed(client, client.get(REPORT + "download/", query))
+    assert job.state == "done" and "monthly-report-2026-10-city-draft.pdf" in page
+    assert job_file(client, job)[1].startswith(b"%PDF")
+    client.force_login(report_city["street"])
+    assert client.get(reverse("admin:jobs_job_progress", args=[job.pk])).status_code == 404
+    assert client.get(reverse("admin:jobs_job_download", args=[job.pk])).status_code == 404
+
+
+def test_a_download_whose_grant_went_before_the_job_ran_says_why_and_logs_nothing(
+    client, report_city
+):
+    street_official = report_city["street"]
+    client.force_login(street_official)
+    query = {"month": "2026-10", "street": report_city["s1"].pk, "format": "xlsx"}
+    with jobs_held():
+        response = client.get(REPORT + "download/", query)
+    remove_perm("archives.access_street", street_official, report_city["s1"])
+    job = run_held(Job.objects.get())
+    _, page = followed(client, response)
+    assert job.state == "failed" and "job-download" not in page
+    assert job.message in page and job.message
+    assert not ReportDownload.objects.exists()
 
 
 def test_publishing_from_the_page_then_correcting(client, report_city):
@@ -58,8 +92,10 @@ def test_publishing_from_the_page_then_correcting(client, report_city):
     response = client.post(
         REPORT + "publish/", {"month": "2026-10", "street": "city", "confirm": "yes"}
     )
-    assert response.status_code == 302
+    job, job_page = followed(client, response)
     report = MonthlyReport.objects.get()
+    assert job.state == "done" and f"已发布 {report}" in job_page
+    assert "查看已发布的报告" in job_page and "street=city" in job_page
     page = client.get(REPORT, {"month": "2026-10", "street": "city"}).content.decode()
     assert "已发布：第 1 版" in page
     response = client.post(
@@ -122,3 +158,26 @@ def test_publishing_asks_to_confirm_and_shows_what_will_be_frozen(client, report
     assert 'name="confirm" value="yes"' in content
     client.post(REPORT + "publish/", {"month": "2026-10", "street": "city", "confirm": "yes"})
     assert MonthlyReport.objects.get().version == 1
+
+
+def test_publishing_again_fails_in_its_job_and_changes_nothing(client, report_city):
+    client.force_login(report_city["official"])
+    data = {"month": "2026-10", "street": "city", "confirm": "yes"}
+    client.post(REPORT + "publish/", data)
+    stored = list(MonthlyReport.objects.values())
+    job, page = followed(client, client.post(REPORT + "publish/", data))
+    assert job.state == "failed" and "已发布（第 1 版）" in page
+    assert list(MonthlyReport.objects.values()) == stored
+
+
+def test_a_publish_whose_user_lost_the_right_before_the_job_ran_is_refused(client, report_city):
+    official = report_city["official"]
+    client.force_login(official)
+    data = {"month": "2026-10", "street": "city", "confirm": "yes"}
+    with jobs_held():
+        response = client.post(REPORT + "publish/", data)
+    official.groups.clear()
+    job = run_held(Job.objects.get())
+    _, page = followed(client, response)
+    assert job.state == "failed" and job.message in page
+    assert not MonthlyReport.objects.exists()
