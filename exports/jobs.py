@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.types import Actor
 from archives.models import Street
 from archives.months import month_text, parse_month
+from archives.replica import reading_from_replica
 from exports import services
 from jobs.registry import job_runner
 from jobs.runner import JobRefused, JobResult, Progress
@@ -65,9 +66,12 @@ def report_download_run(job, progress: Progress) -> JobResult:
     file_format = job.params["format"]
     progress(0, 1)
     try:
-        filename, content = services.monthly_report_download(
-            month=month, street=street, file_format=file_format, actor=user
-        )
+        # The month's figures are read from the read replica, if there is one (the download's
+        # log is written to the primary).
+        with reading_from_replica():
+            filename, content = services.monthly_report_download(
+                month=month, street=street, file_format=file_format, actor=user
+            )
     except (PermissionDenied, ValidationError) as error:
         raise _refusal(error) from None
     path = default_storage.save(f"jobs/{job.pk}/{filename}", ContentFile(content))

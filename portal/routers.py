@@ -11,41 +11,34 @@ can afford; a page that shows what its user has just saved cannot, so nothing el
 
 ``ReplicaReadsMiddleware`` (installed with the replica, see settings "# Database router") wraps
 those views by their URL names, so the apps' own code needs no import of this module (the
-layers forbid it). Raw SQL does not pass through routers: code running it asks
+layers forbid it); the background jobs that do that work (``archives/jobs.py``,
+``exports/jobs.py``) enter ``archives.replica.reading_from_replica()`` themselves. Raw SQL
+does not pass through routers: code running it asks
 ``django.db.router.db_for_read(model)`` for its connection.
 """
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable
 from typing import Any
 
 from django.db import connections
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponseBase
 
-REPLICA = "replica"
+# The switch itself sits at the bottom of the layers, where the apps' jobs reach it too.
+from archives.replica import is_reading_from_replica, reading_from_replica
 
-_reading_from_replica: ContextVar[bool] = ContextVar("reading_from_replica", default=False)
+__all__ = ["REPLICA", "ReplicaReadsMiddleware", "ReplicaRouter", "reading_from_replica"]
+
+REPLICA = "replica"
 
 
 def replica_configured() -> bool:
     return REPLICA in connections.settings
 
 
-@contextmanager
-def reading_from_replica() -> Iterator[None]:
-    """Within this block the ORM reads from the replica, when there is one."""
-    token = _reading_from_replica.set(True)
-    try:
-        yield
-    finally:
-        _reading_from_replica.reset(token)
-
-
 class ReplicaRouter:
     def db_for_read(self, model: type[Model], **hints: Any) -> str | None:
-        if _reading_from_replica.get() and replica_configured():
+        if is_reading_from_replica() and replica_configured():
             return REPLICA
         return None  # Django's choice: the instance's own database, else default
 

@@ -12,8 +12,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from exports.jobs import REPORT_DOWNLOAD_JOB, report_job_params
 from exports.models import MonthlyReport
 from exports.selectors import month_figures
+from jobs.models import Job
+from jobs.services import job_start
 from portal.routers import REPLICA, reading_from_replica
 from tests.portal.test_settings import PRODUCTION, manage
 
@@ -234,3 +237,23 @@ def test_the_replica_takes_the_report_page_its_downloads_and_every_list_export_o
     assert not reads_from_replica("exports_monthlyreport_publish")
     assert not reads_from_replica("archives_resident_change")
     assert not reads_from_replica(None)
+
+
+@replica_transactions
+def test_a_report_download_job_reads_its_figures_from_the_replica_and_logs_on_the_primary(
+    replica, admin_user
+):
+    # The job runs in a worker, where no middleware wraps it: the runner enters the block.
+    default = connections["default"]
+    with CaptureQueriesContext(replica) as on_replica, CaptureQueriesContext(default) as on_default:
+        job = job_start(
+            kind=REPORT_DOWNLOAD_JOB,
+            user=admin_user,
+            params=report_job_params(dt.date(2026, 10, 1), None, format="xlsx"),
+            title="report",
+        )
+    job.refresh_from_db()
+    assert job.state == Job.State.DONE, job.message
+    assert "historicalresident" in _tables(on_replica)  # the month's figures
+    assert "historicalresident" not in _tables(on_default)
+    assert 'INSERT INTO "exports_reportdownload"' in _tables(on_default)  # the download log
