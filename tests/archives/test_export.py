@@ -21,13 +21,7 @@ pytestmark = pytest.mark.django_db
 
 def export(client: Client, model: str, file_format: str, query: str = "") -> list[list]:
     """Rows (header first) of the file the export page gives, read back from its bytes."""
-    url = f"/admin/archives/{model}/export/{query}"
-    form = client.get(url).context["form"]
-    choice = next(i for i, label in form.fields["format"].choices if label == file_format)
-    data = {"format": choice, "resource": 0}
-    skip = ("format", "resource", "export_items")
-    data.update({name: "on" for name in form.fields if name not in skip})
-    response = client.post(url, data)
+    response = start_export(client, model, file_format, query)
     assert response.status_code == 200, response.content[:500]
     if file_format == "xlsx":
         book = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
