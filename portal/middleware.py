@@ -23,6 +23,14 @@ class PortalLocaleMiddleware(LocaleMiddleware):
 RENEWED_KEY = "_renewed_at"
 
 
+def session_renewed_at_sign_in(sender, request, user, **kwargs) -> None:
+    """Signing in saves a fresh session: it counts as its first renewal, so the first page
+    after it does not save the session again."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[RENEWED_KEY] = timezone.now().timestamp()
+
+
 class SessionRenewalMiddleware:
     """Renews a signed-in session's idle timeout at most once a minute, instead of on every
     request.
