@@ -13,6 +13,7 @@ from bench.bulk_history import bulk_history_size
 from bench.city import bench_city
 from bench.events import event_timings, measure_events
 from bench.monthly_report import measure_monthly_report, monthly_report_timings
+from bench.page_cpu import page_cpu_timings
 from bench.patrols import measure_patrols, patrol_timings
 from bench.scratch import DatabaseSettings, database_ensure
 from bench.seed import seed_demo_timings
@@ -74,8 +75,11 @@ def _rows(options: argparse.Namespace, database: DatabaseSettings) -> list[Row]:
         return rows + audit_draw_timings(options.draws)
     if options.only == "admin-pages":  # changelists, searches and dashboards
         return rows + changelist_timings(options.requests)
+    if options.only == "page-cpu":  # a web worker's CPU per ordinary page, per role
+        return rows + page_cpu_timings(options.requests)
     rows += changelist_timings(options.requests)
     rows += save_timings(options.requests)
+    rows += page_cpu_timings(options.requests)
     rows += bulk_history_size(100_000)
     rows += import_export_timings(100_000)
     rows += audit_draw_timings(options.draws)

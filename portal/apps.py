@@ -16,4 +16,9 @@ class PortalConfig(AppConfig):
     name = "portal"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
         from portal import checks  # noqa: F401 — registers the production setup's checks
+        from portal.middleware import session_renewed_at_sign_in
+
+        user_logged_in.connect(session_renewed_at_sign_in, dispatch_uid="session_renewed")

@@ -104,6 +104,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "portal.middleware.SessionRenewalMiddleware",
     "portal.middleware.PortalLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -204,7 +205,10 @@ LOGIN_URL = "admin:login"
 # Sessions end after SESSION_IDLE_MINUTES without a request (each request renews them) and when
 # the browser closes: a resident file left open on a shared office PC does not stay open.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# Renewed by portal.middleware.SessionRenewalMiddleware when a request comes more than this long
+# after the last renewal, not on every request (Django's SESSION_SAVE_EVERY_REQUEST wrote the
+# session row on every page): a session may end up to this much before the idle time is up.
+SESSION_RENEW_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # HTTPS. Production sits behind a proxy that terminates TLS and says so in X-Forwarded-Proto.
@@ -391,8 +395,8 @@ else:
 # Sessions. With Redis, sessions are read from the cache and written through to the database
 # (cached_db), not kept in the cache alone: a Redis restart or eviction then signs nobody out and
 # loses no import waiting for its confirmation (the pending upload is named in the session).
-# The per-request save (SESSION_SAVE_EVERY_REQUEST, the idle timeout) still writes the row; the
-# read before it comes from Redis. Signing out other sessions on a password change is unchanged:
+# The idle timeout's renewal (at most once a minute, SessionRenewalMiddleware) still writes the
+# row; the reads come from Redis. Signing out other sessions on a password change is unchanged:
 # Django compares the password hash kept in the session data, whichever backend stores it.
 if CACHE_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

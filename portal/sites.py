@@ -85,6 +85,15 @@ class PortalAdminSite(admin.AdminSite):
         (``/admin/<app_label>/``, reached from breadcrumbs) keeps Django's per-app list."""
         if app_label is not None:
             return super().get_app_list(request, app_label)
+        # The index asks twice (its own list and the sidebar's, through each_context): a page
+        # that only reads gets the list built once. Never kept beyond the request.
+        if request.method in ("GET", "HEAD"):
+            if "_task_app_list" not in request.__dict__:
+                request._task_app_list = self._task_app_list(request)
+            return request._task_app_list
+        return self._task_app_list(request)
+
+    def _task_app_list(self, request):
         from patrols.admin import phone
         from wishes.admin import board
 

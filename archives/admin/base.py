@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IS_FACETS_VAR, IS_POPUP_VAR, TO_FIELD_VAR
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ALL_VAR, ERROR_FLAG, ORDER_VAR, PAGE_VAR, SEARCH_VAR
@@ -199,6 +200,17 @@ class ScopedAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     show_facets = admin.ShowFacets.NEVER
     paginator = EstimatingPaginator
 
+    def action_checkbox(self, obj):
+        """Django's row checkbox, the same markup written out: Django renders it as a form
+        widget through three templates, once per row, a fifth of a 100-row list's CPU."""
+        label = format_html(gettext("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
+        )
+
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         if for_model := _autocomplete_source_model(request):
@@ -224,7 +236,18 @@ class ScopedAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         return self._has_object_perm(request, scope.DELETE, obj)
 
     def _has_object_perm(self, request, action: str, obj) -> bool:
-        return request.user.has_perm(scope.permission_name(self.model, action), obj)
+        perm = scope.permission_name(self.model, action)
+        if request.method not in ("GET", "HEAD") or obj.pk is None:
+            return request.user.has_perm(perm, obj)
+        # A page asks the same question of its object several times (the change form: the
+        # view, each inline, the buttons, the fields shown), each a query; a page that only
+        # reads gets the same answer each time, so it is asked once per request. Never kept
+        # across requests, nor in a POST, whose save may move the object out of scope.
+        answers: dict[tuple[str, object], bool] = request.__dict__.setdefault("_object_perms", {})
+        key = (perm, obj.pk)
+        if key not in answers:
+            answers[key] = request.user.has_perm(perm, obj)
+        return answers[key]
 
 
 def _autocomplete_source_model(request) -> type[Model] | None:

@@ -11,6 +11,7 @@ get Django's own rows.
 """
 
 import datetime
+import html
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +27,7 @@ from django.contrib.admin.utils import display_for_field, display_for_value, loo
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.urls import NoReverseMatch, reverse
-from django.utils.html import conditional_escape
+from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 
 #: Stands for the row's key in the change page's URL, reversed once for the page.
@@ -136,14 +137,25 @@ def _cells(cl: Any, row: Any, columns: list[_Column], url_template: str | None) 
             tag = "th" if first else "td"
             first = False
             if url_template is None:
-                inner: str = conditional_escape(shown)
+                inner: str = _escaped(shown)
             else:
                 url = url_template.replace(_KEY, str(quote(getattr(row, cl.pk_attname))), 1)
-                inner = f'<a href="{conditional_escape(url)}">{conditional_escape(shown)}</a>'
+                inner = f'<a href="{_escaped(url)}">{_escaped(shown)}</a>'
             cells.append(mark_safe(f"<{tag}{row_class}>{inner}</{tag}>"))
         else:
-            cells.append(mark_safe(f"<td{row_class}>{conditional_escape(shown)}</td>"))
+            cells.append(mark_safe(f"<td{row_class}>{_escaped(shown)}</td>"))
     return cells
+
+
+def _escaped(value: Any) -> str:
+    """``conditional_escape(value)``, the same text, without the lazy-argument wrapper Django's
+    ``escape`` goes through: asked for every cell and link, that wrapper was a tenth of a
+    100-row list's function calls."""
+    if isinstance(value, Promise):
+        value = str(value)
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    return html.escape(str(value))
 
 
 def _shown(column: _Column, row: Any, value: Any, classes: list[str]) -> Any:

@@ -6,6 +6,7 @@ import pytest
 from django.contrib import admin
 from django.contrib.admin.templatetags.admin_list import results
 from django.test import RequestFactory
+from django.utils import translation
 
 from archives.admin.result_rows import django_results, fast_results
 from tests.scoped_city import build_city, build_events
@@ -47,3 +48,21 @@ def test_lists_it_does_not_cover_get_djangos_rows(admin_user):
         assert [list(map(str, r)) for r in fast_results(changelist)] == [
             list(map(str, r)) for r in results(changelist)
         ]
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_row_checkbox_is_djangos_own_markup(admin_user, language):
+    """The scoped lists write the action checkbox out instead of rendering Django's widget."""
+    city = build_city()
+    with translation.override(language):
+        compared = 0
+        for model, changelist in changelists(admin_user):
+            model_admin = changelist.model_admin
+            if type(model_admin).action_checkbox is admin.ModelAdmin.action_checkbox:
+                continue
+            for row in changelist.result_list[:3]:
+                assert model_admin.action_checkbox(row) == admin.ModelAdmin.action_checkbox(
+                    model_admin, row
+                ), model
+                compared += 1
+    assert compared > 10, city

@@ -2,7 +2,9 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +17,7 @@ def clock(monkeypatch):
     offset = {"delta": dt.timedelta()}
     monkeypatch.setattr(timezone, "now", lambda: real_now() + offset["delta"])
 
-    def advance(minutes: int) -> None:
+    def advance(minutes: float) -> None:
         offset["delta"] += dt.timedelta(minutes=minutes)
 
     return advance
@@ -35,14 +37,41 @@ def test_each_request_renews_the_idle_time(admin_client, clock):
         assert admin_client.get("/admin/").status_code == 200
 
 
-def test_the_idle_time_is_configurable(admin_client, clock, settings):
+def test_the_idle_time_is_configurable(admin_user, clock, settings):
     settings.SESSION_COOKIE_AGE = 5 * 60
-    admin_client.get("/admin/")
+    client = Client()
+    client.force_login(admin_user)
+    clock(2)
+    assert client.get("/admin/").status_code == 200
     clock(6)
-    assert admin_client.get("/admin/").status_code == 302
+    assert client.get("/admin/").status_code == 302
 
 
-def test_the_session_cookie_ends_with_the_browser(admin_client):
+def test_clicking_every_half_minute_for_an_hour_keeps_the_session(admin_client, clock):
+    for _ in range(120):
+        clock(0.5)
+        assert admin_client.get("/admin/").status_code == 200
+
+
+def test_pages_within_a_minute_of_the_last_renewal_do_not_write_the_session(admin_client, clock):
+    def session_writes() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert admin_client.get("/admin/").status_code == 200
+        return sum(
+            1 for q in queries if q["sql"].startswith("UPDATE") and "django_session" in q["sql"]
+        )
+
+    assert session_writes() == 0  # signing in saved the session a moment ago
+    clock(1)
+    assert session_writes() == 1
+    clock(0.5)
+    assert session_writes() == 0
+    clock(1)
+    assert session_writes() == 1
+
+
+def test_the_session_cookie_ends_with_the_browser(admin_client, clock):
+    clock(2)  # a page that renews the session sends its cookie again
     response = admin_client.get("/admin/")
     cookie = response.cookies["sessionid"]
     assert not cookie["max-age"] and not cookie["expires"]
