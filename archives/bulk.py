@@ -173,10 +173,16 @@ def rows_update(rows: list[M], attnames: list[str], *, batch_size: int = 2000) -
     if not arrays and connection.features.max_query_params:
         # A parameter per value: as many rows as the database takes parameters for.
         batch_size = min(batch_size, connection.features.max_query_params // len(fields))
+    # As for inserts: a plain type's Python value is written as it is, one attrgetter call a
+    # row; converting every value through get_db_prep_save took 4.6 s of 100,000 updates.
+    plain = _PLAIN_TYPES if arrays else _SQLITE_PLAIN_TYPES
+    converted = [(i, f) for i, f in enumerate(fields) if f.get_internal_type() not in plain]
+    read = attrgetter(*(f.attname for f in fields))  # at least two: the key and a field
     for start in range(0, len(rows), batch_size):
         batch = rows[start : start + batch_size]
-        columns = [[f.get_db_prep_save(getattr(row, f.attname), connection) for row in batch]
-                   for f in fields]  # fmt: skip
+        columns = [list(column) for column in zip(*map(read, batch), strict=True)]
+        for i, field in converted:
+            columns[i] = [field.get_db_prep_save(value, connection) for value in columns[i]]
         if arrays:  # PostgreSQL: one array parameter per column
             types = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
             values, params = f"SELECT * FROM unnest({types})", columns
