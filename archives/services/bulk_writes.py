@@ -176,16 +176,8 @@ def residents_bulk_update(
     if not scope.may_all(actor, scope.CHANGE, Resident, pks):
         raise PermissionDenied(_("You may not change this record."))
     _check_bulk_placement(rows=residents, actor=actor, action=scope.CHANGE)
-    versions: dict[int, int] = {}
-    # The IDs as one array parameter on PostgreSQL (sql.values_among): a thousand-item IN list
-    # cost more to compile and send than its rows took to read.
-    for rows in sql.values_among(Resident.objects.all(), "id", pks, chunk=batch_size):
-        versions.update(rows.select_for_update().values_list("pk", "version"))
     moments = _moments(at, len(residents))
     for resident, moment in zip(residents, moments, strict=True):
-        if versions[resident.pk] != resident.version:
-            stored = Resident.objects.get(pk=resident.pk)
-            raise ConcurrentEditError(resident=stored, loaded_version=resident.version)
         resident.version += 1
         resident.updated_at = moment
     written = (
@@ -193,9 +185,17 @@ def residents_bulk_update(
         if fields is None
         else [concrete_field(Resident, name).attname for name in fields]
     )
-    bulk.rows_update(  # history: _history_copied below
-        residents, [*written, "version", "updated_at"], batch_size=batch_size
+    # Each row is written (and locked) only if its version is still the one it was read at.
+    updated = bulk.rows_update(  # history: _history_copied below
+        residents, [*written, "version", "updated_at"], batch_size=batch_size, versioned="version"
     )
+    stale = [resident for resident in residents if resident.pk not in (updated or set())]
+    if stale:
+        # Saved since they were read: the first is named; raising undoes the rows written.
+        for resident in residents:
+            resident.version -= 1  # back to the versions they were read at
+        stored = Resident.objects.get(pk=stale[0].pk)
+        raise ConcurrentEditError(resident=stored, loaded_version=stale[0].version)
     Through = Resident.tags.through
     pairs = zip(residents, tag_ids, strict=True)
     wanted = {(resident.pk, tag_id) for resident, ids in pairs for tag_id in ids}
