@@ -152,8 +152,16 @@ def _row_values(
     return values_of
 
 
-def rows_update(rows: list[M], attnames: list[str], *, batch_size: int = 2000) -> None:
+def rows_update(
+    rows: list[M], attnames: list[str], *, batch_size: int = 2000, versioned: str | None = None
+) -> set[Any] | None:
     """Write the fields ``attnames`` of ``rows`` (all of one model, all stored).
+
+    ``versioned`` names a version field among ``attnames`` that each row carries raised by
+    one: a row is then written only where its stored version is still the one it was read
+    at (one less), and the answer is the primary keys of the rows written, so that the caller
+    can refuse the others (a concurrent edit). The UPDATE checks and locks each row itself; a
+    SELECT ... FOR UPDATE of the rows first took a tenth of 100,000 updates' database time.
 
     Django's ``bulk_update`` builds a CASE expression per field and row: for 2,000 residents
     it spent nine seconds compiling SQL. Here a batch is one UPDATE ... FROM: on PostgreSQL
@@ -161,22 +169,34 @@ def rows_update(rows: list[M], attnames: list[str], *, batch_size: int = 2000) -
     SQLite from a VALUES list.
     """
     if not rows:
-        return
+        return set() if versioned else None
     model = type(rows[0])
     meta = model._meta
     fields = [meta.pk, *(concrete_field(model, name) for name in attnames)]
     quote = connection.ops.quote_name
     table, pk = quote(meta.db_table), quote(meta.pk.column)
+    condition, returning = "", ""
+    written: set[Any] = set()
+    if versioned:
+        version = quote(concrete_field(model, versioned).column)
+        condition = f" AND {table}.{version} = v.{version} - 1"
+        returning = f" RETURNING {table}.{pk}"
     names = ", ".join(quote(f.column) for f in fields)
     assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in fields[1:])
     arrays = connection.vendor == "postgresql"
     if not arrays and connection.features.max_query_params:
         # A parameter per value: as many rows as the database takes parameters for.
         batch_size = min(batch_size, connection.features.max_query_params // len(fields))
+    # As for inserts: a plain type's Python value is written as it is, one attrgetter call a
+    # row; converting every value through get_db_prep_save took 4.6 s of 100,000 updates.
+    plain = _PLAIN_TYPES if arrays else _SQLITE_PLAIN_TYPES
+    converted = [(i, f) for i, f in enumerate(fields) if f.get_internal_type() not in plain]
+    read = attrgetter(*(f.attname for f in fields))  # at least two: the key and a field
     for start in range(0, len(rows), batch_size):
         batch = rows[start : start + batch_size]
-        columns = [[f.get_db_prep_save(getattr(row, f.attname), connection) for row in batch]
-                   for f in fields]  # fmt: skip
+        columns = [list(column) for column in zip(*map(read, batch), strict=True)]
+        for i, field in converted:
+            columns[i] = [field.get_db_prep_save(value, connection) for value in columns[i]]
         if arrays:  # PostgreSQL: one array parameter per column
             types = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
             values, params = f"SELECT * FROM unnest({types})", columns
@@ -186,7 +206,11 @@ def rows_update(rows: list[M], attnames: list[str], *, batch_size: int = 2000) -
             params = [value for row_values in zip(*columns, strict=True) for value in row_values]
         sql = (
             f"WITH v ({names}) AS ({values}) "
-            f"UPDATE {table} SET {assignments} FROM v WHERE {table}.{pk} = v.{pk}"
+            f"UPDATE {table} SET {assignments} FROM v WHERE {table}.{pk} = v.{pk}{condition}"
+            f"{returning}"
         )
         with connection.cursor() as cursor:  # history: written by the caller
             cursor.execute(sql, params)
+            if versioned:
+                written.update(pk for (pk,) in cursor.fetchall())
+    return written if versioned else None

@@ -111,23 +111,40 @@ def resident_import_apply(
         reason=reason,
     )
     report(len(new), len(written))
-    updates = [r for r in plan.rows if r.action == "update"]
-    for start in range(0, len(updates), ID_CHUNK):  # a chunk at a time: memory stays flat
-        chunk = updates[start : start + ID_CHUNK]
-        stored = Resident.objects.in_bulk([r.existing_id for r in chunk])
-        for planned in chunk:
-            resident = stored[planned.existing_id]
-            for name, value in planned.values.items():
-                setattr(resident, name, value)
-            resident.household_id = households[planned.place]
-            resident.version = cast(int, planned.existing_version)  # set by the plan's compare
-        services.residents_bulk_update(
-            residents=[stored[r.existing_id] for r in chunk],
-            tag_ids=[_tags_written(r) for r in chunk],
-            actor=user,
-            reason=reason,
-        )
-        report(len(new) + start + len(chunk), len(written))
+    # An update writes only the fields the plan found changed (and the household), so the
+    # stored residents need not be loaded: rows that change the same fields go together.
+    # Loading them whole took a fifth of 100,000 updates. The version each was compared at
+    # still guards against an edit made since the preview (ConcurrentEditError).
+    groups: dict[tuple[str, ...], list[PlannedRow]] = {}
+    for planned in plan.rows:
+        if planned.action == "update":
+            groups.setdefault(tuple(planned.values), []).append(planned)
+    done = len(new)
+    for changed, updates in groups.items():
+        wanted = {"id", "household_id", "version", *changed}
+        # from_db takes the values in the model's field order, the others left deferred
+        attnames = [f.attname for f in Resident._meta.concrete_fields if f.attname in wanted]
+        for start in range(0, len(updates), ID_CHUNK):  # a chunk at a time: memory stays flat
+            chunk = updates[start : start + ID_CHUNK]
+            residents = []
+            for r in chunk:
+                values = {
+                    **r.values,
+                    "id": r.existing_id,
+                    "household_id": households[r.place],
+                    "version": cast(int, r.existing_version),  # set by the plan's compare
+                }
+                # a stored row of these fields only: the others are never read
+                residents.append(Resident.from_db(None, attnames, [values[a] for a in attnames]))
+            services.residents_bulk_update(
+                residents=residents,
+                tag_ids=[_tags_written(r) for r in chunk],
+                actor=user,
+                reason=reason,
+                fields=[*changed, "household"],
+            )
+            done += len(chunk)
+            report(done, len(written))
     for household in Household.objects.filter(pk__in=[pk for pk, _words in plan.occupied]):
         household.status = Household.Status.OCCUPIED
         services.household_save(household=household, actor=user, reason=reason)
@@ -195,13 +212,13 @@ def _compare(plan: ImportPlan, lookups: "_Lookups", shown: _Shown) -> dict[int, 
     for start in range(0, len(ids), ID_CHUNK):
         chunk = ids[start : start + ID_CHUNK]
         tags: dict[int, set[int]] = {}
-        for resident_id, tag_id in Through.objects.filter(resident_id__in=chunk).values_list(
-            "resident_id", "tag_id"
-        ):
-            tags.setdefault(resident_id, set()).add(tag_id)
-        stored = Resident.objects.filter(pk__in=chunk).values_list(
-            "pk", "version", *_COMPARED, *place_fields
-        )
+        # The IDs as one array parameter on PostgreSQL (see sql.values_among): an IN list of
+        # 5,000 took longer to compile and send than its rows took to read.
+        for links in sql.values_among(Through.objects.all(), "resident", chunk, chunk=ID_CHUNK):
+            for resident_id, tag_id in links.values_list("resident_id", "tag_id"):
+                tags.setdefault(resident_id, set()).add(tag_id)
+        [stored] = sql.values_among(Resident.objects.all(), "id", chunk, chunk=ID_CHUNK)
+        stored = stored.values_list("pk", "version", *_COMPARED, *place_fields)
         for pk, version, *values in stored:
             fields = dict(zip(_COMPARED, values[: len(_COMPARED)], strict=True))
             place = Place(*values[len(_COMPARED) :])

@@ -107,6 +107,24 @@ def test_the_bulk_update_refuses_a_resident_saved_since_it_was_read(city):
     assert fresh.history.count() == entries
 
 
+def test_a_bulk_update_with_one_resident_saved_since_writes_none_of_the_others(city):
+    community = city.users["community"]  # writes GA1a and GA1b
+    first = Resident.objects.get(pk=city.residents["GA1a"].pk)
+    stale = Resident.objects.get(pk=city.residents["GA1b"].pk)
+    fresh = Resident.objects.get(pk=stale.pk)
+    fresh.phone = "13955556666"
+    services.resident_save(resident=fresh, actor=community, reason="电话核实")
+    first.name, stale.name = "先改的", "过时的修改"
+
+    with pytest.raises(services.ConcurrentEditError) as refused:
+        services.residents_bulk_update(
+            residents=[first, stale], tag_ids=[set(), set()], actor=community, reason="x"
+        )
+    assert refused.value.resident.pk == stale.pk
+    assert not Resident.objects.filter(name__in=["先改的", "过时的修改"]).exists()
+    assert not first.history.filter(history_change_reason="x").exists()
+
+
 def test_an_export_with_a_moved_out_resident_imports_back_unchanged(client, city):
     resident = city.residents["GA1a"]
     resident.residency_status = Resident.ResidencyStatus.MOVED_OUT
