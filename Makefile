@@ -29,7 +29,7 @@ REDIS_PING := $(BIN)/python -c "import os, redis; redis.Redis.from_url(os.enviro
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo --if-empty
+	$(BIN)/python manage.py seed_demo --if-empty --address $(RUN_ADDR)
 	@if [ -z "$$REDIS_URL$$CELERY_BROKER_URL" ] && ! $(REDIS_PING) \
 			&& command -v redis-server >/dev/null 2>&1; then \
 		echo "--- starting Redis (redis-server --daemonize yes)"; \

@@ -152,7 +152,6 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         refusal = services.monthly_report_publish_refusal(
             month=month, street=street, actor=actor_of(request)
         )
-        query = _report_query(month, street)
         figures = report_figures(month, street, published)
         sort = request.GET.get("sort", "")
         descending = request.GET.get("order") == "desc"
@@ -170,19 +169,39 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
             "may_publish": refusal is None and published is None,
             "may_correct": refusal is None and published is not None,
             "ended": has_ended(month),
-            "download_url": reverse("admin:exports_monthlyreport_download") + "?" + query,
-            "publish_url": reverse("admin:exports_monthlyreport_publish") + "?" + query,
             "scope_name": street.name if street else _("whole city"),
         }
         return TemplateResponse(request, "admin/exports/monthlyreport/report.html", context)
 
     def download_view(self, request):
-        """A report file is made (or read, once published) by a job: the link leads to its
-        progress page, which offers the file when it is ready. The download is logged there."""
-        month, street = self._scope_from(request, request.GET)
-        file_format = request.GET.get("format", "")
+        """A report file is made (or read, once published) by a job, which only a POST starts
+        (the report page's buttons): the answer leads to the job's progress page, which offers
+        the file when it is ready, and logs the download. A GET (a link in the list of
+        published reports, a bookmark, a crawler, a prefetch) starts nothing and shows a page
+        with that button."""
+        data = request.POST if request.method == "POST" else request.GET
+        month, street = self._scope_from(request, data)
+        file_format = data.get("format", "")
         if file_format not in services.FORMATS:
             raise Http404(_("Unknown format."))
+        scope_name = street.name if street else _("whole city")
+        if request.method != "POST":
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": _("Download the report of %(month)s?") % {"month": f"{month:%Y-%m}"},
+                "month": month_text(month),
+                "street_value": str(street.pk) if street else CITY,
+                "scope_name": scope_name,
+                "file_format": file_format,
+                "format_name": FORMAT_NAMES[file_format],
+                "back_url": reverse("admin:exports_monthlyreport_report")
+                + "?"
+                + _report_query(month, street),
+            }
+            return TemplateResponse(
+                request, "admin/exports/monthlyreport/download_confirm.html", context
+            )
         job = job_start(
             kind=REPORT_DOWNLOAD_JOB,
             user=actor_of(request),
@@ -190,7 +209,7 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
             title=_("Monthly report %(month)s, %(scope)s (%(format)s)")
             % {
                 "month": month_text(month),
-                "scope": street.name if street else _("whole city"),
+                "scope": scope_name,
                 "format": FORMAT_NAMES[file_format],
             },
         )
@@ -198,7 +217,7 @@ class MonthlyReportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
 
     def publish_view(self, request):
         """Publishing freezes a month for good, so it is never one click: the first request
-        (a GET from the report page's button, or a POST without ``confirm``) shows what will
+        (the report page's button, a POST without ``confirm``, or a GET) shows what will
         be frozen, the month, the scope and the figures, with a button that confirms. The
         confirmation starts a job (the figures and both files take a while); a refusal known
         now is said at once, and the job asks again when it runs."""

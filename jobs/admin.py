@@ -4,17 +4,23 @@ JSON status for the page's script, its file's download, and the user's own list 
 Only a job's own user reaches any of them (``jobs.selectors``); everyone else gets 404.
 """
 
+from math import ceil
+
 from django.conf import settings
 from django.contrib import admin
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from jobs import selectors
 from jobs.models import Job
+
+#: Seconds a job may wait for a worker before its page says it is waiting for one.
+WAITING_NOTICE_SECONDS = 10
 
 
 @admin.register(Job)
@@ -75,6 +81,7 @@ class JobAdmin(admin.ModelAdmin):
     def progress_view(self, request, job_id):
         job = selectors.job_of(request.user, job_id)
         done, total = selectors.job_progress(job)
+        waited = (timezone.now() - job.created_at).total_seconds()
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -85,6 +92,9 @@ class JobAdmin(admin.ModelAdmin):
             "result": job.result or {},
             # How long the page polls a job that does not move (jobs/static/jobs/progress.js).
             "idle_seconds": settings.SESSION_COOKIE_AGE,
+            # A job still waiting after this long probably has no worker to run it: the page
+            # says so (at once when it opens later, else when the moment comes: progress.js).
+            "waiting_notice_in": max(0, ceil(WAITING_NOTICE_SECONDS - waited)),
         }
         return TemplateResponse(request, "admin/jobs/progress.html", context)
 

@@ -23,7 +23,8 @@ import threading
 import uuid
 from typing import Any
 
-from locust import HttpUser, between, task
+from locust import HttpUser, between
+from locust.clients import ResponseContextManager
 from lxml import html
 from requests.cookies import RequestsCookieJar
 
@@ -72,6 +73,10 @@ class PlainHttpCookieJar(RequestsCookieJar):
 
 
 class PortalUser(HttpUser):
+    """One person signed in with a demo account; each role's class below only says who it is
+    (``login``), how many of it there are (``weight``) and what it does (``tasks``: the
+    functions further down, each given the user)."""
+
     abstract = True
     wait_time = between(1, 5)  # a person reads the page before the next click
     login = ""
@@ -80,8 +85,7 @@ class PortalUser(HttpUser):
         # Production cookies are Secure; the test talks plain HTTP to gunicorn, where the TLS
         # proxy would (the proxy is not what is measured), so the client sends them anyway.
         self.client.cookies = PlainHttpCookieJar()
-        page = self.client.get("/admin/login/", name="login page").text
-        fields = form_fields(page)
+        fields = self.form("/admin/login/", "login page")
         fields.update(username=[self.login], password=[PASSWORD], next=["/admin/"])
         with self.client.post(
             "/admin/login/", data=fields, name="login", catch_response=True
@@ -89,8 +93,160 @@ class PortalUser(HttpUser):
             if "/admin/login/" in response.url:
                 response.failure(f"{self.login} could not sign in")
 
+    def page(self, path: str, name: str) -> str:
+        return self.client.get(path, name=name).text
+
     def ids(self, path: str, pattern: re.Pattern[str], name: str) -> list[str]:
-        return pattern.findall(self.client.get(path, name=name).text)
+        return pattern.findall(self.page(path, name))
+
+    def form(self, path: str, name: str, form_id: str | None = None) -> dict[str, Any]:
+        """The fields of the page's form, its CSRF token included, as a browser sends them."""
+        return form_fields(self.page(path, name), form_id)
+
+    def submit(
+        self, url: str, fields: dict[str, Any], name: str, **kwargs: Any
+    ) -> ResponseContextManager:
+        """POST a form without following the redirect, for the caller to judge the answer
+        (``with user.submit(...) as response``)."""
+        return self.client.post(
+            url, data=fields, name=name, catch_response=True, allow_redirects=False, **kwargs
+        )
+
+
+# What people do: each function is one task, given the user doing it. -------------------------
+
+
+def search_surname(user: PortalUser) -> None:
+    q = random.choice(SURNAMES)
+    user.client.get(f"/admin/archives/resident/?q={q}", name="resident search (surname)")
+
+
+def search_phone_digits(user: PortalUser) -> None:
+    q = f"{random.randint(0, 9999):04d}"
+    user.client.get(f"/admin/archives/resident/?q={q}", name="resident search (phone)")
+
+
+def household_list(user: PortalUser) -> None:
+    user.client.get("/admin/archives/household/", name="household list")
+
+
+def resident_list(user: PortalUser) -> None:
+    user.client.get("/admin/archives/resident/", name="resident list")
+
+
+def dashboard(user: PortalUser) -> None:
+    user.client.get("/admin/", name="dashboard")
+
+
+def edit_resident(user: PortalUser) -> None:
+    ids = user.ids("/admin/archives/resident/", RESIDENT_LINK, "resident list")
+    if not ids:
+        return
+    pk = random.choice(ids)
+    url = f"/admin/archives/resident/{pk}/change/"
+    fields = user.form(url, "resident form", "resident_form")
+    marker = uuid.uuid4().hex
+    phone = f"139{random.randint(0, 99_999_999):08d}"
+    fields["phone"] = [phone]
+    fields["change_reason"] = [f"load test {marker}"]
+    fields["_save"] = ["Save"]
+    with user.submit(url, fields, "resident save") as response:
+        location = response.headers.get("Location", "")
+        if response.status_code != 302:
+            response.failure(f"resident {pk} not saved ({response.status_code})")
+        elif location.endswith(url):
+            # Back to the form: another clerk saved this file since it was opened (the
+            # version field's check). Refused: nothing written, counted by check_writes.
+            record_write(kind="refused", id=int(pk), marker=marker)
+        else:
+            record_write(kind="resident", id=int(pk), phone=phone, marker=marker)
+
+
+def log_visit(user: PortalUser) -> None:
+    households = user.ids("/admin/archives/household/", HOUSEHOLD_LINK, "household list")
+    if not households:
+        return
+    page = user.page("/admin/archives/visit/add/", "visit form")
+    fields = form_fields(page, "visit_form")
+    marker = uuid.uuid4().hex
+    now = dt.datetime.now()
+    fields["household"] = [random.choice(households)]
+    if not any(fields.get("grid_member", [""])):
+        options = html.fromstring(page).xpath('//select[@name="grid_member"]/option/@value')
+        fields["grid_member"] = [next((v for v in options if v), "")]
+    fields["visited_at_0"] = [now.strftime("%Y-%m-%d")]
+    fields["visited_at_1"] = [now.strftime("%H:%M:%S")]
+    fields["note"] = [f"load test {marker}"]
+    fields["_save"] = ["Save"]
+    with user.submit("/admin/archives/visit/add/", fields, "visit save") as response:
+        if response.status_code == 302:
+            record_write(kind="visit", marker=marker)
+        else:
+            response.failure(f"visit refused ({response.status_code})")
+
+
+def import_small_file(user: PortalUser) -> None:
+    """Export a few of the grid's residents as CSV, change their phone numbers, import the
+    file: upload, preview, confirm (a marker in the file's name is in each row's reason)."""
+    export = "/admin/archives/resident/export/"
+    fields = user.form(export, "export form")
+    fields["format"] = ["1"]  # csv (the second of the list's export formats)
+    response = user.client.post(export, data=fields, name="export (csv)")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    if len(rows) < 2:
+        return
+    header, picked = rows[0], random.sample(rows[1:], min(3, len(rows) - 1))
+    phone = next(i for i, name in enumerate(header) if "电话" in name or "phone" in name)
+    for row in picked:
+        row[phone] = f"139{random.randint(0, 99_999_999):08d}"
+    out = io.StringIO()
+    csv.writer(out).writerows([header, *picked])
+    marker = uuid.uuid4().hex
+    upload = "/admin/archives/resident/import/"
+    preview = user.client.post(
+        upload,
+        data=user.form(upload, "import form"),
+        files={"file": (f"load-test-{marker}.csv", out.getvalue().encode(), "text/csv")},
+        name="import preview",
+    )
+    fields = form_fields(preview.text, action="confirm")
+    ticks = html.fromstring(preview.text).xpath('//input[@name="acknowledge"]/@value')
+    if ticks:
+        fields["acknowledge"] = ticks
+    with user.submit(f"{upload}confirm/", fields, "import confirm") as response:
+        location = response.headers.get("Location", "")
+        written = [{"id_number": row[0], "phone": row[phone]} for row in picked]
+        if response.status_code == 302 and not location.endswith(upload):
+            # To the list, or to the import's job page when a worker applies it (the job
+            # of three rows is done long before check_writes looks).
+            record_write(kind="import", marker=marker, rows=written)
+        elif response.status_code in (200, 302):
+            # Refused (back to the upload) or the preview again: a resident changed since
+            # the preview. Nothing written.
+            record_write(kind="refused", id=0, marker=marker)
+            response.success()
+        else:
+            response.failure(f"import not confirmed ({response.status_code})")
+
+
+def monthly_report(user: PortalUser) -> None:
+    """The report page, then one of its files: a POST of its download form, which starts the
+    file's job and leads to the job's page."""
+    page = user.page("/admin/exports/monthlyreport/report/", "monthly report")
+    fields = form_fields(page, action="/report/download/")
+    fields["format"] = [random.choice(["xlsx", "pdf"])]
+    user.client.post(
+        "/admin/exports/monthlyreport/report/download/", data=fields, name="report download"
+    )
+
+
+def check_audit_items(user: PortalUser) -> None:
+    ids = user.ids("/admin/audits/audititem/", ITEM_LINK, "audit items")
+    for pk in random.sample(ids, min(3, len(ids))):
+        user.client.get(f"/admin/audits/audititem/{pk}/change/", name="audit item")
+
+
+# Who does it. --------------------------------------------------------------------------------
 
 
 class Clerk(PortalUser):
@@ -98,172 +254,29 @@ class Clerk(PortalUser):
 
     weight = 6
     login = "clerk"
-
-    @task(6)
-    def search_surname(self) -> None:
-        q = random.choice(SURNAMES)
-        self.client.get(f"/admin/archives/resident/?q={q}", name="resident search (surname)")
-
-    @task(3)
-    def search_phone_digits(self) -> None:
-        q = f"{random.randint(0, 9999):04d}"
-        self.client.get(f"/admin/archives/resident/?q={q}", name="resident search (phone)")
-
-    @task(2)
-    def household_list(self) -> None:
-        self.client.get("/admin/archives/household/", name="household list")
-
-    @task(3)
-    def edit_resident(self) -> None:
-        ids = self.ids("/admin/archives/resident/", RESIDENT_LINK, "resident list")
-        if not ids:
-            return
-        pk = random.choice(ids)
-        url = f"/admin/archives/resident/{pk}/change/"
-        page = self.client.get(url, name="resident form").text
-        fields = form_fields(page, "resident_form")
-        marker = uuid.uuid4().hex
-        phone = f"139{random.randint(0, 99_999_999):08d}"
-        fields["phone"] = [phone]
-        fields["change_reason"] = [f"load test {marker}"]
-        fields["_save"] = ["Save"]
-        with self.client.post(
-            url, data=fields, name="resident save", catch_response=True, allow_redirects=False
-        ) as response:
-            location = response.headers.get("Location", "")
-            if response.status_code != 302:
-                response.failure(f"resident {pk} not saved ({response.status_code})")
-            elif location.endswith(url):
-                # Back to the form: another clerk saved this file since it was opened (the
-                # version field's check). Refused: nothing written, counted by check_writes.
-                record_write(kind="refused", id=int(pk), marker=marker)
-            else:
-                record_write(kind="resident", id=int(pk), phone=phone, marker=marker)
-
-    @task(2)
-    def log_visit(self) -> None:
-        households = self.ids("/admin/archives/household/", HOUSEHOLD_LINK, "household list")
-        if not households:
-            return
-        page = self.client.get("/admin/archives/visit/add/", name="visit form").text
-        fields = form_fields(page, "visit_form")
-        marker = uuid.uuid4().hex
-        now = dt.datetime.now()
-        fields["household"] = [random.choice(households)]
-        if not any(fields.get("grid_member", [""])):
-            options = html.fromstring(page).xpath('//select[@name="grid_member"]/option/@value')
-            fields["grid_member"] = [next((v for v in options if v), "")]
-        fields["visited_at_0"] = [now.strftime("%Y-%m-%d")]
-        fields["visited_at_1"] = [now.strftime("%H:%M:%S")]
-        fields["note"] = [f"load test {marker}"]
-        fields["_save"] = ["Save"]
-        with self.client.post(
-            "/admin/archives/visit/add/",
-            data=fields,
-            name="visit save",
-            catch_response=True,
-            allow_redirects=False,
-        ) as response:
-            if response.status_code == 302:
-                record_write(kind="visit", marker=marker)
-            else:
-                response.failure(f"visit refused ({response.status_code})")
-
-    @task(1)
-    def import_small_file(self) -> None:
-        """Export a few of the grid's residents as CSV, change their phone numbers, import the
-        file: upload, preview, confirm (a marker in the file's name is in each row's reason)."""
-        export = "/admin/archives/resident/export/"
-        fields = form_fields(self.client.get(export, name="export form").text)
-        fields["format"] = ["1"]  # csv (the second of the list's export formats)
-        response = self.client.post(export, data=fields, name="export (csv)")
-        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-        if len(rows) < 2:
-            return
-        header, picked = rows[0], random.sample(rows[1:], min(3, len(rows) - 1))
-        phone = next(i for i, name in enumerate(header) if "电话" in name or "phone" in name)
-        for row in picked:
-            row[phone] = f"139{random.randint(0, 99_999_999):08d}"
-        out = io.StringIO()
-        csv.writer(out).writerows([header, *picked])
-        marker = uuid.uuid4().hex
-        upload = "/admin/archives/resident/import/"
-        fields = form_fields(self.client.get(upload, name="import form").text)
-        preview = self.client.post(
-            upload,
-            data=fields,
-            files={"file": (f"load-test-{marker}.csv", out.getvalue().encode(), "text/csv")},
-            name="import preview",
-        )
-        fields = form_fields(preview.text, action="confirm")
-        ticks = html.fromstring(preview.text).xpath('//input[@name="acknowledge"]/@value')
-        if ticks:
-            fields["acknowledge"] = ticks
-        with self.client.post(
-            f"{upload}confirm/",
-            data=fields,
-            name="import confirm",
-            catch_response=True,
-            allow_redirects=False,
-        ) as response:
-            location = response.headers.get("Location", "")
-            written = [{"id_number": row[0], "phone": row[phone]} for row in picked]
-            if response.status_code == 302 and not location.endswith(upload):
-                # To the list, or to the import's job page when a worker applies it (the job
-                # of three rows is done long before check_writes looks).
-                record_write(kind="import", marker=marker, rows=written)
-            elif response.status_code in (200, 302):
-                # Refused (back to the upload) or the preview again: a resident changed since
-                # the preview. Nothing written.
-                record_write(kind="refused", id=0, marker=marker)
-                response.success()
-            else:
-                response.failure(f"import not confirmed ({response.status_code})")
+    tasks = {
+        search_surname: 6,
+        search_phone_digits: 3,
+        household_list: 2,
+        edit_resident: 3,
+        log_visit: 2,
+        import_small_file: 1,
+    }
 
 
 class StreetOfficial(PortalUser):
     weight = 2
     login = "street"
-
-    @task(3)
-    def dashboard(self) -> None:
-        self.client.get("/admin/", name="dashboard")
-
-    @task(2)
-    def resident_list(self) -> None:
-        self.client.get("/admin/archives/resident/", name="resident list")
-
-    @task(1)
-    def report(self) -> None:
-        report_and_download(self)
+    tasks = {dashboard: 3, resident_list: 2, monthly_report: 1}
 
 
 class MunicipalOfficial(PortalUser):
     weight = 1
     login = "official"
-
-    @task(3)
-    def dashboard(self) -> None:
-        self.client.get("/admin/", name="dashboard")
-
-    @task(1)
-    def report(self) -> None:
-        report_and_download(self)
+    tasks = {dashboard: 3, monthly_report: 1}
 
 
 class Auditor(PortalUser):
     weight = 1
     login = "auditor"
-
-    @task
-    def check_items(self) -> None:
-        ids = self.ids("/admin/audits/audititem/", ITEM_LINK, "audit items")
-        for pk in random.sample(ids, min(3, len(ids))):
-            self.client.get(f"/admin/audits/audititem/{pk}/change/", name="audit item")
-
-
-def report_and_download(user: PortalUser) -> None:
-    page = user.client.get("/admin/exports/monthlyreport/report/", name="monthly report").text
-    links = html.fromstring(page).xpath('//a[contains(@href, "/report/download/")]/@href')
-    if links:
-        user.client.get(random.choice(links), name="report download")
+    tasks = [check_audit_items]

@@ -334,7 +334,7 @@ def test_an_officials_day_by_clicking(logged_in, console, city, tmp_path, who):
     for file_format in ("xlsx", "pdf"):
         # A job makes the file; its page offers it, and leads back to the report.
         walk.click(
-            f".report-downloads a[href$='format={file_format}']",
+            f".report-downloads button[value='{file_format}']",
             r"/jobs/job/[-0-9a-f]+/progress/$",
             f"report-job-{file_format}",
         )

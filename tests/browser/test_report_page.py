@@ -56,7 +56,7 @@ def test_a_street_official_reads_downloads_and_publishes_last_months_report(
     # Each file is made by a job: its page, then the file it offers, then back to the report.
     files = {}
     for file_format in ("xlsx", "pdf"):
-        page.click(f".report-downloads a[href$='format={file_format}']")
+        page.click(f".report-downloads button[value='{file_format}']")
         page.wait_for_url("**/jobs/job/*/progress/")
         assert "monthly-report-" in page.locator(".job-summary").inner_text()
         print(screenshot(page, f"street-official-report-job-{file_format}"))
@@ -73,7 +73,7 @@ def test_a_street_official_reads_downloads_and_publishes_last_months_report(
     assert ReportDownload.objects.filter(user=official).count() == 2
 
     # Publishing shows what will be frozen and waits for a second click.
-    page.click(".report-publish a.button")
+    page.click(".report-publish button")
     page.wait_for_url("**/report/publish/**")
     assert page.locator(".report-facts").inner_text().count(grid.community.street.name) == 1
     assert page.locator(".report-summary tbody tr", has_text=grid.name).count() == 1

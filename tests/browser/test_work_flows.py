@@ -144,7 +144,7 @@ def test_an_official_downloads_the_monthly_report(logged_in, console, two_grids,
     print(screenshot(page, "official-monthly-report"))
     files = {}
     for file_format in ("xlsx", "pdf"):
-        page.click(f".report-downloads a[href$='format={file_format}']")
+        page.click(f".report-downloads button[value='{file_format}']")
         page.wait_for_url("**/jobs/job/*/progress/")  # a job makes the file
         with page.expect_download() as download_info:
             page.click("a.job-download")

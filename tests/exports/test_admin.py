@@ -40,13 +40,14 @@ def test_another_street_or_the_city_is_not_found_for_a_street_official(client, r
     assert client.get(REPORT, {"month": "2026-10", "street": "city"}).status_code == 404
     download = REPORT + "download/"
     query = {"month": "2026-10", "street": report_city["s2"].pk, "format": "pdf"}
+    assert client.post(download, query).status_code == 404
     assert client.get(download, query).status_code == 404
     assert not ReportDownload.objects.exists()
 
 
 def test_a_download_is_the_workbook_and_is_logged(client, report_city):
     client.force_login(report_city["street"])
-    response = client.get(
+    response = client.post(
         REPORT + "download/",
         {"month": "2026-10", "street": report_city["s1"].pk, "format": "xlsx"},
     )
@@ -63,7 +64,7 @@ def test_a_download_is_the_workbook_and_is_logged(client, report_city):
 def test_the_city_reports_pdf_is_made_by_a_job_and_offered_to_its_user_only(client, report_city):
     client.force_login(report_city["official"])
     query = {"month": "2026-10", "street": "city", "format": "pdf"}
-    job, page = followed(client, client.get(REPORT + "download/", query))
+    job, page = followed(client, client.post(REPORT + "download/", query))
     assert job.state == "done" and "monthly-report-2026-10-city-draft.pdf" in page
     assert job_file(client, job)[1].startswith(b"%PDF")
     client.force_login(report_city["street"])
@@ -78,7 +79,7 @@ def test_a_download_whose_grant_went_before_the_job_ran_says_why_and_logs_nothin
     client.force_login(street_official)
     query = {"month": "2026-10", "street": report_city["s1"].pk, "format": "xlsx"}
     with jobs_held():
-        response = client.get(REPORT + "download/", query)
+        response = client.post(REPORT + "download/", query)
     remove_perm("archives.access_street", street_official, report_city["s1"])
     job = run_held(Job.objects.get())
     _, page = followed(client, response)
@@ -181,3 +182,32 @@ def test_a_publish_whose_user_lost_the_right_before_the_job_ran_is_refused(clien
     _, page = followed(client, response)
     assert job.state == "failed" and job.message in page
     assert not MonthlyReport.objects.exists()
+
+
+def test_the_report_pages_downloads_and_publishing_are_forms_that_post(client, report_city):
+    client.force_login(report_city["official"])
+    page = client.get(REPORT, {"month": "2026-10", "street": "city"}).content.decode()
+    for action in ("download/", "publish/"):
+        assert f'<form method="post" action="{REPORT}{action}"' in page
+        assert f'href="{REPORT}{action}' not in page  # no link a crawler could follow
+    assert 'name="format" value="xlsx"' in page and 'name="format" value="pdf"' in page
+    assert page.count("csrfmiddlewaretoken") >= 3  # the sign-out form's, and each of these
+
+
+def test_a_get_of_a_download_or_publish_address_starts_nothing(client, report_city):
+    """A crawler, a browser's prefetch or a reload of the address: a page with a button."""
+    client.force_login(report_city["official"])
+    query = {"month": "2026-10", "street": "city", "format": "pdf"}
+    asked = client.get(REPORT + "download/", query)
+    content = asked.content.decode()
+    assert asked.status_code == 200
+    assert "2026-10" in content and "全市" in content and "生成 PDF 文件" in content
+    assert 'name="format" value="pdf"' in content and 'method="post"' in content
+    published = client.get(REPORT + "publish/", {**query, "confirm": "yes"})
+    assert published.status_code == 200
+    assert 'name="confirm" value="yes"' in published.content.decode()  # asks to confirm
+    assert not Job.objects.exists()
+    assert not ReportDownload.objects.exists() and not MonthlyReport.objects.exists()
+
+    job, page = followed(client, client.post(REPORT + "download/", query))
+    assert job.state == "done" and "monthly-report-2026-10-city-draft.pdf" in page

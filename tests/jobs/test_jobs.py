@@ -2,13 +2,16 @@
 job writes nothing; only the job's own user sees it. Jobs run eagerly here (tests/conftest.py);
 tests/jobs/test_worker.py goes through a real worker."""
 
+import datetime as dt
 import logging
+import re
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
+from django.utils import timezone
 
 from jobs.models import Job
 from jobs.registry import job_runner
@@ -169,3 +172,23 @@ def test_an_unknown_kind_of_job_is_refused_when_started(clerk):
     with pytest.raises(LookupError):
         job_start(kind="tests.nothing", user=clerk, params={}, title="?")
     assert not Job.objects.exists()
+
+
+def test_a_job_waiting_for_a_worker_says_so_after_ten_seconds(client, clerk):
+    notice = "正在等待后台进程"
+    job = Job.objects.create(kind="tests.group", user=clerk, title="Later")
+    html = client.get(page(job)).content.decode()
+    # Just started: the notice is there for the script to show in ten seconds, hidden till then.
+    assert 'data-waiting-notice-in="10"' in html
+    assert re.search(rf'<p id="job-waiting" class="job-waiting" hidden>{notice}', html)
+
+    # Opened again a minute later: it says so at once.
+    Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(minutes=1))
+    html = client.get(page(job)).content.decode()
+    assert 'data-waiting-notice-in="0"' in html
+    assert re.search(rf'<p id="job-waiting" class="job-waiting">{notice}', html)
+
+    # A running job is not waiting for anyone.
+    Job.objects.filter(pk=job.pk).update(state=Job.State.RUNNING)
+    html = client.get(page(job)).content.decode()
+    assert re.search(rf'<p id="job-waiting" class="job-waiting" hidden>{notice}', html)

@@ -69,3 +69,20 @@ def test_it_refuses_to_run_with_debug_off(settings):
         stdout=StringIO(),
     )
     assert Resident.objects.count() == 10
+
+
+def test_the_printed_address_is_the_one_the_dev_server_serves():
+    """``make run`` passes RUN_ADDR, in any form runserver takes."""
+    call_command(
+        "seed_demo", "--residents", "10", "--grids", "1", "--streets", "1", stdout=StringIO()
+    )
+    for address, url in [
+        ("127.0.0.1:8000", "http://127.0.0.1:8000/admin/"),
+        ("8001", "http://127.0.0.1:8001/admin/"),
+        ("0.0.0.0:8080", "http://127.0.0.1:8080/admin/"),
+        ("192.168.1.5:9000", "http://192.168.1.5:9000/admin/"),
+        ("[::]:8002", "http://[::1]:8002/admin/"),
+    ]:
+        out = StringIO()
+        call_command("seed_demo", "--if-empty", "--address", address, stdout=out)
+        assert f"Demo logins at {url} " in out.getvalue(), address

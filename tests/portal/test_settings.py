@@ -146,3 +146,10 @@ def test_the_report_weights_name_every_score_part_and_take_a_patrol_weight():
     refused = load_settings(DEBUG="1", MONTHLY_REPORT_WEIGHTS="patrols=5")
     assert refused.returncode != 0
     assert "'patrol'" in refused.stderr  # the message lists the parts there are
+
+
+def test_the_portal_refuses_to_keep_finished_jobs_less_than_a_day():
+    for bad in ("0", "-3", "a week"):
+        result = load_settings(JOB_KEEP_DAYS=bad)
+        assert result.returncode != 0 and "JOB_KEEP_DAYS" in result.stderr, bad
+    assert load_settings(JOB_KEEP_DAYS="30").returncode == 0

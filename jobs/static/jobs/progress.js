@@ -1,8 +1,9 @@
 "use strict";
 // A job's page (jobs/templates/admin/jobs/progress.html): asks the job's status every second,
-// moves the progress bar, and reloads the page when the job has ended; the server then shows
-// the result or why it failed, in the user's language. A static file, not an inline script,
-// because the Content Security Policy refuses inline scripts.
+// moves the progress bar, says when the job has waited a while for a worker, and reloads the
+// page when the job has ended; the server then shows the result or why it failed, in the
+// user's language. A static file, not an inline script, because the Content Security Policy
+// refuses inline scripts.
 document.addEventListener("DOMContentLoaded", () => {
   const job = document.getElementById("job");
   if (!job) {
@@ -11,6 +12,10 @@ document.addEventListener("DOMContentLoaded", () => {
   const bar = document.getElementById("job-progress");
   const count = document.getElementById("job-count");
   const state = document.getElementById("job-state");
+  // A job left waiting (no worker running, or all busy) says so after a few seconds, rather
+  // than show a still bar with no explanation. The server counts from the job's start.
+  const waiting = document.getElementById("job-waiting");
+  const waitingFrom = Date.now() + Number(job.dataset.waitingNoticeIn || 10) * 1000;
   // Each poll renews the session. A job that stops moving (no worker, say) must not keep a
   // forgotten page signed in: after the session's idle time without a change, polling stops
   // and reloading the page starts it again.
@@ -44,6 +49,9 @@ document.addEventListener("DOMContentLoaded", () => {
       return;
     }
     state.textContent = status.state_words;
+    if (waiting) {
+      waiting.hidden = status.state !== "queued" || Date.now() < waitingFrom;
+    }
     if (status.total > 0) {
       bar.max = status.total;
       bar.value = status.done;

@@ -42,6 +42,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force", action="store_true", help="run even with DEBUG off (never in production)"
         )
+        parser.add_argument(
+            "--address",
+            default="127.0.0.1:8000",
+            help="the dev server's [host:]port, for the printed URL (`make run` passes RUN_ADDR)",
+        )
 
     def handle(self, *args, **options):
         if not settings.DEBUG and not options["force"]:
@@ -65,7 +70,7 @@ class Command(BaseCommand):
                 self.stdout.write("The database already holds a city; it was left as it is.")
                 events = [(username, about) for username, *_n, about in EVENT_DEMO_ACCOUNTS]
                 wishes = [(username, about) for username, *_n, about in WISH_DEMO_ACCOUNTS]
-                self._print_logins(DEMO_ACCOUNTS + events + wishes)
+                self._print_logins(DEMO_ACCOUNTS + events + wishes, options["address"])
                 return
             if not options["reset"]:
                 self.stdout.write(
@@ -82,11 +87,20 @@ class Command(BaseCommand):
 
         counts = ", ".join(f"{n:,} {what}" for what, n in summary.counts.items())
         self.stdout.write(self.style.SUCCESS(f"Demo city built in {elapsed:.1f} s: {counts}."))
-        self._print_logins(summary.accounts)
+        self._print_logins(summary.accounts, options["address"])
 
-    def _print_logins(self, accounts: list[tuple[str, str]]) -> None:
-        self.stdout.write(
-            f"Demo logins at http://127.0.0.1:8000/admin/ (password '{DEMO_PASSWORD}'):"
-        )
+    def _print_logins(self, accounts: list[tuple[str, str]], address: str) -> None:
+        self.stdout.write(f"Demo logins at {admin_url(address)} (password '{DEMO_PASSWORD}'):")
         for username, about in accounts:
             self.stdout.write(f"  {username:<12} {about}")
+
+
+def admin_url(address: str) -> str:
+    """The admin's URL on a dev server started with ``runserver ADDRESS`` (``8001``,
+    ``0.0.0.0:8001``, ``[::1]:8001``, as runserver takes it)."""
+    host, _colon, port = address.rpartition(":")
+    if host in ("", "0", "0.0.0.0"):
+        host = "127.0.0.1"  # runserver's default, and where one listening everywhere answers
+    elif host in ("[::]", "::"):
+        host = "[::1]"
+    return f"http://{host}:{port}/admin/"
