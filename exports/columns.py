@@ -507,6 +507,13 @@ def empty_text(column: Column) -> str:
     return str(NO_AUDIT) if column.audit else NO_DATA
 
 
+def empty_texts() -> dict[bool, str]:
+    """``empty_text`` of every column, by ``Column.audit``, in the active language: for a
+    renderer to ask once per file. Translating "no audit" again for every empty cell (40,000 of
+    them for 2,000 grids) was a tenth of the workbook's time."""
+    return {True: str(NO_AUDIT), False: NO_DATA}
+
+
 def definitions(*, rank_label: str) -> list[tuple[str, str]]:
     """(figure, what it means) for every figure of the report that says more than its name,
     then the score, the rank (labelled as the file labels its column) and the month end: the

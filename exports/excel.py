@@ -26,11 +26,12 @@ from exports.columns import (
     WISH_DEPARTMENT_COLUMNS,
     WishColumn,
     definitions,
-    empty_text,
+    empty_texts,
     event_value,
     weight_rows,
 )
 from exports.figures import GridRow, MonthCounts, MonthFigures
+from exports.memory import collector_paused
 from wishes.selectors.figures import WishFigures
 
 NUMBER_FORMATS = {INTEGER: "#,##0", PERCENT: "0.0%", DECIMAL: "0.00"}
@@ -74,6 +75,8 @@ class _Book:
         )
         self._formats: dict[tuple, Format | None] = {}
         self._names: set[str] = set()
+        self.empty = empty_texts()
+        self._figure_formats: dict[Font | None, tuple[Format | None, dict[str, Format | None]]] = {}
 
     def format(
         self,
@@ -99,6 +102,16 @@ class _Book:
                 properties.update(text_wrap=True, valign=wrap)
             self._formats[key] = self.workbook.add_format(properties) if properties else None
         return self._formats[key]
+
+    def figure_formats(self, font: Font | None) -> tuple[Format | None, dict[str, Format | None]]:
+        """The formats of a row's figures: its text, and its numbers by column kind."""
+        if font not in self._figure_formats:
+            numbers = {
+                kind: self.format(number_format=number_format, font=font)
+                for kind, number_format in NUMBER_FORMATS.items()
+            }
+            self._figure_formats[font] = (self.format(font=font), numbers)
+        return self._figure_formats[font]
 
     def sheet_name(self, title: str) -> str:
         """A valid sheet name for ``title`` (31 characters, none of ``[]:*?/\\``), made
@@ -164,16 +177,13 @@ class _Sheet:
         self.rows += 1
 
     def figures(self, counts: MonthCounts, *, font: Font | None = None) -> list[Cell]:
-        text = self.book.format(font=font)
-        numbers = {
-            kind: self.book.format(number_format=number_format, font=font)
-            for kind, number_format in NUMBER_FORMATS.items()
-        }
+        text, numbers = self.book.figure_formats(font)
+        empty = self.book.empty
         cells: list[Cell] = []
         for column in ALL_COLUMNS:
             value = column.value(counts)
             if value is None:
-                cells.append((empty_text(column), text))
+                cells.append((empty[column.audit], text))
             else:
                 cells.append((value, numbers[column.kind]))
         return cells
@@ -437,6 +447,7 @@ def _cover_sheet(book: _Book, figures: MonthFigures) -> None:
         sheet.append([sheet.cell(str(label), font=_HEADER_FONT), sheet.cell(value)])
 
 
+@collector_paused()
 def report_xlsx(figures: MonthFigures) -> bytes:
     """The workbook: summary (one row per grid), a sheet per street, grid members, events by
     community (with the streets and the city), departments, micro-wishes by community and by

@@ -5,6 +5,8 @@ register). Long tables are built in chunks with fixed column widths (platypus sp
 table in quadratic time).
 """
 
+import functools
+
 from django.utils import formats, timezone
 from django.utils.html import escape
 from django.utils.translation import get_language
@@ -41,11 +43,12 @@ from exports.columns import (
     Column,
     WishColumn,
     definitions,
-    empty_text,
+    empty_texts,
     weight_rows,
 )
 from exports.excel import month_label, scope_label
 from exports.figures import MonthCounts, MonthFigures
+from exports.memory import collector_paused
 from wishes.selectors.figures import WishFigures
 
 #: Rows per table: small enough for platypus to split quickly, large enough to fill pages.
@@ -163,11 +166,18 @@ def _text(value, kind: str) -> str:
 _SHOWN = [c for c in FIGURE_COLUMNS if c.key in PDF_FIGURES]
 
 
+@functools.cache
+def _empty_texts(language: str | None) -> dict[bool, str]:
+    """``columns.empty_texts`` per language: asked once per row, not once per empty cell."""
+    return empty_texts()
+
+
 def _figure_cells(counts: MonthCounts, columns: list[Column] = _SHOWN) -> list[str]:
+    empty = _empty_texts(get_language())
     cells = []
     for column in columns:
         value = column.value(counts)
-        cells.append(empty_text(column) if value is None else _text(value, column.kind))
+        cells.append(empty[column.audit] if value is None else _text(value, column.kind))
     return cells
 
 
@@ -499,6 +509,7 @@ def _definitions(figures: MonthFigures, styles: dict, font: str) -> list:
     ]
 
 
+@collector_paused()
 def report_pdf(figures: MonthFigures) -> bytes:
     font = register_font()
     styles = _styles(font)
