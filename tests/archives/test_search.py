@@ -272,9 +272,10 @@ def test_a_name_searchs_page_walks_the_name_index_without_sorting(admin_client, 
         cursor.execute("ANALYZE archives_resident")
         cursor.execute("SET enable_seqscan = off")  # a tiny table would be scanned anyway
         cursor.execute("SET enable_bitmapscan = off")
+        # Three rows cost nothing to sort; what matters is that an index gives their order.
+        cursor.execute("SET enable_sort = off")
         cursor.execute(f"EXPLAIN {page_sql}")
         plan = "\n".join(row[0] for row in cursor.fetchall())
-        cursor.execute("RESET enable_seqscan")
-        cursor.execute("RESET enable_bitmapscan")
+        cursor.execute("RESET ALL")
     assert "resident_name_order" in plan, plan
     assert "Sort" not in plan, plan
