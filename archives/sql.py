@@ -13,8 +13,8 @@ from typing import Any
 
 from django.db import connection, models
 from django.db.models import QuerySet
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Reverse
+from django.db.models.expressions import OrderBy, RawSQL
+from django.db.models.functions import Collate, Reverse
 
 from archives.model_meta import concrete_field, history_model
 from archives.models import Resident
@@ -44,6 +44,22 @@ def phone_suffix_ids(digits: str) -> QuerySet[Resident, Any]:
         ending = reversed_phone.filter(phone_reversed__startswith=digits[::-1])
         return ending.order_by().values("pk")
     return Resident.objects.filter(phone__endswith=digits).order_by().values("pk")
+
+
+#: The index that serves both: migration 0016.
+NAME_ORDER_INDEX = "resident_name_order"
+
+
+def name_order() -> list[OrderBy]:
+    """Residents by name, then ID: the order of index ``resident_name_order``, so a list in
+    this order, narrowed to names starting with a term, reads the first rows of that index and
+    stops. Names compare as their characters' code points: on PostgreSQL in the "C"
+    collation, which the index has (a prefix search reads an index only in that collation or
+    with a pattern operator class, and ORDER BY only in the index's collation: "C" serves both;
+    the database's C.UTF-8 orders the same but the planner cannot know it); SQLite compares
+    text that way by default."""
+    name = Collate("name", "C") if connection.vendor == "postgresql" else models.F("name")
+    return [name.asc(), models.F("id").asc()]
 
 
 def values_among(

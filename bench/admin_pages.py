@@ -35,7 +35,8 @@ def changelist_timings(requests: int) -> list[Row]:
         ("admin", "household changelist, first page", households),
         ("admin", "visit changelist, first page", visits),
         ("admin", "resident search by ID number", f"{residents}?q={sample.id_number}"),
-        # archives/search.py: each through its index (a UNION of IDs for name and address).
+        # archives/search.py: each through its index (a name alone: in name order, read from
+        # the name index; otherwise a UNION of IDs).
         ("admin", "resident search by surname", surname),
         ("admin", "resident search by name start (2 characters)", name_start),
         ("admin", "resident search by phone last 4", f"{residents}?q={sample.phone[-4:]}"),
@@ -49,6 +50,7 @@ def changelist_timings(requests: int) -> list[Row]:
         ("street", "street official: resident changelist, one tag", by_tag),
         ("street", "street official: household changelist", households),
         ("street", "street official: visit changelist", visits),
+        ("street", "street official: search by surname", surname),
         ("department", "department (health): resident changelist", residents),
         ("department", "department (health): resident changelist, one tag", by_tag),
         ("department", "department (health): household changelist", households),

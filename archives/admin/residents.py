@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import lookup_spawns_duplicates
-from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.views.main import ORDER_VAR, SEARCH_VAR, ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
@@ -17,7 +17,7 @@ from django.utils import formats, timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 
-from archives import history, scope, search, services
+from archives import history, scope, search, services, sql
 from archives.admin.base import ScopedArchiveAdmin, actor_of
 from archives.admin.exports import ArchiveExportMixin
 from archives.admin.filters import org_filters
@@ -57,7 +57,38 @@ class ResidentChangeList(ChangeList):
     """The list without SELECT DISTINCT for the tag filter, whose subquery never repeats a
     resident (any other filter that could still gets it), and counted from the tags table when
     nothing narrows what the reader sees and scope can say it that way
-    (``scope.served_tags_only``: a department's staff)."""
+    (``scope.served_tags_only``: a department's staff).
+
+    A name search lists by name (``ResidentAdmin.get_ordering``) unless a column's heading was
+    clicked: the name column's heading then shows it sorted, and the line under the search box
+    says so."""
+
+    #: Whether the rows are in name order because the search is a name (set by get_ordering).
+    lists_by_name = False
+
+    def __init__(self, request, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        if self.lists_by_name:
+            self.search_help_text = _(
+                "Listed by name. Click a column's heading to sort by that column."
+            )
+
+    def get_ordering(self, request, queryset):
+        self.lists_by_name = not self.params.get(ORDER_VAR) and self.model_admin.lists_by_name(
+            request
+        )
+        return super().get_ordering(request, queryset)
+
+    def get_ordering_field(self, field_name):
+        # The name sorts as the search lists it, in the order of its index.
+        if field_name == "name":
+            return sql.name_order()[0]
+        return super().get_ordering_field(field_name)
+
+    def get_ordering_field_columns(self):
+        if self.lists_by_name and "name" in self.list_display:
+            return {self.list_display.index("name"): "asc"}
+        return super().get_ordering_field_columns()
 
     def get_results(self, request):
         if not self.has_active_filters and not self.query:
@@ -183,7 +214,29 @@ class ResidentAdmin(ResidentVerifyMixin, ImportMixin, ArchiveExportMixin, Scoped
         return scope.hidden_fields(request.user, obj)
 
     def get_search_results(self, request, queryset, search_term):
-        return search.resident_search(queryset, search_term), False
+        reading = self._reading(request, search_term)
+        return search.resident_search(queryset, search_term, reading), False
+
+    def get_ordering(self, request):
+        # A name search lists by name, like a phone book: the name index then answers the page
+        # without sorting every match by grid and address (archives/search.py). A clicked
+        # heading still wins (the changelist puts it first).
+        if self.lists_by_name(request):
+            return sql.name_order()
+        return super().get_ordering(request)
+
+    def lists_by_name(self, request: HttpRequest) -> bool:
+        """Whether the list's search term is only a name."""
+        term = request.GET.get(SEARCH_VAR, "")
+        return bool(term) and self._reading(request, term) is search.Reading.NAME
+
+    @staticmethod
+    def _reading(request: HttpRequest, term: str) -> search.Reading:
+        # Asked for the ordering and for the search: the probe of the addresses runs once.
+        readings = request.__dict__.setdefault("_resident_search_readings", {})
+        if term not in readings:
+            readings[term] = search.read_term(term)
+        return readings[term]
 
     @admin.display(description=_("ID number"))
     def id_number_shown(self, resident: scope.FlaggedResident) -> str:

@@ -68,7 +68,9 @@ class Resident(models.Model):
     household = models.ForeignKey(
         Household, on_delete=models.PROTECT, related_name="residents", verbose_name=_("household")
     )
-    name = models.CharField(pgettext_lazy("person", "name"), max_length=50, db_index=True)
+    # Indexed as (name in byte order, id) by migration 0016 (``resident_name_order``), which
+    # serves the name search and the list by name; Django's own two indexes read neither.
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     id_number = models.CharField(
         _("resident ID number"), max_length=18, db_index=True, validators=[validate_id_number]
     )

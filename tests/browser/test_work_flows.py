@@ -98,6 +98,9 @@ def test_a_clerk_searches_edits_a_phone_with_a_reason_and_sees_it_in_history(
     page.press("#searchbar", "Enter")
     page.wait_for_url("**/archives/resident/?q=*")
     screenshot(page, f"{name}-resident-search")
+    # A name search lists by name, and the page says so under the search box.
+    order_note = page.locator("#searchbar_helptext")
+    assert order_note.is_visible() and "按姓名排列" in order_note.inner_text()
     page.click(f"#result_list a[href*='/archives/resident/{resident.pk}/change/']")
     page.wait_for_url(re.compile(f"/archives/resident/{resident.pk}/change/"))
     screenshot(page, f"{name}-resident-change")
