@@ -13,6 +13,11 @@ their history).
 
 Kept: the partial unique ID number of active residents, the foreign keys' indexes that a
 deletion of a household or user needs, and the name indexes (name search, issue 21).
+
+The indexes are dropped by name, not by Django's ``AlterField``: taking ``db_index`` off the ID
+number made Django drop every plain index on that column, the partial unique index of active
+ID numbers with them. The plain indexes of the ID number and the status are renamed, not built
+again.
 """
 
 import archives.validators
@@ -20,14 +25,62 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+#: Every index dropped: (table, Django's name, column, whether a pattern index sits beside it).
+DROPPED = [
+    ("archives_resident", "archives_resident_phone_21f4226a", "phone", True),
+    ("archives_historicalresident", "archives_historicalresident_id_number_ce689e71", "id_number", True),
+    ("archives_historicalresident", "archives_historicalresident_phone_2b307bd8", "phone", True),
+    ("archives_historicalresident", "archives_historicalresident_residency_status_dffb66f2", "residency_status", True),
+    ("archives_historicalresident", "archives_historicalresident_household_id_8a029298", "household_id", False),
+    ("archives_historicalresident", "archives_historicalresident_last_verified_by_id_385bb7f7", "last_verified_by_id", False),
+]
+#: Plain indexes kept under a name of their own, their pattern indexes dropped.
+RENAMED = [
+    ("archives_resident_id_number_92826501", "resident_id_number", "id_number"),
+    ("archives_resident_residency_status_839eeda7", "resident_residency_status", "residency_status"),
+]
+
+
+def drop_unread(apps, schema_editor):
+    postgresql = schema_editor.connection.vendor == "postgresql"
+    for _table, name, _column, patterned in DROPPED:
+        schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
+        if patterned and postgresql:
+            schema_editor.execute(f"DROP INDEX IF EXISTS {name}_like")
+    for old, new, column in RENAMED:
+        if postgresql:
+            schema_editor.execute(f"DROP INDEX IF EXISTS {old}_like")
+            schema_editor.execute(f"ALTER INDEX IF EXISTS {old} RENAME TO {new}")
+        else:  # SQLite renames no index
+            schema_editor.execute(f"DROP INDEX IF EXISTS {old}")
+        schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {new} ON archives_resident ({column})")
+
+
+def restore(apps, schema_editor):
+    postgresql = schema_editor.connection.vendor == "postgresql"
+    indexes = [(t, name, c, p) for t, name, c, p in DROPPED]
+    indexes += [("archives_resident", old, column, True) for old, _new, column in RENAMED]
+    for old, new, _column in RENAMED:
+        schema_editor.execute(f"DROP INDEX IF EXISTS {new}")
+    for table, name, column, patterned in indexes:
+        schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({column})")
+        if patterned and postgresql:
+            schema_editor.execute(
+                f"CREATE INDEX IF NOT EXISTS {name}_like ON {table} ({column} varchar_pattern_ops)"
+            )
+
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("archives", "0014_resident_tag_residents_index"),
+        ('archives', '0014_resident_tag_residents_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
+        migrations.SeparateDatabaseAndState(
+            database_operations=[migrations.RunPython(drop_unread, restore, elidable=False)],
+            state_operations=[
         migrations.AlterField(
             model_name="historicalresident",
             name="household",
@@ -131,5 +184,7 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="resident",
             index=models.Index(fields=["residency_status"], name="resident_residency_status"),
+        ),
+            ],
         ),
     ]
