@@ -9,11 +9,13 @@ second. The primary keys come from the table's own sequence first, so the caller
 rows back with their IDs, as from ``bulk_create``.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from operator import attrgetter
 from typing import Any, TypeVar
 
 from django.db import connection, connections, models
+from django.db.models import signals
+from django.db.models.base import ModelState
 
 from archives.model_meta import concrete_field
 
@@ -38,6 +40,36 @@ _PLAIN_TYPES = {
 #: The same for SQLite's driver, less dates and times: Django writes those as text of its own
 #: format (naive, in UTC), which the driver's own adapters would not.
 _SQLITE_PLAIN_TYPES = _PLAIN_TYPES - {"DateField", "DateTimeField"}
+
+
+def rows_built(model: type[M], values: Iterable[Mapping[str, Any]]) -> list[M]:
+    """Unsaved rows of ``model``, one per mapping of attribute names (``household_id``, not
+    ``household``) to values, as ``model(**mapping)`` would make them: the fields a mapping
+    leaves out take their defaults. ``Model.__init__`` works out each field's value one at a
+    time: for an import of 100,000 residents it took a fifth of the Python time; here the
+    defaults are worked out once. Only for models nothing listens to the creation of
+    (``pre_init``/``post_init``), which this does not announce."""
+    meta = model._meta
+    if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+        return [model(**row) for row in values]
+    fields = meta.concrete_fields
+    called = [f for f in fields if f.has_default() and callable(f.default)]
+    fixed = {f.attname: f.get_default() for f in fields if f not in called}
+    attnames = frozenset(f.attname for f in fields)
+    rows = []
+    for row_values in values:
+        if not row_values.keys() <= attnames:
+            unknown = sorted(row_values.keys() - attnames)
+            raise TypeError(f"{model.__name__} has no fields {unknown}")
+        row = model.__new__(model)
+        row._state = ModelState()
+        state = row.__dict__
+        state.update(fixed)
+        for field in called:
+            state[field.attname] = field.get_default()
+        state.update(row_values)
+        rows.append(row)
+    return rows
 
 
 def rows_insert(rows: list[M], *, batch_size: int = 2000) -> list[M]:

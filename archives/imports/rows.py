@@ -8,6 +8,7 @@ import functools
 import hashlib
 import heapq
 from collections import Counter
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from django.db import models
@@ -41,14 +42,14 @@ class RowError:
     position: int = field(default=0, compare=False, repr=False)  # the column's place in the file
 
 
-@dataclass
+@dataclass(slots=True)  # one for each of up to 100,000 rows
 class PlannedRow:
     row: int
     action: str  # "new" / "update" / "unchanged"
     values: dict  # for an update, only the fields the file says something about
     place: Place  # as stored where the building and household exist
     #: The tags the row names; None when the file has no tags column (the stored ones stay).
-    tag_ids: set[int] | None = field(default_factory=set)
+    tag_ids: AbstractSet[int] | None = frozenset()
     existing_id: int | None = None
     #: The stored resident's version when the plan was made: an edit saved after it stops the
     #: import instead of being overwritten.
@@ -247,11 +248,14 @@ FREE_TEXT_COLUMNS = frozenset({"medical_history", "note"})
 class RowReader:
     """One row's cells by column key; records at most one error per cell."""
 
+    # An import holds one for each of its (up to 100,000) rows while it plans them.
+    __slots__ = ("bad_columns", "cells", "columns", "errors", "failed", "headers", "number")
+
     def __init__(self, number, cells, columns, headers, errors) -> None:
         self.number, self.cells, self.columns = number, cells, columns
         self.headers, self.errors = headers, errors
         self.failed = False
-        self.bad_columns: set[str] = set()
+        self.bad_columns: set[str] | None = None  # made at the first error: most rows have none
 
     def has(self, key: str) -> bool:
         """Whether the file has this field's column at all."""
@@ -298,6 +302,8 @@ class RowReader:
 
     def error(self, key: str, message: str) -> None:
         self.failed = True
+        if self.bad_columns is None:
+            self.bad_columns = set()
         if key in self.bad_columns:
             return  # one problem per cell: the first says what to fix
         self.bad_columns.add(key)

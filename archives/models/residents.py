@@ -72,13 +72,11 @@ class Resident(models.Model):
     # serves the name search and the list by name; Django's own two indexes read neither.
     name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     id_number = models.CharField(
-        _("resident ID number"), max_length=18, db_index=True, validators=[validate_id_number]
+        _("resident ID number"), max_length=18, validators=[validate_id_number]
     )
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("birth date"))
-    phone = models.CharField(
-        _("phone"), max_length=20, blank=True, db_index=True, validators=[validate_phone]
-    )
+    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
     ethnicity = models.CharField(
         _("ethnicity"), max_length=10, choices=Ethnicity.choices, default=Ethnicity.HAN
     )
@@ -93,7 +91,6 @@ class Resident(models.Model):
         max_length=12,
         choices=ResidencyStatus.choices,
         default=ResidencyStatus.REGISTERED,
-        db_index=True,
     )
     medical_history = models.TextField(_("medical history"), blank=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="residents", verbose_name=_("tags"))
@@ -114,7 +111,20 @@ class Resident(models.Model):
 
     # Tags are part of the file, so each history entry keeps the tags as they were then.
     # updated_at is left out: the entry's own date says when.
-    history = RecordableHistory(m2m_fields=[tags], excluded_fields=["updated_at"])
+    # The history is read by resident (``id``), entry and date only: indexes on its copies of
+    # the fields would be written by every import and edit and read by no query (migration
+    # 0017). ``history_user`` keeps its index: deleting a user sets it to NULL.
+    history = RecordableHistory(
+        m2m_fields=[tags],
+        excluded_fields=["updated_at"],
+        no_db_index=[
+            "id_number",
+            "phone",
+            "residency_status",
+            "household",
+            "last_verified_by",
+        ],
+    )
 
     if TYPE_CHECKING:
         # What simple-history adds when the class is built, declared for the type checker.
@@ -144,6 +154,11 @@ class Resident(models.Model):
             ),
         ]
         indexes = [
+            # Exact lookups only (search, forms, the import's matching, which also finds
+            # moved-out files): no pattern index beside them, as ``db_index`` would add. The
+            # phone has none: search reads ``reverse(phone)`` (migration 0007).
+            models.Index(fields=["id_number"], name="resident_id_number"),
+            models.Index(fields=["residency_status"], name="resident_residency_status"),
             # The audit draw reads every active resident's ID with its household: this index
             # answers that alone (an index-only scan, merge-joined to households in order),
             # about half the time of reading the table at a million residents.

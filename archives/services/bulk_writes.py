@@ -5,6 +5,7 @@ in one statement too (``archives/sql.py``)."""
 import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
@@ -98,16 +99,19 @@ def households_ensure(
             }
         )
     new_places = [p for p in places if p not in existing]
-    new_households = [
-        Household(
-            building_id=buildings[(p.grid_id, p.address)].pk,
-            unit=p.unit,
-            floor=p.floor,
-            room=p.room,
-            status=(status_of or {}).get(p, Household.Status.OCCUPIED),
-        )
-        for p in new_places
-    ]
+    new_households = bulk.rows_built(
+        Household,
+        (
+            {
+                "building_id": buildings[(p.grid_id, p.address)].pk,
+                "unit": p.unit,
+                "floor": p.floor,
+                "room": p.room,
+                "status": (status_of or {}).get(p, Household.Status.OCCUPIED),
+            }
+            for p in new_places
+        ),
+    )
     rows_bulk_create(rows=new_households, actor=actor, reason=reason)
     for place, household in zip(new_places, new_households, strict=True):
         existing[place] = household.pk
@@ -118,7 +122,7 @@ def households_ensure(
 def residents_bulk_create(
     *,
     residents: list[Resident],
-    tag_ids: list[set[int]],
+    tag_ids: Sequence[AbstractSet[int]],
     actor: Actor,
     reason: str,
     batch_size: int = 2000,
@@ -152,7 +156,7 @@ def residents_bulk_create(
 def residents_bulk_update(
     *,
     residents: list[Resident],
-    tag_ids: list[set[int]],
+    tag_ids: Sequence[AbstractSet[int]],
     actor: Actor,
     reason: str,
     batch_size: int = 1000,

@@ -47,3 +47,29 @@ def test_inserted_rows_get_their_ids_and_read_back_as_written():
         birth_date=dt.date(1990, 1, 2),
     )
     assert later.pk > max(row.pk for row in inserted)  # the sequence moved past them
+
+
+def test_built_rows_are_what_the_constructor_makes_and_insert_alike():
+    household = factories.make_household()
+    values = {
+        "household_id": household.pk,
+        "name": "批量",
+        "id_number": factories.id_number_for(dt.date(1970, 5, 6), "F"),
+        "sex": "F",
+        "birth_date": dt.date(1970, 5, 6),
+    }
+    [built] = bulk.rows_built(Resident, [values])
+    made = Resident(**values)
+
+    # The fields the values leave out take their defaults, as the constructor gives them.
+    for field in Resident._meta.concrete_fields:
+        assert getattr(built, field.attname) == getattr(made, field.attname), field.name
+    assert built._state.adding
+    [inserted] = bulk.rows_insert([built])
+    stored = Resident.objects.get(pk=inserted.pk)
+    assert (stored.ethnicity, stored.residency_status, stored.version) == ("han", "registered", 1)
+
+
+def test_building_a_row_with_an_unknown_field_is_refused():
+    with pytest.raises(TypeError):
+        bulk.rows_built(Resident, [{"name": "批量", "nickname": "小批"}])
