@@ -100,7 +100,7 @@ class ResidentAdmin(ResidentVerifyMixin, ImportMixin, ArchiveExportMixin, Scoped
         VerificationDueFilter,
         ("tags", TagFilter),
         "ethnicity",
-        *org_filters("household__building__grid"),
+        *org_filters("grid"),
     ]
     list_select_related = ["household__building__grid"]
     # What clerks type, each looked up through an index: archives/search.py.

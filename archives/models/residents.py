@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from archives.models.dwellings import Household
+from archives.models.dwellings import Household, grid_of_household, kept_grid
 from archives.models.org import Tag
 from archives.validators import (
     FEMALE,
@@ -68,6 +68,8 @@ class Resident(models.Model):
     household = models.ForeignKey(
         Household, on_delete=models.PROTECT, related_name="residents", verbose_name=_("household")
     )
+    #: The household's grid, kept on the row for scope and per-grid counts (``kept_grid``).
+    grid = kept_grid()  # the first column of resident_grid_household indexes it
     name = models.CharField(pgettext_lazy("person", "name"), max_length=50, db_index=True)
     id_number = models.CharField(
         _("resident ID number"), max_length=18, db_index=True, validators=[validate_id_number]
@@ -111,8 +113,10 @@ class Resident(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     # Tags are part of the file, so each history entry keeps the tags as they were then.
-    # updated_at is left out: the entry's own date says when.
-    history = RecordableHistory(m2m_fields=[tags], excluded_fields=["updated_at"])
+    # updated_at is left out: the entry's own date says when. So is grid: it is derived from
+    # the household (which the entry keeps), and moving a building to another grid rewrites it
+    # on every resident without a change to any file, which history must not show as one.
+    history = RecordableHistory(m2m_fields=[tags], excluded_fields=["updated_at", "grid"])
 
     if TYPE_CHECKING:
         # What simple-history adds when the class is built, declared for the type checker.
@@ -142,6 +146,9 @@ class Resident(models.Model):
             ),
         ]
         indexes = [
+            # Scoped lists and counts: a grid's or a street's residents (an index-only count),
+            # one grid's in the list's order (household, id).
+            models.Index(fields=["grid", "household", "id"], name="resident_grid_household"),
             # The audit draw reads every active resident's ID with its household: this index
             # answers that alone (an index-only scan, merge-joined to households in order),
             # about half the time of reading the table at a million residents.
@@ -157,6 +164,8 @@ class Resident(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         self.id_number = normalize_id_number(self.id_number)
+        if (grid_id := grid_of_household(self.household_id)) is not None:
+            self.grid_id = grid_id  # the household's, wherever it is now
         super().save(*args, **kwargs)
 
     def clean(self) -> None:

@@ -1,0 +1,55 @@
+"""``grid`` on residents and visits: the household's building's grid, kept on the row so that
+scope and per-grid counts stop joining households and buildings (issue 21).
+
+The column is added nullable and without its foreign key, filled by one UPDATE ... FROM join
+per table (a million residents in one statement, PostgreSQL and SQLite alike), then made NOT
+NULL with its foreign key, which PostgreSQL checks in one pass; the indexes come last, built
+once over the filled column."""
+
+import django.db.models.deletion
+from django.db import migrations, models
+
+
+def _backfill(table: str) -> str:
+    return (
+        f"UPDATE {table} SET grid_id = archives_building.grid_id "
+        "FROM archives_household "
+        "JOIN archives_building ON archives_building.id = archives_household.building_id "
+        f"WHERE archives_household.id = {table}.household_id"
+    )
+
+
+def _grid(**options) -> models.ForeignKey:
+    return models.ForeignKey(
+        blank=True,
+        db_index=False,
+        editable=False,
+        on_delete=django.db.models.deletion.PROTECT,
+        related_name="+",
+        to="archives.grid",
+        verbose_name="grid",
+        **options,
+    )
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("archives", "0014_resident_tag_residents_index"),
+    ]
+
+    operations = [
+        migrations.AddField("resident", "grid", _grid(null=True, db_constraint=False)),
+        migrations.AddField("visit", "grid", _grid(null=True, db_constraint=False)),
+        migrations.RunSQL(_backfill("archives_resident"), migrations.RunSQL.noop, elidable=False),
+        migrations.RunSQL(_backfill("archives_visit"), migrations.RunSQL.noop, elidable=False),
+        migrations.AlterField("resident", "grid", _grid()),
+        migrations.AlterField("visit", "grid", _grid()),
+        migrations.AddIndex(
+            model_name="resident",
+            index=models.Index(fields=["grid", "household", "id"], name="resident_grid_household"),
+        ),
+        migrations.AddIndex(
+            model_name="visit",
+            index=models.Index(fields=["grid", "-visited_at", "-id"], name="visit_grid_time"),
+        ),
+    ]
