@@ -56,4 +56,16 @@ class Migration(migrations.Migration):
         migrations.RunSQL(_backfill("archives_visit"), migrations.RunSQL.noop, elidable=False),
         migrations.AlterField("resident", "grid", _grid()),
         migrations.AlterField("visit", "grid", _grid()),
+        migrations.AlterModelOptions(
+            name="resident",
+            options={
+                "ordering": ["grid", "household", "id"],
+                "permissions": [
+                    ("view_resident_id_number", "Can see full ID numbers"),
+                    ("view_resident_medical_history", "Can see medical histories"),
+                ],
+                "verbose_name": "resident",
+                "verbose_name_plural": "residents",
+            },
+        ),
     ]
