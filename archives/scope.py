@@ -79,12 +79,14 @@ T = TypeVar("T")
 VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
 ACTIONS = (VIEW, ADD, CHANGE, DELETE)
 
-#: How each archive model reaches its grid.
+#: How each archive model reaches its grid. Residents and visits keep their household's grid
+#: on the row (``Resident.grid``): through the household and building, a street official's
+#: count probed 22,000 households and a department's served residents joined all three tables.
 GRID_PATHS: dict[type[Model], str] = {
     Building: "grid",
     Household: "building__grid",
-    Resident: "household__building__grid",
-    Visit: "household__building__grid",
+    Resident: "grid",
+    Visit: "grid",
 }
 ORG_UNITS: tuple[type[Model], ...] = (Street, Community, Grid, Department)
 SCOPED_MODELS: tuple[type[Model], ...] = (*GRID_PATHS, *ORG_UNITS)
@@ -245,7 +247,7 @@ def _served_residents(departments: list[_DepartmentGrant], *, per_row: bool = Fa
             condition = Q(Exists(own_served))
         if not department.serves_whole_city:
             streets = _ServedStreet.objects.filter(department_id=department.pk).values("street_id")
-            condition &= Q(household__building__grid__community__street__in=streets)
+            condition &= Q(grid__community__street__in=streets)
         conditions.append(condition)
     return functools.reduce(operator.or_, conditions) if conditions else None
 

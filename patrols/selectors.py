@@ -216,10 +216,10 @@ def patrol_month_counts(
 
     visits = Visit.objects.filter(visited_at__gte=start, visited_at__lt=end)
     if grid_ids is not None:
-        visits = visits.filter(household__building__grid_id__in=grid_ids)
+        visits = visits.filter(grid_id__in=grid_ids)
     checked = (
         visits.annotate(track_state=track_check_expression())
-        .values_list("household__building__grid_id", "grid_member_id", "track_state")
+        .values_list("grid_id", "grid_member_id", "track_state")
         .annotate(n=Count("pk"))
         .order_by()
     )

@@ -479,7 +479,7 @@ def _demo_accounts(
 
 def _residents_by_community() -> dict[int, list[int]]:
     by_community: dict[int, list[int]] = {}
-    rows = Resident.objects.values_list("pk", "household__building__grid__community_id")
+    rows = Resident.objects.values_list("pk", "grid__community_id")
     for pk, community_id in rows.order_by("pk")[::7]:
         by_community.setdefault(community_id, []).append(pk)
     return by_community

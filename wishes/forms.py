@@ -159,9 +159,7 @@ class WishPostForm(WishFieldsForm):
         data = super().clean() or {}
         resident, community = data.get("resident"), data.get("community")
         if resident is not None and community is not None:
-            lives_in = Resident.objects.filter(
-                pk=resident.pk, household__building__grid__community=community
-            ).exists()
+            lives_in = Resident.objects.filter(pk=resident.pk, grid__community=community).exists()
             if not lives_in:
                 self.add_error("resident", _("The resident does not live in that community."))
         return data

@@ -60,7 +60,7 @@ class VisitAdmin(ArchiveExportMixin, ScopedArchiveAdmin):
         "needs_follow_up",
         "note",
     ]
-    list_filter = ["needs_follow_up", "met", *org_filters("household__building__grid")]
+    list_filter = ["needs_follow_up", "met", *org_filters("grid")]
     list_select_related = ["household__building", "grid_member"]
     search_fields = ["household__building__address", "note"]
     autocomplete_fields = ["household"]

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from archives.models.dwellings import Household
+from archives.models.dwellings import Household, grid_of_household, kept_grid
 from archives.models.org import Tag
 from archives.validators import (
     FEMALE,
@@ -68,6 +68,8 @@ class Resident(models.Model):
     household = models.ForeignKey(
         Household, on_delete=models.PROTECT, related_name="residents", verbose_name=_("household")
     )
+    #: The household's grid, kept on the row for scope and per-grid counts (``kept_grid``).
+    grid = kept_grid()  # the first column of resident_grid_household indexes it
     # Indexed as (name in byte order, id) by migration 0016 (``resident_name_order``), which
     # serves the name search and the list by name; Django's own two indexes read neither.
     name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
@@ -110,13 +112,15 @@ class Resident(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     # Tags are part of the file, so each history entry keeps the tags as they were then.
-    # updated_at is left out: the entry's own date says when.
+    # updated_at is left out: the entry's own date says when. So is grid: it is derived from
+    # the household (which the entry keeps), and moving a building to another grid rewrites it
+    # on every resident without a change to any file, which history must not show as one.
     # The history is read by resident (``id``), entry and date only: indexes on its copies of
     # the fields would be written by every import and edit and read by no query (migration
     # 0017). ``history_user`` keeps its index: deleting a user sets it to NULL.
     history = RecordableHistory(
         m2m_fields=[tags],
-        excluded_fields=["updated_at"],
+        excluded_fields=["updated_at", "grid"],
         no_db_index=[
             "id_number",
             "phone",
@@ -134,7 +138,11 @@ class Resident(models.Model):
         def save_without_historical_record(self, *args: Any, **kwargs: Any) -> None: ...
 
     class Meta:
-        ordering = ["household", "id"]
+        # The household's order (grid, address, unit, floor, room), led by the kept grid: the
+        # same rows in the same order, but PostgreSQL then starts a grid's list from the
+        # resident_grid_household index (9 ms) instead of walking the city in grid order
+        # through households and filtering (171 ms for one grid of a million residents).
+        ordering = ["grid", "household", "id"]
         verbose_name = _("resident")
         verbose_name_plural = _("residents")
         permissions = [
@@ -154,6 +162,9 @@ class Resident(models.Model):
             ),
         ]
         indexes = [
+            # Scoped lists and counts: a grid's or a street's residents (an index-only count),
+            # one grid's in the list's order (household, id).
+            models.Index(fields=["grid", "household", "id"], name="resident_grid_household"),
             # Exact lookups only (search, forms, the import's matching, which also finds
             # moved-out files): no pattern index beside them, as ``db_index`` would add. The
             # phone has none: search reads ``reverse(phone)`` (migration 0007).
@@ -174,6 +185,8 @@ class Resident(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         self.id_number = normalize_id_number(self.id_number)
+        if (grid_id := grid_of_household(self.household_id)) is not None:
+            self.grid_id = grid_id  # the household's, wherever it is now
         super().save(*args, **kwargs)
 
     def clean(self) -> None:

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from archives.models.dwellings import Household
+from archives.models.dwellings import Household, grid_of_household, kept_grid
 
 
 class Visit(models.Model):
@@ -29,6 +29,8 @@ class Visit(models.Model):
     household = models.ForeignKey(
         Household, on_delete=models.PROTECT, related_name="visits", verbose_name=_("household")
     )
+    #: The household's grid, kept on the row for scope and per-grid counts (``kept_grid``).
+    grid = kept_grid()  # the first column of visit_grid_time indexes it
     visited_at = models.DateTimeField(_("visited at"))
     latitude = models.DecimalField(
         _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
@@ -49,7 +51,8 @@ class Visit(models.Model):
     )
     note = models.TextField(_("note"), blank=True)
 
-    history = HistoricalRecords()
+    # grid is derived from the household, which the entry keeps (see Resident.history).
+    history = HistoricalRecords(excluded_fields=["grid"])
 
     class Meta:
         ordering = ["-visited_at"]
@@ -60,6 +63,8 @@ class Visit(models.Model):
             models.Index(fields=["grid_member", "visited_at"], name="visit_member_time"),
             # The visit list shows the newest first (ordering plus the pk as tie-breaker).
             models.Index(fields=["-visited_at", "-id"], name="visit_newest_first"),
+            # Scoped visit lists (newest first) and a month's visits per grid.
+            models.Index(fields=["grid", "-visited_at", "-id"], name="visit_grid_time"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -74,6 +79,11 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household} @ {self.visited_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs) -> None:
+        if (grid_id := grid_of_household(self.household_id)) is not None:
+            self.grid_id = grid_id  # the household's, wherever it is now
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         if (self.latitude is None) != (self.longitude is None):

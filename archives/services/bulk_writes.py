@@ -19,9 +19,11 @@ from archives.models import (
     Building,
     Household,
     Resident,
+    Visit,
 )
 from archives.places import Place
 from archives.services._base import _RESIDENT_EDITABLE, ConcurrentEditError, M, When
+from archives.services.grid_keys import grid_keys_fill
 
 #: IDs a query names at most where they are not one array parameter (SQLite's limit).
 _ID_CHUNK = 900
@@ -46,6 +48,8 @@ def rows_bulk_create(
         return rows
     _check_bulk_placement(rows=rows, actor=actor, action=scope.ADD)
     model = type(rows[0])
+    if model in (Resident, Visit):
+        grid_keys_fill(rows)  # type: ignore[arg-type]
     rows = bulk.rows_insert(rows, batch_size=batch_size)  # history: the next line
     _history_created(model, [row.pk for row in rows], actor=actor, reason=reason, at=at)
     return rows
@@ -136,6 +140,7 @@ def residents_bulk_create(
     at the entry; they are written here the way the library writes them for a single save.
     """
     _check_bulk_placement(rows=residents, actor=actor, action=scope.ADD)
+    grid_keys_fill(residents)
     residents = bulk.rows_insert(residents, batch_size=batch_size)  # history: below
     Through = Resident.tags.through
     bulk.rows_insert(  # history: the tag rows of the entries, below
@@ -189,6 +194,9 @@ def residents_bulk_update(
         if fields is None
         else [concrete_field(Resident, name).attname for name in fields]
     )
+    if "household_id" in written:  # the grid goes along with the household
+        grid_keys_fill(residents)
+        written = [*written, "grid_id"]
     # Each row is written (and locked) only if its version is still the one it was read at.
     updated = bulk.rows_update(  # history: _history_copied below
         residents, [*written, "version", "updated_at"], batch_size=batch_size, versioned="version"

@@ -38,7 +38,7 @@ def _eligible_population(grid_ids: list[int], whole_city: bool) -> dict[int, lis
     """
     residents = Resident.objects.filter(residency_status__in=Resident.ACTIVE_STATUSES)
     if not whole_city:
-        residents = residents.filter(household__building__grid__in=grid_ids)
+        residents = residents.filter(grid__in=grid_ids)
     return audit_sql.resident_ids_per_grid(residents)
 
 

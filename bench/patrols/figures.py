@@ -59,7 +59,7 @@ def _visits_check_plan(start: dt.datetime, end: dt.datetime) -> str:
     checked = (
         Visit.objects.filter(visited_at__gte=start, visited_at__lt=end)
         .annotate(track_state=track_check_expression())
-        .values_list("household__building__grid_id", "grid_member_id", "track_state")
+        .values_list("grid_id", "grid_member_id", "track_state")
         .annotate(n=Count("pk"))
         .order_by()
     )

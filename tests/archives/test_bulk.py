@@ -17,6 +17,7 @@ def test_inserted_rows_get_their_ids_and_read_back_as_written():
     rows = [
         Resident(
             household=household,
+            grid=household.building.grid,  # what the services fill in before a bulk insert
             name=f"批量{i}",
             id_number=factories.id_number_for(dt.date(1960 + i, 1, 2), "M"),
             sex="M",

@@ -158,9 +158,7 @@ def _wanted_by_checked(wanted_by: dt.date, at: dt.datetime) -> None:
 def _resident_checked(resident: Resident | None, community: Community) -> None:
     if resident is None:
         return
-    lives_here = Resident.objects.filter(
-        pk=resident.pk, household__building__grid__community_id=community.pk
-    ).exists()
+    lives_here = Resident.objects.filter(pk=resident.pk, grid__community_id=community.pk).exists()
     if not lives_here:
         raise ValidationError(
             _("The resident does not live in %(community)s.") % {"community": community}
