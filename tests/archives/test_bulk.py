@@ -54,6 +54,7 @@ def test_built_rows_are_what_the_constructor_makes_and_insert_alike():
     household = factories.make_household()
     values = {
         "household_id": household.pk,
+        "grid_id": household.building.grid_id,  # rows_insert is below the grid keys' filling
         "name": "批量",
         "id_number": factories.id_number_for(dt.date(1970, 5, 6), "F"),
         "sex": "F",
