@@ -289,13 +289,20 @@ def _grid_scope(model: type[Model], grid_ids: list[int] | None) -> Q:
 _EVERY_ROW = ~Q(pk__in=[])
 
 
-def _department_scope(model: type[Model], departments: list[_DepartmentGrant]) -> Q | None:
-    """What department grants show of ``model``: served residents, where they live, the area."""
+def _department_scope(
+    model: type[Model], departments: list[_DepartmentGrant], *, per_row: bool = False
+) -> Q | None:
+    """What department grants show of ``model``: served residents, where they live, the area.
+
+    ``per_row`` (residents only): the list's own filter already keeps few of them (a tag's), so
+    the served condition is checked for each of those instead of hashing every resident the
+    departments serve first (160,000 at a million, spilling to disk: a tag's list took 1.1 s,
+    0.7 s this way). The rows are the same either way."""
+    if model is Resident:
+        return _served_residents(departments, per_row=per_row)
     served = _served_residents(departments)
     if served is None:
         return None
-    if model is Resident:
-        return served
     if model is Household:
         return Q(pk__in=Resident.objects.filter(served).values("household_id"))
     if model is Building:
@@ -336,7 +343,7 @@ def resident_tags_count(tag_ids: list[int]) -> int:
     return counted
 
 
-def _scope(model: type[Model], user: User, action: str) -> Q:
+def _scope(model: type[Model], user: User, action: str, *, per_row: bool = False) -> Q:
     if model is Department:
         if user.has_perm(CITY_PERMISSION):
             return Q()
@@ -347,13 +354,20 @@ def _scope(model: type[Model], user: User, action: str) -> Q:
     # Only the parts that apply: a filter on no grids would still join the tables to reach
     # them, and a department's count would pay for those joins over every resident it serves.
     parts = [_grid_scope(model, grid_ids)] if grid_ids else []
-    if action == VIEW and (department_scope := _department_scope(model, _department_grants(user))):
+    departments = _department_grants(user) if action == VIEW else []
+    if department_scope := _department_scope(model, departments, per_row=per_row):
         parts.append(department_scope)
     return functools.reduce(operator.or_, parts) if parts else Q(pk__in=[])
 
 
-def restrict(queryset: QuerySet[M], user: User, action: str = VIEW) -> QuerySet[M]:
-    """``queryset`` narrowed to the rows ``user`` may ``action``: role and grants together."""
+def restrict(
+    queryset: QuerySet[M], user: User, action: str = VIEW, *, narrowed: bool = False
+) -> QuerySet[M]:
+    """``queryset`` narrowed to the rows ``user`` may ``action``: role and grants together.
+
+    ``narrowed``: the caller filters the rows down to a few with an index of their own (a
+    resident list filtered by a tag), so conditions that would otherwise be computed for the
+    whole city at once are checked row by row. Which rows are kept does not change."""
     model = queryset.model
     if not user.is_active:
         return queryset.none()
@@ -361,7 +375,7 @@ def restrict(queryset: QuerySet[M], user: User, action: str = VIEW) -> QuerySet[
         return queryset
     if not user.has_perm(permission_name(model, action)):
         return queryset.none()
-    return queryset.filter(_scope(model, user, action))
+    return queryset.filter(_scope(model, user, action, per_row=narrowed))
 
 
 def may(user: User, action: str, obj: Model) -> bool:

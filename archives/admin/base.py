@@ -216,7 +216,14 @@ class ScopedAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         if for_model := _autocomplete_source_model(request):
             # Choices offered while editing another row: only where that row may be written.
             return scope.writable(queryset, request.user, for_model=for_model)
-        return scope.restrict(queryset, request.user, scope.VIEW)
+        return scope.restrict(
+            queryset, request.user, scope.VIEW, narrowed=self.list_narrowed(request)
+        )
+
+    def list_narrowed(self, request) -> bool:
+        """Whether the page's own filter keeps few rows through an index of its own
+        (``scope.restrict(..., narrowed=True)``)."""
+        return False
 
     def has_view_permission(self, request, obj=None):
         if obj is None:

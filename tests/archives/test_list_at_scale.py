@@ -91,3 +91,54 @@ def test_only_a_whole_city_departments_residents_are_counted_from_the_tags(city,
     factories.grant(staff, city.grids["GB1a"])  # an area grant shows untagged residents too
     staff = type(staff).objects.get(pk=staff.pk)  # a fresh user: scope caches per user object
     assert scope.served_tags_only(staff) is None
+
+
+def test_a_whole_city_department_filtering_by_a_tag_sees_exactly_its_served_residents(client, city):
+    staff = _civil_affairs_staff(city)
+    elderly = city.civil_affairs.served_tags.get()
+    chronic = city.health.served_tags.get()
+    client.force_login(staff)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"{RESIDENTS}?tags__id__exact={elderly.pk}")
+    changelist = response.context["cl"]
+    assert sorted(r.name for r in changelist.result_list) == ["居民GA1a", "居民GA1b"]
+    assert changelist.paginator.count == 2
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
+    assert counts and not any('FROM "archives_resident" ' in sql for sql in counts)
+    # A tag it does not serve shows nobody, unless they also carry one it serves.
+    response = client.get(f"{RESIDENTS}?tags__id__exact={chronic.pk}")
+    assert list(response.context["cl"].result_list) == []
+    assert response.context["cl"].paginator.count == 0
+    city.residents["GB1a"].tags.add(elderly)
+    response = client.get(f"{RESIDENTS}?tags__id__exact={chronic.pk}")
+    assert [r.name for r in response.context["cl"].result_list] == ["居民GB1a"]
+    assert response.context["cl"].paginator.count == 1
+    # Another filter beside the tag: counted through the residents, still only served ones.
+    url = f"{RESIDENTS}?tags__id__exact={elderly.pk}&residency_status__exact=registered"
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    names = sorted(r.name for r in response.context["cl"].result_list)
+    assert names == ["居民GA1a", "居民GA1b", "居民GB1a"]
+    assert response.context["cl"].paginator.count == 3
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
+    assert any('FROM "archives_resident" ' in sql for sql in counts)
+
+
+def test_an_area_department_filtering_by_a_tag_sees_only_its_area(client, city):
+    chronic = city.health.served_tags.get()
+    elderly = city.civil_affairs.served_tags.get()
+    client.force_login(city.users["department"])
+    response = client.get(f"{RESIDENTS}?tags__id__exact={chronic.pk}")
+    assert [r.name for r in response.context["cl"].result_list] == ["居民GA2a"]
+    assert response.context["cl"].paginator.count == 1
+    assert listed(client, f"{RESIDENTS}?tags__id__exact={elderly.pk}") == []
+
+
+def test_narrowed_scope_keeps_the_same_residents_for_every_account(city):
+    for user in city.users.values():
+        user = type(user).objects.get(pk=user.pk)
+        every = scope.restrict(Resident.objects.all(), user)
+        narrowed = scope.restrict(Resident.objects.all(), user, narrowed=True)
+        assert set(narrowed.values_list("name", flat=True)) == set(
+            every.values_list("name", flat=True)
+        ), user.username
