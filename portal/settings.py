@@ -483,7 +483,7 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("JOB_TIME_LIMIT_SECONDS", 30 * 60)
 CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
 # A finished job (its page, its file) is kept this many days, then purged by the workers at
-# most once an hour (jobs.services.jobs_purge_if_due) or by `manage.py purge_jobs`.
+# most once an hour (jobs.retention.jobs_purge_if_due) or by `manage.py purge_jobs`.
 JOB_KEEP_DAYS = env_int("JOB_KEEP_DAYS", 7)
 if JOB_KEEP_DAYS < 1:
     raise ImproperlyConfigured(f"JOB_KEEP_DAYS must be at least 1, got {JOB_KEEP_DAYS}")

@@ -43,7 +43,7 @@ def test_a_grid_member_reads_residents_as_cards_with_phone_and_address(
     page.wait_for_url("**/archives/resident/")
 
     card = page.locator("#result_list tbody tr", has_text=resident.name)
-    for field in ("name", "phone", "household", "grid", "tag_list", "id_number_shown"):
+    for field in ("name", "phone", "household", "grid_name", "tag_list", "id_number_shown"):
         cell = card.locator(f".field-{field}")
         assert cell.is_visible() and inside_the_screen(cell), field
     assert resident.phone in card.locator(".field-phone").inner_text()

@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from jobs.models import Job
 from jobs.registry import job_runner
+from jobs.retention import PURGE_DUE_KEY, jobs_purge, jobs_purge_if_due
 from jobs.runner import JobResult
-from jobs.services import PURGE_DUE_KEY, job_start, jobs_purge, jobs_purge_if_due
+from jobs.services import job_start
 from tests import factories
 
 pytestmark = pytest.mark.django_db

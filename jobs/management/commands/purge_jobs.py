@@ -5,7 +5,7 @@ for a machine whose workers sit idle, or to purge at once after lowering ``JOB_K
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from jobs.services import jobs_purge
+from jobs.retention import jobs_purge
 
 
 class Command(BaseCommand):
