@@ -62,6 +62,11 @@ def name_order() -> list[OrderBy]:
     return [name.asc(), models.F("id").asc()]
 
 
+#: Values a query names at most where they are not one array parameter (``values_among``'s
+#: chunks off PostgreSQL): within SQLite's limit of 999 parameters.
+ID_CHUNK = 900
+
+
 def values_among(
     queryset: QuerySet[Any, Any], field: str, values: list, *, chunk: int
 ) -> Iterator[QuerySet[Any, Any]]:

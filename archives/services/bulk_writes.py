@@ -25,9 +25,6 @@ from archives.places import Place
 from archives.services._base import _RESIDENT_EDITABLE, ConcurrentEditError, M, When
 from archives.services.grid_keys import grid_keys_fill
 
-#: IDs a query names at most where they are not one array parameter (SQLite's limit).
-_ID_CHUNK = 900
-
 
 @transaction.atomic
 def rows_bulk_create(
@@ -91,7 +88,7 @@ def households_ensure(
     building_ids = [b.pk for key, b in buildings.items() if key in named]
     existing: dict[Place, int] = {}
     for households in sql.values_among(
-        Household.objects.all(), "building", building_ids, chunk=_ID_CHUNK
+        Household.objects.all(), "building", building_ids, chunk=sql.ID_CHUNK
     ):
         rows = households.values_list(
             "pk", "building__grid_id", "building__address", "unit", "floor", "room"

@@ -15,9 +15,6 @@ from django.db.models import F, OuterRef, QuerySet, Subquery
 from archives import sql
 from archives.models import Household, Resident, Visit
 
-#: IDs a query names at most where they are not one array parameter (SQLite's limit).
-_ID_CHUNK = 900
-
 
 def grid_keys_fill(rows: Sequence[Resident | Visit]) -> None:
     """Set each row's ``grid_id`` from its household's building as stored (one query on
@@ -25,7 +22,7 @@ def grid_keys_fill(rows: Sequence[Resident | Visit]) -> None:
     household_ids = sorted({row.household_id for row in rows if row.household_id is not None})
     grid_of: dict[int, int] = {}
     for households in sql.values_among(
-        Household.objects.all(), "id", household_ids, chunk=_ID_CHUNK
+        Household.objects.all(), "id", household_ids, chunk=sql.ID_CHUNK
     ):
         grid_of.update(households.values_list("pk", "building__grid_id"))
     for row in rows:
