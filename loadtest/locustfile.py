@@ -9,7 +9,9 @@ Every write the server accepted is appended to ``LOADTEST_WRITES`` (one JSON obj
 resident or visit, the value written and a unique marker in its reason or note);
 ``python -m loadtest.check_writes`` compares them with the history tables after the run.
 
-Run through ``make loadtest`` (which installs Locust, the ``load`` extra, and checks the writes).
+Run through ``make loadtest`` (which installs Locust, the ``load`` extra, and checks the writes),
+against a server started with ``REQUIRE_TWO_FACTOR=0``: the demo accounts have no authenticator,
+and with it on the municipal official is sent to enrol one before anything else.
 """
 
 import csv
@@ -30,6 +32,16 @@ from requests.cookies import RequestsCookieJar
 
 PASSWORD = os.environ.get("LOADTEST_PASSWORD", "demo")
 WRITES = os.environ.get("LOADTEST_WRITES", "loadtest/writes.jsonl")
+#: Seconds a person reads a page before the next click, as "lowest,highest". "0" measures the
+#: saturation throughput: everyone clicks again as soon as the answer arrives.
+THINK_SECONDS = os.environ.get("LOADTEST_THINK_SECONDS", "1,5")
+
+
+def think_time():
+    lowest, _, highest = THINK_SECONDS.partition(",")
+    return between(float(lowest), float(highest or lowest))
+
+
 SURNAMES = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "金", "朴"]
 RESIDENT_LINK = re.compile(r"/admin/archives/resident/(\d+)/change/")
 HOUSEHOLD_LINK = re.compile(r"/admin/archives/household/(\d+)/change/")
@@ -78,13 +90,16 @@ class PortalUser(HttpUser):
     functions further down, each given the user)."""
 
     abstract = True
-    wait_time = between(1, 5)  # a person reads the page before the next click
+    wait_time = think_time()  # a person reads the page before the next click
     login = ""
 
     def on_start(self) -> None:
         # Production cookies are Secure; the test talks plain HTTP to gunicorn, where the TLS
         # proxy would (the proxy is not what is measured), so the client sends them anyway.
         self.client.cookies = PlainHttpCookieJar()
+        # What the TLS proxy in front says of every request it forwards (README, Production):
+        # without it gunicorn's answers would all be redirects to https.
+        self.client.headers["X-Forwarded-Proto"] = "https"
         fields = self.form("/admin/login/", "login page")
         fields.update(username=[self.login], password=[PASSWORD], next=["/admin/"])
         with self.client.post(
