@@ -24,6 +24,7 @@ import re
 import threading
 import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 from locust import HttpUser, between
 from locust.clients import ResponseContextManager
@@ -100,6 +101,9 @@ class PortalUser(HttpUser):
         # What the TLS proxy in front says of every request it forwards (README, Production):
         # without it gunicorn's answers would all be redirects to https.
         self.client.headers["X-Forwarded-Proto"] = "https"
+        # A browser names the page's origin on every form it posts; Django's CSRF check on an
+        # HTTPS request refuses a POST without it (or a Referer) as a cross-site one.
+        self.client.headers["Origin"] = "https://" + urlsplit(self.host).netloc
         fields = self.form("/admin/login/", "login page")
         fields.update(username=[self.login], password=[PASSWORD], next=["/admin/"])
         with self.client.post(
@@ -109,7 +113,11 @@ class PortalUser(HttpUser):
                 response.failure(f"{self.login} could not sign in")
 
     def page(self, path: str, name: str) -> str:
-        return self.client.get(path, name=name).text
+        """The page's HTML; a page that ends on the sign-in form (the session lost) fails."""
+        with self.client.get(path, name=name, catch_response=True) as response:
+            if "/admin/login/" in response.url and "/admin/login/" not in path:
+                response.failure(f"{self.login} was sent to sign in again")
+            return response.text
 
     def ids(self, path: str, pattern: re.Pattern[str], name: str) -> list[str]:
         return pattern.findall(self.page(path, name))
