@@ -10,10 +10,13 @@ any lost or duplicated write.
     DATABASE_URL=... python -m loadtest.check_writes [loadtest/writes.jsonl]
 """
 
+import datetime as dt
 import json
 import os
+import re
 import sys
 import time
+from collections import defaultdict
 from pathlib import Path
 
 #: How long to wait for the background jobs the test started (an import's confirmation among
@@ -45,6 +48,10 @@ def _import_refused_by_its_job(marker: str) -> bool:
     return jobs.filter(state=Job.State.FAILED).exists()
 
 
+#: The unique marker each write carries in its reason or note (``uuid4().hex``).
+MARKER = re.compile(r"[0-9a-f]{32}")
+
+
 def main(path: str) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     import django
@@ -54,13 +61,38 @@ def main(path: str) -> int:
 
     _wait_for_jobs()
     writes = [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+    starts = [dt.datetime.fromisoformat(w["at"]) for w in writes if w["kind"] == "start"]
+    writes = [write for write in writes if write["kind"] != "start"]
+    # Every entry written since the run began, read once and grouped by marker: looking each
+    # marker up in the history with LIKE read the whole table per write (minutes at a million).
+    resident_entries = Resident.history.exclude(history_change_reason=None)
+    visit_entries = Visit.history.filter(history_type="+")
+    if starts:
+        resident_entries = resident_entries.filter(history_date__gte=min(starts))
+        visit_entries = visit_entries.filter(history_date__gte=min(starts))
+    entries_of: dict[str, list[tuple]] = defaultdict(list)
+    for pk, id_number, phone, reason in resident_entries.values_list(
+        "id", "id_number", "phone", "history_change_reason"
+    ):
+        for marker in MARKER.findall(reason):
+            entries_of[marker].append((pk, id_number, phone))
+    visits_created: dict[str, list[int]] = defaultdict(list)
+    for pk, note in visit_entries.values_list("id", "note"):
+        for marker in MARKER.findall(note or ""):
+            visits_created[marker].append(pk)
+    created_ids = [pk for pks in visits_created.values() for pk in pks]
+    visits_of: dict[str, list[int]] = defaultdict(list)
+    for pk, note in Visit.objects.filter(pk__in=created_ids).values_list("pk", "note"):
+        for marker in MARKER.findall(note or ""):
+            visits_of[marker].append(pk)
+
     lost: list[str] = []
     duplicated: list[str] = []
     wrong: list[str] = []
     refused = [write for write in writes if write["kind"] == "refused"]
     writes = [write for write in writes if write["kind"] != "refused"]
     for write in refused:
-        if Resident.history.filter(history_change_reason__contains=write["marker"]).exists():
+        if entries_of.get(write["marker"]):
             wrong.append(f"{write['marker']}: refused as concurrent, yet written")
 
     def expect_once(what: str, found: list, value: str | None = None) -> None:
@@ -71,31 +103,28 @@ def main(path: str) -> int:
         elif value is not None and found[0] != value:
             wrong.append(f"{what}: {found[0]!r} stored, {value!r} sent")
 
-    def resident_entries(marker: str, **lookup: object) -> list:
-        entries = Resident.history.filter(history_change_reason__contains=marker, **lookup)
-        return list(entries.values_list("phone", flat=True))
-
     refused_jobs = 0
     for write in writes:
         marker = write["marker"]
+        entries = entries_of.get(marker, [])
         if write["kind"] == "resident":
-            found = resident_entries(marker, id=write["id"])
+            found = [phone for pk, _, phone in entries if pk == write["id"]]
             expect_once(f"resident {write['id']} {marker}", found, write["phone"])
         elif write["kind"] == "import":
-            if _import_refused_by_its_job(write["marker"]):
+            if _import_refused_by_its_job(marker):
                 # The worker found a row changed since the preview and wrote nothing.
                 refused_jobs += 1
-                if Resident.history.filter(history_change_reason__contains=marker).exists():
+                if entries:
                     wrong.append(f"import {marker}: refused by its job, yet written")
                 continue
             # One history entry per row of the file, each with the phone number it carried.
             for row in write["rows"]:
-                found = resident_entries(marker, id_number=row["id_number"])
+                found = [phone for _, id_number, phone in entries if id_number == row["id_number"]]
                 expect_once(f"import {marker} row {row['id_number']}", found, row["phone"])
         else:
-            rows = list(Visit.objects.filter(note__contains=marker).values_list("pk", flat=True))
+            rows = visits_of.get(marker, [])
             expect_once(f"visit {marker}", rows)
-            created = Visit.history.filter(note__contains=marker, history_type="+").count()
+            created = len(visits_created.get(marker, []))
             if created != len(rows):
                 wrong.append(f"visit {marker}: {created} history entries for {len(rows)} rows")
     kinds = {

@@ -26,7 +26,7 @@ import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
-from locust import HttpUser, between
+from locust import HttpUser, between, events
 from locust.clients import ResponseContextManager
 from lxml import html
 from requests.cookies import RequestsCookieJar
@@ -49,6 +49,12 @@ HOUSEHOLD_LINK = re.compile(r"/admin/archives/household/(\d+)/change/")
 ITEM_LINK = re.compile(r"/admin/audits/audititem/(\d+)/change/")
 
 _writes_lock = threading.Lock()
+
+
+@events.test_start.add_listener
+def _run_started(**_: Any) -> None:
+    """The run's start: check_writes reads the history written since."""
+    record_write(kind="start", at=dt.datetime.now(dt.UTC).isoformat())
 
 
 def record_write(**write: Any) -> None:
