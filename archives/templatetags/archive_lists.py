@@ -8,7 +8,7 @@ from typing import Any
 from django import template
 from django.contrib.admin.templatetags.admin_list import result_headers, result_hidden_fields
 from django.contrib.admin.templatetags.base import InclusionAdminNode
-from django.utils.html import escape
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
 
 from archives.admin.result_rows import fast_results
@@ -37,13 +37,17 @@ def cell_labels(headers) -> list[str | None]:
 
 
 @register.filter
-def labelled_cells(cells, labels) -> list:
-    """The rendered cells of one row, each with its column's ``data-label`` (``cell_labels``);
-    the cell itself is Django's markup."""
-    labelled = []
-    for cell, label in zip(cells, labels, strict=False):
-        labelled.append(cell if label is None else mark_safe(_with_attribute(str(cell), label)))
-    return labelled
+def labelled_row(cells, labels) -> str:
+    """One row's ``<tr>``: its rendered cells, each with its column's ``data-label``
+    (``cell_labels``); the cells themselves are Django's markup. Joined here rather than in a
+    template loop, which rendered a dozen nodes a row (a tenth of a list page's CPU)."""
+    # conditional_escape: Django's cells are safe markup and pass unchanged; anything else is
+    # escaped, as {{ cell }} in the template would have.
+    labelled = [
+        conditional_escape(cell) if label is None else _with_attribute(str(cell), label)
+        for cell, label in zip(cells, labels, strict=False)
+    ]
+    return mark_safe("<tr>" + "".join(labelled) + "</tr>")
 
 
 def fast_result_list(cl: Any) -> dict[str, Any]:
