@@ -74,8 +74,10 @@ class _CascadingFilter(_OrgUnitFilter):
         units = self.unit_model._default_manager.all()
         if parent := _chosen(request, self.parent_parameter):
             units = units.filter(**{self.parent_field: parent})
+        elif chosen := _chosen(request, self.parameter_name or ""):
+            units = units.filter(pk=chosen)
         else:
-            units = units.filter(pk=_chosen(request, self.parameter_name or ""))
+            return []  # nothing to offer: no query (a list page asked twice for no rows)
         return _choices(units, request)
 
 
