@@ -76,7 +76,7 @@ def counted_live(user) -> dict[str, tuple[int, ...]]:
     created = Resident.history.filter(
         history_type="+", history_date__gte=begins, history_date__lt=ends
     ).values("id")
-    counts = {}
+    counts: dict[str, tuple[int, ...]] = {}
     for street in scope.restrict(Street.objects.all(), user):
         residents = scope.restrict(Resident.objects.all(), user).filter(
             grid__community__street=street
