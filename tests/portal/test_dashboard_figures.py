@@ -14,13 +14,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from archives import scope, selectors
-from archives.demo.city import CitySize, demo_city_seed
+from archives.demo.city import CitySize
 from archives.models import Department, Grid, Household, Resident, Street, Visit
 from archives.months import month_bounds
-from audits.demo import monthly_audit
 from portal import dashboard as dashboards
 from portal.celery import app
-from portal.demo import demo_roles
 from portal.tasks import dashboard_figures_refresh
 from tests import factories
 
@@ -34,10 +32,7 @@ SIZE = CitySize(residents=300, grids=4, streets=2, grids_per_community=2)
 @pytest.fixture
 def city(settings):
     settings.DEBUG = True
-    with time_machine.travel(NOW, tick=False):
-        demo_city_seed(
-            seed=5, size=SIZE, today=TODAY, monthly_audit=monthly_audit, roles=demo_roles()
-        )
+    with factories.demo_city_on(TODAY, NOW, SIZE):
         yield
 
 
