@@ -22,6 +22,7 @@ from django.core.cache import cache
 from django.utils import formats, timezone, translation
 
 from archives import scope, selectors
+from archives.models import Grid
 from archives.months import last_months
 from audits import selectors as audit_selectors
 from events import selectors as event_selectors
@@ -134,7 +135,9 @@ def _official_panel(user, now: dt.datetime, today: dt.date, grid_streets) -> Off
         ]
     )
     months = last_months(today, TREND_MONTHS)
-    trend = audit_selectors.record_accuracy_by_street(months, grid_streets)
+    # The grids ``grid_streets`` holds, as a subquery (the city's: no condition at all).
+    grids = scope.restrict(Grid.objects.all(), user, scope.VIEW).values("pk")
+    trend = audit_selectors.record_accuracy_by_street(months, grid_streets, grids=grids)
     accuracy_chart = charts.percent_line_chart(
         [formats.date_format(month, "YEAR_MONTH_FORMAT") for month in months],
         [(f.street.name, trend.get(f.street.pk, [None] * len(months))) for f in streets],
@@ -144,7 +147,7 @@ def _official_panel(user, now: dt.datetime, today: dt.date, grid_streets) -> Off
         residents_chart=residents_chart,
         accuracy_chart=accuracy_chart,
         computed_at=figures.computed_at,
-        incomplete_audits=audit_selectors.incomplete_closed_campaigns(months, grid_streets),
+        incomplete_audits=audit_selectors.incomplete_closed_campaigns(months, grids),
         events_chart=_events_chart(user, months, grid_streets, streets),
         wish_figures=wish_figures_table(user, today),
     )
