@@ -435,7 +435,7 @@ def _figures_per_grid(
 
 def grid_figures_now(month: dt.date, now: dt.datetime) -> GridFiguresNow:
     """Every grid's figures, the whole city's rows counted at ``now`` (``month``'s visits and
-    new files so far). Five queries whatever the number of grids: about 1.9 s at a million
+    new files so far). Five queries whatever the number of grids: about a second at a million
     residents, so the dashboards read them kept (``grid_figures_kept``)."""
     grids = {pk: GridFigures() for pk in Grid.objects.values_list("pk", flat=True)}
     counted = _figures_per_grid(
