@@ -19,8 +19,9 @@ install: $(STAMP)
 
 # Background jobs (README, "Background jobs") go through Redis to a Celery worker. `make run`
 # starts a local Redis where it is installed and not running (unless REDIS_URL or
-# CELERY_BROKER_URL names another), and one worker beside the dev server
-# (stopped with it; it does not reload on code changes: stop and start again). With Redis, the
+# CELERY_BROKER_URL names another), and one worker beside the dev server (stopped with it; it
+# does not reload on code changes: stop and start again), with Celery beat in it (-B), which
+# sends the periodic work (the dashboards' figures, portal/tasks.py). With Redis, the
 # cache is Redis too (CACHE_URL), so that the job's page sees the worker's progress. Without
 # Redis, jobs run inside the request that starts them (JOBS_IN_REQUEST=1).
 RUN_ADDR ?= 127.0.0.1:8000
@@ -38,7 +39,7 @@ run: install
 	fi; \
 	if $(REDIS_PING); then \
 		export CACHE_URL="$${CACHE_URL:-$${REDIS_URL:-redis://127.0.0.1:6379/1}}"; \
-		$(BIN)/celery -A portal worker --loglevel INFO --concurrency $(WORKER_CONCURRENCY) & \
+		$(BIN)/celery -A portal worker -B --loglevel INFO --concurrency $(WORKER_CONCURRENCY) & \
 		worker=$$!; \
 		trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 		trap 'exit 130' INT TERM; \
@@ -49,14 +50,19 @@ run: install
 	fi
 
 # One Celery worker for background jobs, against DATABASE_URL and REDIS_URL (production runs
-# one or more of these beside the app servers; see README, "Production").
+# one or more of these beside the app servers; see README, "Production"). It runs Celery beat,
+# the periodic work's clock, unless BEAT=0: exactly one beat must run, so with several workers
+# start all but one with BEAT=0.
+BEAT ?= 1
+BEAT_FLAG = $(if $(filter-out 0,$(BEAT)),-B)
 worker: install
-	$(BIN)/celery -A portal worker --loglevel INFO --concurrency $(WORKER_CONCURRENCY)
+	$(BIN)/celery -A portal worker $(BEAT_FLAG) --loglevel INFO --concurrency $(WORKER_CONCURRENCY)
 
 # Production-style serving on one machine: Redis (started here when it is installed and does
 # not answer), gunicorn with whitenoise and one Celery worker, against DATABASE_URL (see README,
 # "Production"). Ctrl-C stops both; so does either one ending. Collects static files first;
-# migrations stay an explicit, deliberate step. With WORKER=0 the worker runs elsewhere.
+# migrations stay an explicit, deliberate step. With WORKER=0 the worker runs elsewhere; the
+# worker runs Celery beat unless BEAT=0 (exactly one beat: see `worker` above).
 BIND ?= 127.0.0.1:8000
 # gunicorn's default access log with the path instead of the whole request line: query strings
 # carry secrets (a tracking app's device token, patrols/osmand/?id=…) and what people searched
@@ -85,7 +91,7 @@ serve: install
 		|| redis-server --port 6379 --bind 127.0.0.1 --daemonize yes --save '' >/dev/null
 	@set -m; trap 'kill $$pids 2>/dev/null; wait' EXIT INT TERM; pids=; \
 	if [ "$(WORKER)" != 0 ]; then \
-		$(BIN)/celery -A portal worker --concurrency 1 --loglevel INFO & pids="$$!"; \
+		$(BIN)/celery -A portal worker $(BEAT_FLAG) --concurrency 1 --loglevel INFO & pids="$$!"; \
 	fi; \
 	$(BIN)/gunicorn portal.wsgi --bind $(BIND) --workers $(WORKERS) \
 		--worker-class gthread --threads $(THREADS) --keep-alive $(KEEPALIVE) --access-logfile - \

@@ -377,6 +377,21 @@ def served_tags_only(user: User) -> list[int] | None:
     return sorted(set(served.values_list("tag_id", flat=True)))
 
 
+def sees_whole_grids(user: User) -> bool:
+    """Whether what ``user`` sees of households, residents and visits (``restrict(..., VIEW)``)
+    is every row of the grids they see and nothing else: administrators, the whole city, and
+    grants on streets, communities or grids without a department grant (which shows the
+    residents its departments serve, row by row). Figures kept per grid for the whole city then
+    add up to theirs over ``restrict(Grid.objects.all(), user)``."""
+    if not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    if not all(user.has_perm(permission_name(m, VIEW)) for m in (Household, Resident, Visit)):
+        return False
+    return _granted_grid_ids(user) is EVERY_GRID or not _department_grants(user)
+
+
 def resident_tags_count(tag_ids: list[int]) -> int:
     """How many residents carry one of ``tag_ids``, from the tags table (its index
     ``resident_tag_residents``) without reading a resident."""

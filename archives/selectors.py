@@ -6,9 +6,12 @@ queries whatever the number of rows, grids or buildings.
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
@@ -18,7 +21,7 @@ from accounts.names import person_name
 from archives import scope
 from archives.model_meta import concrete_field
 from archives.models import Building, Grid, Household, Resident, Street, Tag, Visit
-from archives.months import month_bounds
+from archives.months import first_day, month_bounds
 
 # Building plans --------------------------------------------------------------------------------
 
@@ -257,15 +260,13 @@ def verified_since(as_of: dt.datetime) -> dt.datetime:
 
 
 def new_files(residents: QuerySet[Resident], begins: dt.datetime, ends: dt.datetime):
-    """The creation entries of ``residents``' files dated in [``begins``, ``ends``): a new
-    file is one whose "created" history entry falls in the period (the report counts the same
-    entries in SQL, ``exports.selectors._resident_counts``)."""
-    return Resident.history.filter(
-        history_type="+",
-        history_date__gte=begins,
-        history_date__lt=ends,
-        id__in=residents.values("pk"),
+    """Those of ``residents`` whose file was created in [``begins``, ``ends``): its "created"
+    history entry falls in the period. Counted where they live now, as the monthly report counts
+    them where they live at the month's end (``exports.selectors._grid_counts``)."""
+    created = Resident.history.filter(
+        history_type="+", history_date__gte=begins, history_date__lt=ends
     )
+    return residents.filter(pk__in=created.values("id"))
 
 
 @dataclass
@@ -378,9 +379,101 @@ def visit_rules() -> list[tuple[int, list[str]]]:
 
 
 @dataclass
+class GridFigures:
+    """A grid's files as they stand at a moment, with a month's visits and new files so far:
+    what the officials' dashboard adds up per street."""
+
+    households: int = 0
+    residents: int = 0  # active
+    verified_recently: int = 0  # active residents confirmed within VERIFY_EVERY
+    visits: int = 0
+    new: int = 0  # files created in the month (``new_files``)
+
+
+@dataclass
+class GridFiguresNow:
+    """Every grid's ``GridFigures`` (grids without rows too) for ``month``, counted at
+    ``computed_at``."""
+
+    month: dt.date
+    computed_at: dt.datetime
+    grids: dict[int, GridFigures]
+
+
+def _figures_per_grid(
+    households: QuerySet[Household],
+    residents: QuerySet[Resident],
+    visits: QuerySet[Visit],
+    month: dt.date,
+    now: dt.datetime,
+) -> dict[int, GridFigures]:
+    """``GridFigures`` of the grids the rows lie in, counted from the rows given (the whole
+    city's, or those a reader sees). Four queries.
+
+    Rows are counted per grid, the shortest join (residents and visits keep their grid):
+    at a million residents, joining every row up to its street cost as much again."""
+    begins, ends = month_bounds(month)
+    recently = verified_since(figures_as_of(month, now))
+    figures: defaultdict[int, GridFigures] = defaultdict(GridFigures)
+    for grid_id, n in (
+        households.order_by().values_list("building__grid_id").annotate(n=Count("pk"))
+    ):
+        figures[grid_id].households = n
+    active = residents.filter(residency_status__in=Resident.ACTIVE_STATUSES).order_by()
+    for grid_id, n, verified in active.values_list("grid_id").annotate(
+        n=Count("pk"), verified=Count("pk", filter=Q(last_verified_at__gte=recently))
+    ):
+        figures[grid_id].residents, figures[grid_id].verified_recently = n, verified
+    created = new_files(residents, begins, ends).order_by()
+    for grid_id, n in created.values_list("grid_id").annotate(n=Count("pk")):
+        figures[grid_id].new = n
+    visited = visits.filter(visited_at__gte=begins, visited_at__lt=ends).order_by()
+    for grid_id, n in visited.values_list("grid_id").annotate(n=Count("pk")):
+        figures[grid_id].visits = n
+    return dict(figures)
+
+
+def grid_figures_now(month: dt.date, now: dt.datetime) -> GridFiguresNow:
+    """Every grid's figures, the whole city's rows counted at ``now`` (``month``'s visits and
+    new files so far). Five queries whatever the number of grids: about a second at a million
+    residents, so the dashboards read them kept (``grid_figures_kept``)."""
+    grids = {pk: GridFigures() for pk in Grid.objects.values_list("pk", flat=True)}
+    counted = _figures_per_grid(
+        Household.objects.all(), Resident.objects.all(), Visit.objects.all(), month, now
+    )
+    grids.update((grid_id, figures) for grid_id, figures in counted.items() if grid_id in grids)
+    return GridFiguresNow(month=first_day(month), computed_at=now, grids=grids)
+
+
+def _kept_figures_key(month: dt.date) -> str:
+    return f"archives:grid-figures:v1:{month:%Y-%m}"
+
+
+def grid_figures_keep(month: dt.date, now: dt.datetime) -> GridFiguresNow:
+    """Count every grid's figures of ``month`` at ``now`` and keep them in the shared cache,
+    where the officials' dashboards read them: the periodic refresh's work (every
+    ``DASHBOARD_REFRESH_SECONDS``). They are kept for two of those periods: while the refresh
+    runs they never lapse; without it (no worker), a reader counts them again."""
+    figures = grid_figures_now(month, now)
+    timeout = 2 * settings.DASHBOARD_REFRESH_SECONDS
+    cache.set(_kept_figures_key(figures.month), figures, timeout)
+    return figures
+
+
+def grid_figures_kept(month: dt.date, now: dt.datetime, grid_ids: Iterable[int]) -> GridFiguresNow:
+    """The kept figures of ``month`` (``grid_figures_keep``): one cache read. When none are
+    kept (the refresh has not run yet, or not for too long) or they predate one of
+    ``grid_ids`` (a grid added since), they are counted now, in the request, and kept."""
+    kept = cache.get(_kept_figures_key(first_day(month)))
+    if isinstance(kept, GridFiguresNow) and kept.grids.keys() >= set(grid_ids):
+        return kept
+    return grid_figures_keep(month, now)
+
+
+@dataclass
 class StreetCountsNow:
-    """A street's files as they stand at a moment (``now``), with ``month``'s visits and new
-    files so far: the officials' dashboard, counted within the reader's scope."""
+    """A street's files as they stand at a moment, with ``month``'s visits and new files so
+    far: the officials' dashboard, counted within the reader's scope."""
 
     street: Street
     grids: int = 0
@@ -395,55 +488,55 @@ class StreetCountsNow:
         return self.verified_recently / self.residents if self.residents else None
 
 
+@dataclass
+class StreetFiguresNow:
+    """``StreetCountsNow`` of the streets a reader sees, and when they were counted."""
+
+    streets: list[StreetCountsNow]
+    computed_at: dt.datetime
+
+
 def street_counts_now(
     user: scope.User, month: dt.date, now: dt.datetime, grid_streets: dict[int, int]
-) -> list[StreetCountsNow]:
-    """Per street ``user`` may see: grids, households, active residents, visits in ``month``
+) -> StreetFiguresNow:
+    """Per street ``user`` may see: grids, households, active residents, visits in ``month``,
     residents verified recently and files created in ``month``, each counted within ``user``'s
-    scope. ``grid_streets`` is ``grids_by_street(user)``. Five queries.
+    scope. ``grid_streets`` is ``grids_by_street(user)``.
 
-    Rows are counted per grid (the shortest join) and added up per street here: at a million
-    residents, joining every row up to its street cost as much again.
+    Whoever sees whole grids (``scope.sees_whole_grids``: officials of streets and the city,
+    administrators) gets the sums of the kept per-grid figures of their grids
+    (``grid_figures_kept``): a query and a cache read. Anyone else (a department's staff see
+    the residents it serves, row by row) is counted now, through their scope: five queries.
     """
     streets = scope.restrict(Street.objects.all(), user, scope.VIEW).order_by("code")
     counts_of = {street.pk: StreetCountsNow(street) for street in streets}
-    begins, ends = month_bounds(month)
-    recently = verified_since(figures_as_of(month, now))
-
-    def add(grid_id: int, **counts: int) -> None:
-        street_id = grid_streets.get(grid_id)
-        street = counts_of.get(street_id) if street_id is not None else None
-        if street is not None:
-            for attribute, n in counts.items():
-                setattr(street, attribute, getattr(street, attribute) + n)
-
-    for grid_id in grid_streets:
-        add(grid_id, grids=1)
-    households = scope.restrict(Household.objects.all(), user).order_by()
-    for grid_id, n in households.values_list("building__grid_id").annotate(n=Count("pk")):
-        add(grid_id, households=n)
-    residents = scope.restrict(Resident.objects.all(), user).filter(
-        residency_status__in=Resident.ACTIVE_STATUSES
-    )
-    for grid_id, n, verified in (
-        residents.order_by()
-        .values_list("grid_id")
-        .annotate(n=Count("pk"), verified=Count("pk", filter=Q(last_verified_at__gte=recently)))
-    ):
-        add(grid_id, residents=n, verified_recently=verified)
-    created = new_files(scope.restrict(Resident.objects.all(), user), begins, ends)
-    for grid_id, n in (
-        created.order_by()
-        .values_list("household__building__grid_id")
-        .annotate(n=Count("history_id"))
-    ):
-        add(grid_id, new=n)
-    visits = scope.restrict(Visit.objects.all(), user).filter(
-        visited_at__gte=begins, visited_at__lt=ends
-    )
-    for grid_id, n in visits.order_by().values_list("grid_id").annotate(n=Count("pk")):
-        add(grid_id, visits=n)
-    return list(counts_of.values())
+    if scope.sees_whole_grids(user):
+        kept = grid_figures_kept(month, now, grid_streets)
+        per_grid, computed_at = kept.grids, kept.computed_at
+    else:
+        per_grid, computed_at = (
+            _figures_per_grid(
+                scope.restrict(Household.objects.all(), user),
+                scope.restrict(Resident.objects.all(), user),
+                scope.restrict(Visit.objects.all(), user),
+                month,
+                now,
+            ),
+            now,
+        )
+    for grid_id, street_id in grid_streets.items():
+        street = counts_of.get(street_id)
+        if street is None:
+            continue
+        street.grids += 1
+        figures = per_grid.get(grid_id)
+        if figures is not None:
+            street.households += figures.households
+            street.residents += figures.residents
+            street.verified_recently += figures.verified_recently
+            street.visits += figures.visits
+            street.new += figures.new
+    return StreetFiguresNow(list(counts_of.values()), computed_at)
 
 
 def grids_by_street(user) -> dict[int, int]:

@@ -56,6 +56,7 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
             "audit-draw",
             "spreadsheets",
             "admin-pages",
+            "dashboards",
             "page-cpu",
             "monthly-report",
             "patrols",

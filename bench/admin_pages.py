@@ -9,8 +9,9 @@ from django.db import connection
 from django.db.models import Model
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext, override_settings
+from django.utils import timezone
 
-from archives import scope
+from archives import scope, selectors
 from archives.models import Building, Grid, Household, Resident, Tag, Visit
 from bench.table import BenchFailed, Row, median_and_p95
 
@@ -59,23 +60,65 @@ def changelist_timings(requests: int) -> list[Row]:
         ("official", "municipal official: household changelist", households),
         ("official", "municipal official: visit changelist", visits),
         ("official", "municipal official: search by surname", surname),
-        # The index with each role's dashboard (portal/dashboard.py).
-        ("clerk", "grid member: dashboard", "/admin/"),
-        ("street", "street official: dashboard", "/admin/"),
-        ("official", "municipal official: dashboard", "/admin/"),
     ]
     accounts = get_user_model().objects.in_bulk(
         {username for username, _what, _url in cases}, field_name="username"
     )
-    rows = []
+    rows = dashboard_timings(requests, vacuum=False)
     with override_settings(ALLOWED_HOSTS=["testserver"], DEBUG=False):
-        # The official's panel as the first reader in five minutes finds it: nothing cached
-        # (nothing is kept while the setting is 0; timed before the warm rows keep it).
-        with override_settings(DASHBOARD_CACHE_SECONDS=0):
-            cold = _row(accounts["official"], "admin as official: dashboard, cold", "/admin/", 3)
         for username, what, url in cases:
             rows.append(_row(accounts[username], f"admin as {username}: {what}", url, requests))
-    return [*rows, cold]
+    return rows
+
+
+def dashboard_timings(requests: int, *, vacuum: bool = True) -> list[Row]:
+    """The index with each role's dashboard (portal/dashboard.py), the municipal official's
+    also cold, and the periodic refresh of the officials' per-grid figures it adds up
+    (portal/tasks.py) timed on its own: ``--only dashboards``."""
+    if vacuum:
+        _vacuum_for_lists()
+    refresh = _refresh_row(max(3, requests // 4))  # also keeps the figures the panels read
+    cases = [
+        ("clerk", "grid member: dashboard"),
+        ("street", "street official: dashboard"),
+        ("official", "municipal official: dashboard"),
+    ]
+    accounts = get_user_model().objects.in_bulk(
+        {username for username, _what in cases}, field_name="username"
+    )
+    rows = []
+    with override_settings(ALLOWED_HOSTS=["testserver"], DEBUG=False):
+        # The official's panel as the first reader in five minutes finds it after the refresh
+        # job: per-grid figures kept, the panel itself not (nothing is kept while the setting
+        # is 0; timed before the warm rows keep it).
+        with override_settings(DASHBOARD_CACHE_SECONDS=0):
+            what = "admin as official: dashboard, cold (figures kept by the refresh)"
+            cold = _row(accounts["official"], what, "/admin/", requests)
+        for username, what in cases:
+            user = accounts[username]
+            rows.append(_row(user, f"admin as {username}: {what}", "/admin/", requests))
+    return [*rows, cold, refresh]
+
+
+def _refresh_row(runs: int) -> Row:
+    """The periodic job's work: every grid's figures counted for the whole city and kept
+    (``archives.selectors.grid_figures_keep``), as the worker runs it."""
+    timings, queries = [], 0
+    for _ in range(runs):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            now = timezone.now()
+            figures = selectors.grid_figures_keep(timezone.localdate(now), now)
+            timings.append((time.perf_counter() - started) * 1000)
+        queries = len(captured)
+    median, p95 = median_and_p95(timings)
+    return Row(
+        "dashboard figures refresh (every grid, whole city; the periodic job)",
+        f"{median:.0f}",
+        "ms median",
+        f"p95 {p95:.0f} ms, {queries} queries, {len(figures.grids)} grids; "
+        f"{_main_plan(captured.captured_queries)}",
+    )
 
 
 def _row(user, what: str, url: str, requests: int) -> Row:

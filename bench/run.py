@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from archives.demo.city import demo_grants_ensure
-from bench.admin_pages import changelist_timings, save_timings
+from bench.admin_pages import changelist_timings, dashboard_timings, save_timings
 from bench.audit_draw import audit_draw_timings
 from bench.bulk_history import bulk_history_size
 from bench.city import bench_city
@@ -75,6 +75,8 @@ def _rows(options: argparse.Namespace, database: DatabaseSettings) -> list[Row]:
         return rows + audit_draw_timings(options.draws)
     if options.only == "admin-pages":  # changelists, searches and dashboards
         return rows + changelist_timings(options.requests)
+    if options.only == "dashboards":  # the dashboards and their figures' refresh alone
+        return rows + dashboard_timings(options.requests)
     if options.only == "page-cpu":  # a web worker's CPU per ordinary page, per role
         return rows + page_cpu_timings(options.requests)
     rows += changelist_timings(options.requests)

@@ -22,6 +22,7 @@ from django.core.cache import cache
 from django.utils import formats, timezone, translation
 
 from archives import scope, selectors
+from archives.models import Grid
 from archives.months import last_months
 from audits import selectors as audit_selectors
 from events import selectors as event_selectors
@@ -107,10 +108,11 @@ def clerk_panel(user, now: dt.datetime, today: dt.date) -> ClerkPanel:
 
 
 def official_panel(user, now: dt.datetime, today: dt.date) -> OfficialPanel:
-    """Counting a whole city's residents per street takes about a second at a million
-    residents, so the panel is kept for ``DASHBOARD_CACHE_SECONDS``. The key holds the
-    user, their language and the grids they may see now: a grant given or taken away is seen
-    at once, and English readers get English month labels."""
+    """The panel is kept for ``DASHBOARD_CACHE_SECONDS``; its street figures are the sums of
+    per-grid figures a periodic job counts for the whole city (``portal.tasks``), and the time
+    it shows is theirs. The key holds the user, their language and the grids they may see now:
+    a grant given or taken away is seen at once, and English readers get English month
+    labels."""
     grid_streets = selectors.grids_by_street(user)
     scope_digest = hashlib.sha256(repr(sorted(grid_streets.items())).encode()).hexdigest()
     # The panel holds text (month labels, grouped figures) in the reader's language.
@@ -124,7 +126,8 @@ def official_panel(user, now: dt.datetime, today: dt.date) -> OfficialPanel:
 
 
 def _official_panel(user, now: dt.datetime, today: dt.date, grid_streets) -> OfficialPanel:
-    streets = selectors.street_counts_now(user, today, now, grid_streets)
+    figures = selectors.street_counts_now(user, today, now, grid_streets)
+    streets = figures.streets
     residents_chart = charts.bar_chart(
         [
             (f.street.name, f.residents, formats.number_format(f.residents, force_grouping=True))
@@ -132,7 +135,9 @@ def _official_panel(user, now: dt.datetime, today: dt.date, grid_streets) -> Off
         ]
     )
     months = last_months(today, TREND_MONTHS)
-    trend = audit_selectors.record_accuracy_by_street(months, grid_streets)
+    # The grids ``grid_streets`` holds, as a subquery (the city's: no condition at all).
+    grids = scope.restrict(Grid.objects.all(), user, scope.VIEW).values("pk")
+    trend = audit_selectors.record_accuracy_by_street(months, grid_streets, grids=grids)
     accuracy_chart = charts.percent_line_chart(
         [formats.date_format(month, "YEAR_MONTH_FORMAT") for month in months],
         [(f.street.name, trend.get(f.street.pk, [None] * len(months))) for f in streets],
@@ -141,8 +146,8 @@ def _official_panel(user, now: dt.datetime, today: dt.date, grid_streets) -> Off
         streets=streets,
         residents_chart=residents_chart,
         accuracy_chart=accuracy_chart,
-        computed_at=now,
-        incomplete_audits=audit_selectors.incomplete_closed_campaigns(months, grid_streets),
+        computed_at=figures.computed_at,
+        incomplete_audits=audit_selectors.incomplete_closed_campaigns(months, grids),
         events_chart=_events_chart(user, months, grid_streets, streets),
         wish_figures=wish_figures_table(user, today),
     )

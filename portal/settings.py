@@ -302,9 +302,17 @@ IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 100_000)
 # new file naming an ID number registered in another grid): a clerk's work needs a few; a
 # file of guessed numbers would otherwise test them all (archives.services).
 RESIDENT_ELSEWHERE_DAILY_LIMIT = env_int("RESIDENT_ELSEWHERE_DAILY_LIMIT", 20)
-# How long an official's per-street dashboard figures are reused (portal/dashboard.py), in
-# seconds; in the shared cache (CACHE_URL, "# Cache" below), else in each process's own.
+# How long an official's dashboard panel is reused (portal/dashboard.py), in seconds; in the
+# shared cache (CACHE_URL, "# Cache" below), else in each process's own.
 DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 300)
+# How often Celery beat counts every grid's figures for those panels (portal/tasks.py), in
+# seconds, into the shared cache: shorter than the panel's reuse, so that a panel never rests on
+# figures older than the two together. Kept twice this long; without beat a reader counts them.
+DASHBOARD_REFRESH_SECONDS = env_int("DASHBOARD_REFRESH_SECONDS", 240)
+if DASHBOARD_REFRESH_SECONDS < 10:
+    raise ImproperlyConfigured(
+        f"DASHBOARD_REFRESH_SECONDS must be at least 10, got {DASHBOARD_REFRESH_SECONDS}"
+    )
 # The public volunteer sign-up (wishes/signup.py): sign-ups one client address may make in an
 # hour (a community centre's shared address needs a few), and the fewest seconds a person takes
 # to fill the form (a script posts it at once). Counted in Django's cache.
@@ -490,3 +498,15 @@ if JOB_KEEP_DAYS < 1:
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Periodic work, sent by Celery beat: exactly one beat runs (`celery -A portal worker -B`, as
+# `make run`, `make serve` and `make worker` start it; BEAT=0 for every other worker). A refresh
+# still waiting when the next is due is dropped (expires). Beat keeps its schedule in memory
+# (celery.beat:Scheduler): an interval needs no file of last runs.
+CELERY_BEAT_SCHEDULE = {
+    "dashboard-figures": {
+        "task": "portal.dashboard_figures_refresh",
+        "schedule": DASHBOARD_REFRESH_SECONDS,
+        "options": {"expires": DASHBOARD_REFRESH_SECONDS},
+    }
+}
+CELERY_BEAT_SCHEDULER = "celery.beat:Scheduler"

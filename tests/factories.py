@@ -2,13 +2,19 @@
 
 import datetime as dt
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+import time_machine
 from django.contrib.auth import get_user_model
 from guardian.shortcuts import assign_perm
 
+from archives.demo.city import CitySize, demo_city_seed
 from archives.models import Building, Community, Grid, Household, Resident, Street, Tag
 from archives.scope import grant_codename
 from archives.validators import FEMALE, id_number_check_char
+from audits.demo import monthly_audit
+from portal.demo import demo_roles
 from portal.roles import roles_ensure
 
 _sequence = itertools.count(1)
@@ -99,3 +105,14 @@ def make_drawn_campaign(*, street: Street, auditor, actor, per_grid: int = 1):
     )
     services.audit_campaign_draw(campaign=campaign, actor=actor)
     return campaign
+
+
+@contextmanager
+def demo_city_on(today: dt.date, now: dt.datetime, size: CitySize) -> Iterator[None]:
+    """The demo city with its past and its accounts, seeded on ``today``; the clock stays at
+    ``now`` until the block ends."""
+    with time_machine.travel(now, tick=False):
+        demo_city_seed(
+            seed=5, size=size, today=today, monthly_audit=monthly_audit, roles=demo_roles()
+        )
+        yield

@@ -28,7 +28,7 @@ def test_street_counts_now_count_each_street_within_scope(two_grids, admin_user)
 
     def figures(user) -> dict:
         grid_streets = selectors.grids_by_street(user)
-        rows = selectors.street_counts_now(user, timezone.localdate(now), now, grid_streets)
+        rows = selectors.street_counts_now(user, timezone.localdate(now), now, grid_streets).streets
         return {
             f.street.code: (f.grids, f.households, f.residents, f.visits, f.verified_recently)
             for f in rows

@@ -10,15 +10,14 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from accounts.names import person_name
-from archives.demo.city import CitySize, demo_city_seed
+from archives.demo.city import CitySize
 from archives.models import Resident, Street, Visit
-from audits.demo import monthly_audit
 from audits.models import AuditCampaign
 from audits.services import audit_campaign_verify_draw
 from exports.excel import scope_label
 from exports.selectors import month_figures
 from portal.dashboard import official_panel
-from portal.demo import demo_roles
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -31,10 +30,7 @@ PAST_MONTHS = [dt.date(2026, m, 1) for m in range(6, 12)]  # June to November
 @pytest.fixture
 def city(settings):
     settings.DEBUG = True
-    with time_machine.travel(NOW, tick=False):
-        demo_city_seed(
-            seed=5, size=SIZE, today=TODAY, monthly_audit=monthly_audit, roles=demo_roles()
-        )
+    with factories.demo_city_on(TODAY, NOW, SIZE):
         yield
 
 

@@ -153,3 +153,10 @@ def test_the_portal_refuses_to_keep_finished_jobs_less_than_a_day():
         result = load_settings(JOB_KEEP_DAYS=bad)
         assert result.returncode != 0 and "JOB_KEEP_DAYS" in result.stderr, bad
     assert load_settings(JOB_KEEP_DAYS="30").returncode == 0
+
+
+def test_the_portal_refuses_a_dashboard_refresh_of_less_than_ten_seconds():
+    for bad in ("0", "5", "soon"):
+        result = load_settings(DASHBOARD_REFRESH_SECONDS=bad)
+        assert result.returncode != 0 and "DASHBOARD_REFRESH_SECONDS" in result.stderr, bad
+    assert load_settings(DASHBOARD_REFRESH_SECONDS="120").returncode == 0
