@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
@@ -490,3 +491,13 @@ if JOB_KEEP_DAYS < 1:
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Celery beat (`celery -A portal beat`, or a worker started with -B): scheduled tasks.
+CELERY_BEAT_SCHEDULE = {
+    # At 03:00 every night: last month's report figures that the history alone decides,
+    # computed once and kept (exports.kept; a month is kept two hours after it ends at the
+    # earliest), so that no report of a month that is over reads the history again.
+    "exports.keep_last_month": {
+        "task": "exports.keep_last_month",
+        "schedule": crontab(minute="0", hour="3"),
+    },
+}
