@@ -126,6 +126,43 @@ class _Table(Table):
         canv._code.append(f"BT 1 0 0 1 {fp_str(x, y)} Tm {runs} ET")
         return None
 
+    def _calc_height(self, availHeight, availWidth, H=None, W=None):
+        """Rows of plain one-line text get their height here, as ``Table._calc_height``
+        works it out (the tallest cell: its leading, or 1.2 × its font size, and its top and
+        bottom padding), without its per-cell questions about spans and flowables; a
+        table's figure rows are nearly all of its cells. The other rows (the headings'
+        paragraphs) and tables with spans go the usual way."""
+        asked = self._argH
+        if None not in asked or self._spanCmds:
+            return super()._calc_height(availHeight, availWidth, H, W)
+        minimum = self._minRowHeights
+        known = list(asked)
+        for i, height in enumerate(asked):
+            if height is None:
+                tallest = _plain_row_height(self._cellvalues[i], self._cellStyles[i])
+                if tallest is not None:
+                    known[i] = max(minimum[i], tallest) if minimum else tallest
+        if None not in known:  # Table sets its row heights only while it works some out
+            return super()._calc_height(availHeight, availWidth, H, W)
+        self._argH = known
+        try:
+            return super()._calc_height(availHeight, availWidth, H, W)
+        finally:
+            self._argH = asked
+
+
+def _plain_row_height(values: list, styles: list) -> float | None:
+    """The height ``Table._calc_height`` gives a row whose cells are all one-line strings;
+    None for any other row."""
+    tallest = 0.0
+    for value, style in zip(values, styles, strict=False):
+        if type(value) is not str or "\n" in value:
+            return None
+        height = (style.leading or 1.2 * style.fontsize) + style.bottomPadding + style.topPadding
+        if height > tallest:
+            tallest = height
+    return tallest
+
 
 def _set_text(doc, escape, font, fontsize: float, text: str) -> tuple[float, str]:
     """A text's width and its operators (subset font, size, bytes) in ``doc``, worked out once

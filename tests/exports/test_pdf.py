@@ -4,6 +4,7 @@ import subprocess
 
 import pytest
 import time_machine
+from reportlab.platypus import Table
 
 from exports import pdf
 from exports.selectors import month_figures
@@ -69,3 +70,21 @@ def test_it_renders_a_page_with_ink_on_it(report, tmp_path):
     )
     png = next(tmp_path.glob("p*.png"))
     assert png.stat().st_size > 5_000
+
+
+def test_its_tables_rows_are_as_tall_and_split_where_reportlab_s_own_would_be(db):
+    """The report's tables set plain rows' heights themselves (``pdf._Table``): the same as
+    platypus works out, so pages break where they did, whatever the cells hold."""
+    font = pdf.register_font()
+    header = pdf._header_cells(["网格编码", "Households needing visits", "得分"], font)
+    body = [["G1", "青松网格", "12.5%"], ["", "", ""], ["多行\n文字", "—", "3"], ["G2", "x", "1"]]
+    rows = [header, *(body * 40)]
+    heights = []
+    for table_class in (Table, pdf._Table):
+        table = table_class(rows, colWidths=pdf._WIDTHS[:3], repeatRows=1)
+        table.setStyle(pdf._table_style(font, len(rows), total_rows=1))
+        table.wrap(500, 400)
+        halves = table.split(500, 400)
+        heights.append((table._rowHeights, [h.wrap(500, 400) for h in halves]))
+    assert heights[0] == heights[1]
+    assert len(heights[0][1]) == 2
