@@ -132,3 +132,32 @@ class ReportDownload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.month:%Y-%m} · {self.file_format}"
+
+
+class KeptMonthCounts(models.Model):
+    """The figures of a month that is over which the history tables alone decide (each grid's
+    month-end residents, households, visits and buildings, each grid member's visits, the grids
+    with their community and street), kept the first time they are computed:
+    ``exports.selectors.month_figures`` reads them instead of reading the history again.
+
+    History entries are only ever appended, dated when they are written, so a month that is
+    over no longer changes in them. ``fingerprint`` names everything else those figures were
+    computed from (the queries' text, so the required fields and statuses; their parameters;
+    the visits each tag asks for): when any of it changes, the kept row no longer matches and
+    the month is computed afresh. The running month is never kept.
+    """
+
+    month = models.DateField(help_text="The first day of the month.")
+    fingerprint = models.CharField(max_length=64)
+    counts = models.JSONField()
+    computed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "fingerprint"], name="unique_kept_month_counts"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} · {self.fingerprint[:12]}"

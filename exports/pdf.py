@@ -26,6 +26,7 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
+from reportlab.platypus.tables import CellStyle
 
 from archives.pdf_font import register_font
 from archives.pdf_page import landscape_pdf
@@ -126,6 +127,43 @@ class _Table(Table):
         canv._code.append(f"BT 1 0 0 1 {fp_str(x, y)} Tm {runs} ET")
         return None
 
+    def _calc_height(self, availHeight, availWidth, H=None, W=None):
+        """Rows of plain one-line text get their height here, as ``Table._calc_height``
+        works it out (the tallest cell: its leading, or 1.2 × its font size, and its top and
+        bottom padding), without its per-cell questions about spans and flowables; a
+        table's figure rows are nearly all of its cells. The other rows (the headings'
+        paragraphs) and tables with spans go the usual way."""
+        asked = self._argH
+        if None not in asked or self._spanCmds:
+            return super()._calc_height(availHeight, availWidth, H, W)
+        minimum = self._minRowHeights
+        known = list(asked)
+        for i, height in enumerate(asked):
+            if height is None:
+                tallest = _plain_row_height(self._cellvalues[i], self._cellStyles[i])
+                if tallest is not None:
+                    known[i] = max(minimum[i], tallest) if minimum else tallest
+        if None not in known:  # Table sets its row heights only while it works some out
+            return super()._calc_height(availHeight, availWidth, H, W)
+        self._argH = known
+        try:
+            return super()._calc_height(availHeight, availWidth, H, W)
+        finally:
+            self._argH = asked
+
+
+def _plain_row_height(values: list, styles: list) -> float | None:
+    """The height ``Table._calc_height`` gives a row whose cells are all one-line strings;
+    None for any other row."""
+    tallest = 0.0
+    for value, style in zip(values, styles, strict=False):
+        if type(value) is not str or "\n" in value:
+            return None
+        height = (style.leading or 1.2 * style.fontsize) + style.bottomPadding + style.topPadding
+        if height > tallest:
+            tallest = height
+    return tallest
+
 
 def _set_text(doc, escape, font, fontsize: float, text: str) -> tuple[float, str]:
     """A text's width and its operators (subset font, size, bytes) in ``doc``, worked out once
@@ -188,25 +226,50 @@ def _score_text(score: float | None) -> str:
 _WIDTHS = [16 * mm, 24 * mm, 26 * mm, *[16 * mm] * len(_SHOWN), 14 * mm, 11 * mm]
 
 
-def _table_style(font: str, rows: int, *, total_rows: int = 0) -> TableStyle:
+def _report_table(
+    rows: list[list],
+    widths: list[float],
+    font: str,
+    *,
+    total_rows: int = 0,
+    right_from: int = 3,
+    repeat_rows: int = 1,
+) -> "_Table":
+    """A table in the report's style: the font at 7.5 pt on 9 pt lines, middle-aligned, the
+    figures (columns from ``right_from``) right-aligned below the heading row, a grid, rows
+    shaded in turn, the last ``total_rows`` shaded darker.
+
+    The cells' styles are three objects shared by the table's cells (the heading row's, the
+    body's left and right columns') rather than a style per cell that each of the style's
+    commands visits (platypus: about a million such visits for 2,000 grids)."""
+    columns = max((len(row) for row in rows), default=0)
+    heading = _cell_style("heading", font, "LEFT", padding=2)
+    left = _cell_style("left", font, "LEFT")
+    right = _cell_style("right", font, "RIGHT")
+    body = [left] * min(right_from, columns) + [right] * max(columns - right_from, 0)
+    styles = [[heading] * columns, *([list(body)] * (len(rows) - 1))]
+    table = _Table(rows, colWidths=widths, repeatRows=repeat_rows, cellStyles=styles)
     commands = [
-        ("FONTNAME", (0, 0), (-1, -1), font),
-        ("FONTSIZE", (0, 0), (-1, -1), 7.5),
-        ("LEADING", (0, 0), (-1, -1), 9),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DDE6F0")),
         ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#9AA5B1")),
-        ("ALIGN", (3, 1), (-1, -1), "RIGHT"),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#F5F7FA")]),
-        # The headings wrap inside their columns; narrow padding leaves a long word whole.
-        ("LEFTPADDING", (0, 0), (-1, 0), 2),
-        ("RIGHTPADDING", (0, 0), (-1, 0), 2),
     ]
     if total_rows:
         commands.append(
-            ("BACKGROUND", (0, rows - total_rows), (-1, -1), colors.HexColor("#E8EDF2"))
+            ("BACKGROUND", (0, len(rows) - total_rows), (-1, -1), colors.HexColor("#E8EDF2"))
         )
-    return TableStyle(commands)
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+def _cell_style(name: str, font: str, alignment: str, *, padding: float | None = None):
+    style = CellStyle(name)
+    style.fontname, style.fontsize, style.leading = font, 7.5, 9
+    style.alignment, style.valign = alignment, "MIDDLE"
+    if padding is not None:
+        # The headings wrap inside their columns; narrow padding leaves a long word whole.
+        style.leftPadding = style.rightPadding = padding
+    return style
 
 
 def _header_cells(labels: list[str], font: str) -> list[Paragraph]:
@@ -274,8 +337,7 @@ def _grid_tables(figures: MonthFigures, font: str) -> list:
         rows = [header, *chunk]
         extra = totals if index == len(chunks) - 1 else []
         rows += extra
-        table = _Table(rows, colWidths=_WIDTHS, repeatRows=1)
-        table.setStyle(_table_style(font, len(rows), total_rows=len(extra)))
+        table = _report_table(rows, _WIDTHS, font, total_rows=len(extra))
         tables.append(table)
     return tables
 
@@ -299,8 +361,7 @@ def _member_tables(figures: MonthFigures, font: str) -> list:
     tables = []
     for start in range(0, len(body), CHUNK_ROWS):
         rows = [header, *body[start : start + CHUNK_ROWS]]
-        table = _Table(rows, colWidths=_WIDTHS, repeatRows=1)
-        table.setStyle(_table_style(font, len(rows)))
+        table = _report_table(rows, _WIDTHS, font)
         tables.append(table)
     return tables
 
@@ -344,8 +405,7 @@ def _patrol_tables(figures: MonthFigures, font: str) -> list:
         for index, chunk in enumerate(chunks):
             last = extra if index == len(chunks) - 1 else []
             rows = [header, *chunk, *last]
-            table = _Table(rows, colWidths=_PATROL_WIDTHS, repeatRows=1)
-            table.setStyle(_table_style(font, len(rows), total_rows=len(last)))
+            table = _report_table(rows, _PATROL_WIDTHS, font, total_rows=len(last))
             tables.append(table)
         tables.append(Spacer(1, 6 * mm))
     return tables
@@ -396,8 +456,7 @@ def _event_tables(figures: MonthFigures, font: str) -> list:
         for index, chunk in enumerate(chunks):
             last = extra if index == len(chunks) - 1 else []
             rows = [header, *chunk, *last]
-            table = _Table(rows, colWidths=_EVENT_WIDTHS, repeatRows=1)
-            table.setStyle(_table_style(font, len(rows), total_rows=len(last)))
+            table = _report_table(rows, _EVENT_WIDTHS, font, total_rows=len(last))
             tables.append(table)
         tables.append(Spacer(1, 6 * mm))
     return tables
@@ -452,10 +511,7 @@ def _wish_tables(figures: MonthFigures, font: str) -> list:
         for index, chunk in enumerate(chunks):
             last = extra if index == len(chunks) - 1 else []
             rows = [header, *chunk, *last]
-            table = _Table(rows, colWidths=widths, repeatRows=1)
-            style = _table_style(font, len(rows), total_rows=len(last))
-            style.add("ALIGN", (2, 1), (-1, -1), "RIGHT")
-            table.setStyle(style)
+            table = _report_table(rows, widths, font, total_rows=len(last), right_from=2)
             tables.append(table)
         tables.append(Spacer(1, 6 * mm))
     return tables
@@ -495,12 +551,10 @@ def _definitions(figures: MonthFigures, styles: dict, font: str) -> list:
         [label, Paragraph(text, styles["base"])]
         for label, text in definitions(rank_label=_("Rank"))
     ]
-    table = _Table(rows, colWidths=[40 * mm, 200 * mm], repeatRows=1)
-    table.setStyle(_table_style(font, len(rows)))
+    table = _report_table(rows, [40 * mm, 200 * mm], font)
     weights = [[_("Score weights"), ""]]
     weights += [[part, str(weight)] for part, weight in weight_rows(figures.weights)]
-    weights_table = _Table(weights, colWidths=[40 * mm, 30 * mm])
-    weights_table.setStyle(_table_style(font, len(weights)))
+    weights_table = _report_table(weights, [40 * mm, 30 * mm], font, repeat_rows=0)
     return [
         Paragraph(_("Definitions"), styles["heading"]),
         table,

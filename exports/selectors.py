@@ -42,6 +42,7 @@ from archives.months import first_day, month_bounds
 from archives.selectors import RESIDENT_REQUIRED_FIELDS, figures_as_of, verified_since
 from audits.selectors import grid_audit_figures
 from events.selectors import EventCounts, event_counts_by_department, event_counts_by_grid
+from exports import kept
 from exports.figures import (
     DepartmentRow,
     GridRow,
@@ -207,6 +208,19 @@ class _GridAndMemberCounts(NamedTuple):
 def _grid_counts(params: dict) -> _GridAndMemberCounts:
     """Residents (held, complete, verified, new, moved out, changed) and households (visits,
     households visited, needing visits and covered) per grid, and the visits each grid
+    member logged (``_grid_counts_sql``)."""
+    counts = _GridAndMemberCounts(grids=[], members=[])
+    for kind, *row in fetch_all(_grid_counts_sql(), params):
+        if kind == "grid":
+            counts.grids.append(_GridCounts(*row))
+        else:
+            counts.members.append(_MemberVisits(*row[:3]))
+    return counts
+
+
+def _grid_counts_sql() -> str:
+    """Residents (held, complete, verified, new, moved out, changed) and households (visits,
+    households visited, needing visits and covered) per grid, and the visits each grid
     member logged, in one query (its rows say which they are).
 
     One query, not one per family: they all need each resident's, household's or visit's
@@ -220,7 +234,7 @@ def _grid_counts(params: dict) -> _GridAndMemberCounts:
     """
     history = history_table(Resident)
     tags = apps.get_model("archives", "HistoricalResident_tags")._meta.db_table
-    sql = f"""
+    return f"""
     WITH r AS (
         -- Each resident's month-end row (its flags) and what happened to the file during
         -- the month (created, changed, moved out: an active status followed by "moved
@@ -327,13 +341,6 @@ def _grid_counts(params: dict) -> _GridAndMemberCounts:
         NULL
     FROM mv
     """
-    counts = _GridAndMemberCounts(grids=[], members=[])
-    for kind, *row in fetch_all(sql, params):
-        if kind == "grid":
-            counts.grids.append(_GridCounts(*row))
-        else:
-            counts.members.append(_MemberVisits(*row[:3]))
-    return counts
 
 
 def _visits_cte() -> str:
@@ -347,17 +354,24 @@ def _visits_cte() -> str:
 
 
 def _building_counts(params: dict) -> list[_BuildingCounts]:
+    return [_BuildingCounts(*row) for row in fetch_all(_building_counts_sql(), params)]
+
+
+def _building_counts_sql() -> str:
     buildings = latest_history_rows(Building, ["grid_id", "latitude"])
-    sql = f"""
+    return f"""
     SELECT grid_id, COUNT(*), SUM(CASE WHEN latitude IS NOT NULL THEN 1 ELSE 0 END)
     FROM ({buildings}) AS b GROUP BY grid_id
     """
-    return [_BuildingCounts(*row) for row in fetch_all(sql, params)]
 
 
 def _grids_at_month_end(params: dict) -> list[_GridAtMonthEnd]:
     """Grids with their community and street as they stood at month end (grids get redrawn)."""
-    sql = f"""
+    return [_GridAtMonthEnd(*row) for row in fetch_all(_grids_at_month_end_sql(), params)]
+
+
+def _grids_at_month_end_sql() -> str:
+    return f"""
     WITH g AS ({latest_history_rows(Grid, ["code", "name", "community_id"])}),
     c AS ({latest_history_rows(Community, ["name", "street_id"])}),
     s AS ({latest_history_rows(Street, ["code", "name"])})
@@ -365,7 +379,6 @@ def _grids_at_month_end(params: dict) -> list[_GridAtMonthEnd]:
     FROM g JOIN c ON c.id = g.community_id JOIN s ON s.id = c.street_id
     ORDER BY s.code, g.code
     """
-    return [_GridAtMonthEnd(*row) for row in fetch_all(sql, params)]
 
 
 # The report's figures ----------------------------------------------------------------------------
@@ -386,6 +399,19 @@ def month_figures(
         return _month_figures(month, street, report_weights() if weights is None else weights)
 
 
+def month_counts_keep(month: dt.date) -> bool:
+    """Compute and keep the history figures of ``month`` (any day in it), unless kept already
+    from the same inputs; whether the month may be kept at all (a month over for
+    ``exports.kept.keep_after()``). The nightly task asks it for last month, so that no report
+    of a month that is over waits for its history."""
+    if not kept.may_keep(month, timezone.now()):
+        return False
+    with transaction.atomic(using=figures_database()):
+        whole_table_joins()
+        _history_counts(month, _query_params(month))
+    return True
+
+
 def report_figures(
     month: dt.date, street: Street | None, published: MonthlyReport | None
 ) -> MonthFigures:
@@ -401,12 +427,12 @@ def report_figures(
 
 def _month_figures(month: dt.date, street: Street | None, weights: dict) -> MonthFigures:
     first = first_day(month)
-    params = _query_params(month)
-    grids = _grids_at_month_end(params)
+    history = _history_counts(month, _query_params(month))
+    grids = history.grids
     if street is not None:
         grids = [grid for grid in grids if grid.street_id == street.pk]
     grid_ids = [grid.grid_id for grid in grids]
-    counts, member_visits = _counts_by_grid(params, first, grid_ids)
+    counts, member_visits = _counts_by_grid(history, first, grid_ids)
     start, following = month_bounds(month)
     patrols = patrol_month_counts(start=start, end=following, grid_ids=grid_ids)
     events = event_counts_by_grid(month, grid_ids)
@@ -479,6 +505,57 @@ def _patrol_figures(counts: PatrolCounts | None) -> PatrolCounts:
     return replace(counts) if counts is not None else PatrolCounts()
 
 
+class _HistoryCounts(NamedTuple):
+    """What a month's figures read from the history tables alone (and the visits each tag
+    asks for): the grids at month end, each grid's residents, households and visits, each grid
+    member's visits, each grid's buildings. Kept for a month that is over (``exports.kept``)."""
+
+    grids: list[_GridAtMonthEnd]
+    counts: list[_GridCounts]
+    members: list[_MemberVisits]
+    buildings: list[_BuildingCounts]
+
+
+def _history_counts(month: dt.date, params: dict) -> _HistoryCounts:
+    """The month's history figures: kept ones when the month is over and they were computed
+    from the same inputs (the queries, their parameters, the visits each tag asks for), else
+    computed now, and kept when the month may be (``exports.kept.may_keep``)."""
+    if not kept.may_keep(month, timezone.now()):
+        return _history_counts_computed(params)
+    needs = Tag.objects.filter(needs_visits_per_month__gt=0).order_by("pk")
+    fingerprint = kept.fingerprint(
+        [
+            _grids_at_month_end_sql(),
+            _grid_counts_sql(),
+            _building_counts_sql(),
+            params,
+            list(needs.values_list("pk", "needs_visits_per_month")),
+        ]
+    )
+    stored = kept.kept_counts(month, fingerprint)
+    if stored is not None:
+        return _HistoryCounts(
+            grids=[_GridAtMonthEnd(*row) for row in stored["grids"]],
+            counts=[_GridCounts(*row) for row in stored["counts"]],
+            members=[_MemberVisits(*row) for row in stored["members"]],
+            buildings=[_BuildingCounts(*row) for row in stored["buildings"]],
+        )
+    history = _history_counts_computed(params)
+    kept.counts_keep(month, fingerprint, history._asdict())
+    return history
+
+
+def _history_counts_computed(params: dict) -> _HistoryCounts:
+    grids = _grids_at_month_end(params)
+    grid_and_members = _grid_counts(params)
+    return _HistoryCounts(
+        grids=grids,
+        counts=grid_and_members.grids,
+        members=grid_and_members.members,
+        buildings=_building_counts(params),
+    )
+
+
 def _query_params(month: dt.date) -> dict:
     start, following = month_bounds(month)
     adapt = figures_connection().ops.adapt_datetimefield_value
@@ -492,14 +569,13 @@ def _query_params(month: dt.date) -> dict:
 
 
 def _counts_by_grid(
-    params: dict, month: dt.date, grid_ids: list[int]
+    history: "_HistoryCounts", month: dt.date, grid_ids: list[int]
 ) -> tuple[dict[int, MonthCounts], list[_MemberVisits]]:
     """{grid ID: its month's counts}, for ``grid_ids``, and the visits each grid member
     logged: each query's row fills the fields it names; the audits come from
     ``audits.selectors``."""
     counts = {grid_id: MonthCounts() for grid_id in grid_ids}
-    grid_and_members = _grid_counts(params)
-    for rows in (grid_and_members.grids, _building_counts(params)):
+    for rows in (history.counts, history.buildings):
         for row in rows:
             if (grid := counts.get(row.grid_id)) is not None:
                 for name, value in row._asdict().items():
@@ -507,7 +583,7 @@ def _counts_by_grid(
                         setattr(grid, name, value)
     for grid_id, audit in grid_audit_figures(month, grid_ids).items():
         counts[grid_id].audit = audit
-    return counts, grid_and_members.members
+    return counts, history.members
 
 
 @dataclass

@@ -21,6 +21,7 @@ from archives.demo.city import (
 )
 from audits.demo import demo_audits_reset, monthly_audit
 from events.demo import EventDemoRoles, demo_events_reset, demo_events_seed
+from exports.kept import kept_counts_forget
 from patrols.demo import demo_patrols_reset, demo_patrols_seed
 from portal.roles import (
     COMMUNITY_STAFF,
@@ -58,6 +59,8 @@ def demo_event_roles() -> EventDemoRoles:
 def demo_seed(*, seed: int, size: CitySize, today: dt.date) -> SeedSummary:
     """The demo city as of ``today``, its people in their roles, one audit a month in its past
     and, in a city with a past, a month of patrol rounds and four months of events."""
+    # The demo writes its past's history dated in the past: no month's kept figures still hold.
+    kept_counts_forget()
     summary = demo_city_seed(
         seed=seed, size=size, today=today, roles=demo_roles(), monthly_audit=monthly_audit
     )
@@ -83,3 +86,4 @@ def demo_reset() -> None:
     demo_audits_reset()
     demo_patrols_reset()
     demo_city_reset()
+    kept_counts_forget()

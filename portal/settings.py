@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
@@ -501,12 +502,20 @@ CELERY_TIMEZONE = TIME_ZONE
 # Periodic work, sent by Celery beat: exactly one beat runs (`celery -A portal worker -B`, as
 # `make run`, `make serve` and `make worker` start it; BEAT=0 for every other worker). A refresh
 # still waiting when the next is due is dropped (expires). Beat keeps its schedule in memory
-# (celery.beat:Scheduler): an interval needs no file of last runs.
+# (celery.beat:Scheduler): an interval needs no file of last runs, and a crontab entry fires at
+# its next time after a restart.
 CELERY_BEAT_SCHEDULE = {
     "dashboard-figures": {
         "task": "portal.dashboard_figures_refresh",
         "schedule": DASHBOARD_REFRESH_SECONDS,
         "options": {"expires": DASHBOARD_REFRESH_SECONDS},
-    }
+    },
+    # At 03:00 every night: last month's report figures that the history alone decides,
+    # computed once and kept (exports.kept; a month is kept two hours after it ends at the
+    # earliest), so that no report of a month that is over reads the history again.
+    "exports.keep_last_month": {
+        "task": "exports.keep_last_month",
+        "schedule": crontab(minute="0", hour="3"),
+    },
 }
 CELERY_BEAT_SCHEDULER = "celery.beat:Scheduler"

@@ -1,10 +1,13 @@
 import io
+import zipfile
 
 import pytest
 import time_machine
 from openpyxl import load_workbook
+from xlsxwriter.worksheet import Worksheet
 
 from archives.models import Grid
+from exports import excel
 from exports.excel import report_xlsx
 from exports.selectors import month_figures
 from tests.exports.month_city import OCTOBER, at, build_month_city
@@ -84,3 +87,34 @@ def test_it_documents_definitions_and_weights(workbook):
 def test_it_gives_each_grid_member_a_row(workbook):
     rows = _rows(workbook["网格员"])
     assert rows[1][:2] == ["刘晓彤", "G1"]
+
+
+def test_its_cells_are_written_as_xlsxwriter_writes_them(db, monkeypatch):
+    """The workbook's own cell writing (``excel._Sheet.append``, ``excel._Worksheet``) gives
+    the XML XlsxWriter's write methods give."""
+    build_month_city()
+    with time_machine.travel(DECEMBER, tick=False):
+        figures = month_figures(OCTOBER)
+        ours = _parts(report_xlsx(figures))
+        monkeypatch.setattr(excel._Worksheet, "_write_cell", Worksheet._write_cell)
+        monkeypatch.setattr(excel._Sheet, "append", _append_through_xlsxwriter)
+        theirs = _parts(report_xlsx(figures))
+    assert ours == theirs
+    assert '<c r="F2" s="' in ours["xl/worksheets/sheet1.xml"]
+
+
+def _parts(content: bytes) -> dict[str, str]:
+    archive = zipfile.ZipFile(io.BytesIO(content))
+    return {name: archive.read(name).decode() for name in archive.namelist()}
+
+
+def _append_through_xlsxwriter(sheet, row: list) -> None:
+    for column, (value, style) in enumerate(row):
+        if isinstance(value, str):
+            if value:
+                sheet.ws.write_string(sheet.rows, column, value, style)
+            elif style is not None:
+                sheet.ws.write_blank(sheet.rows, column, None, style)
+        elif value is not None:
+            sheet.ws.write_number(sheet.rows, column, value, style)
+    sheet.rows += 1

@@ -4,6 +4,8 @@ import subprocess
 
 import pytest
 import time_machine
+from reportlab.lib import colors
+from reportlab.platypus import Table, TableStyle
 
 from exports import pdf
 from exports.selectors import month_figures
@@ -69,3 +71,58 @@ def test_it_renders_a_page_with_ink_on_it(report, tmp_path):
     )
     png = next(tmp_path.glob("p*.png"))
     assert png.stat().st_size > 5_000
+
+
+def test_its_tables_are_styled_sized_and_split_as_platypus_does_from_style_commands(db):
+    """The report's tables share three cell styles and set plain rows' heights themselves
+    (``pdf._report_table``, ``pdf._Table``): each cell as the style's commands set it on a
+    platypus table, each row as tall, and the pages broken at the same rows."""
+    font = pdf.register_font()
+    header = pdf._header_cells(["网格编码", "Households needing visits", "得分", "排名"], font)
+    body = [["G1", "青松网格", "12.5%", "1"], ["", "", "", ""], ["多行\n文字", "—", "3", "x"]]
+    rows = [header, *(body * 40), ["", "合计", "9", "—"]]
+    ours = pdf._report_table(rows, pdf._WIDTHS[:4], font, total_rows=1)
+    theirs = Table(rows, colWidths=pdf._WIDTHS[:4], repeatRows=1)
+    theirs.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), font),
+                ("FONTSIZE", (0, 0), (-1, -1), 7.5),
+                ("LEADING", (0, 0), (-1, -1), 9),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DDE6F0")),
+                ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#9AA5B1")),
+                ("ALIGN", (3, 1), (-1, -1), "RIGHT"),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#F5F7FA")]),
+                ("LEFTPADDING", (0, 0), (-1, 0), 2),
+                ("RIGHTPADDING", (0, 0), (-1, 0), 2),
+                ("BACKGROUND", (0, len(rows) - 1), (-1, -1), colors.HexColor("#E8EDF2")),
+            ]
+        )
+    )
+    laid_out = []
+    for table in (theirs, ours):
+        table.wrap(500, 400)
+        cells = [[_cell_look(style) for style in row] for row in table._cellStyles]
+        halves = [half.wrap(500, 400) for half in table.split(500, 400)]
+        laid_out.append((cells, table._rowHeights, halves, table._bkgrndcmds, table._linecmds))
+    assert laid_out[0] == laid_out[1]
+    assert len(laid_out[0][2]) == 2
+
+
+def _cell_look(style) -> tuple:
+    return tuple(
+        getattr(style, name)
+        for name in (
+            "fontname",
+            "fontsize",
+            "leading",
+            "alignment",
+            "valign",
+            "leftPadding",
+            "rightPadding",
+            "topPadding",
+            "bottomPadding",
+            "color",
+        )
+    )

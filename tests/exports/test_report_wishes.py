@@ -17,6 +17,7 @@ from archives.models import Community, Department, Street
 from exports.columns import WISH_COLUMNS, WISHES_MONTH_DEFINITION
 from exports.excel import report_xlsx
 from exports.figures import figures_as_json, figures_from_json
+from exports.kept import kept_counts_forget
 from exports.pdf import report_pdf
 from exports.selectors import month_figures
 from tests import factories
@@ -225,6 +226,9 @@ def test_the_report_s_queries_do_not_grow_with_the_grids_or_communities(db):
 
     build_wish_city(grid_count=2, wishes=60, seed=2)
     few = queries(2)
+    # More grids are added in November's past (travelling back in time), which no real write
+    # can do (history is dated when written): the November kept by the first run is forgotten.
+    kept_counts_forget()
     build_wish_city(grid_count=9, wishes=200, seed=9)
     # The wish figures add seven queries to the report's, for 2 grids as for 11.
     assert queries(11) == few
