@@ -51,6 +51,9 @@ TAG_SEPARATORS = re.compile(r"[、,，;；\s]+")
 CHOICES = ["sex", "ethnicity", "relation_to_head", "residency_status"]
 #: New residents written in one go (with their history and tags).
 NEW_CHUNK = 10_000
+#: The empty sets most rows share, one each for the whole file.
+_NO_TAGS: frozenset[int] = frozenset()
+_NO_WARNINGS: frozenset[str] = frozenset()
 
 
 def column_names() -> dict[str, list[str]]:
@@ -285,7 +288,8 @@ def _compare_row(planned, stored: dict, place: Place, tag_ids: set[int], lookups
         )
     if place != planned.place:
         changes.append(("household", _place_words(place), _place_words(planned.place)))
-    planned.changes, planned.warnings = changes, frozenset(warnings)
+    planned.changes = changes or ()  # the shared empty tuple for an unchanged row
+    planned.warnings = frozenset(warnings) if warnings else _NO_WARNINGS
 
 
 def _words(name: str, old, new, lookups, hidden: bool) -> tuple[str, str]:
@@ -429,8 +433,9 @@ def _plan_row(
             named.add(lookups.tags[tag])
         else:
             row.error("tags", _("unknown tag “%(tag)s”") % {"tag": tag})
-    # Most rows name no tag: they share the one empty frozenset (a set each held 20 MB).
-    tag_ids = frozenset(named)
+    # Most rows name no tag: they share the one empty frozenset (``frozenset(set())`` makes a
+    # new one each time: they held 20 MB).
+    tag_ids = frozenset(named) if named else _NO_TAGS
 
     existing_id = None
     if id_number in lookups.existing:
