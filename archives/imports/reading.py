@@ -431,9 +431,10 @@ def _limited(rows, limits: Limits, *, start: int) -> Iterator[tuple[int, list]]:
     for number, values in enumerate(rows, start=start):
         # Most rows start with a filled cell: the whole row is looked through only otherwise.
         first = values[0] if values else None
-        if first is None or (type(first) is str and not first.strip()):
-            if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
-                continue  # blank lines are not residents
+        if (first is None or (type(first) is str and not first.strip())) and all(
+            v is None or (isinstance(v, str) and not v.strip()) for v in values
+        ):
+            continue  # blank lines are not residents
         count += 1
         if count > limits.max_rows:
             raise FileRefused(_too_many_rows(limits))
