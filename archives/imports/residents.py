@@ -71,10 +71,16 @@ def resident_import_plan(table: Table, *, user) -> ImportPlan:
     ids = [read_id(row) for row in rows]
     lookups = _Lookups.load(table, names, user, id_numbers=[number for number, _facts in ids])
     first_row_of: dict[str, int] = {}
-    for row, (id_number, facts) in zip(rows, ids, strict=True):
+    # Each row's reader and ID facts are let go once the row is planned: all of them held at
+    # once, beside the planned rows, made the import's peak memory.
+    rows.reverse()
+    ids.reverse()
+    while rows:
+        row, (id_number, facts) = rows.pop(), ids.pop()
         planned = _plan_row(row, id_number, facts, lookups, first_row_of)
         if planned is not None:
             plan.rows.append(planned)
+    del first_row_of
     if plan.errors:
         plan.finish()
         return plan
