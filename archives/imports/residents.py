@@ -455,12 +455,19 @@ def _plan_row(
         return None
     if not existing:
         return PlannedRow(row.number, "new", values, place, tag_ids, existing_id)
-    said = {key for key in values if row.has(key) and row.cell(key) not in (None, "")}
-    said |= {key for key in ("phone", "medical_history") if row.has(key)}  # empty clears
-    said.add("name")
-    values = {key: value for key, value in values.items() if key in said}
+    # The fields the row says something about: the name always; a clearable field whenever the
+    # file has its column (empty clears it); any other where its cell is not empty.
+    columns, cells = row.columns, row.cells
+    said = {}
+    for key, value in values.items():
+        index = columns.get(key)
+        if key == "name" or (
+            index is not None
+            and (key in _CLEARABLE or (index < len(cells) and cells[index] not in (None, "")))
+        ):
+            said[key] = value
     return PlannedRow(
-        row.number, "update", values, place, tag_ids if row.has("tags") else None, existing_id
+        row.number, "update", said, place, tag_ids if row.has("tags") else None, existing_id
     )
 
 
