@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 ID_NUMBER_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
 _CHECK_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
+_WEIGHTED_ZEROS = ord("0") * sum(_CHECK_WEIGHTS)
 
 # Mainland mobile numbers: 11 digits starting 13-19. Landlines: area code 0xx or 0xxx, then a
 # 7- or 8-digit local number, optionally separated by a hyphen.
@@ -30,7 +31,7 @@ MALE = "M"
 FEMALE = "F"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # an import holds one for each of its rows while it plans
 class ResidentIdFacts:
     """What a valid ID number says about its holder."""
 
@@ -42,7 +43,13 @@ class ResidentIdFacts:
 def id_number_check_char(first_17: str) -> str:
     if len(first_17) != len(_CHECK_WEIGHTS):
         raise ValueError("the check character is computed from 17 digits")
-    return _CHECK_CHARS[sum(map(operator.mul, map(int, first_17), _CHECK_WEIGHTS)) % 11]
+    if first_17.isascii() and first_17.isdigit():
+        # The digits' bytes, less the weighted "0"s: a third of int() of each character, which
+        # took 0.4 s of a 100,000-row import.
+        total = sum(map(operator.mul, first_17.encode(), _CHECK_WEIGHTS)) - _WEIGHTED_ZEROS
+    else:
+        total = sum(map(operator.mul, map(int, first_17), _CHECK_WEIGHTS))
+    return _CHECK_CHARS[total % 11]
 
 
 def normalize_id_number(value: str) -> str:
@@ -51,7 +58,10 @@ def normalize_id_number(value: str) -> str:
     written, never which digit it is."""
     if not value.isascii():
         value = unicodedata.normalize("NFKC", value)
-    return "".join(value.split()).upper()
+    normal = "".join(value.split()).upper()
+    # The value itself when it was already canonical (most are): an import keeps it beside the
+    # cell it was read from, and a copy of each held 6 MB.
+    return value if normal == value else normal
 
 
 def parse_id_number(value: str, *, today: dt.date | None = None) -> ResidentIdFacts:

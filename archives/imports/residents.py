@@ -51,6 +51,9 @@ TAG_SEPARATORS = re.compile(r"[、,，;；\s]+")
 CHOICES = ["sex", "ethnicity", "relation_to_head", "residency_status"]
 #: New residents written in one go (with their history and tags).
 NEW_CHUNK = 10_000
+#: The empty sets most rows share, one each for the whole file.
+_NO_TAGS: frozenset[int] = frozenset()
+_NO_WARNINGS: frozenset[str] = frozenset()
 
 
 def column_names() -> dict[str, list[str]]:
@@ -68,10 +71,16 @@ def resident_import_plan(table: Table, *, user) -> ImportPlan:
     ids = [read_id(row) for row in rows]
     lookups = _Lookups.load(table, names, user, id_numbers=[number for number, _facts in ids])
     first_row_of: dict[str, int] = {}
-    for row, (id_number, facts) in zip(rows, ids, strict=True):
+    # Each row's reader and ID facts are let go once the row is planned: all of them held at
+    # once, beside the planned rows, made the import's peak memory.
+    rows.reverse()
+    ids.reverse()
+    while rows:
+        row, (id_number, facts) = rows.pop(), ids.pop()
         planned = _plan_row(row, id_number, facts, lookups, first_row_of)
         if planned is not None:
             plan.rows.append(planned)
+    del first_row_of
     if plan.errors:
         plan.finish()
         return plan
@@ -285,7 +294,8 @@ def _compare_row(planned, stored: dict, place: Place, tag_ids: set[int], lookups
         )
     if place != planned.place:
         changes.append(("household", _place_words(place), _place_words(planned.place)))
-    planned.changes, planned.warnings = changes, frozenset(warnings)
+    planned.changes = changes or ()  # the shared empty tuple for an unchanged row
+    planned.warnings = frozenset(warnings) if warnings else _NO_WARNINGS
 
 
 def _words(name: str, old, new, lookups, hidden: bool) -> tuple[str, str]:
@@ -429,8 +439,9 @@ def _plan_row(
             named.add(lookups.tags[tag])
         else:
             row.error("tags", _("unknown tag “%(tag)s”") % {"tag": tag})
-    # Most rows name no tag: they share the one empty frozenset (a set each held 20 MB).
-    tag_ids = frozenset(named)
+    # Most rows name no tag: they share the one empty frozenset (``frozenset(set())`` makes a
+    # new one each time: they held 20 MB).
+    tag_ids = frozenset(named) if named else _NO_TAGS
 
     existing_id = None
     if id_number in lookups.existing:
@@ -444,12 +455,19 @@ def _plan_row(
         return None
     if not existing:
         return PlannedRow(row.number, "new", values, place, tag_ids, existing_id)
-    said = {key for key in values if row.has(key) and row.cell(key) not in (None, "")}
-    said |= {key for key in ("phone", "medical_history") if row.has(key)}  # empty clears
-    said.add("name")
-    values = {key: value for key, value in values.items() if key in said}
+    # The fields the row says something about: the name always; a clearable field whenever the
+    # file has its column (empty clears it); any other where its cell is not empty.
+    columns, cells = row.columns, row.cells
+    said = {}
+    for key, value in values.items():
+        index = columns.get(key)
+        if key == "name" or (
+            index is not None
+            and (key in _CLEARABLE or (index < len(cells) and cells[index] not in (None, "")))
+        ):
+            said[key] = value
     return PlannedRow(
-        row.number, "update", values, place, tag_ids if row.has("tags") else None, existing_id
+        row.number, "update", said, place, tag_ids if row.has("tags") else None, existing_id
     )
 
 

@@ -374,7 +374,10 @@ class Places:
     households: dict[tuple, int]  # (grid_id, address, unit, floor, room) as stored -> id
     household_status: dict[int, str] = field(default_factory=dict)
     _addresses: dict[tuple[int, str], list[str]] = field(default_factory=dict)  # by key
-    _rooms: dict[tuple, list[str]] = field(default_factory=dict)  # (grid, address, u, f, key)
+    #: (grid, address, unit, floor, room key) -> stored rooms; made at the first room a file
+    #: spells otherwise than stored (``rooms_by_key``): a file of stored households never needs
+    #: it, and it held 20 MB for 100,000 of them.
+    _rooms: dict[tuple, list[str]] | None = None
     _first_spelling: dict[tuple, str] = field(default_factory=dict)
     _resolved: dict[tuple, str] = field(default_factory=dict)  # a spelling seen, once resolved
 
@@ -403,17 +406,28 @@ class Places:
         rows = Household.objects.filter(building__grid_id__in=writable).values_list(
             "pk", "building__grid_id", "building__address", "unit", "floor", "room", "status"
         )
-        for pk, grid_id, address, unit, floor, room, household_status in rows:
+        # The building's address once, not a copy for each of its households; the rows read
+        # as they come, not all held first.
+        addresses = {key: key[1] for key in buildings}
+        for pk, grid_id, address, unit, floor, room, household_status in rows.iterator(
+            chunk_size=ID_CHUNK
+        ):
+            address = addresses.get((grid_id, address), address)
             households[(grid_id, address, unit, floor, room)] = pk
             status[pk] = household_status
         places = cls(grids, writable, buildings, households, status)
         for grid_id, address in buildings:
             places._addresses.setdefault((grid_id, building_key(address)), []).append(address)
-        for grid_id, address, unit, floor, room in households:
-            places._rooms.setdefault((grid_id, address, unit, floor, room_key(room)), []).append(
-                room
-            )
         return places
+
+    def rooms_by_key(self) -> dict[tuple, list[str]]:
+        """The stored rooms of each floor by their key: (grid, address, unit, floor, key)."""
+        if self._rooms is None:
+            self._rooms = {}
+            for grid_id, address, unit, floor, room in self.households:
+                key = (grid_id, address, unit, floor, room_key(room))
+                self._rooms.setdefault(key, []).append(room)
+        return self._rooms
 
     def grid_id(self, code: str) -> int | None:
         return self.grids.get(grid_key(code))
@@ -448,7 +462,7 @@ class Places:
         if place in self._resolved:
             return self._resolved[place]
         key = room_key(written)
-        stored = self._rooms.get((grid_id, address, unit, floor, key), [])
+        stored = self.rooms_by_key().get((grid_id, address, unit, floor, key), [])
         if written in stored or len(stored) == 1:
             return written if written in stored else stored[0]
         if stored:

@@ -243,6 +243,16 @@ def test_thousands_of_formatted_empty_rows_do_not_count_against_the_limit(clerk,
     assert refused_file(clerk, "四行.xlsx", four) == "文件超过 3 行，请拆分成较小的文件。"
 
 
+def test_a_sheet_over_the_limit_is_refused_through_its_formatted_empty_rows(clerk, home, settings):
+    # Counted by row tags first, then again exactly because the tags exceed the limit: the
+    # filled rows still do, by more than the title rows allowed above a header.
+    settings.IMPORT_MAX_ROWS = 3
+    rows = [cells(resident_row(home, name=f"居民{i}")) for i in range(30)]
+    data = excel_file(rows, formatted_empty_rows=5000)
+    assert refused_file(clerk, "三十行.xlsx", data) == "文件超过 3 行，请拆分成较小的文件。"
+    assert not Resident.objects.filter(name="居民0").exists()
+
+
 @pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8-sig", "utf-8"])
 def test_csv_in_every_encoding_excel_and_wps_save(clerk, home, encoding):
     name = "金顺姬" if encoding == "gbk" else "金䶮"  # 䶮 is in GB18030, not in GBK
