@@ -210,7 +210,7 @@ _ANY_USER_ID = -7_000_000_001
 def _compiled_for_any_user(
     build: Callable[[Any, int], QuerySet[Any]], what: Any, alias: str
 ) -> tuple[str, tuple[Any, ...]]:
-    sql, params = build(what, _ANY_USER_ID).query.sql_with_params()
+    sql, params = build(what, _ANY_USER_ID).query.get_compiler(using=alias).as_sql()
     if _ANY_USER_ID not in params:
         raise ValueError("the grant query does not name its user as a parameter")
     return sql, params
