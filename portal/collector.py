@@ -1,0 +1,38 @@
+"""Keep Python's cyclic garbage collector off the objects a web worker keeps for its life.
+
+A full (generation 2) collection walks every tracked object in the process: Django's apps,
+models, URL resolvers, compiled templates and translation catalogues, about 160,000 objects in
+a warm worker. It ran every few dozen requests and took 100-220 ms on the 2-core machine,
+added to whichever page was being served: the pause that set most lists' p95 in the benchmark
+(a page of 70 ms then took 180-330 ms). ``gc.freeze()`` moves every object alive at that moment
+to a permanent generation that collections skip, so a full collection walks only what requests
+left behind since (16-33 ms measured the same way). What is frozen is never collected as a
+cycle; it is what the process keeps anyway, and reference counting still frees it.
+See https://docs.python.org/3/library/gc.html#gc.freeze.
+"""
+
+import gc
+import threading
+
+from django.core.signals import request_finished
+
+_after_first_request = threading.Lock()
+
+
+def freeze_long_lived() -> None:
+    """Collect what is garbage now, then move everything still alive out of collections' way."""
+    gc.collect()
+    gc.freeze()
+
+
+def freeze_after_first_request() -> None:
+    """Freeze once at start-up and once more after the first request, whose work builds what
+    every later request reuses (URL resolvers, compiled templates, the language's catalogue)."""
+    freeze_long_lived()
+    request_finished.connect(_freeze_once, dispatch_uid="portal.collector.freeze_once")
+
+
+def _freeze_once(**_: object) -> None:
+    with _after_first_request:
+        if request_finished.disconnect(dispatch_uid="portal.collector.freeze_once"):
+            freeze_long_lived()

@@ -1,0 +1,53 @@
+"""A web worker freezes what it keeps, so that full garbage collections skip it."""
+
+import gc
+
+import pytest
+from django.core.signals import request_finished
+
+from portal.collector import freeze_after_first_request
+
+
+class _Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+@pytest.fixture
+def unfrozen():
+    gc.unfreeze()
+    yield
+    gc.unfreeze()  # the rest of the test run collects as before
+    request_finished.disconnect(dispatch_uid="portal.collector.freeze_once")
+
+
+def test_it_freezes_at_start_and_once_more_after_the_first_request(unfrozen):
+    freeze_after_first_request()
+    at_start = gc.get_freeze_count()
+    built_by_first_request = [_Cycle() for _ in range(1000)]
+
+    request_finished.send(sender=None)
+    after_first = gc.get_freeze_count()
+    [_Cycle() for _ in range(1000)]  # a later request's own garbage, kept alive below
+    later = [_Cycle() for _ in range(1000)]
+    request_finished.send(sender=None)
+
+    assert at_start > 0
+    assert after_first >= at_start + len(built_by_first_request)
+    assert gc.get_freeze_count() == after_first  # later requests' objects stay collectable
+    assert later
+
+
+def test_what_a_later_request_leaves_behind_is_still_collected(unfrozen):
+    freeze_after_first_request()
+    request_finished.send(sender=None)
+    collected = []
+
+    class Watched(_Cycle):
+        def __del__(self) -> None:
+            collected.append(self.__class__)
+
+    Watched()  # garbage in a cycle: only the cyclic collector frees it
+    gc.collect()
+
+    assert collected == [Watched]
