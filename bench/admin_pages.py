@@ -14,7 +14,7 @@ from django.utils import timezone
 from archives import scope, selectors
 from archives.models import Building, Grid, Household, Resident, Tag, Visit
 from bench.table import BenchFailed, Row, median_and_p95
-from portal.collector import freeze_long_lived
+from portal.web_worker import freeze_long_lived
 
 
 def changelist_timings(requests: int) -> list[Row]:

@@ -2,10 +2,11 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-from portal.collector import freeze_after_first_request
+from portal.web_worker import freeze_after_first_request, switch_threads_often
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 application = get_wsgi_application()
-# A web worker keeps most of what it builds for its life: see portal/collector.py.
+# How a web worker runs Python (its garbage collector, its threads): portal/web_worker.py.
 freeze_after_first_request()
+switch_threads_often()

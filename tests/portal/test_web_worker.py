@@ -1,11 +1,14 @@
-"""A web worker freezes what it keeps, so that full garbage collections skip it."""
+"""A web worker freezes what it keeps, so that full garbage collections skip it, and lets its
+threads take turns often."""
 
 import gc
+import sys
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import request_finished
 
-from portal.collector import freeze_after_first_request
+from portal.web_worker import freeze_after_first_request, switch_threads_often
 
 
 class _Cycle:
@@ -18,7 +21,7 @@ def unfrozen():
     gc.unfreeze()
     yield
     gc.unfreeze()  # the rest of the test run collects as before
-    request_finished.disconnect(dispatch_uid="portal.collector.freeze_once")
+    request_finished.disconnect(dispatch_uid="portal.web_worker.freeze_once")
 
 
 def test_it_freezes_at_start_and_once_more_after_the_first_request(unfrozen):
@@ -51,3 +54,26 @@ def test_what_a_later_request_leaves_behind_is_still_collected(unfrozen):
     gc.collect()
 
     assert collected == [Watched]
+
+
+@pytest.fixture
+def switch_interval():
+    before = sys.getswitchinterval()
+    yield
+    sys.setswitchinterval(before)
+
+
+def test_threads_take_turns_every_millisecond_unless_configured(switch_interval, monkeypatch):
+    monkeypatch.delenv("WEB_THREAD_SWITCH_MS", raising=False)
+    switch_threads_often()
+    assert sys.getswitchinterval() == pytest.approx(0.001)
+
+    monkeypatch.setenv("WEB_THREAD_SWITCH_MS", "3")
+    switch_threads_often()
+    assert sys.getswitchinterval() == pytest.approx(0.003)
+
+
+def test_a_switch_interval_below_one_millisecond_is_refused(switch_interval, monkeypatch):
+    monkeypatch.setenv("WEB_THREAD_SWITCH_MS", "0")
+    with pytest.raises(ImproperlyConfigured, match="WEB_THREAD_SWITCH_MS"):
+        switch_threads_often()
