@@ -1,6 +1,7 @@
 """The admin classes every page builds on: lists, object pages, choices and grant pages that
 follow ``archives.scope``."""
 
+import html
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
@@ -15,6 +16,7 @@ from django.http import Http404, HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import (
@@ -202,13 +204,14 @@ class ScopedAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
 
     def action_checkbox(self, obj):
         """Django's row checkbox, the same markup written out: Django renders it as a form
-        widget through three templates, once per row, a fifth of a 100-row list's CPU."""
-        label = format_html(gettext("Select this object for an action - {}"), str(obj))
-        return format_html(
-            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
-            ACTION_CHECKBOX_NAME,
-            str(obj.pk),
-            label,
+        widget through three templates, once per row, a fifth of a 100-row list's CPU. Joined
+        as one string (the label's text escaped, the translated sentence taken as markup, as
+        ``format_html`` takes its format) rather than through ``format_html``, whose lazy-argument
+        checks cost as much again."""
+        label = gettext("Select this object for an action - {}").format(html.escape(str(obj)))
+        return mark_safe(
+            f'<input type="checkbox" name="{ACTION_CHECKBOX_NAME}" '
+            f'value="{html.escape(str(obj.pk))}" class="action-select" aria-label="{label}">'
         )
 
     def get_queryset(self, request):
