@@ -283,3 +283,13 @@ def test_they_agree_after_many_random_changes(city):
             with time_machine.travel(moment, tick=False):
                 history, live = _both_ways(NOVEMBER)
             assert live == history, f"after step {step}"
+
+
+def test_only_the_running_month_reads_the_live_tables_and_not_in_its_last_minutes():
+    reads = kept.reads_live_tables
+    assert reads(NOVEMBER, at(11, 1, 0, 0))
+    assert reads(NOVEMBER, at(11, 30, 23, 49))
+    # A write dated December might be seen by a statement that starts this late.
+    assert not reads(NOVEMBER, at(11, 30, 23, 51))
+    assert not reads(NOVEMBER, at(12, 3))  # over: the history (and kept later)
+    assert not reads(NOVEMBER, at(10, 31, 23, 59))  # not begun
