@@ -1,5 +1,6 @@
 """The month-end figures of months that are over, kept (``KeptMonthCounts``): when a month may
-be kept, what names the inputs its figures were computed from, and reading and writing the row.
+be kept, what names the inputs its figures were computed from, and reading and writing the
+row; and when the running month's may be read from the live tables instead of the history.
 
 What the figures are and how they are computed is ``exports.selectors``' business; this module
 only stores them. The row is derived data, recomputed whenever it is missing or its fingerprint
@@ -38,6 +39,21 @@ def may_keep(month: dt.date, now: dt.datetime) -> bool:
     been over for ``keep_after()``. The running month never is."""
     _begins, ends = month_bounds(month)
     return now >= ends + keep_after()
+
+
+#: The running month's figures read the live tables (its end is now) until this long before
+#: it ends: a statement that starts later might see a write dated in the next month (clocks
+#: of app servers and workers differ by a moment), and the history is read instead.
+LIVE_UNTIL_BEFORE_END = dt.timedelta(minutes=10)
+
+
+def reads_live_tables(month: dt.date, now: dt.datetime) -> bool:
+    """Whether the figures of ``month`` (any day in it) may be read from the live tables at
+    ``now``: the month has begun and is still running, ``LIVE_UNTIL_BEFORE_END`` or more from
+    its end. Its state at month end is then its state now, and no history entry is dated
+    later (``exports.selectors._grid_counts_now_sql``)."""
+    begins, ends = month_bounds(month)
+    return begins <= now < ends - LIVE_UNTIL_BEFORE_END
 
 
 def fingerprint(inputs: Any) -> str:

@@ -4,7 +4,9 @@ Every month-end figure is read from the history tables as the archive stood at t
 of the month: for each object the newest history row dated before the next month began, unless
 that row is a deletion. So a report for October computed in December gives October's numbers,
 whatever moved, was redrawn or deleted since. The queries are set-based (window functions over
-the history tables) and their number does not depend on the number of grids.
+the history tables) and their number does not depend on the number of grids. While a month
+runs, its end is now, and its residents, households and visits are read from the live tables
+instead (``_grid_counts_now_sql``: the same rows, without ordering the whole history).
 
 The figures' shapes (``MonthCounts``, the rows, ``MonthFigures``) are in ``exports.figures``.
 
@@ -205,12 +207,14 @@ class _GridAndMemberCounts(NamedTuple):
     members: list[_MemberVisits]
 
 
-def _grid_counts(params: dict) -> _GridAndMemberCounts:
+def _grid_counts(params: dict, *, now: bool = False) -> _GridAndMemberCounts:
     """Residents (held, complete, verified, new, moved out, changed) and households (visits,
     households visited, needing visits and covered) per grid, and the visits each grid
-    member logged (``_grid_counts_sql``)."""
+    member logged (``_grid_counts_sql``; ``now``: the running month's, from the live tables,
+    ``_grid_counts_now_sql``)."""
     counts = _GridAndMemberCounts(grids=[], members=[])
-    for kind, *row in fetch_all(_grid_counts_sql(), params):
+    sql = _grid_counts_now_sql() if now else _grid_counts_sql()
+    for kind, *row in fetch_all(sql, params):
         if kind == "grid":
             counts.grids.append(_GridCounts(*row))
         else:
@@ -335,6 +339,120 @@ def _grid_counts_sql() -> str:
         CAST(households_needing AS BIGINT),
         CAST(households_covered AS BIGINT)
     FROM gc
+    UNION ALL
+    SELECT 'member', mv.grid_member_id, CAST(mv.visits AS BIGINT),
+        CAST(mv.households_visited AS BIGINT), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+        NULL
+    FROM mv
+    """
+
+
+def _grid_counts_now_sql() -> str:
+    """``_grid_counts_sql`` for the running month, from the live tables: the same rows.
+
+    While the month runs, its end is now: no history entry is dated later, and the newest
+    entry of every file, household, building and visit is the row as it stands, tags
+    included (every write goes with its entry, in the same transaction). So the month-end
+    snapshots are the tables themselves, read without ordering a million history rows, and
+    the grid a resident or visit counts in is the one kept on its row (its household's
+    building's grid: ``Resident.grid``, ``Visit.grid``). Only what happened during the month
+    still comes from the history, from the month's own entries: files created, changed, and
+    moved out (a "moved out" entry of the month whose previous entry, perhaps older, had an
+    active status; looked up by file for those entries only). Households, residents, visits
+    and tags are counted per grid each on their own, joined per grid at the end.
+    ``tests/exports/test_running_month.py`` computes both on varied months and compares them.
+    """
+    history = history_table(Resident)
+    residents = Resident._meta.db_table
+    resident_tags = Resident.tags.through._meta.db_table
+    households = Household._meta.db_table
+    buildings = Building._meta.db_table
+    visits = Visit._meta.db_table
+    return f"""
+    WITH m AS (
+        SELECT h.id,
+            MAX(CASE WHEN h.history_type = '+' THEN 1 ELSE 0 END) AS created,
+            MAX(CASE WHEN h.history_type = '~' THEN 1 ELSE 0 END) AS changed,
+            MAX(CASE WHEN h.residency_status = '{_MOVED_OUT}' AND (
+                SELECT p.residency_status FROM {history} p
+                WHERE p.id = h.id AND (p.history_date < h.history_date
+                    OR (p.history_date = h.history_date AND p.history_id < h.history_id))
+                ORDER BY p.history_date DESC, p.history_id DESC
+                LIMIT 1
+            ) IN {_in(_ACTIVE)} THEN 1 ELSE 0 END) AS moved_out
+        FROM {history} h
+        WHERE h.history_date >= %(start)s AND h.history_date < %(next)s
+        GROUP BY h.id
+    ),
+    rc AS (
+        SELECT r.grid_id,
+            SUM(CASE WHEN r.residency_status IN {_in(_ACTIVE)} THEN 1 ELSE 0 END) AS residents,
+            SUM(CASE WHEN r.residency_status IN {_in(_ACTIVE)} AND {_complete_condition("r")}
+                THEN 1 ELSE 0 END) AS complete,
+            SUM(CASE WHEN r.residency_status IN {_in(_ACTIVE)}
+                AND r.last_verified_at >= %(verified_since)s THEN 1 ELSE 0 END)
+                AS verified_recently,
+            SUM(COALESCE(m.created, 0)) AS new,
+            SUM(CASE WHEN r.residency_status = '{_MOVED_OUT}' THEN COALESCE(m.moved_out, 0)
+                ELSE 0 END) AS moved_out,
+            SUM(COALESCE(m.changed, 0)) AS updated
+        FROM {residents} r LEFT JOIN m ON m.id = r.id
+        GROUP BY r.grid_id
+    ),
+    hc AS (
+        SELECT b.grid_id, COUNT(*) AS households
+        FROM {households} h JOIN {buildings} b ON b.id = h.building_id
+        GROUP BY b.grid_id
+    ),
+    v AS (
+        SELECT household_id, grid_member_id, grid_id FROM {visits}
+        WHERE visited_at >= %(start)s AND visited_at < %(next)s
+    ),
+    vh AS (
+        SELECT household_id, MAX(grid_id) AS grid_id, COUNT(*) AS n
+        FROM v GROUP BY household_id
+    ),
+    vg AS (
+        SELECT grid_id, SUM(n) AS visits, COUNT(*) AS households_visited
+        FROM vh GROUP BY grid_id
+    ),
+    -- Per household with an active resident whose tag asks for visits: the most any asks.
+    nd AS (
+        SELECT r.household_id, MAX(r.grid_id) AS grid_id, MAX(t.needs_visits_per_month) AS needed
+        FROM {resident_tags} rt
+        JOIN {Tag._meta.db_table} t ON t.id = rt.tag_id
+        JOIN {residents} r ON r.id = rt.resident_id
+        WHERE t.needs_visits_per_month > 0 AND r.residency_status IN {_in(_ACTIVE)}
+        GROUP BY r.household_id
+    ),
+    nc AS (
+        SELECT nd.grid_id, COUNT(*) AS households_needing,
+            SUM(CASE WHEN COALESCE(vh.n, 0) >= nd.needed THEN 1 ELSE 0 END)
+                AS households_covered
+        FROM nd LEFT JOIN vh ON vh.household_id = nd.household_id
+        GROUP BY nd.grid_id
+    ),
+    mv AS (
+        SELECT grid_member_id, COUNT(*) AS visits,
+            COUNT(DISTINCT household_id) AS households_visited
+        FROM v GROUP BY grid_member_id
+    )
+    SELECT 'grid', hc.grid_id,
+        CAST(COALESCE(rc.residents, 0) AS BIGINT),
+        CAST(COALESCE(rc.complete, 0) AS BIGINT),
+        CAST(COALESCE(rc.verified_recently, 0) AS BIGINT),
+        CAST(COALESCE(rc.new, 0) AS BIGINT),
+        CAST(COALESCE(rc.moved_out, 0) AS BIGINT),
+        CAST(COALESCE(rc.updated, 0) AS BIGINT),
+        hc.households,
+        CAST(COALESCE(vg.visits, 0) AS BIGINT),
+        CAST(COALESCE(vg.households_visited, 0) AS BIGINT),
+        CAST(COALESCE(nc.households_needing, 0) AS BIGINT),
+        CAST(COALESCE(nc.households_covered, 0) AS BIGINT)
+    FROM hc
+    LEFT JOIN rc ON rc.grid_id = hc.grid_id
+    LEFT JOIN vg ON vg.grid_id = hc.grid_id
+    LEFT JOIN nc ON nc.grid_id = hc.grid_id
     UNION ALL
     SELECT 'member', mv.grid_member_id, CAST(mv.visits AS BIGINT),
         CAST(mv.households_visited AS BIGINT), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
@@ -520,8 +638,9 @@ def _history_counts(month: dt.date, params: dict) -> _HistoryCounts:
     """The month's history figures: kept ones when the month is over and they were computed
     from the same inputs (the queries, their parameters, the visits each tag asks for), else
     computed now, and kept when the month may be (``exports.kept.may_keep``)."""
-    if not kept.may_keep(month, timezone.now()):
-        return _history_counts_computed(params)
+    moment = timezone.now()
+    if not kept.may_keep(month, moment):
+        return _history_counts_computed(params, now=kept.reads_live_tables(month, moment))
     needs = Tag.objects.filter(needs_visits_per_month__gt=0).order_by("pk")
     fingerprint = kept.fingerprint(
         [
@@ -545,9 +664,11 @@ def _history_counts(month: dt.date, params: dict) -> _HistoryCounts:
     return history
 
 
-def _history_counts_computed(params: dict) -> _HistoryCounts:
+def _history_counts_computed(params: dict, *, now: bool = False) -> _HistoryCounts:
+    """The month's history figures computed; ``now``: the month is running, and its residents,
+    households and visits are read from the live tables (``_grid_counts_now_sql``)."""
     grids = _grids_at_month_end(params)
-    grid_and_members = _grid_counts(params)
+    grid_and_members = _grid_counts(params, now=now)
     return _HistoryCounts(
         grids=grids,
         counts=grid_and_members.grids,
