@@ -373,8 +373,36 @@ def served_tags_only(user: User) -> list[int] | None:
     departments = _department_grants(user)
     if not departments or not all(d.serves_whole_city for d in departments):
         return None
-    served = _ServedTag.objects.filter(department_id__in=[d.pk for d in departments])
-    return sorted(set(served.values_list("tag_id", flat=True)))
+
+    def load() -> list[int]:
+        served = _ServedTag.objects.filter(department_id__in=[d.pk for d in departments])
+        return sorted(set(served.values_list("tag_id", flat=True)))
+
+    # Asked for the list's rows and again for its count.
+    return _cached(user, "served_tags_only", load)
+
+
+def sees_every_carrier(user: User, tag_ids: Iterable[int]) -> bool:
+    """Whether every resident carrying one of ``tag_ids`` is one ``user`` may view
+    (``restrict(..., VIEW)``): administrators and the whole city see every resident; staff whose
+    whole view is the tags their departments serve across the city (``served_tags_only``) see
+    every carrier of a tag they serve.
+
+    A list filtered to those tags is then exactly their carriers: the scope adds nothing to the
+    filter, yet a department's check per row made PostgreSQL join and sort all 20,000 carriers
+    of a tag for a page of 100 (207 ms at a million residents; 8 ms without it), and such a list
+    can be counted from the tags table (``resident_tags_count``)."""
+    wanted = set(tag_ids)
+    if not wanted or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    if not user.has_perm(permission_name(Resident, VIEW)):
+        return False
+    if _granted_grid_ids(user) is EVERY_GRID:
+        return True
+    served = served_tags_only(user)
+    return served is not None and wanted <= set(served)
 
 
 def sees_whole_grids(user: User) -> bool:
