@@ -247,3 +247,19 @@ def test_a_served_tag_in_the_query_string_opens_no_file_outside_the_departments_
     untagged = factories.make_resident(household=city.residents["GA1a"].household, name="无标签")
     names = listed(client, f"{RESIDENTS}?tags__id__exact={elderly.pk}&tags__isnull=True")
     assert untagged.name not in names and unserved.name not in names
+
+
+def test_a_street_officials_tag_list_keeps_the_streets_carriers_in_list_order(client, city):
+    elderly = city.civil_affairs.served_tags.get()
+    in_order = _carriers_in_list_order(city, elderly)
+    street_grids = {city.grids[code].pk for code in ("GA1a", "GA1b", "GA2a")}
+    in_street = Resident.objects.filter(grid__in=street_grids).values_list("name", flat=True)
+    expected = [name for name in in_order if name in set(in_street)]
+    assert len(expected) == 5  # the carrier in GB1a lies in the other street
+    client.force_login(city.users["street"])
+    response = client.get(f"{RESIDENTS}?tags__id__exact={elderly.pk}")
+    changelist = response.context["cl"]
+    assert [r.name for r in changelist.result_list] == expected
+    assert changelist.paginator.count == len(expected)
+    # The street's own officials read ID numbers in full.
+    assert all(r.shows_id_number for r in changelist.result_list)
