@@ -328,6 +328,16 @@ def _grid_scope(model: type[Model], grid_ids: list[int] | None) -> Q:
     raise TypeError(f"{model.__name__} is not reached through grids")
 
 
+def _grids_walked(grid_ids: list[int]) -> Q:
+    """Residents in the given grids, for a list whose own filter keeps few of them (a tag's):
+    the same rows as ``_grid_scope``, named through the grids table. The list is sorted by its
+    grid's code first; a list of grid IDs on the resident made PostgreSQL read all of a street's
+    50,000 residents and hash them with the tag's 20,000 before sorting (23-31 ms at a million
+    residents), where this lets it walk the street's grids in code order and stop at a page of
+    tagged residents (7-8 ms)."""
+    return Q(grid__in=Grid.objects.filter(pk__in=grid_ids).values("pk"))
+
+
 #: A condition every row meets. Not ``Q()``: an empty Q is false in a truth test, so a
 #: department serving the whole city (no streets listed) read as one that sees nothing.
 _EVERY_ROW = ~Q(pk__in=[])
@@ -373,8 +383,36 @@ def served_tags_only(user: User) -> list[int] | None:
     departments = _department_grants(user)
     if not departments or not all(d.serves_whole_city for d in departments):
         return None
-    served = _ServedTag.objects.filter(department_id__in=[d.pk for d in departments])
-    return sorted(set(served.values_list("tag_id", flat=True)))
+
+    def load() -> list[int]:
+        served = _ServedTag.objects.filter(department_id__in=[d.pk for d in departments])
+        return sorted(set(served.values_list("tag_id", flat=True)))
+
+    # Asked for the list's rows and again for its count.
+    return _cached(user, "served_tags_only", load)
+
+
+def sees_every_carrier(user: User, tag_ids: Iterable[int]) -> bool:
+    """Whether every resident carrying one of ``tag_ids`` is one ``user`` may view
+    (``restrict(..., VIEW)``): administrators and the whole city see every resident; staff whose
+    whole view is the tags their departments serve across the city (``served_tags_only``) see
+    every carrier of a tag they serve.
+
+    A list filtered to those tags is then exactly their carriers: the scope adds nothing to the
+    filter, yet a department's check per row made PostgreSQL join and sort all 20,000 carriers
+    of a tag for a page of 100 (207 ms at a million residents; 8 ms without it), and such a list
+    can be counted from the tags table (``resident_tags_count``)."""
+    wanted = set(tag_ids)
+    if not wanted or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    if not user.has_perm(permission_name(Resident, VIEW)):
+        return False
+    if _granted_grid_ids(user) is EVERY_GRID:
+        return True
+    served = served_tags_only(user)
+    return served is not None and wanted <= set(served)
 
 
 def sees_whole_grids(user: User) -> bool:
@@ -413,6 +451,8 @@ def _scope(model: type[Model], user: User, action: str, *, per_row: bool = False
     # Only the parts that apply: a filter on no grids would still join the tables to reach
     # them, and a department's count would pay for those joins over every resident it serves.
     parts = [_grid_scope(model, grid_ids)] if grid_ids else []
+    if per_row and grid_ids and model is Resident:
+        parts = [_grids_walked(grid_ids)]
     departments = _department_grants(user) if action == VIEW else []
     if department_scope := _department_scope(model, departments, per_row=per_row):
         parts.append(department_scope)
@@ -426,7 +466,8 @@ def restrict(
 
     ``narrowed``: the caller filters the rows down to a few with an index of their own (a
     resident list filtered by a tag), so conditions that would otherwise be computed for the
-    whole city at once are checked row by row. Which rows are kept does not change."""
+    whole city at once are checked row by row, and the grids are named through the grids table
+    (``_grids_walked``). Which rows are kept does not change."""
     model = queryset.model
     if not user.is_active:
         return queryset.none()

@@ -43,7 +43,12 @@ class TagFilter(admin.RelatedFieldListFilter):
 
     def tag_ids(self) -> list[int] | None:
         """The tags filtered on, or None when none (or something not a tag ID) is named."""
-        named: Any = self.used_parameters.get(self.lookup_kwarg, [])
+        return self.parse(self.used_parameters.get(self.lookup_kwarg, []))
+
+    @staticmethod
+    def parse(named: Any) -> list[int] | None:
+        """The tag IDs in the parameter's values, or None when none (or something not a tag
+        ID) is named."""
         try:
             return [int(tag) for tag in named] or None
         except (TypeError, ValueError):
@@ -69,6 +74,12 @@ class ResidentChangeList(ChangeList):
     resident (any other filter that could still gets it), and counted from the tags table when
     nothing narrows what the reader sees and scope can say it that way
     (``scope.served_tags_only``: a department's staff).
+
+    Filtered by tags alone, when every carrier of those tags is in the reader's scope
+    (``scope.sees_every_carrier``: administrators, the whole city, a whole-city department
+    serving the tags), the list is those carriers: read without the scope's own condition, which
+    there keeps every row and only changes the plan (a department's check per row joined and
+    sorted all 20,000 carriers of a tag for a page of 100), and counted from the tags table.
 
     A name search lists by name (``ResidentAdmin.get_ordering``) unless a column's heading was
     clicked: the name column's heading then shows it sorted, and the line under the search box
@@ -101,6 +112,31 @@ class ResidentChangeList(ChangeList):
             return {self.list_display.index("name"): "asc"}
         return super().get_ordering_field_columns()
 
+    def get_queryset(self, request, exclude_parameters=None):
+        tag_ids = self._tags_alone() if exclude_parameters is None else None
+        if tag_ids is None or not scope.sees_every_carrier(request.user, tag_ids):
+            return super().get_queryset(request, exclude_parameters)
+        restricted = self.root_queryset
+        self.root_queryset = self.model_admin.every_resident(request)
+        try:
+            carriers = super().get_queryset(request)
+        finally:
+            self.root_queryset = restricted
+        # Never wider than the scope: only when the tag filter kept exactly those tags.
+        if self._applied_tags() != tag_ids:
+            return super().get_queryset(request)
+        return carriers
+
+    def _tags_alone(self) -> list[int] | None:
+        """The tags filtered on, when the tag filter is the list's only filter."""
+        params = self.get_filters_params()
+        if set(params) != {TagFilter.PARAMETER}:
+            return None
+        return TagFilter.parse(params[TagFilter.PARAMETER])
+
+    def _applied_tags(self) -> list[int] | None:
+        return next((s.tag_ids() for s in self.filter_specs if isinstance(s, TagFilter)), None)
+
     def get_results(self, request):
         if not self.query and (counted_tags := self._counted_from_tags(request)) is not None:
             request.residents_count = scope.resident_tags_count(counted_tags)
@@ -109,16 +145,15 @@ class ResidentChangeList(ChangeList):
     def _counted_from_tags(self, request) -> list[int] | None:
         """The tags whose residents are exactly the list's rows, when that can be said: the
         served tags, unfiltered; the tags filtered on, when only the tag filter is used and
-        every tag it names is served (the scope then adds nothing to the filter)."""
-        served = scope.served_tags_only(request.user)
-        if served is None:
-            return None
+        every carrier of them is in scope (the scope then adds nothing to the filter)."""
         if not self.has_active_filters:
-            return served
-        if set(self.get_filters_params()) != {TagFilter.PARAMETER}:
-            return None
-        tag_ids = next((s.tag_ids() for s in self.filter_specs if isinstance(s, TagFilter)), None)
-        if tag_ids and set(tag_ids) <= set(served):
+            return scope.served_tags_only(request.user)
+        tag_ids = self._tags_alone()
+        if (
+            tag_ids
+            and tag_ids == self._applied_tags()
+            and scope.sees_every_carrier(request.user, tag_ids)
+        ):
             return tag_ids
         return None
 
@@ -205,9 +240,16 @@ class ResidentAdmin(ResidentVerifyMixin, ImportMixin, ArchiveExportMixin, Scoped
         return TagFilter.PARAMETER in request.GET
 
     def get_queryset(self, request):
-        residents = super().get_queryset(request).prefetch_related("tags")
+        return self._listed(super().get_queryset(request), request)
+
+    def every_resident(self, request) -> QuerySet[scope.FlaggedResident]:
+        """Every resident, as the list shows them, without the scope's condition: only for a
+        list that its filter keeps within the scope (``ResidentChangeList.get_queryset``)."""
+        return self._listed(admin.ModelAdmin.get_queryset(self, request), request)
+
+    def _listed(self, residents: QuerySet[Resident], request) -> QuerySet[scope.FlaggedResident]:
         # Each row says whether this user may read its ID number and medical history in full.
-        return scope.with_sensitive_flags(residents, request.user)
+        return scope.with_sensitive_flags(residents.prefetch_related("tags"), request.user)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)

@@ -1,6 +1,8 @@
 """The resident list answers as it did while it reads less: the tag filter through a
 subquery (no SELECT DISTINCT), a whole-city department's count from the tags table."""
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -29,7 +31,8 @@ def test_the_tag_filter_lists_each_tagged_resident_once_and_only_them(admin_clie
     with CaptureQueriesContext(connection) as queries:
         names = listed(admin_client, f"{RESIDENTS}?tags__id__exact={elderly.pk}")
     assert sorted(names) == sorted(["居民GA1a", "居民GA1b", "居民GA2a"])
-    assert not any("DISTINCT" in q["sql"] for q in queries.captured_queries)
+    # No SELECT DISTINCT over the rows (the count from the tags table counts distinct IDs).
+    assert not any("SELECT DISTINCT" in q["sql"] for q in queries.captured_queries)
     assert sorted(listed(admin_client, f"{RESIDENTS}?tags__id__exact={chronic.pk}")) == [
         "居民GA2a",
         "居民GB1a",
@@ -142,3 +145,121 @@ def test_narrowed_scope_keeps_the_same_residents_for_every_account(city):
         assert set(narrowed.values_list("name", flat=True)) == set(
             every.values_list("name", flat=True)
         ), user.username
+
+
+def test_only_administrators_the_city_and_whole_city_departments_see_every_carrier(
+    city, admin_user
+):
+    elderly = city.civil_affairs.served_tags.get()
+    chronic = city.health.served_tags.get()
+    staff = _civil_affairs_staff(city)
+    assert scope.sees_every_carrier(admin_user, [chronic.pk])
+    assert scope.sees_every_carrier(city.users["official"], [elderly.pk, chronic.pk])
+    assert scope.sees_every_carrier(staff, [elderly.pk])
+    # Not a tag it does not serve, not even beside one it does.
+    assert not scope.sees_every_carrier(staff, [chronic.pk])
+    assert not scope.sees_every_carrier(staff, [elderly.pk, chronic.pk])
+    assert not scope.sees_every_carrier(staff, [])
+    # Health serves one street; the others see their grids.
+    assert not scope.sees_every_carrier(city.users["department"], [chronic.pk])
+    for username in ("clerk", "community", "street", "auditor", "nobody"):
+        assert not scope.sees_every_carrier(city.users[username], [elderly.pk]), username
+    staff.is_active = False
+    assert not scope.sees_every_carrier(staff, [elderly.pk])
+
+
+def _carriers_in_list_order(city, tag) -> list[str]:
+    """More carriers of ``tag``, created so that the list's order (grid code, address, unit,
+    floor, room, ID) differs from the order they were created in."""
+    for index, (code, address) in enumerate(
+        [("GB1a", "乙路2号"), ("GA1b", "甲路9号"), ("GA1a", "丙路3号"), ("GA1a", "甲路1号")]
+    ):
+        household = factories.make_household(
+            building=factories.make_building(grid=city.grids[code], address=address)
+        )
+        resident = factories.make_resident(
+            household=household, name=f"新{code}{index}", birth_date=dt.date(1960 + index, 5, 1)
+        )
+        resident.tags.add(tag)
+    listed = Resident.objects.filter(tags=tag).order_by(
+        "grid__code",
+        "household__building__address",
+        "household__unit",
+        "household__floor",
+        "household__room",
+        "id",
+    )
+    return list(listed.values_list("name", flat=True))
+
+
+def test_a_whole_city_departments_tag_list_has_the_administrators_rows_in_the_same_order(
+    client, admin_client, city
+):
+    staff = _civil_affairs_staff(city)
+    elderly = city.civil_affairs.served_tags.get()
+    expected = _carriers_in_list_order(city, elderly)
+    assert len(expected) == 6
+    url = f"{RESIDENTS}?tags__id__exact={elderly.pk}"
+    assert listed(admin_client, url) == expected
+    client.force_login(staff)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    changelist = response.context["cl"]
+    assert [r.name for r in changelist.result_list] == expected
+    assert changelist.paginator.count == len(expected)
+    # The same rows as the scope and the filter give together, and still masked.
+    scoped = scope.restrict(Resident.objects.filter(tags=elderly), staff)
+    assert {r.pk for r in changelist.result_list} == set(scoped.values_list("pk", flat=True))
+    page = response.content.decode()
+    for resident in changelist.result_list:
+        assert resident.id_number not in page
+        assert scope.mask_id_number(resident.id_number) in page
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
+    assert counts and not any('FROM "archives_resident" ' in sql for sql in counts)
+
+
+def test_a_tag_list_is_counted_from_the_tags_for_whoever_sees_every_carrier(
+    client, admin_client, city
+):
+    chronic = city.health.served_tags.get()
+    url = f"{RESIDENTS}?tags__id__exact={chronic.pk}"
+    client.force_login(city.users["official"])
+    for reader in (admin_client, client):
+        with CaptureQueriesContext(connection) as queries:
+            response = reader.get(url)
+        changelist = response.context["cl"]
+        assert sorted(r.name for r in changelist.result_list) == ["居民GA2a", "居民GB1a"]
+        assert changelist.paginator.count == 2
+        counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
+        assert counts and not any('FROM "archives_resident" ' in sql for sql in counts)
+
+
+def test_a_served_tag_in_the_query_string_opens_no_file_outside_the_departments_scope(client, city):
+    staff = _civil_affairs_staff(city)
+    elderly = city.civil_affairs.served_tags.get()
+    unserved = city.residents["GA2a"]  # chronic illness only
+    client.force_login(staff)
+    response = client.get(
+        f"{RESIDENTS}{unserved.pk}/change/?tags__id__exact={elderly.pk}", follow=True
+    )
+    assert unserved.name not in response.content.decode()
+    # Beside another filter the list still goes through the scope: the untagged stay out.
+    untagged = factories.make_resident(household=city.residents["GA1a"].household, name="无标签")
+    names = listed(client, f"{RESIDENTS}?tags__id__exact={elderly.pk}&tags__isnull=True")
+    assert untagged.name not in names and unserved.name not in names
+
+
+def test_a_street_officials_tag_list_keeps_the_streets_carriers_in_list_order(client, city):
+    elderly = city.civil_affairs.served_tags.get()
+    in_order = _carriers_in_list_order(city, elderly)
+    street_grids = {city.grids[code].pk for code in ("GA1a", "GA1b", "GA2a")}
+    in_street = Resident.objects.filter(grid__in=street_grids).values_list("name", flat=True)
+    expected = [name for name in in_order if name in set(in_street)]
+    assert len(expected) == 5  # the carrier in GB1a lies in the other street
+    client.force_login(city.users["street"])
+    response = client.get(f"{RESIDENTS}?tags__id__exact={elderly.pk}")
+    changelist = response.context["cl"]
+    assert [r.name for r in changelist.result_list] == expected
+    assert changelist.paginator.count == len(expected)
+    # The street's own officials read ID numbers in full.
+    assert all(r.shows_id_number for r in changelist.result_list)
