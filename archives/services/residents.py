@@ -23,6 +23,7 @@ from archives.services._base import (
     _fields_differ,
 )
 from archives.services.bulk_writes import _history_copied, _tag_history_copied
+from archives.services.household_tags import household_tags_refresh
 
 
 @transaction.atomic
@@ -44,6 +45,9 @@ def resident_save(
     adding = resident._state.adding
     _check_scope(row=resident, actor=actor)
     tag_ids = None if tags is None else {tag.pk for tag in tags}
+    # The households whose kept tags this save may change: the new one, and the old one of a
+    # resident who moves (``archives.services.household_tags``).
+    households = {resident.household_id}
     if not adding:
         stored = Resident.objects.select_for_update().get(pk=resident.pk)
         if loaded_version is not None and stored.version != loaded_version:
@@ -51,10 +55,13 @@ def resident_save(
         if not _resident_differs(stored, resident, tag_ids):
             return stored
         resident.version = stored.version + 1
+        households.add(stored.household_id)
     resident.full_clean()
     history_attribution_set(resident, actor=actor, reason=reason)
     if tag_ids is None:
         resident.save()
+        if len(households) > 1:  # moved, with the tags they carry
+            household_tags_refresh(household_ids=households)
         return resident
     # The row and its tags, then one history entry that records both.
     resident.save_without_historical_record()
@@ -64,6 +71,7 @@ def resident_save(
     finally:
         del resident.skip_history_when_saving
     Resident.history_records.create_historical_record(resident, "+" if adding else "~")
+    household_tags_refresh(household_ids=households)
     return resident
 
 
@@ -100,7 +108,10 @@ def resident_delete(*, resident: Resident, actor: Actor) -> None:
     if not scope.may_delete_residents(actor):
         raise PermissionDenied(_("You may not change this record."))
     history_attribution_set(resident, actor=actor, reason=_("deleted by an administrator"))
+    stored = Resident.objects.filter(pk=resident.pk).values_list("household_id", flat=True)
+    household_id = stored.first()
     resident.delete()
+    household_tags_refresh(household_ids=[household_id])
 
 
 @transaction.atomic
