@@ -250,3 +250,17 @@ def test_a_household_tag_out_of_step_is_reported(city):
         ("stale", city.residents["GA1b"].household_id, chronic.pk),
     ]
 
+
+@pytest.mark.parametrize("term", ["居民", "居民GA", "13943321234"])
+def test_a_departments_search_lists_exactly_its_served_residents_that_match(client, city, term):
+    """A name or phone search checks the department's scope per match (``narrowed``): the
+    same residents and count as checking it for every resident it serves."""
+    staff = _civil_affairs_staff(city)
+    factories.make_resident(household=city.residents["GA1a"].household, name="居民无标签")
+    client.force_login(staff)
+    response = client.get(f"/admin/archives/resident/?q={term}")
+    assert response.status_code == 200
+    changelist = response.context["cl"]
+    names = [resident.name for resident in changelist.result_list]
+    assert names == ["居民GA1a", "居民GA1b"]  # by name; not the untagged one, nor GB1a's
+    assert changelist.paginator.count == 2
