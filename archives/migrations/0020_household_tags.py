@@ -39,6 +39,7 @@ class Migration(migrations.Migration):
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="+",
                         to="archives.household",
+                        verbose_name="household",
                     ),
                 ),
                 (
@@ -48,10 +49,13 @@ class Migration(migrations.Migration):
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="+",
                         to="archives.tag",
+                        verbose_name="tag",
                     ),
                 ),
             ],
             options={
+                "verbose_name": "household tag",
+                "verbose_name_plural": "household tags",
                 "indexes": [
                     models.Index(fields=["household", "tag"], name="household_tag_households")
                 ],

@@ -229,12 +229,19 @@ class HouseholdTag(models.Model):
     what is out of step. Not historied: the residents' history keeps their tags."""
 
     household = models.ForeignKey(
-        Household, on_delete=models.CASCADE, related_name="+", db_index=False
+        Household,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("household"),
     )
-    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="+", db_index=False)
+    tag = models.ForeignKey(
+        Tag, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("tag")
+    )
 
     class Meta:
-        # Never shown (no admin page, no form): no translated names.
+        verbose_name = _("household tag")
+        verbose_name_plural = _("household tags")
         constraints = [
             # Also the index that counts a tag's households (index-only, in household order).
             models.UniqueConstraint(fields=["tag", "household"], name="household_tag_unique"),
