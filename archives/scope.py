@@ -67,6 +67,7 @@ from archives.models import (
     GridGroupObjectPermission,
     GridUserObjectPermission,
     Household,
+    HouseholdTag,
     Resident,
     Street,
     StreetGroupObjectPermission,
@@ -296,6 +297,23 @@ def _served_residents(departments: list[_DepartmentGrant], *, per_row: bool = Fa
     return functools.reduce(operator.or_, conditions) if conditions else None
 
 
+def _served_households(departments: list[_DepartmentGrant]) -> Q | None:
+    """Households in the departments' areas where a resident carries a tag one of them serves
+    (a Household Q): the same households as those of ``_served_residents``, read from the
+    tags kept on households (``HouseholdTag``). Through the residents, a department's count
+    hashed every resident it serves (163,000 at a million: 0.4 s)."""
+    conditions = []
+    for department in departments:
+        served_tags = _ServedTag.objects.filter(department_id=department.pk).values("tag_id")
+        kept = HouseholdTag.objects.filter(tag_id__in=served_tags)
+        condition = Q(pk__in=kept.values("household_id"))
+        if not department.serves_whole_city:
+            streets = _ServedStreet.objects.filter(department_id=department.pk).values("street_id")
+            condition &= Q(building__grid__community__street__in=streets)
+        conditions.append(condition)
+    return functools.reduce(operator.or_, conditions) if conditions else None
+
+
 def _department_area(model: type[Model], departments: list[_DepartmentGrant]) -> Q:
     """The grids, communities or streets of the departments' areas."""
     if any(d.serves_whole_city for d in departments):
@@ -354,13 +372,15 @@ def _department_scope(
     0.7 s this way). The rows are the same either way."""
     if model is Resident:
         return _served_residents(departments, per_row=per_row)
-    served = _served_residents(departments)
-    if served is None:
-        return None
     if model is Household:
-        return Q(pk__in=Resident.objects.filter(served).values("household_id"))
+        return _served_households(departments)
     if model is Building:
-        return Q(pk__in=Resident.objects.filter(served).values("household__building_id"))
+        households = _served_households(departments)
+        if households is None:
+            return None
+        return Q(pk__in=Household.objects.filter(households).values("building_id"))
+    if not departments:
+        return None
     if model in (Grid, Community, Street):
         return _department_area(model, departments)
     return None  # visits are the grid members' own work, not a department's
@@ -437,6 +457,16 @@ def resident_tags_count(tag_ids: list[int]) -> int:
     # COUNT(DISTINCT …) over the index in tag order: SELECT DISTINCT in a subquery made
     # PostgreSQL walk the whole (resident, tag) index instead (99 ms against 55).
     counted: int = tagged.aggregate(residents=Count("resident_id", distinct=True))["residents"]
+    return counted
+
+
+def household_tags_count(tag_ids: list[int]) -> int:
+    """How many households have a resident carrying one of ``tag_ids``, from the tags kept on
+    households (its index ``household_tag_unique``, tag then household) without reading a
+    household: what a department serving the whole city sees of them
+    (``served_tags_only``). Through the households table, the same count hashed all of them."""
+    kept = HouseholdTag.objects.filter(tag_id__in=tag_ids)
+    counted: int = kept.aggregate(households=Count("household_id", distinct=True))["households"]
     return counted
 
 

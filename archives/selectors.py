@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -20,7 +20,16 @@ from django.utils.translation import gettext as _
 from accounts.names import person_name
 from archives import scope
 from archives.model_meta import concrete_field
-from archives.models import Building, Grid, Household, Resident, Street, Tag, Visit
+from archives.models import (
+    Building,
+    Grid,
+    Household,
+    HouseholdTag,
+    Resident,
+    Street,
+    Tag,
+    Visit,
+)
 from archives.months import first_day, month_bounds
 
 # Building plans --------------------------------------------------------------------------------
@@ -556,3 +565,30 @@ def grid_key_mismatches() -> list[tuple[str, int]]:
         .order_by("pk")
         .values_list("pk", flat=True)
     ]
+
+
+def household_tag_mismatches() -> list[tuple[str, int, int]]:
+    """(what, household ID, tag ID) for every kept household tag (``HouseholdTag``) that is not
+    what the household's residents carry: "missing" where a resident carries the tag but the
+    household does not keep it, "stale" where the household keeps a tag none of its residents
+    carries. None while every write goes through the services; what a check after a
+    migration, an import or a repair asks."""
+    links = Resident.tags.through.objects.all()
+    kept = HouseholdTag.objects.filter(
+        household_id=OuterRef("resident__household_id"), tag_id=OuterRef("tag_id")
+    )
+    missing = (
+        links.filter(~Exists(kept))
+        .values_list("resident__household_id", "tag_id")
+        .distinct()
+        .order_by("resident__household_id", "tag_id")
+    )
+    carried = links.filter(
+        resident__household_id=OuterRef("household_id"), tag_id=OuterRef("tag_id")
+    )
+    stale = (
+        HouseholdTag.objects.filter(~Exists(carried))
+        .values_list("household_id", "tag_id")
+        .order_by("household_id", "tag_id")
+    )
+    return [("missing", h, t) for h, t in missing] + [("stale", h, t) for h, t in stale]

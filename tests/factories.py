@@ -89,6 +89,15 @@ def make_tag(code: str = "elderly-alone", name: str = "独居老人") -> Tag:
     return Tag.objects.get_or_create(code=code, defaults={"name": name})[0]
 
 
+def add_tags(resident: Resident, *tags: Tag) -> None:
+    """Give ``resident`` these tags as the services would, the tags kept on its household
+    included (``archives.services.household_tags``), without a history entry."""
+    from archives.services.household_tags import household_tags_refresh
+
+    resident.tags.add(*tags)
+    household_tags_refresh(household_ids=[resident.household_id])
+
+
 def make_drawn_campaign(*, street: Street, auditor, actor, per_grid: int = 1):
     """A campaign over ``street`` audited by ``auditor``, saved and drawn by ``actor`` (who
     must manage it, e.g. an administrator)."""

@@ -84,7 +84,7 @@ def build_city() -> City:
             birth_date=dt.date(1950 + index, 3, 14),
             medical_history=f"病史{code}",
         )
-        resident.tags.add(chronic if code in SERVED_BY_HEALTH else elderly)
+        factories.add_tags(resident, chronic if code in SERVED_BY_HEALTH else elderly)
         city.grids[code] = grid
         city.residents[code] = resident
 

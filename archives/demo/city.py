@@ -49,6 +49,7 @@ from archives.models import (
     Grid,
     GridUserObjectPermission,
     Household,
+    HouseholdTag,
     OrgUnit,
     Resident,
     Street,
@@ -161,6 +162,7 @@ def demo_city_reset() -> None:
     with override_settings(SIMPLE_HISTORY_ENABLED=False):
         Visit.objects.all().delete()
         Resident.tags.through.objects.all().delete()
+        HouseholdTag.objects.all().delete()
         Resident.objects.all().delete()
         Household.objects.all().delete()
         Building.objects.all().delete()

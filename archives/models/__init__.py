@@ -13,7 +13,7 @@ from archives.models.grants import (
     StreetUserObjectPermission,
 )
 from archives.models.org import Community, Department, Grid, OrgUnit, Street, Tag
-from archives.models.residents import Resident
+from archives.models.residents import HouseholdTag, Resident
 from archives.models.visits import Visit
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "GridGroupObjectPermission",
     "GridUserObjectPermission",
     "Household",
+    "HouseholdTag",
     "OrgUnit",
     "Resident",
     "SensitiveAccess",

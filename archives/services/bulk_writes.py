@@ -24,6 +24,7 @@ from archives.models import (
 from archives.places import Place
 from archives.services._base import _RESIDENT_EDITABLE, ConcurrentEditError, M, When
 from archives.services.grid_keys import grid_keys_fill
+from archives.services.household_tags import household_tags_add, household_tags_refresh
 
 
 @transaction.atomic
@@ -140,14 +141,14 @@ def residents_bulk_create(
     grid_keys_fill(residents)
     residents = bulk.rows_insert(residents, batch_size=batch_size)  # history: below
     Through = Resident.tags.through
-    bulk.rows_insert(  # history: the tag rows of the entries, below
-        [
-            Through(resident_id=resident.pk, tag_id=tag_id)
-            for resident, ids in zip(residents, tag_ids, strict=True)
-            for tag_id in sorted(ids)
-        ],
-        batch_size=batch_size,
-    )
+    links = [
+        Through(resident_id=resident.pk, tag_id=tag_id)
+        for resident, ids in zip(residents, tag_ids, strict=True)
+        for tag_id in sorted(ids)
+    ]
+    bulk.rows_insert(links, batch_size=batch_size)  # history: the tag rows of the entries, below
+    household_of = {resident.pk: resident.household_id for resident in residents}
+    household_tags_add(pairs={(household_of[link.resident_id], link.tag_id) for link in links})
     pks = [resident.pk for resident in residents]
     entry_of = _history_created(Resident, pks, actor=actor, reason=reason, at=at)
     _tag_history_copied(pks, entry_of, batch_size=batch_size)
@@ -191,9 +192,13 @@ def residents_bulk_update(
         if fields is None
         else [concrete_field(Resident, name).attname for name in fields]
     )
+    # The households whose kept tags may change: those of residents whose tags change, and
+    # both the old and the new one of residents who move.
+    households: set[int] = set()
     if "household_id" in written:  # the grid goes along with the household
         grid_keys_fill(residents)
         written = [*written, "grid_id"]
+        households |= _stored_households_of_moved(residents, batch_size=batch_size)
     # Each row is written (and locked) only if its version is still the one it was read at.
     updated = bulk.rows_update(  # history: _history_copied below
         residents, [*written, "version", "updated_at"], batch_size=batch_size, versioned="version"
@@ -212,16 +217,35 @@ def residents_bulk_update(
     for links in sql.values_among(Through.objects.all(), "resident", pks, chunk=batch_size):
         rows = links.values_list("pk", "resident_id", "tag_id")
         stored_links.update({(r, t): pk for pk, r, t in rows})
-    removed = [pk for link, pk in stored_links.items() if link not in wanted]
+    removed_links = [link for link in stored_links if link not in wanted]
+    removed = [stored_links[link] for link in removed_links]
     for links in sql.values_among(Through.objects.all(), "id", removed, chunk=batch_size):
         links.delete()
+    added = sorted(wanted - stored_links.keys())
     bulk.rows_insert(  # history: _tag_history_copied below
-        [Through(resident_id=r, tag_id=t) for r, t in sorted(wanted - stored_links.keys())],
+        [Through(resident_id=r, tag_id=t) for r, t in added],
         batch_size=batch_size,
     )
+    retagged = {r for r, _t in added} | {r for r, _t in removed_links}
+    household_of = {resident.pk: resident.household_id for resident in residents}
+    households |= {household_of[r] for r in retagged}
+    household_tags_refresh(household_ids=households)
     entry_of = _history_copied(Resident, pks, actor=actor, reason=reason, history_type="~", at=at)
     _tag_history_copied(pks, entry_of, batch_size=batch_size)
     return residents
+
+
+def _stored_households_of_moved(residents: list[Resident], *, batch_size: int) -> set[int]:
+    """The stored and the new households of the residents whose household changes (read
+    before the update writes the new ones)."""
+    new_of = {resident.pk: resident.household_id for resident in residents}
+    households: set[int] = set()
+    pks = sorted(new_of)
+    for stored in sql.values_among(Resident.objects.all(), "id", pks, chunk=batch_size):
+        for pk, household_id in stored.values_list("pk", "household_id"):
+            if household_id != new_of[pk]:
+                households |= {household_id, new_of[pk]}
+    return households
 
 
 def _check_bulk_placement(*, rows: Sequence[models.Model], actor: Actor, action: str) -> None:

@@ -23,6 +23,7 @@ from archives.services._base import (
     _fields_differ,
 )
 from archives.services.bulk_writes import _history_copied, _tag_history_copied
+from archives.services.household_tags import household_tags_refresh
 
 
 @transaction.atomic
@@ -44,17 +45,27 @@ def resident_save(
     adding = resident._state.adding
     _check_scope(row=resident, actor=actor)
     tag_ids = None if tags is None else {tag.pk for tag in tags}
+    # Whether the tags kept on households may change (``archives.services.household_tags``):
+    # a resident added with tags, moved, or whose tags change; then of the new household and
+    # the old one.
+    households = {resident.household_id}
+    retagged = adding and bool(tag_ids)
     if not adding:
         stored = Resident.objects.select_for_update().get(pk=resident.pk)
         if loaded_version is not None and stored.version != loaded_version:
             raise ConcurrentEditError(resident=stored, loaded_version=loaded_version)
-        if not _resident_differs(stored, resident, tag_ids):
+        stored_tag_ids = None if tag_ids is None else set(stored.tags.values_list("pk", flat=True))
+        if not _fields_differ(stored, resident) and tag_ids == stored_tag_ids:
             return stored
         resident.version = stored.version + 1
+        households.add(stored.household_id)
+        retagged = len(households) > 1 or tag_ids != stored_tag_ids
     resident.full_clean()
     history_attribution_set(resident, actor=actor, reason=reason)
     if tag_ids is None:
         resident.save()
+        if retagged:  # moved, with the tags they carry
+            household_tags_refresh(household_ids=households)
         return resident
     # The row and its tags, then one history entry that records both.
     resident.save_without_historical_record()
@@ -64,6 +75,8 @@ def resident_save(
     finally:
         del resident.skip_history_when_saving
     Resident.history_records.create_historical_record(resident, "+" if adding else "~")
+    if retagged:
+        household_tags_refresh(household_ids=households)
     return resident
 
 
@@ -100,7 +113,10 @@ def resident_delete(*, resident: Resident, actor: Actor) -> None:
     if not scope.may_delete_residents(actor):
         raise PermissionDenied(_("You may not change this record."))
     history_attribution_set(resident, actor=actor, reason=_("deleted by an administrator"))
+    stored = Resident.objects.filter(pk=resident.pk).values_list("household_id", flat=True)
+    household_id = stored.first()
     resident.delete()
+    household_tags_refresh(household_ids=[household_id])
 
 
 @transaction.atomic
@@ -138,11 +154,3 @@ def resident_verify(
     entry_of = _history_copied(Resident, pks, actor=actor, reason=reason, history_type="~")
     _tag_history_copied(pks, entry_of, batch_size=2000)
     return rows
-
-
-def _resident_differs(stored: Resident, edited: Resident, tag_ids: set[int] | None) -> bool:
-    if _fields_differ(stored, edited):
-        return True
-    if tag_ids is None:
-        return False
-    return tag_ids != set(stored.tags.values_list("pk", flat=True))
