@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
 from archives import scope, selectors
-from archives.models import Building, Grid, Household, Resident, Tag, Visit
+from archives.models import Building, Grid, Household, HouseholdTag, Resident, Tag, Visit
 from bench.table import BenchFailed, Row, median_and_p95
 from portal.web_worker import freeze_long_lived
 
@@ -133,7 +133,8 @@ def _vacuum_for_lists() -> None:
     """What autovacuum does on a running server, which the benchmark server does not run: a
     freshly built city has no visibility map, so every index-only scan of a list's count
     still read the table (50,000 heap fetches for a street's residents)."""
-    models: list[type[Model]] = [Resident, Household, Building, Visit, Grid, Resident.tags.through]
+    tags = Resident.tags.through
+    models: list[type[Model]] = [Resident, Household, Building, Visit, Grid, tags, HouseholdTag]
     tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
     with connection.cursor() as cursor:  # history: VACUUM reclaims dead rows, writes none
         cursor.execute(f"VACUUM (ANALYZE) {tables}")
