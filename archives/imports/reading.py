@@ -25,6 +25,7 @@ from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, Shee
 
 from archives.imports import xls
 from archives.imports.cleaning import cell_text
+from archives.imports.collector import collector_paused
 from archives.imports.headers import recognised_count
 
 __all__ = ["FileRefused", "Limits", "Table", "cell_text", "check_size", "read_table"]
@@ -88,6 +89,7 @@ def check_size(size: int, limits: Limits) -> None:
         )
 
 
+@collector_paused()
 def read_table(name: str, data: bytes, limits: Limits) -> Table:
     if not data:
         raise FileRefused(_("The file is empty."))

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from archives import bulk, scope, services, sql
 from archives.imports.cleaning import read_date, read_id_number, read_phone
+from archives.imports.collector import collector_paused
 from archives.imports.reading import Table
 from archives.imports.rows import (
     CLEARING,
@@ -60,6 +61,7 @@ def column_names() -> dict[str, list[str]]:
     return resource_column_names(ResidentResource)
 
 
+@collector_paused()
 def resident_import_plan(table: Table, *, user) -> ImportPlan:
     names = column_names()
     match = table_header(table, names, REQUIRED)
@@ -94,6 +96,7 @@ def resident_import_plan(table: Table, *, user) -> ImportPlan:
     return plan
 
 
+@collector_paused()
 @transaction.atomic
 def resident_import_apply(
     plan: ImportPlan,
@@ -159,7 +162,7 @@ def resident_import_apply(
                 actor=user,
                 reason=reason,
                 fields=[*changed, "household"],
-            )
+                )
             done += len(chunk)
             report(done, len(written))
     for household in Household.objects.filter(pk__in=[pk for pk, _words in plan.occupied]):
