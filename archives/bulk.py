@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from django.db import connection, connections, models
 from django.db.models import signals
 from django.db.models.base import ModelState
+from django.utils import timezone
 
 from archives.model_meta import concrete_field
 
@@ -161,18 +162,27 @@ def _row_values(
     ``auto_now``/``auto_now_add`` field stamped with the time first (as its save would), a
     field of a ``plain`` type written as its Python value, any other converted by the field.
     The plain values are read in one ``attrgetter`` call: a value at a time took seconds of
-    a 100,000-row import."""
+    a 100,000-row import.
+
+    Every row is stamped with the same moment, taken once: the rows go in together, in one
+    transaction. (Each field's ``pre_save`` asked the clock for each row: 200,000 calls for
+    100,000 residents.)"""
     stamped = [
-        f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        f.attname
+        for f in fields
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
     ]
+    now = timezone.now()
     converted = [(i, f) for i, f in enumerate(fields) if f.get_internal_type() not in plain]
     read = attrgetter(*(f.attname for f in fields))
     one = len(fields) == 1  # attrgetter of one name answers the value, not a tuple
     db = connections[connection.alias]  # the connection itself, not the per-thread proxy
 
     def values_of(row: models.Model) -> Sequence[Any]:
-        for field in stamped:
-            field.pre_save(row, add=True)  # sets the row's attribute to now
+        if stamped:
+            state = row.__dict__  # stamped fields are dates and times: no descriptor to run
+            for attname in stamped:
+                state[attname] = now
         values: tuple[Any, ...] = (read(row),) if one else read(row)
         if not converted:
             return values
