@@ -118,6 +118,8 @@ def resident_import_apply(
     households = services.households_ensure(
         places={r.place for r in written}, actor=user, reason=reason
     )
+    # The places households_ensure answers are as stored, their grid included.
+    household_grids = {pk: place.grid_id for place, pk in households.items()}
     new = [r for r in plan.rows if r.action == "new"]
     # A chunk at a time, so that only a chunk's model instances are ever in memory.
     for start in range(0, len(new), NEW_CHUNK):
@@ -129,6 +131,7 @@ def resident_import_apply(
             tag_ids=[_tags_written(r) for r in chunk],
             actor=user,
             reason=reason,
+            household_grids=household_grids,
         )
         report(start + len(chunk), len(written))
     # An update writes only the fields the plan found changed (and the household), so the
@@ -162,7 +165,8 @@ def resident_import_apply(
                 actor=user,
                 reason=reason,
                 fields=[*changed, "household"],
-                )
+                household_grids=household_grids,
+            )
             done += len(chunk)
             report(done, len(written))
     for household in Household.objects.filter(pk__in=[pk for pk, _words in plan.occupied]):
