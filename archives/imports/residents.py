@@ -72,6 +72,7 @@ def resident_import_plan(table: Table, *, user) -> ImportPlan:
     read_id = functools.partial(_read_id, today=dt.date.today())  # one day for the whole file
     ids = [read_id(row) for row in rows]
     lookups = _Lookups.load(table, names, user, id_numbers=[number for number, _facts in ids])
+    table.rows_let_go()  # the row readers hold the cells now, each until its row is planned
     first_row_of: dict[str, int] = {}
     # Each row's reader and ID facts are let go once the row is planned: all of them held at
     # once, beside the planned rows, made the import's peak memory.
