@@ -17,6 +17,7 @@ from django.db import connection, connections, models
 from django.db.models import signals
 from django.db.models.base import ModelState
 from django.utils import timezone
+from psycopg import postgres
 
 from archives.model_meta import concrete_field
 
@@ -100,11 +101,28 @@ def _postgresql_copy(model: type[models.Model], rows: list[M]) -> None:
     values_of = _row_values(fields)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
-    sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
+    types = _copy_types(fields)
+    binary = " (FORMAT BINARY)" if types else ""
+    sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN{binary}"
     # history: written by the caller, see the docstring
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:  # history: caller's
+        if types:
+            copy.set_types(types)
         for row in rows:
             copy.write_row(values_of(row))
+
+
+def _copy_types(fields: Sequence[models.Field]) -> list[str] | None:
+    """The PostgreSQL type of each field's column, for COPY's binary format, which the server
+    stores without parsing text; None if one is not a type psycopg knows by name."""
+    types = []
+    for field in fields:
+        db_type = field.db_type(connection)
+        info = postgres.types.get(db_type.split("(")[0].strip()) if db_type else None
+        if info is None:
+            return None
+        types.append(info.name)
+    return types
 
 
 def _sqlite_insert(model: type[models.Model], rows: list[M]) -> None:
