@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 from django.db import connection, connections, models
 from django.db.models import signals
 from django.db.models.base import ModelState
+from django.utils import timezone
+from psycopg import postgres
 
 from archives.model_meta import concrete_field
 
@@ -99,11 +101,28 @@ def _postgresql_copy(model: type[models.Model], rows: list[M]) -> None:
     values_of = _row_values(fields)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
-    sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
+    types = _copy_types(fields)
+    binary = " (FORMAT BINARY)" if types else ""
+    sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN{binary}"
     # history: written by the caller, see the docstring
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:  # history: caller's
+        if types:
+            copy.set_types(types)
         for row in rows:
             copy.write_row(values_of(row))
+
+
+def _copy_types(fields: Sequence[models.Field]) -> list[str] | None:
+    """The PostgreSQL type of each field's column, for COPY's binary format, which the server
+    stores without parsing text; None if one is not a type psycopg knows by name."""
+    types = []
+    for field in fields:
+        db_type = field.db_type(connection)
+        info = postgres.types.get(db_type.split("(")[0].strip()) if db_type else None
+        if info is None:
+            return None
+        types.append(info.name)
+    return types
 
 
 def _sqlite_insert(model: type[models.Model], rows: list[M]) -> None:
@@ -161,18 +180,27 @@ def _row_values(
     ``auto_now``/``auto_now_add`` field stamped with the time first (as its save would), a
     field of a ``plain`` type written as its Python value, any other converted by the field.
     The plain values are read in one ``attrgetter`` call: a value at a time took seconds of
-    a 100,000-row import."""
+    a 100,000-row import.
+
+    Every row is stamped with the same moment, taken once: the rows go in together, in one
+    transaction. (Each field's ``pre_save`` asked the clock for each row: 200,000 calls for
+    100,000 residents.)"""
     stamped = [
-        f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        f.attname
+        for f in fields
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
     ]
+    now = timezone.now()
     converted = [(i, f) for i, f in enumerate(fields) if f.get_internal_type() not in plain]
     read = attrgetter(*(f.attname for f in fields))
     one = len(fields) == 1  # attrgetter of one name answers the value, not a tuple
     db = connections[connection.alias]  # the connection itself, not the per-thread proxy
 
     def values_of(row: models.Model) -> Sequence[Any]:
-        for field in stamped:
-            field.pre_save(row, add=True)  # sets the row's attribute to now
+        if stamped:
+            state = row.__dict__  # stamped fields are dates and times: no descriptor to run
+            for attname in stamped:
+                state[attname] = now
         values: tuple[Any, ...] = (read(row),) if one else read(row)
         if not converted:
             return values

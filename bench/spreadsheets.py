@@ -21,6 +21,7 @@ from import_export import fields, resources, widgets
 from import_export.formats.base_formats import XLSX
 
 from accounts.types import Actor
+from archives.imports.collector import collector_paused
 from archives.imports.reading import Limits, read_table
 from archives.imports.residents import column_names, resident_import_apply, resident_import_plan
 from archives.models import Building, Grid, Household, Resident, Tag
@@ -127,13 +128,16 @@ def measure_import(what: str, path: str) -> dict:
 
 
 def _our_import(data: bytes, user: Actor) -> dict:
+    """Read, plan and write, as the import job does (with the collector held off around all
+    three, as the job holds it)."""
     started = time.perf_counter()
-    table = read_table("bench.xlsx", data, Limits.from_settings())
-    plan = resident_import_plan(table, user=user)
-    if plan.errors:
-        raise ValueError(f"the generated workbook has errors: {plan.errors[:3]}")
-    resident_import_apply(plan, user=user, filename="bench.xlsx")
-    return {"rows": len(table.rows), "seconds": time.perf_counter() - started}
+    with collector_paused():
+        table = read_table("bench.xlsx", data, Limits.from_settings())
+        plan = resident_import_plan(table, user=user)
+        if plan.errors:
+            raise ValueError(f"the generated workbook has errors: {plan.errors[:3]}")
+        resident_import_apply(plan, user=user, filename="bench.xlsx")
+    return {"rows": table.row_count, "seconds": time.perf_counter() - started}
 
 
 def _library_default_import(data: bytes, user: Actor) -> dict:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 from archives.admin.base import ModelAdminMixinBase, actor_of
 from archives.imports import buildings, households, residents
+from archives.imports.collector import collector_paused
 from archives.imports.reading import FileRefused, Limits, check_size, read_table
 from archives.imports.rows import (
     CLEARING,
@@ -256,8 +257,9 @@ class ImportMixin(ModelAdminMixinBase):
 
     def _preview(self, request, name: str, data: bytes) -> dict:
         try:
-            table = read_table(name, data, Limits.from_settings())
-            plan = self.importer.plan(table, user=request.user)
+            with collector_paused():  # from reading to planning: see collector_paused
+                table = read_table(name, data, Limits.from_settings())
+                plan = self.importer.plan(table, user=request.user)
         except FileRefused as refused:
             return {"refused": str(refused), "file_name": name}
         return {
@@ -312,6 +314,7 @@ IMPORTERS = {"resident": RESIDENTS, "household": HOUSEHOLDS, "building": BUILDIN
 
 
 @job_runner(IMPORT_JOB)
+@collector_paused()  # from reading to writing, once: see collector_paused
 def import_run(job: Job, progress: Progress) -> JobResult:
     """A confirmed import, in the worker: the file waiting since its preview is read and
     planned again as its user (the archive or their grants may have changed since), and

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from archives import services
 from archives.imports.cleaning import clean_text, read_latitude, read_longitude
+from archives.imports.collector import collector_paused
 from archives.imports.reading import FileRefused, Table
 from archives.imports.rows import (
     CLEARING,
@@ -52,6 +53,7 @@ def column_names() -> dict[str, list[str]]:
     return resource_column_names(BuildingResource)
 
 
+@collector_paused()
 def building_import_plan(table: Table, *, user) -> ImportPlan:
     names = column_names()
     match = table_header(table, names, REQUIRED)
@@ -172,6 +174,7 @@ def _words(value) -> str:
     return "" if value is None else str(value)
 
 
+@collector_paused()
 @transaction.atomic
 def building_import_apply(
     plan: ImportPlan,

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from archives import services
+from archives.imports.collector import collector_paused
 from archives.imports.reading import Table
 from archives.imports.rows import (
     PROGRESS_EVERY,
@@ -40,6 +41,7 @@ def column_names() -> dict[str, list[str]]:
     return resource_column_names(HouseholdResource)
 
 
+@collector_paused()
 def household_import_plan(table: Table, *, user) -> ImportPlan:
     names = column_names()
     places = Places.load(column_values(table, names, "grid"), user, for_model=Household)
@@ -81,6 +83,7 @@ def household_import_plan(table: Table, *, user) -> ImportPlan:
     return plan
 
 
+@collector_paused()
 @transaction.atomic
 def household_import_apply(
     plan: ImportPlan,

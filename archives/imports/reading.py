@@ -12,11 +12,14 @@ knows; the table says which sheet and row it read, and which columns and rows ar
 """
 
 import csv
+import ctypes
+import ctypes.util
 import io
+import platform
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 
 from defusedxml import ElementTree
 from django.conf import settings
@@ -25,6 +28,7 @@ from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, Shee
 
 from archives.imports import xls
 from archives.imports.cleaning import cell_text
+from archives.imports.collector import collector_paused
 from archives.imports.headers import recognised_count
 
 __all__ = ["FileRefused", "Limits", "Table", "cell_text", "check_size", "read_table"]
@@ -69,6 +73,19 @@ class Table:
     #: and the preview warns about them.
     hidden_rows: tuple[int, ...] = ()
 
+    #: How many data rows the file has: still known after an import has taken them
+    #: (``rows_let_go``).
+    row_count: int = field(init=False, default=0)
+
+    def __post_init__(self) -> None:
+        self.row_count = len(self.rows)
+
+    def rows_let_go(self) -> None:
+        """Forget the rows once an import holds them itself: it then lets each row's cells go
+        as soon as it has planned the row. (The table held every cell to the end: for
+        100,000 rows of an exported list, 94 MB beside the plan.)"""
+        self.rows = []
+
     def where(self) -> str:
         """Where the header was read, in words: "sheet “居民”, row 3" (a CSV has no sheets)."""
         if self.sheet:
@@ -88,6 +105,7 @@ def check_size(size: int, limits: Limits) -> None:
         )
 
 
+@collector_paused()
 def read_table(name: str, data: bytes, limits: Limits) -> Table:
     if not data:
         raise FileRefused(_("The file is empty."))
@@ -95,8 +113,10 @@ def read_table(name: str, data: bytes, limits: Limits) -> Table:
     lowered = name.lower()
     if lowered.endswith(".xlsx"):
         table = _read_xlsx(data, limits)
+        _heap_trimmed()
     elif lowered.endswith(".xls"):
         table = _read_xls(data, limits)
+        _heap_trimmed()
     elif lowered.endswith(".csv"):
         table = _read_csv(data, limits)
     else:
@@ -109,6 +129,28 @@ def read_table(name: str, data: bytes, limits: Limits) -> Table:
             % {"where": table.where()}
         )
     return table
+
+
+def _load_libc_trim() -> Callable[[int], int] | None:
+    if platform.libc_ver()[0] != "glibc":
+        return None
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+_malloc_trim = _load_libc_trim()
+
+
+def _heap_trimmed() -> None:
+    """Give the C heap's free pages back to the system once calamine's copy of the sheet is
+    gone. Its cells were a million small allocations, freed amid others that live on, and
+    glibc keeps such a heap's free pages: 50 MB of a 100,000-row file that Python's own
+    allocator (its memory mapped apart) never reused, counted in the import's peak until the
+    process ended."""
+    if _malloc_trim is not None:
+        _malloc_trim(0)
 
 
 # --- .xlsx --------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from archives import bulk, scope, services, sql
 from archives.imports.cleaning import read_date, read_id_number, read_phone
+from archives.imports.collector import collector_paused
 from archives.imports.reading import Table
 from archives.imports.rows import (
     CLEARING,
@@ -60,6 +61,7 @@ def column_names() -> dict[str, list[str]]:
     return resource_column_names(ResidentResource)
 
 
+@collector_paused()
 def resident_import_plan(table: Table, *, user) -> ImportPlan:
     names = column_names()
     match = table_header(table, names, REQUIRED)
@@ -70,6 +72,7 @@ def resident_import_plan(table: Table, *, user) -> ImportPlan:
     read_id = functools.partial(_read_id, today=dt.date.today())  # one day for the whole file
     ids = [read_id(row) for row in rows]
     lookups = _Lookups.load(table, names, user, id_numbers=[number for number, _facts in ids])
+    table.rows_let_go()  # the row readers hold the cells now, each until its row is planned
     first_row_of: dict[str, int] = {}
     # Each row's reader and ID facts are let go once the row is planned: all of them held at
     # once, beside the planned rows, made the import's peak memory.
@@ -94,6 +97,7 @@ def resident_import_plan(table: Table, *, user) -> ImportPlan:
     return plan
 
 
+@collector_paused()
 @transaction.atomic
 def resident_import_apply(
     plan: ImportPlan,
@@ -115,6 +119,8 @@ def resident_import_apply(
     households = services.households_ensure(
         places={r.place for r in written}, actor=user, reason=reason
     )
+    # The places households_ensure answers are as stored, their grid included.
+    household_grids = {pk: place.grid_id for place, pk in households.items()}
     new = [r for r in plan.rows if r.action == "new"]
     # A chunk at a time, so that only a chunk's model instances are ever in memory.
     for start in range(0, len(new), NEW_CHUNK):
@@ -126,6 +132,7 @@ def resident_import_apply(
             tag_ids=[_tags_written(r) for r in chunk],
             actor=user,
             reason=reason,
+            household_grids=household_grids,
         )
         report(start + len(chunk), len(written))
     # An update writes only the fields the plan found changed (and the household), so the
@@ -159,6 +166,7 @@ def resident_import_apply(
                 actor=user,
                 reason=reason,
                 fields=[*changed, "household"],
+                household_grids=household_grids,
             )
             done += len(chunk)
             report(done, len(written))

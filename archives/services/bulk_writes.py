@@ -4,7 +4,7 @@ in one statement too (``archives/sql.py``)."""
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 
 from django.core.exceptions import PermissionDenied
@@ -129,16 +129,19 @@ def residents_bulk_create(
     reason: str,
     batch_size: int = 2000,
     at: When = None,
+    household_grids: Mapping[int, int] | None = None,
 ) -> list[Resident]:
     """Insert residents with their tags (``tag_ids[i]`` for ``residents[i]``) and one "created"
     history entry each that records those tags, all in bulk; ``at`` dates the entries (None:
-    now, see ``_history_copied``).
+    now, see ``_history_copied``). ``household_grids``: the grid of each household as
+    ``households_ensure`` found or made it in this transaction (its places carry their
+    grid), so that it is not read again.
 
     simple-history keeps an entry's tags in a table of its own, one row per tag link, pointing
     at the entry; they are written here the way the library writes them for a single save.
     """
     _check_bulk_placement(rows=residents, actor=actor, action=scope.ADD)
-    grid_keys_fill(residents)
+    grid_keys_fill(residents, known=household_grids)
     residents = bulk.rows_insert(residents, batch_size=batch_size)  # history: below
     Through = Resident.tags.through
     links = [
@@ -165,6 +168,7 @@ def residents_bulk_update(
     batch_size: int = 1000,
     at: When = None,
     fields: list[str] | None = None,
+    household_grids: Mapping[int, int] | None = None,
 ) -> list[Resident]:
     """Write many edited residents (``tag_ids[i]`` is the new tag set of ``residents[i]``) with
     one "changed" history entry each that records their tags, all in bulk.
@@ -176,6 +180,7 @@ def residents_bulk_update(
     loaded before the import cannot overwrite it.
     ``at`` dates the change (``updated_at`` and the history entries; None: now). ``fields``
     names the only fields that changed (default: every editable one), so fewer are written.
+    ``household_grids`` as for ``residents_bulk_create``.
     """
     if not residents:
         return residents
@@ -196,7 +201,7 @@ def residents_bulk_update(
     # both the old and the new one of residents who move.
     households: set[int] = set()
     if "household_id" in written:  # the grid goes along with the household
-        grid_keys_fill(residents)
+        grid_keys_fill(residents, known=household_grids)
         written = [*written, "grid_id"]
         households |= _stored_households_of_moved(residents, batch_size=batch_size)
     # Each row is written (and locked) only if its version is still the one it was read at.

@@ -8,7 +8,7 @@ residents and visits below, in the same transaction. No history entry: the grid 
 from the household, which the history keeps, and nobody changed those files.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from django.db.models import F, OuterRef, QuerySet, Subquery
 
@@ -16,11 +16,19 @@ from archives import sql
 from archives.models import Household, Resident, Visit
 
 
-def grid_keys_fill(rows: Sequence[Resident | Visit]) -> None:
+def grid_keys_fill(
+    rows: Sequence[Resident | Visit], *, known: Mapping[int, int] | None = None
+) -> None:
     """Set each row's ``grid_id`` from its household's building as stored (one query on
-    PostgreSQL, one per few hundred households elsewhere)."""
-    household_ids = sorted({row.household_id for row in rows if row.household_id is not None})
-    grid_of: dict[int, int] = {}
+    PostgreSQL, one per few hundred households elsewhere). ``known`` gives the grid of
+    households the calling service has just read or created in this transaction
+    (``households_ensure``): they are not asked for again (100,000 imported residents spent
+    0.3 s of the database's time and 0.5 s of Python's on it)."""
+    known = known or {}
+    household_ids = sorted(
+        {row.household_id for row in rows if row.household_id is not None} - known.keys()
+    )
+    grid_of = dict(known)
     for households in sql.values_among(
         Household.objects.all(), "id", household_ids, chunk=sql.ID_CHUNK
     ):
