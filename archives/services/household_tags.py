@@ -15,10 +15,13 @@ only another refresh of it, which then reads what the first one committed.
 
 from collections.abc import Iterable
 
+from django.db import transaction
+
 from archives import bulk, sql
 from archives.models import Household, HouseholdTag, Resident
 
 
+@transaction.atomic(savepoint=False)  # the caller's transaction, or one of its own
 def household_tags_refresh(*, household_ids: Iterable[int | None]) -> None:
     """Make the kept tags of these households the tags their residents carry now: rows for
     tags no resident carries any more are removed, missing ones added, the rest left alone."""
@@ -34,6 +37,7 @@ def household_tags_refresh(*, household_ids: Iterable[int | None]) -> None:
     _insert(carried - kept.keys())
 
 
+@transaction.atomic(savepoint=False)  # the caller's transaction, or one of its own
 def household_tags_add(*, pairs: Iterable[tuple[int, int]]) -> None:
     """Keep the (household, tag) ``pairs`` that new residents brought, where not kept yet.
     Adding residents never takes a tag from a household: only the kept rows are read."""
