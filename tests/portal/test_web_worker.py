@@ -7,6 +7,7 @@ import sys
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import request_finished
+from django.db import close_old_connections
 
 from portal.web_worker import freeze_after_first_request, switch_threads_often
 
@@ -18,10 +19,14 @@ class _Cycle:
 
 @pytest.fixture
 def unfrozen():
+    # As Django's test client does: the signal's database receiver would otherwise reach for
+    # the connection an earlier test opened, outside any test's database access.
+    request_finished.disconnect(close_old_connections)
     gc.unfreeze()
     yield
     gc.unfreeze()  # the rest of the test run collects as before
     request_finished.disconnect(dispatch_uid="portal.web_worker.freeze_once")
+    request_finished.connect(close_old_connections)
 
 
 def test_it_freezes_at_start_and_once_more_after_the_first_request(unfrozen):
