@@ -38,6 +38,12 @@ else:
     ModelAdminMixinBase = object
 
 
+def list_count_known(request: HttpRequest, count: int) -> None:
+    """Give the list's paginator its number of rows, found more cheaply than by counting the
+    list's query (from the kept tags): ``ScopedAdmin`` pages by it instead of a COUNT."""
+    request._list_count_known = count  # type: ignore[attr-defined]
+
+
 def actor_of(request: HttpRequest) -> Actor:
     """The signed-in account behind an admin request, as the services want their actor: the
     admin site lets nobody else reach its pages, so anything else is refused."""
@@ -213,6 +219,13 @@ class ScopedAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
             f'<input type="checkbox" name="{ACTION_CHECKBOX_NAME}" '
             f'value="{html.escape(str(obj.pk))}" class="action-select" aria-label="{label}">'
         )
+
+    def get_paginator(self, request, *args, **kwargs):
+        paginator = super().get_paginator(request, *args, **kwargs)
+        known = getattr(request, "_list_count_known", None)
+        if known is not None:
+            paginator.__dict__["count"] = known  # Paginator.count is a cached property
+        return paginator
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)

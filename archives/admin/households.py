@@ -13,7 +13,12 @@ from django.utils.translation import gettext as _
 
 from accounts.names import person_name
 from archives import scope, selectors, services
-from archives.admin.base import ModelAdminMixinBase, ScopedArchiveAdmin, actor_of
+from archives.admin.base import (
+    ModelAdminMixinBase,
+    ScopedArchiveAdmin,
+    actor_of,
+    list_count_known,
+)
 from archives.admin.exports import ArchiveExportMixin
 from archives.admin.filters import org_filters
 from archives.admin.imports import HOUSEHOLDS, ImportMixin
@@ -134,7 +139,7 @@ class HouseholdChangeList(ChangeList):
         if not self.query and not self.has_active_filters:
             served = scope.served_tags_only(request.user)
             if served is not None:
-                request.households_count = scope.household_tags_count(served)
+                list_count_known(request, scope.household_tags_count(served))
         super().get_results(request)
 
 
@@ -149,13 +154,6 @@ class HouseholdAdmin(HouseholdPageMixin, ImportMixin, ArchiveExportMixin, Scoped
 
     def get_changelist(self, request, **kwargs):
         return HouseholdChangeList
-
-    def get_paginator(self, request, *args, **kwargs):
-        paginator = super().get_paginator(request, *args, **kwargs)
-        known = getattr(request, "households_count", None)
-        if known is not None:
-            paginator.__dict__["count"] = known  # Paginator.count is a cached property
-        return paginator
 
     def get_queryset(self, request):
         # Its name includes the building's address, also in autocomplete results. (A queryset

@@ -18,7 +18,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 
 from archives import history, scope, search, services, sql
-from archives.admin.base import ScopedArchiveAdmin, actor_of
+from archives.admin.base import ScopedArchiveAdmin, actor_of, list_count_known
 from archives.admin.exports import ArchiveExportMixin
 from archives.admin.filters import org_filters
 from archives.admin.forms import EDIT_ONLY_FIELDS, ResidentForm
@@ -141,7 +141,7 @@ class ResidentChangeList(ChangeList):
 
     def get_results(self, request):
         if not self.query and (counted_tags := self._counted_from_tags(request)) is not None:
-            request.residents_count = scope.resident_tags_count(counted_tags)
+            list_count_known(request, scope.resident_tags_count(counted_tags))
         super().get_results(request)
 
     def _counted_from_tags(self, request) -> list[int] | None:
@@ -228,13 +228,6 @@ class ResidentAdmin(ResidentVerifyMixin, ImportMixin, ArchiveExportMixin, Scoped
 
     def get_changelist(self, request, **kwargs):
         return ResidentChangeList
-
-    def get_paginator(self, request, *args, **kwargs):
-        paginator = super().get_paginator(request, *args, **kwargs)
-        known = getattr(request, "residents_count", None)
-        if known is not None:
-            paginator.__dict__["count"] = known  # Paginator.count is a cached property
-        return paginator
 
     def list_narrowed(self, request):
         # A tag's residents are read from the tags index, a searched name's, ID number's or
