@@ -17,8 +17,10 @@ import time
 
 from bench.table import BenchFailed, Row
 
-#: (account, page, url); ``{resident}`` is a resident the account may change.
+#: (account, page, url); ``{resident}`` is a resident the account may change, ``{surname}``
+#: the surname of the city's newest resident.
 PAGES = [
+    ("admin", "resident search by surname", "/admin/archives/resident/?q={surname}"),
     ("admin", "resident list", "/admin/archives/resident/"),
     ("admin", "household list", "/admin/archives/household/"),
     ("admin", "visit list", "/admin/archives/visit/"),
@@ -30,6 +32,7 @@ PAGES = [
     ("clerk", "resident change form", "/admin/archives/resident/{resident}/change/"),
     ("clerk", "index (dashboard)", "/admin/"),
     ("street", "resident list", "/admin/archives/resident/"),
+    ("street", "resident search by surname", "/admin/archives/resident/?q={surname}"),
     ("street", "household list", "/admin/archives/household/"),
     ("street", "index (dashboard)", "/admin/"),
     ("department", "resident list", "/admin/archives/resident/"),
@@ -61,10 +64,12 @@ def _measure(requests: int, profile: cProfile.Profile | None = None, only: str |
 
     from archives import scope
     from archives.models import Resident
+    from portal.web_worker import freeze_long_lived
 
     users = get_user_model().objects.in_bulk(
         {username for username, _what, _url in PAGES}, field_name="username"
     )
+    surname = Resident.objects.order_by("-pk").values_list("name", flat=True)[0][:1]
     results = []
     with override_settings(ALLOWED_HOSTS=["testserver"], DEBUG=False):
         for username, what, url in PAGES:
@@ -74,10 +79,12 @@ def _measure(requests: int, profile: cProfile.Profile | None = None, only: str |
             if "{resident}" in url:
                 resident = scope.restrict(Resident.objects.order_by("pk"), user, scope.CHANGE)[0]
                 url = url.format(resident=resident.pk)
+            url = url.replace("{surname}", surname)
             client = Client()
             client.force_login(user)
             for _ in range(2):  # warm: templates, translations, the dashboard's cache
                 client.get(url)
+            freeze_long_lived()  # as a web worker does after its first request (portal/wsgi.py)
             cpu, db, queries = [], [], 0
             for _ in range(requests):
                 with CaptureQueriesContext(connection) as captured:
