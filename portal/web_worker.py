@@ -11,6 +11,18 @@ walks only what requests left behind since (16-33 ms measured the same way). Wha
 never collected as a cycle; it is what the process keeps anyway, and reference counting still
 frees it.
 See https://docs.python.org/3/library/gc.html#gc.freeze.
+
+What a request leaves in reference cycles is collected once its response has been sent
+(``collect_after_each_request``), not while the next page is being built. A list page leaves
+about 3,100 such objects: Django's template context refers to itself (``Context.push``), and
+through it the changelist holds the page's 100 residents, their households, buildings and
+grids, each row also in a cycle with its prefetched tags. Collected by the thresholds, they
+reached the oldest generation, which after the freeze is nearly empty, so full collections
+started every few requests and walked the page then being built: 10-30 ms in one request of
+twenty, the administrator's search's p95 (45-48 ms against a median of 37, through Django's
+WSGI handler on the million-resident city). Collected after each response instead: p95
+42-43 ms, 0.4 ms a collection (1.6 ms at most), the worker's memory flat at 109 MB over 300
+requests where it had grown to 115.
 """
 
 import gc
@@ -57,3 +69,13 @@ def switch_threads_often() -> None:
     if milliseconds < 1:
         raise ImproperlyConfigured(f"WEB_THREAD_SWITCH_MS must be at least 1, got {milliseconds}")
     sys.setswitchinterval(milliseconds / 1000)
+
+
+def collect_after_each_request() -> None:
+    """Collect the cycles each request leaves once its response is sent: Django sends
+    ``request_finished`` when the server closes the response, after its last byte."""
+    request_finished.connect(_collect, dispatch_uid="portal.web_worker.collect")
+
+
+def _collect(**_: object) -> None:
+    gc.collect()

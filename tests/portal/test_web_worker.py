@@ -1,5 +1,6 @@
-"""A web worker freezes what it keeps, so that full garbage collections skip it, and lets its
-threads take turns often."""
+"""A web worker freezes what it keeps, so that full garbage collections skip it, collects what
+each request leaves in cycles once the response is sent, and lets its threads take turns
+often."""
 
 import gc
 import sys
@@ -9,7 +10,11 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import request_finished
 from django.db import close_old_connections
 
-from portal.web_worker import freeze_after_first_request, switch_threads_often
+from portal.web_worker import (
+    collect_after_each_request,
+    freeze_after_first_request,
+    switch_threads_often,
+)
 
 
 class _Cycle:
@@ -59,6 +64,49 @@ def test_what_a_later_request_leaves_behind_is_still_collected(unfrozen):
     gc.collect()
 
     assert collected == [Watched]
+
+
+@pytest.fixture
+def collector_off():
+    """Only an explicit collection frees cycles (the thresholds' own collections do not)."""
+    request_finished.disconnect(close_old_connections)  # as in ``unfrozen`` above
+    gc.disable()
+    yield
+    gc.enable()
+    request_finished.disconnect(dispatch_uid="portal.web_worker.collect")
+    request_finished.connect(close_old_connections)
+
+
+def test_a_requests_cycles_are_collected_once_its_response_is_finished(collector_off):
+    collect_after_each_request()
+    collected = []
+
+    class PageRow(_Cycle):
+        def __del__(self) -> None:
+            collected.append(self.__class__)
+
+    rows = [PageRow() for _ in range(3)]
+    rows.clear()  # the page is built and sent: its rows are garbage, in cycles
+    assert collected == []  # nothing collects them while the response is written
+
+    request_finished.send(sender=None)
+
+    assert collected == [PageRow] * 3
+
+
+def test_without_the_hook_a_requests_cycles_wait_for_the_collector(collector_off):
+    collected = []
+
+    class PageRow(_Cycle):
+        def __del__(self) -> None:
+            collected.append(self.__class__)
+
+    PageRow()
+    request_finished.send(sender=None)
+
+    assert collected == []
+    gc.collect()
+    assert collected == [PageRow]
 
 
 @pytest.fixture
