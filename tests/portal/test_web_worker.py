@@ -47,7 +47,9 @@ def test_it_freezes_at_start_and_once_more_after_the_first_request(unfrozen):
 
     assert at_start > 0
     assert after_first >= at_start + len(built_by_first_request)
-    assert gc.get_freeze_count() == after_first  # later requests' objects stay collectable
+    # Later requests freeze nothing, so their objects stay collectable. The count may still fall:
+    # reference counting frees a frozen object once a collected cycle held its last reference.
+    assert gc.get_freeze_count() <= after_first
     assert later
 
 
