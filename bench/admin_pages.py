@@ -1,7 +1,6 @@
 """Server times of the admin's pages as each role sees them (changelists, searches,
 dashboards), and a clerk's save of a resident with history."""
 
-import gc
 import time
 
 from django.contrib import admin
@@ -15,7 +14,7 @@ from django.utils import timezone
 from archives import scope, selectors
 from archives.models import Building, Grid, Household, HouseholdTag, Resident, Tag, Visit
 from bench.table import BenchFailed, Row, median_and_p95
-from portal.web_worker import freeze_long_lived
+from portal.web_worker import collect_request_garbage, freeze_long_lived
 
 
 def changelist_timings(requests: int) -> list[Row]:
@@ -220,6 +219,6 @@ def _time_get(client: Client, url: str, requests: int) -> tuple[float, float, in
             timings.append((time.perf_counter() - started) * 1000)
         if status != 200:
             raise BenchFailed(f"{url} answered {status}")
-        gc.collect()  # as a web worker does once the response is sent (portal/wsgi.py): untimed
+        collect_request_garbage()  # as a web worker does once the response is sent: untimed
     median, p95 = median_and_p95(timings)
     return median, p95, len(queries), _main_plan(queries.captured_queries)

@@ -10,7 +10,6 @@ PostgreSQL's own work) does not inflate it as it does wall-clock time. Run alone
 
 import argparse
 import cProfile
-import gc
 import os
 import pstats
 import statistics
@@ -65,7 +64,7 @@ def _measure(requests: int, profile: cProfile.Profile | None = None, only: str |
 
     from archives import scope
     from archives.models import Resident
-    from portal.web_worker import freeze_long_lived
+    from portal.web_worker import collect_request_garbage, freeze_long_lived
 
     users = get_user_model().objects.in_bulk(
         {username for username, _what, _url in PAGES}, field_name="username"
@@ -77,10 +76,10 @@ def _measure(requests: int, profile: cProfile.Profile | None = None, only: str |
             if only and only not in f"{username}: {what}":
                 continue
             user = users[username]
+            resident = None
             if "{resident}" in url:
-                resident = scope.restrict(Resident.objects.order_by("pk"), user, scope.CHANGE)[0]
-                url = url.format(resident=resident.pk)
-            url = url.replace("{surname}", surname)
+                resident = scope.restrict(Resident.objects.order_by("pk"), user, scope.CHANGE)[0].pk
+            url = url.format(resident=resident, surname=surname)
             client = Client()
             client.force_login(user)
             for _ in range(2):  # warm: templates, translations, the dashboard's cache
@@ -93,7 +92,7 @@ def _measure(requests: int, profile: cProfile.Profile | None = None, only: str |
                         profile.enable()
                     started = time.process_time()
                     status = client.get(url).status_code
-                    gc.collect()  # a web worker's, once the response is sent (portal/wsgi.py)
+                    collect_request_garbage()  # a web worker's, once the response is sent
                     cpu.append((time.process_time() - started) * 1000)
                     if profile:
                         profile.disable()

@@ -38,10 +38,14 @@ else:
     ModelAdminMixinBase = object
 
 
+#: Where a list's count found without counting its query waits for its paginator.
+_KNOWN_COUNT = "_list_count_known"
+
+
 def list_count_known(request: HttpRequest, count: int) -> None:
     """Give the list's paginator its number of rows, found more cheaply than by counting the
     list's query (from the kept tags): ``ScopedAdmin`` pages by it instead of a COUNT."""
-    request._list_count_known = count  # type: ignore[attr-defined]
+    setattr(request, _KNOWN_COUNT, count)
 
 
 def actor_of(request: HttpRequest) -> Actor:
@@ -222,7 +226,7 @@ class ScopedAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
 
     def get_paginator(self, request, *args, **kwargs):
         paginator = super().get_paginator(request, *args, **kwargs)
-        known = getattr(request, "_list_count_known", None)
+        known = getattr(request, _KNOWN_COUNT, None)
         if known is not None:
             paginator.__dict__["count"] = known  # Paginator.count is a cached property
         return paginator

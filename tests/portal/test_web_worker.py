@@ -22,16 +22,32 @@ class _Cycle:
         self.me = self
 
 
+def _watched_cycles() -> tuple[type[_Cycle], list[type[_Cycle]]]:
+    """A class of objects in a cycle, and the list each appends its class to when freed."""
+    collected: list[type[_Cycle]] = []
+
+    class Watched(_Cycle):
+        def __del__(self) -> None:
+            collected.append(Watched)
+
+    return Watched, collected
+
+
 @pytest.fixture
-def unfrozen():
+def without_database_receiver():
     # As Django's test client does: the signal's database receiver would otherwise reach for
     # the connection an earlier test opened, outside any test's database access.
     request_finished.disconnect(close_old_connections)
+    yield
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def unfrozen(without_database_receiver):
     gc.unfreeze()
     yield
     gc.unfreeze()  # the rest of the test run collects as before
     request_finished.disconnect(dispatch_uid="portal.web_worker.freeze_once")
-    request_finished.connect(close_old_connections)
 
 
 def test_it_freezes_at_start_and_once_more_after_the_first_request(unfrozen):
@@ -56,11 +72,7 @@ def test_it_freezes_at_start_and_once_more_after_the_first_request(unfrozen):
 def test_what_a_later_request_leaves_behind_is_still_collected(unfrozen):
     freeze_after_first_request()
     request_finished.send(sender=None)
-    collected = []
-
-    class Watched(_Cycle):
-        def __del__(self) -> None:
-            collected.append(self.__class__)
+    Watched, collected = _watched_cycles()
 
     Watched()  # garbage in a cycle: only the cyclic collector frees it
     gc.collect()
@@ -69,23 +81,17 @@ def test_what_a_later_request_leaves_behind_is_still_collected(unfrozen):
 
 
 @pytest.fixture
-def collector_off():
+def collector_off(without_database_receiver):
     """Only an explicit collection frees cycles (the thresholds' own collections do not)."""
-    request_finished.disconnect(close_old_connections)  # as in ``unfrozen`` above
     gc.disable()
     yield
     gc.enable()
     request_finished.disconnect(dispatch_uid="portal.web_worker.collect")
-    request_finished.connect(close_old_connections)
 
 
 def test_a_requests_cycles_are_collected_once_its_response_is_finished(collector_off):
     collect_after_each_request()
-    collected = []
-
-    class PageRow(_Cycle):
-        def __del__(self) -> None:
-            collected.append(self.__class__)
+    PageRow, collected = _watched_cycles()
 
     rows = [PageRow() for _ in range(3)]
     rows.clear()  # the page is built and sent: its rows are garbage, in cycles
@@ -97,11 +103,7 @@ def test_a_requests_cycles_are_collected_once_its_response_is_finished(collector
 
 
 def test_without_the_hook_a_requests_cycles_wait_for_the_collector(collector_off):
-    collected = []
-
-    class PageRow(_Cycle):
-        def __del__(self) -> None:
-            collected.append(self.__class__)
+    PageRow, collected = _watched_cycles()
 
     PageRow()
     request_finished.send(sender=None)
